@@ -1,0 +1,1 @@
+"""Pure-numpy solvers: no widgets, no plotting, no global state."""

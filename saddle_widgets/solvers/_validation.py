@@ -1,0 +1,75 @@
+"""Input checks shared by every solver.
+
+Each helper raises ``ValueError`` with a sentence a learner understands
+("depth must be >= 2, got 1") instead of letting numpy fail later with a bare
+traceback or silently return NaN.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def finite_array(name: str, value, *, ndim: int | tuple[int, ...] | None = None,
+                 shape: tuple[int | None, ...] | None = None) -> np.ndarray:
+    """``value`` as a float array, checked to be finite and of the stated ndim/shape."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be numeric, got {value!r}") from None
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimension(s), "
+                             f"got shape {arr.shape}")
+    if shape is not None:
+        if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
+            want = "(" + ", ".join("?" if s is None else str(s) for s in shape) + ")"
+            raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return arr
+
+
+def finite_scalar(name: str, value) -> float:
+    """``value`` as a finite Python float."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.ndarray, np.generic)):
+        raise ValueError(f"{name} must be a real number, got {value!r}")
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim != 0:
+        raise ValueError(f"{name} must be a single number, got shape {arr.shape}")
+    x = float(arr)
+    if not np.isfinite(x):
+        raise ValueError(f"{name} must be finite, got {x}")
+    return x
+
+
+def positive_scalar(name: str, value, *, allow_zero: bool = False) -> float:
+    """A finite float that is > 0 (or >= 0 with ``allow_zero``)."""
+    x = finite_scalar(name, value)
+    if x < 0 or (x == 0 and not allow_zero):
+        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {x:g}")
+    return x
+
+
+def integer_in_range(name: str, value, low: int | None = None, high: int | None = None) -> int:
+    """An int with ``low <= value <= high`` (either bound may be None)."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+            value = int(value)
+        else:
+            raise ValueError(f"{name} must be a whole number, got {value!r}")
+    n = int(value)
+    if low is not None and n < low:
+        raise ValueError(f"{name} must be >= {low}, got {n}")
+    if high is not None and n > high:
+        raise ValueError(f"{name} must be <= {high}, got {n}")
+    return n
+
+
+def choice(name: str, value, options) -> str:
+    """``value`` if it is one of ``options``, else a ValueError listing them."""
+    if value not in options:
+        raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(map(repr, options))}")
+    return value
