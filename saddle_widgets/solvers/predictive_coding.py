@@ -1,0 +1,867 @@
+"""Predictive coding (PC) in deep linear networks: energies, inference, saddles.
+
+After Innocenti, Achour, Singh & Buckley, "Only Strict Saddles in the Energy
+Landscape of Predictive Coding Networks?" (NeurIPS 2024).
+
+Conventions (the same in every function)
+----------------------------------------
+- ``weights`` is a sequence of L matrices W_1..W_L, W_l of shape (n_l, n_{l-1});
+  no biases; L >= 2 (H = L - 1 hidden layers). A plain number is accepted as a
+  1x1 matrix, which is handy for scalar chains.
+- ``X`` has shape (d_x, B) and ``Y`` shape (d_y, B): samples are columns. A 1-D
+  array is read as one feature, shape (1, B).
+- W_{k:l} = W_k W_{k-1} ... W_l,  Σ_xx = X X^T / B,  Σ_xy = X Y^T / B,  Σ_yy = Y Y^T / B.
+- Losses and energies carry the 1/2 and the 1/B:
+  MSE  L(W)    = 1/(2B) Σ_i ||y_i - W_{L:1} x_i||^2,
+  PC   F(W, z) = 1/(2B) Σ_i Σ_{l=1}^{L} ||z_{i,l} - W_l z_{i,l-1}||^2  with z_0 = x, z_L = y.
+- Flattened weights (Hessians, ``flatten_weights``): W_1 row by row (C order),
+  then W_2, ..., then W_L. Index of W_l[a, b] is offset_l + a * n_{l-1} + b.
+
+Everything is pure numpy; no plotting, no widgets, no global state. Bad input
+raises ``ValueError`` with a sentence a learner can act on.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ._validation import choice, finite_array, finite_scalar, integer_in_range, positive_scalar
+
+__all__ = [
+    "InferenceResult", "CriticalPoint", "ScalarLandscape", "TrainingResult",
+    "mse_loss", "rescaling_matrix", "equilibrated_energy", "pc_energy",
+    "infer_activities", "equilibrium_activities",
+    "mse_gradient", "pc_weight_gradient", "energy_gradient",
+    "flatten_weights", "unflatten_weights", "numerical_hessian", "origin_hessian_theory",
+    "classify_critical_point", "scalar_chain_landscape", "train", "steps_to_escape",
+    "toy_scalar_data", "gaussian_toy_data", "init_weights", "zero_rank_saddle_weights",
+]
+
+_MAX_LAYERS = 100
+_OBJECTIVES = ("mse", "energy")
+
+
+# ----------------------------------------------------------------------------- checks
+def _check_weights(weights) -> list[np.ndarray]:
+    """Weights as a list of finite 2-D float arrays whose shapes chain."""
+    if weights is None or isinstance(weights, (str, bytes, dict)):
+        raise ValueError("weights must be a list of L weight matrices [W_1, ..., W_L]")
+    if isinstance(weights, np.ndarray) and weights.dtype != object and weights.ndim <= 2:
+        raise ValueError("weights must be a list of L weight matrices [W_1, ..., W_L], "
+                         f"got a single array of shape {weights.shape}")
+    try:
+        items = list(weights)
+    except TypeError:
+        raise ValueError("weights must be a list of L weight matrices [W_1, ..., W_L], "
+                         f"got {type(weights).__name__}") from None
+    L = len(items)
+    if L < 2:
+        raise ValueError(f"need at least 2 layers (L >= 2), got {L}")
+    if L > _MAX_LAYERS:
+        raise ValueError(f"at most {_MAX_LAYERS} layers are supported, got {L}")
+    ws = []
+    for l, w in enumerate(items, start=1):
+        arr = finite_array(f"W_{l}", w, ndim=(0, 2))
+        if arr.ndim == 0:
+            arr = arr.reshape(1, 1)
+        if 0 in arr.shape:
+            raise ValueError(f"W_{l} has shape {arr.shape}; every layer needs at least one unit")
+        ws.append(arr)
+    for l in range(1, L):
+        if ws[l].shape[1] != ws[l - 1].shape[0]:
+            raise ValueError(
+                f"W_{l + 1} has shape {ws[l].shape} but W_{l} has shape {ws[l - 1].shape}: "
+                f"W_{l + 1} needs {ws[l - 1].shape[0]} columns, one per unit of layer {l}")
+    return ws
+
+
+def _as_data(name: str, value) -> np.ndarray:
+    arr = finite_array(name, value, ndim=(1, 2))
+    if arr.ndim == 1:
+        arr = arr.reshape(1, -1)
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} needs at least one sample (column), got shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} needs at least one feature (row), got shape {arr.shape}")
+    return arr
+
+
+def _check_xy(X, Y, d_x: int | None = None, d_y: int | None = None, *,
+              source: str = "W_1", target: str = "W_L") -> tuple[np.ndarray, np.ndarray]:
+    X = _as_data("X", X)
+    Y = _as_data("Y", Y)
+    if d_x is not None and X.shape[0] != d_x:
+        raise ValueError(f"X has {X.shape[0]} rows (features) but {source} expects {d_x} "
+                         f"inputs; X must have shape (d_x, B) with samples as columns")
+    if d_y is not None and Y.shape[0] != d_y:
+        raise ValueError(f"Y has {Y.shape[0]} rows (features) but {target} has {d_y} "
+                         f"outputs; Y must have shape (d_y, B) with samples as columns")
+    if X.shape[1] != Y.shape[1]:
+        raise ValueError(f"X and Y must hold the same number of samples (columns), "
+                         f"got {X.shape[1]} and {Y.shape[1]}")
+    return X, Y
+
+
+def _check(weights, X, Y):
+    ws = _check_weights(weights)
+    X, Y = _check_xy(X, Y, ws[0].shape[1], ws[-1].shape[0],
+                     source=f"W_1 (shape {ws[0].shape})",
+                     target=f"W_{len(ws)} (shape {ws[-1].shape})")
+    return ws, X, Y
+
+
+def _finite(value, what: str):
+    """Return ``value`` if all finite, else a ValueError naming the overflow."""
+    if isinstance(value, (list, tuple)):
+        ok = all(np.all(np.isfinite(v)) for v in value)
+    else:
+        ok = bool(np.all(np.isfinite(value)))
+    if not ok:
+        raise ValueError(f"{what} overflowed (the numbers became too large to represent); "
+                         "use smaller weights, data or step sizes")
+    return value
+
+
+_quiet = dict(over="ignore", invalid="ignore", divide="ignore", under="ignore")
+
+
+def _products_from_top(ws):
+    """[W_{L:L}, W_{L:L-1}, ..., W_{L:2}] (W_{L:l} for l = L down to 2)."""
+    out, P = [], None
+    for W in reversed(ws[1:]):
+        P = W if P is None else P @ W
+        out.append(P)
+    return out
+
+
+def _end_to_end(ws):
+    P = ws[0]
+    for W in ws[1:]:
+        P = W @ P
+    return P
+
+
+# ----------------------------------------------------------------------------- losses
+def mse_loss(weights, X, Y) -> float:
+    """MSE  L(W) = 1/(2B) Σ_i ||y_i - W_{L:1} x_i||^2."""
+    ws, X, Y = _check(weights, X, Y)
+    with np.errstate(**_quiet):
+        R = Y - _end_to_end(ws) @ X
+        val = float(np.sum(R * R) / (2 * X.shape[1]))
+    return _finite(val, "the MSE")
+
+
+def _rescaling(ws):
+    S = np.eye(ws[-1].shape[0])
+    for P in _products_from_top(ws):
+        S = S + P @ P.T
+    return S
+
+
+def rescaling_matrix(weights) -> np.ndarray:
+    """S = I_{d_y} + Σ_{l=2}^{L} W_{L:l} W_{L:l}^T  (depends on W_2..W_L only; S ⪰ I)."""
+    ws = _check_weights(weights)
+    with np.errstate(**_quiet):
+        S = _rescaling(ws)
+    return _finite(S, "the rescaling matrix S")
+
+
+def _equilibrated_energy(ws, X, Y):
+    R = Y - _end_to_end(ws) @ X
+    S = _finite(_rescaling(ws), "the rescaling matrix S")
+    Z = np.linalg.solve(S, R)
+    return float(np.sum(R * Z) / (2 * X.shape[1]))
+
+
+def equilibrated_energy(weights, X, Y) -> float:
+    """Closed form of the energy at the inference equilibrium:
+    F*(W) = tr(R^T S^{-1} R) / (2B),  R = Y - W_{L:1} X,  S as in ``rescaling_matrix``."""
+    ws, X, Y = _check(weights, X, Y)
+    with np.errstate(**_quiet):
+        try:
+            val = _equilibrated_energy(ws, X, Y)
+        except np.linalg.LinAlgError:
+            raise ValueError("the rescaling matrix S is numerically singular; "
+                             "the weights are too large") from None
+    return _finite(val, "the equilibrated energy")
+
+
+def _check_activities(ws, activities, B):
+    H = len(ws) - 1
+    if activities is None or isinstance(activities, (str, bytes, dict)):
+        raise ValueError(f"activities must be a list of {H} hidden-layer arrays [z_1, ..., z_{H}]")
+    if isinstance(activities, np.ndarray) and activities.dtype != object:
+        items = [activities] if activities.ndim <= 2 else list(activities)
+    else:
+        try:
+            items = list(activities)
+        except TypeError:
+            raise ValueError(f"activities must be a list of {H} hidden-layer arrays") from None
+    if len(items) != H:
+        raise ValueError(f"need {H} hidden activities z_1..z_{H} for L = {len(ws)} layers, "
+                         f"got {len(items)}")
+    zs = []
+    for l, z in enumerate(items, start=1):
+        zs.append(finite_array(f"activity z_{l}", z, shape=(ws[l - 1].shape[0], B)))
+    return zs
+
+
+def _errors(ws, zs, X, Y):
+    full = [X, *zs, Y]
+    return [full[l + 1] - ws[l] @ full[l] for l in range(len(ws))], full
+
+
+def _energy_from_errors(errs, B):
+    return float(sum(np.sum(e * e) for e in errs) / (2 * B))
+
+
+def pc_energy(weights, activities, X, Y) -> float:
+    """PC energy F(W, z) = 1/(2B) Σ_i Σ_l ||z_{i,l} - W_l z_{i,l-1}||^2, z_0 = X, z_L = Y clamped;
+    ``activities`` = [z_1, ..., z_H], z_l of shape (n_l, B)."""
+    ws, X, Y = _check(weights, X, Y)
+    zs = _check_activities(ws, activities, X.shape[1])
+    with np.errstate(**_quiet):
+        errs, _ = _errors(ws, zs, X, Y)
+        val = _energy_from_errors(errs, X.shape[1])
+    return _finite(val, "the PC energy")
+
+
+@dataclass(frozen=True, eq=False)
+class InferenceResult:
+    """Iterative inference on the hidden activities.
+
+    activities: final (z_1, ..., z_H), each of shape (n_l, B);
+    energies: F after 0, 1, ..., n_steps Euler steps (energies[0] = MSE);
+    trajectory: activities after each step (n_steps + 1 tuples), or None if not recorded;
+    dt, n_steps: the Euler step size and number of steps used.
+    """
+    activities: tuple
+    energies: np.ndarray
+    trajectory: tuple | None
+    dt: float
+    n_steps: int
+
+
+def _feedforward_hidden(ws, X):
+    zs, h = [], X
+    for W in ws[:-1]:
+        h = W @ h
+        zs.append(h)
+    return zs
+
+
+def _euler_inference(ws, X, Y, n_steps, dt, record):
+    B = X.shape[1]
+    zs = _feedforward_hidden(ws, X)
+    errs, _ = _errors(ws, zs, X, Y)
+    energies = [_energy_from_errors(errs, B)]
+    traj = [tuple(z.copy() for z in zs)] if record else None
+    for _ in range(n_steps):
+        # dz_l/dt = -e_l + W_{l+1}^T e_{l+1}   (gradient descent on the per-sample energy)
+        zs = [zs[l] + dt * (-errs[l] + ws[l + 1].T @ errs[l + 1]) for l in range(len(zs))]
+        errs, _ = _errors(ws, zs, X, Y)
+        energies.append(_energy_from_errors(errs, B))
+        if record:
+            traj.append(tuple(z.copy() for z in zs))
+        if not np.isfinite(energies[-1]):
+            break
+    return zs, np.asarray(energies), traj
+
+
+def infer_activities(weights, X, Y, *, n_steps: int = 20, dt: float = 0.1,
+                     record_trajectory: bool = True) -> InferenceResult:
+    """Euler steps of inference, z_l <- z_l + dt (-e_l + W_{l+1}^T e_{l+1}), e_l = z_l - W_l z_{l-1},
+    started from the feed-forward pass z_l = W_{l:1} x (so the energy starts at the MSE).
+    Stable when dt < 2 / λ_max(activity Hessian); the energy then decreases to F*."""
+    ws, X, Y = _check(weights, X, Y)
+    n_steps = integer_in_range("n_steps", n_steps, 0, 10_000_000)
+    dt = positive_scalar("dt", dt)
+    with np.errstate(**_quiet):
+        zs, energies, traj = _euler_inference(ws, X, Y, n_steps, dt, bool(record_trajectory))
+    if not np.all(np.isfinite(energies)):
+        raise ValueError(f"inference diverged: dt = {dt:g} is too large for these weights "
+                         "(Euler needs dt < 2 / largest eigenvalue of the activity Hessian); "
+                         "reduce dt")
+    return InferenceResult(tuple(zs), energies, None if traj is None else tuple(traj), dt, n_steps)
+
+
+def _activity_hessian(ws):
+    """Per-sample activity Hessian: block tridiagonal, diagonal blocks I + W_{l+1}^T W_{l+1},
+    off-diagonal blocks -W_{l+1} (below) and -W_{l+1}^T (above)."""
+    sizes = [W.shape[0] for W in ws[:-1]]
+    offs = np.concatenate([[0], np.cumsum(sizes)])
+    A = np.zeros((offs[-1], offs[-1]))
+    for l in range(len(sizes)):  # hidden layer l + 1
+        s = slice(offs[l], offs[l + 1])
+        A[s, s] = np.eye(sizes[l]) + ws[l + 1].T @ ws[l + 1]
+        if l + 1 < len(sizes):
+            t = slice(offs[l + 1], offs[l + 2])
+            A[s, t] = -ws[l + 1].T
+            A[t, s] = -ws[l + 1]
+    return A, offs
+
+
+def _equilibrium(ws, X, Y):
+    A, offs = _activity_hessian(ws)
+    b = np.zeros((offs[-1], X.shape[1]))
+    b[offs[0]:offs[1]] += ws[0] @ X
+    b[offs[-2]:offs[-1]] += ws[-1].T @ Y
+    A = _finite(A, "the activity Hessian")
+    _finite(b, "the inference right-hand side")
+    Z = np.linalg.solve(A, b)
+    return [Z[offs[l]:offs[l + 1]] for l in range(len(offs) - 1)]
+
+
+def equilibrium_activities(weights, X, Y) -> tuple:
+    """Exact inference equilibrium z* = argmin_z F(W, z) by one linear solve A z = b, with A the
+    block-tridiagonal activity Hessian (diag I + W_{l+1}^T W_{l+1}, off-diag -W_{l+1}^T) and
+    b = (W_1 X, 0, ..., 0, W_L^T Y). Returns (z*_1, ..., z*_H)."""
+    ws, X, Y = _check(weights, X, Y)
+    with np.errstate(**_quiet):
+        try:
+            zs = _equilibrium(ws, X, Y)
+        except np.linalg.LinAlgError:
+            raise ValueError("the activity Hessian is numerically singular; "
+                             "the weights are too large") from None
+    return tuple(_finite(zs, "the equilibrium activities"))
+
+
+# ----------------------------------------------------------------------------- gradients
+def _mse_grad(ws, X, Y):
+    hs = [X]
+    for W in ws:
+        hs.append(W @ hs[-1])
+    delta = -(Y - hs[-1]) / X.shape[1]
+    grads = [None] * len(ws)
+    for l in range(len(ws) - 1, -1, -1):
+        grads[l] = delta @ hs[l].T
+        if l:
+            delta = ws[l].T @ delta
+    return grads
+
+
+def mse_gradient(weights, X, Y) -> tuple:
+    """∂L/∂W_l = -(1/B) W_{L:l+1}^T (Y - W_{L:1} X) X^T W_{l-1:1}^T (backprop), for l = 1..L."""
+    ws, X, Y = _check(weights, X, Y)
+    with np.errstate(**_quiet):
+        g = _mse_grad(ws, X, Y)
+    return tuple(_finite(g, "the MSE gradient"))
+
+
+def _pc_grad(ws, zs, X, Y):
+    errs, full = _errors(ws, zs, X, Y)
+    return [-(errs[l] @ full[l].T) / X.shape[1] for l in range(len(ws))]
+
+
+def pc_weight_gradient(weights, activities, X, Y) -> tuple:
+    """Weight gradient of the energy at fixed activities (the local PC learning rule):
+    ∂F/∂W_l = -(1/B) e_l z_{l-1}^T,  e_l = z_l - W_l z_{l-1}."""
+    ws, X, Y = _check(weights, X, Y)
+    zs = _check_activities(ws, activities, X.shape[1])
+    with np.errstate(**_quiet):
+        g = _pc_grad(ws, zs, X, Y)
+    return tuple(_finite(g, "the PC weight gradient"))
+
+
+def _energy_grad(ws, X, Y):
+    try:
+        zs = _equilibrium(ws, X, Y)
+    except np.linalg.LinAlgError:
+        raise ValueError("the activity Hessian is numerically singular; "
+                         "the weights are too large") from None
+    return _pc_grad(ws, zs, X, Y)
+
+
+def energy_gradient(weights, X, Y) -> tuple:
+    """∇_W F*(W) = ∂F/∂W at the equilibrium activities z* (envelope theorem: ∂F/∂z = 0 there),
+    i.e. ∂F*/∂W_l = -(1/B) e*_l z*_{l-1}^T."""
+    ws, X, Y = _check(weights, X, Y)
+    with np.errstate(**_quiet):
+        g = _energy_grad(ws, X, Y)
+    return tuple(_finite(g, "the energy gradient"))
+
+
+# ----------------------------------------------------------------------------- Hessians
+def flatten_weights(weights) -> np.ndarray:
+    """Concatenate W_1, ..., W_L, each row by row (C order), into one vector."""
+    ws = _check_weights(weights)
+    return np.concatenate([w.ravel() for w in ws])
+
+
+def unflatten_weights(theta, shapes) -> list:
+    """Inverse of ``flatten_weights``: split ``theta`` into matrices of the given shapes."""
+    try:
+        shapes = [tuple(int(n) for n in s) for s in shapes]
+    except (TypeError, ValueError):
+        raise ValueError("shapes must be a list of (n_l, n_{l-1}) pairs") from None
+    if any(len(s) != 2 or min(s) < 1 for s in shapes):
+        raise ValueError(f"every shape must be a pair of positive integers, got {shapes}")
+    theta = finite_array("theta", theta, ndim=1)
+    total = sum(a * b for a, b in shapes)
+    if theta.size != total:
+        raise ValueError(f"theta has {theta.size} entries but the shapes need {total}")
+    out, i = [], 0
+    for a, b in shapes:
+        out.append(theta[i:i + a * b].reshape(a, b).copy())
+        i += a * b
+    return out
+
+
+def numerical_hessian(weights, X, Y, *, objective: str = "mse", eps: float = 1e-5) -> np.ndarray:
+    """Hessian of the MSE ('mse') or of F* ('energy') w.r.t. all weights, flattened as in
+    ``flatten_weights``, by central differences of the analytic gradient:
+    H[:, j] = (∇(θ + ε e_j) - ∇(θ - ε e_j)) / (2ε), then symmetrised. Error O(ε^2)."""
+    ws, X, Y = _check(weights, X, Y)
+    choice("objective", objective, _OBJECTIVES)
+    eps = positive_scalar("eps", eps)
+    grad = _mse_grad if objective == "mse" else _energy_grad
+    shapes = [w.shape for w in ws]
+    theta = np.concatenate([w.ravel() for w in ws])
+    P = theta.size
+    if P > 5000:
+        raise ValueError(f"numerical Hessian limited to 5000 weights, got {P}")
+    Hm = np.empty((P, P))
+
+    def g(t):
+        parts, i = [], 0
+        for a, b in shapes:
+            parts.append(t[i:i + a * b].reshape(a, b))
+            i += a * b
+        return np.concatenate([x.ravel() for x in grad(parts, X, Y)])
+
+    with np.errstate(**_quiet):
+        for j in range(P):
+            tp = theta.copy()
+            tp[j] += eps
+            tm = theta.copy()
+            tm[j] -= eps
+            Hm[:, j] = (g(tp) - g(tm)) / (2 * eps)
+        Hm = 0.5 * (Hm + Hm.T)
+    return _finite(Hm, "the numerical Hessian")
+
+
+def _check_widths(widths) -> list[int]:
+    if isinstance(widths, (str, bytes)) or not hasattr(widths, "__len__"):
+        raise ValueError("widths must be a list (n_0, n_1, ..., n_L) of layer sizes")
+    ns = [integer_in_range(f"width n_{i}", n, 1, 100_000) for i, n in enumerate(widths)]
+    if len(ns) - 1 < 2:
+        raise ValueError(f"need at least 2 layers (L >= 2), got {max(len(ns) - 1, 0)}")
+    if len(ns) - 1 > _MAX_LAYERS:
+        raise ValueError(f"at most {_MAX_LAYERS} layers are supported, got {len(ns) - 1}")
+    return ns
+
+
+def origin_hessian_theory(widths, X, Y, *, objective: str = "energy") -> np.ndarray:
+    """Exact Hessian at the origin W = 0, flattened as in ``flatten_weights``.
+
+    widths = (n_0 = d_x, n_1, ..., n_L = d_y). Near W = 0,
+    L  ≈ ½ tr Σ_yy - tr(W_{L:1} Σ_xy) + O(|W|^{2L}),
+    F* ≈ ½ tr Σ_yy - tr(W_{L:1} Σ_xy) - ½ tr(W_L^T Σ_yy W_L) + higher order.
+    So: MSE, L = 2: only the W_1-W_2 cross block, ∂²/∂W_2[a,b]∂W_1[b,c] = -Σ_xy[c,a]
+    (eigenvalues ±σ_k(Σ_xy), each n_1 times); MSE, L >= 3: zero.
+    Energy: the MSE terms plus the W_L-W_L block -Σ_yy ⊗ I_{n_{L-1}}.
+    """
+    ns = _check_widths(widths)
+    choice("objective", objective, _OBJECTIVES)
+    X, Y = _check_xy(X, Y, ns[0], ns[-1], source=f"widths[0] = {ns[0]}",
+                     target=f"widths[-1] = {ns[-1]}")
+    B = X.shape[1]
+    sizes = [ns[l + 1] * ns[l] for l in range(len(ns) - 1)]
+    offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    P = int(offs[-1])
+    if P > 20000:
+        raise ValueError(f"the Hessian would have {P}x{P} entries; use fewer weights")
+    Hm = np.zeros((P, P))
+    with np.errstate(**_quiet):
+        Sxy = X @ Y.T / B
+        Syy = Y @ Y.T / B
+    _finite(Sxy, "Σ_xy")
+    _finite(Syy, "Σ_yy")
+    L = len(ns) - 1
+    if L == 2:
+        n0, n1, n2 = ns
+        # index of W_1[b, c] = b*n0 + c ; of W_2[a, b] = offs[1] + a*n1 + b
+        for b in range(n1):
+            rows = b * n0 + np.arange(n0)               # W_1[b, :]
+            cols = offs[1] + np.arange(n2) * n1 + b     # W_2[:, b]
+            Hm[np.ix_(rows, cols)] = -Sxy               # [c, a] -> -Σ_xy[c, a]
+            Hm[np.ix_(cols, rows)] = -Sxy.T
+    if objective == "energy":
+        s = slice(offs[L - 1], offs[L])
+        Hm[s, s] += -np.kron(Syy, np.eye(ns[L - 1]))
+    return Hm
+
+
+@dataclass(frozen=True, eq=False)
+class CriticalPoint:
+    """Second-order classification of a critical point.
+
+    kind: 'strict saddle', 'non-strict saddle', 'minimum', 'maximum' or 'degenerate';
+    lambda_min, lambda_max: extreme Hessian eigenvalues; n_negative, n_zero, n_positive:
+    eigenvalue counts with |λ| <= tol counted as zero; eigenvalues: all of them, ascending;
+    sentence: one line for a status bar.
+    """
+    kind: str
+    lambda_min: float
+    lambda_max: float
+    n_negative: int
+    n_zero: int
+    n_positive: int
+    eigenvalues: np.ndarray
+    sentence: str
+
+
+def classify_critical_point(hessian, *, tol: float = 1e-6,
+                            is_minimum: bool | None = None) -> CriticalPoint:
+    """Classify a critical point from its (symmetric) Hessian by the signs of its eigenvalues.
+
+    - some λ < -tol and some λ >= -tol: 'strict saddle' (a direction of negative curvature;
+      deep linear losses have no local maxima, so flat + negative directions are a saddle);
+    - all λ < -tol: 'maximum';  all λ > tol: 'minimum';
+    - no λ < -tol but some |λ| <= tol: the second-order test is inconclusive. Then
+      'non-strict saddle' if ``is_minimum`` is False (e.g. the origin, where the loss is
+      not minimal), 'minimum' if True, and 'degenerate' if None (the default).
+    """
+    Hm = finite_array("hessian", hessian, ndim=2)
+    if Hm.shape[0] != Hm.shape[1] or Hm.shape[0] == 0:
+        raise ValueError(f"hessian must be a non-empty square matrix, got shape {Hm.shape}")
+    tol = positive_scalar("tol", tol, allow_zero=True)
+    if is_minimum is not None and not isinstance(is_minimum, (bool, np.bool_)):
+        raise ValueError(f"is_minimum must be True, False or None, got {is_minimum!r}")
+    scale = max(1.0, float(np.max(np.abs(Hm))))
+    if np.max(np.abs(Hm - Hm.T)) > 1e-6 * scale:
+        raise ValueError("hessian must be symmetric")
+    lam = np.linalg.eigvalsh(0.5 * (Hm + Hm.T))
+    n_neg = int(np.sum(lam < -tol))
+    n_pos = int(np.sum(lam > tol))
+    n_zero = lam.size - n_neg - n_pos
+    lmin, lmax = float(lam[0]), float(lam[-1])
+    if n_neg and (n_pos or n_zero):
+        kind = "strict saddle"
+        why = f"{n_neg} escape direction{'s' if n_neg > 1 else ''} of negative curvature"
+    elif n_neg:
+        kind, why = "maximum", "all curvatures negative"
+    elif n_zero == 0:
+        kind, why = "minimum", "all curvatures positive"
+    elif is_minimum is False:
+        kind = "non-strict saddle"
+        why = ("zero Hessian: flat to second order, gradient descent stalls on a plateau"
+               if n_pos == 0 else f"no negative curvature, {n_zero} flat directions")
+    elif is_minimum:
+        kind, why = "minimum", f"{n_zero} flat directions"
+    else:
+        kind = "degenerate"
+        why = f"{n_zero} flat directions; second-order test inconclusive"
+    sentence = f"{kind}: λ_min = {lmin:.3g}, λ_max = {lmax:.3g} ({why})"
+    return CriticalPoint(kind, lmin, lmax, n_neg, n_zero, n_pos, lam, sentence)
+
+
+# ----------------------------------------------------------------------------- scalar chains
+@dataclass(frozen=True, eq=False)
+class ScalarLandscape:
+    """An objective over a grid of two weights of a scalar chain.
+
+    values: the objective on the grid; grad_a, grad_b: its partial derivatives w.r.t. the two
+    varied weights (None if not requested); w_a, w_b: the weight values on the grid (same shape
+    as values; for 1-D grids of lengths n_a, n_b the shape is (n_b, n_a), i.e. rows follow w_b,
+    ready for contour(w_a, w_b, values)); pair: the two varied layer indices (1-based);
+    objective, inference_steps: what was computed.
+    """
+    values: np.ndarray
+    grad_a: np.ndarray | None
+    grad_b: np.ndarray | None
+    w_a: np.ndarray
+    w_b: np.ndarray
+    pair: tuple
+    objective: str
+    inference_steps: int | None
+
+
+def _chain_objective(w, sxx, sxy, syy, objective, k, dt):
+    """Objective of a scalar chain, vectorised; w has shape (L, *grid) (real or complex)."""
+    L = w.shape[0]
+    if objective == "mse" or (objective == "energy" and k == 0):
+        p = np.prod(w, axis=0)
+        return 0.5 * (syy - 2 * p * sxy + p * p * sxx)
+    if k is None:  # equilibrated energy F* = L / (1 + Σ_{l=2}^{L} Π_{k=l}^{L} w_k^2)
+        p = np.prod(w, axis=0)
+        mse = 0.5 * (syy - 2 * p * sxy + p * p * sxx)
+        S = np.ones_like(p)
+        q = np.ones_like(p)
+        for l in range(L - 1, 0, -1):
+            q = q * w[l] * w[l]
+            S = S + q
+        return mse / S
+    # k Euler steps of inference. Activities are linear in the sample: z_l = a_l x + c_l y,
+    # so we iterate the coefficients (a_l, c_l) on the grid instead of every sample.
+    shape = w.shape[1:]
+    z = np.zeros((L + 1, 2) + shape, dtype=w.dtype)
+    z[0, 0] = 1.0
+    z[L, 1] = 1.0
+    for l in range(1, L):
+        z[l, 0] = w[l - 1] * z[l - 1, 0]
+    wc = w[:, None]
+    for _ in range(k):
+        e = z[1:] - wc * z[:-1]
+        z[1:L] += dt * (-e[:-1] + wc[1:] * e[1:])
+    e = z[1:] - wc * z[:-1]
+    a, c = e[:, 0], e[:, 1]
+    return 0.5 * np.sum(a * a * sxx + 2 * a * c * sxy + c * c * syy, axis=0)
+
+
+def scalar_chain_landscape(w_grid_a, w_grid_b, *, depth: int, X, Y, pair=(1, 2), fixed=None,
+                           objective: str = "mse", inference_steps: int | None = None,
+                           dt: float = 0.1, gradient: bool = True) -> ScalarLandscape:
+    """MSE, F* or the energy after k inference steps of a scalar chain (one unit per layer,
+    L = ``depth`` weights w_1..w_L) over a grid of two weights w_a, w_b (``pair``, 1-based),
+    the other weights held at ``fixed`` (length L; entries of the pair ignored; default 0).
+
+    objective='mse':  L = ½(σ_yy - 2 p σ_xy + p^2 σ_xx),  p = w_L ... w_1;
+    objective='energy', inference_steps=None: F* = L / (1 + Σ_{l=2}^{L} Π_{k=l}^{L} w_k^2);
+    objective='energy', inference_steps=k: F after k Euler steps (step ``dt``) from the
+    feed-forward pass (k = 0 gives the MSE; k -> ∞ gives F*).
+    Vectorised over the grid (no loop over points or samples). The gradient is exact (complex
+    step) and is the total derivative of the plotted surface; for k steps it includes how the
+    activities depend on the weights (it equals the PC weight update only at equilibrium).
+    ``w_grid_a``/``w_grid_b``: 1-D axes (meshed, result shape (n_b, n_a)) or arrays of one shape.
+    """
+    L = integer_in_range("depth", depth, None, _MAX_LAYERS)
+    if L < 2:
+        raise ValueError(f"need at least 2 layers (L >= 2), got {L}")
+    choice("objective", objective, _OBJECTIVES)
+    if inference_steps is not None:
+        if objective != "energy":
+            raise ValueError("inference_steps applies to objective='energy' only")
+        inference_steps = integer_in_range("inference_steps", inference_steps, 0, 100_000)
+    dt = positive_scalar("dt", dt)
+    try:
+        pair_items = tuple(pair)
+    except TypeError:
+        raise ValueError(f"pair must be two layer indices like (1, 2), got {pair!r}") from None
+    if len(pair_items) != 2:
+        raise ValueError(f"pair must be two layer indices like (1, 2), got {pair!r}")
+    pa, pb = (integer_in_range("pair index", p, 1, L) for p in pair_items)
+    if pa == pb:
+        raise ValueError(f"pair must name two different layers, got ({pa}, {pb})")
+    if fixed is None:
+        fixed_w = np.zeros(L)
+    else:
+        fixed_w = finite_array("fixed", fixed, ndim=1)
+        if fixed_w.size != L:
+            raise ValueError(f"fixed must hold one weight per layer ({L} values), "
+                             f"got {fixed_w.size}")
+    A = finite_array("w_grid_a", w_grid_a)
+    Bg = finite_array("w_grid_b", w_grid_b)
+    if A.ndim == 1 and Bg.ndim == 1:
+        A, Bg = np.meshgrid(A, Bg, indexing="xy")
+    elif A.shape != Bg.shape:
+        raise ValueError("w_grid_a and w_grid_b must both be 1-D axes or arrays of one shape, "
+                         f"got shapes {A.shape} and {Bg.shape}")
+    if A.size == 0:
+        raise ValueError("the weight grids are empty")
+    if A.size > 4_000_000:
+        raise ValueError(f"grid too large ({A.size} points); use at most 4,000,000")
+    X, Y = _check_xy(X, Y, 1, 1, source="a scalar chain", target="a scalar chain")
+    Bn = X.shape[1]
+    with np.errstate(**_quiet):
+        sxx = float(np.sum(X * X) / Bn)
+        sxy = float(np.sum(X * Y) / Bn)
+        syy = float(np.sum(Y * Y) / Bn)
+    _finite([sxx, sxy, syy], "the data moments")
+    shape = A.shape
+    if gradient:
+        h = 1e-20
+        w = np.empty((2, L) + shape, dtype=complex)
+        w[:] = fixed_w.reshape((1, L) + (1,) * len(shape))
+        w[:, pa - 1] = A
+        w[:, pb - 1] = Bg
+        w[0, pa - 1] += 1j * h
+        w[1, pb - 1] += 1j * h
+        with np.errstate(**_quiet):
+            f = _chain_objective(np.moveaxis(w, 0, 1), sxx, sxy, syy, objective,
+                                 inference_steps, dt)
+            values = f[0].real.copy()
+            ga, gb = f[0].imag / h, f[1].imag / h
+        _finite([values, ga, gb], f"the {objective} landscape")
+    else:
+        w = np.empty((L,) + shape)
+        w[:] = fixed_w.reshape((L,) + (1,) * len(shape))
+        w[pa - 1] = A
+        w[pb - 1] = Bg
+        with np.errstate(**_quiet):
+            values = _chain_objective(w, sxx, sxy, syy, objective, inference_steps, dt)
+        _finite(values, f"the {objective} landscape")
+        ga = gb = None
+    return ScalarLandscape(values, ga, gb, A, Bg, (pa, pb), objective, inference_steps)
+
+
+# ----------------------------------------------------------------------------- training
+@dataclass(frozen=True, eq=False)
+class TrainingResult:
+    """Gradient descent with backprop ('bp') or predictive coding ('pc').
+
+    losses, energies, grad_norms: MSE L(W_t), equilibrated energy F*(W_t) and the norm of the
+    weight update direction at t = 0..n (length n + 1; n = n_steps, or fewer if training
+    diverged with on_divergence='stop'); weights: the weights at the last recorded step;
+    weight_trajectory: one array per layer of shape (n + 1, n_l, n_{l-1}), or None;
+    diverged: whether training blew up (only with on_divergence='stop');
+    method, lr, inference: the settings used.
+    """
+    losses: np.ndarray
+    energies: np.ndarray
+    grad_norms: np.ndarray
+    weights: tuple
+    weight_trajectory: tuple | None
+    diverged: bool
+    method: str
+    lr: float
+    inference: object
+
+
+def train(weights0, X, Y, *, method: str = "bp", lr: float = 0.4, n_steps: int = 100,
+          inference="exact", dt: float = 0.1, record_weights: bool = False,
+          on_divergence: str = "raise") -> TrainingResult:
+    """Full-batch gradient descent W <- W - lr * g.
+    'bp': g = ∇L (backprop).  'pc': g = ∂F/∂W at inferred activities: with inference='exact'
+    at the equilibrium (so g = ∇F*), with inference=k after k Euler steps of size ``dt`` from
+    the feed-forward pass. on_divergence='raise' raises ValueError if the weights blow up;
+    'stop' returns the steps done so far with diverged=True."""
+    ws, X, Y = _check(weights0, X, Y)
+    choice("method", method, ("bp", "pc"))
+    lr = positive_scalar("lr", lr)
+    n_steps = integer_in_range("n_steps", n_steps, 0, 1_000_000)
+    dt = positive_scalar("dt", dt)
+    choice("on_divergence", on_divergence, ("raise", "stop"))
+    if isinstance(inference, str):
+        choice("inference", inference, ("exact",))
+        k = None
+    else:
+        k = integer_in_range("inference (number of inference steps)", inference, 0, 100_000)
+    B = X.shape[1]
+
+    def direction(ws):
+        if method == "bp":
+            return _mse_grad(ws, X, Y)
+        if k is None:
+            return _energy_grad(ws, X, Y)
+        zs, _, _ = _euler_inference(ws, X, Y, k, dt, False)
+        return _pc_grad(ws, zs, X, Y)
+
+    losses, energies, norms = [], [], []
+    traj = [[w.copy()] for w in ws] if record_weights else None
+    diverged = False
+    with np.errstate(**_quiet):
+        for t in range(n_steps + 1):
+            R = Y - _end_to_end(ws) @ X
+            loss = float(np.sum(R * R) / (2 * B))
+            ok = np.isfinite(loss) and all(np.all(np.abs(w) < 1e100) for w in ws)
+            if ok:
+                try:
+                    energy = _equilibrated_energy(ws, X, Y)
+                    g = direction(ws)
+                except (np.linalg.LinAlgError, ValueError):
+                    ok = False
+            if ok:
+                gn = math.sqrt(sum(float(np.sum(gi * gi)) for gi in g))
+                ok = np.isfinite(energy) and np.isfinite(gn)
+            if not ok:
+                diverged = True
+                if t == 0:
+                    raise ValueError("the initial weights are too large: the loss, energy or "
+                                     "gradient overflows before training starts")
+                if on_divergence == "raise":
+                    raise ValueError(f"training diverged at step {t} (the weights blew up); "
+                                     f"reduce the learning rate lr = {lr:g}")
+                if traj is not None:
+                    for tr in traj:
+                        tr.pop()
+                break
+            losses.append(loss)
+            energies.append(energy)
+            norms.append(gn)
+            last_ok = ws
+            if t == n_steps:
+                break
+            ws = [w - lr * gi for w, gi in zip(ws, g)]
+            if traj is not None:
+                for tr, w in zip(traj, ws):
+                    tr.append(w.copy())
+    if traj is not None:
+        traj = tuple(np.stack(tr[:len(losses)]) for tr in traj)
+        ws_final = tuple(tr[-1].copy() for tr in traj)
+    elif diverged:
+        ws_final = tuple(w.copy() for w in last_ok)
+    else:
+        ws_final = tuple(ws)
+    return TrainingResult(np.asarray(losses), np.asarray(energies), np.asarray(norms),
+                          ws_final, traj, diverged, method, lr,
+                          "exact" if k is None else k)
+
+
+def steps_to_escape(result: TrainingResult, threshold: float, *,
+                    quantity: str = "loss") -> int | None:
+    """First step t with losses[t] <= threshold (or energies[t] with quantity='energy');
+    None if it never gets there."""
+    if not isinstance(result, TrainingResult):
+        raise ValueError("result must be the TrainingResult returned by train(...)")
+    threshold = finite_scalar("threshold", threshold)
+    choice("quantity", quantity, ("loss", "energy"))
+    series = result.losses if quantity == "loss" else result.energies
+    hits = np.flatnonzero(series <= threshold)
+    return int(hits[0]) if hits.size else None
+
+
+# ----------------------------------------------------------------------------- toy data
+def _seed(seed) -> int:
+    return integer_in_range("seed", seed, 0, None)
+
+
+def toy_scalar_data(seed: int = 0, batch: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """The paper's toy scalar task: x ~ N(1, 0.1^2), y = -x; X, Y of shape (1, batch)."""
+    rng = np.random.default_rng(_seed(seed))
+    batch = integer_in_range("batch", batch, 1, 10_000_000)
+    X = rng.normal(1.0, 0.1, size=(1, batch))
+    return X, -X
+
+
+def gaussian_toy_data(seed: int = 0, dim: int = 2, batch: int = 64, *,
+                      altered_target: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The paper's Gaussian toy data for Hessians at the origin: X ~ N(1, 0.1^2) entrywise,
+    shape (dim, batch), and Y = -X. With ``altered_target`` the second output row is replaced
+    by fresh, independent N(1, 0.1^2) draws (as the authors do for 4 hidden layers), so Y is
+    no longer a linear map of X and Σ_yy, Σ_xy change. dim must be >= 2 for the altered target."""
+    rng = np.random.default_rng(_seed(seed))
+    dim = integer_in_range("dim", dim, 1, 10_000)
+    batch = integer_in_range("batch", batch, 1, 10_000_000)
+    X = rng.normal(1.0, 0.1, size=(dim, batch))
+    Y = -X
+    if altered_target:
+        if dim < 2:
+            raise ValueError("altered_target needs dim >= 2 (it replaces output row 2)")
+        Y[1] = rng.normal(1.0, 0.1, size=batch)
+    return X, Y
+
+
+def init_weights(widths, scale: float = 0.05, seed: int = 0) -> list:
+    """W_l ~ N(0, scale^2) entrywise, shape (n_l, n_{l-1}), for widths (n_0, ..., n_L)."""
+    ns = _check_widths(widths)
+    scale = positive_scalar("scale", scale, allow_zero=True)
+    rng = np.random.default_rng(_seed(seed))
+    return [scale * rng.standard_normal((ns[l + 1], ns[l])) for l in range(len(ns) - 1)]
+
+
+def zero_rank_saddle_weights(widths, scale: float = 1.0, seed: int = 0) -> list:
+    """A zero-rank saddle (W_{L:1} = 0) other than the origin: all W_l = 0 except
+    W_{L-1} ~ N(0, scale^2). Its MSE Hessian is zero for L >= 4 (H >= 3; for L = 3 the
+    W_1-W_3 cross block involves W_2), while F* has the W_L block
+    -Σ_yy ⊗ M, M = I + Σ_{l=2}^{L-1} W_{L-1:l} W_{L-1:l}^T, so λ_min(F*) <= -λ_max(Σ_yy)."""
+    ns = _check_widths(widths)
+    scale = positive_scalar("scale", scale, allow_zero=True)
+    rng = np.random.default_rng(_seed(seed))
+    L = len(ns) - 1
+    ws = [np.zeros((ns[l + 1], ns[l])) for l in range(L)]
+    ws[L - 2] = scale * rng.standard_normal((ns[L - 1], ns[L - 2]))
+    return ws

@@ -1,0 +1,525 @@
+"""Tests of the predictive-coding solver against theory (Innocenti et al., NeurIPS 2024).
+
+Each test's name and docstring states the mathematical fact it checks.
+"""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from saddle_widgets.solvers import predictive_coding as pc
+
+FAST = settings(max_examples=25, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+def _random_problem(depth, seed, scale=0.5, batch=7):
+    rng = np.random.default_rng(seed)
+    widths = [int(n) for n in rng.integers(1, 5, depth + 1)]
+    ws = pc.init_weights(widths, scale, seed)
+    X = rng.normal(size=(widths[0], batch))
+    Y = rng.normal(size=(widths[-1], batch))
+    return widths, ws, X, Y
+
+
+def _origin(widths):
+    return [np.zeros((widths[l + 1], widths[l])) for l in range(len(widths) - 1)]
+
+
+def _fd_gradient(f, ws, eps=1e-6):
+    theta = pc.flatten_weights(ws)
+    shapes = [w.shape for w in ws]
+    g = np.empty_like(theta)
+    for j in range(theta.size):
+        e = np.zeros_like(theta)
+        e[j] = eps
+        g[j] = (f(pc.unflatten_weights(theta + e, shapes))
+                - f(pc.unflatten_weights(theta - e, shapes))) / (2 * eps)
+    return g
+
+
+def _flat(grads):
+    return np.concatenate([g.ravel() for g in grads])
+
+
+# ----------------------------------------------------------------------- equilibrated energy
+@pytest.mark.parametrize("depth", [2, 3, 4, 5])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_closed_form_energy_equals_long_inference_and_linear_solve(depth, seed):
+    """F* = tr(R^T S^{-1} R)/(2B) equals the energy after long Euler inference and the energy
+    at the equilibrium found by one linear solve (activity Hessian is block tridiagonal)."""
+    widths, ws, X, Y = _random_problem(depth, seed)
+    f_star = pc.equilibrated_energy(ws, X, Y)
+    z_star = pc.equilibrium_activities(ws, X, Y)
+    assert pc.pc_energy(ws, z_star, X, Y) == pytest.approx(f_star, abs=1e-12)
+    res = pc.infer_activities(ws, X, Y, n_steps=4000, dt=0.2, record_trajectory=False)
+    assert abs(res.energies[-1] - f_star) < 1e-8
+    for z, zs in zip(res.activities, z_star):
+        np.testing.assert_allclose(z, zs, atol=1e-6)
+    # inference starts from the feed-forward pass (F = MSE) and only lowers the energy
+    assert res.energies[0] == pytest.approx(pc.mse_loss(ws, X, Y), abs=1e-12)
+    assert np.all(np.diff(res.energies) <= 1e-12)
+    assert f_star <= pc.mse_loss(ws, X, Y) + 1e-12
+
+
+def test_inference_trajectory_records_every_step():
+    """The recorded trajectory has n_steps + 1 entries, starting at the feed-forward pass."""
+    _, ws, X, Y = _random_problem(3, 4)
+    res = pc.infer_activities(ws, X, Y, n_steps=5, dt=0.1)
+    assert len(res.trajectory) == 6 and res.energies.shape == (6,)
+    np.testing.assert_allclose(res.trajectory[0][0], ws[0] @ X)
+    np.testing.assert_allclose(res.trajectory[-1][1], res.activities[1])
+
+
+@given(st.lists(st.floats(-3, 3), min_size=2, max_size=6))
+@FAST
+def test_scalar_chain_rescaling_is_one_plus_sum_of_products_of_squares(w):
+    """Scalar chain: S = 1 + Σ_{l=2}^{L} Π_{k=l}^{L} w_k^2, and F* = L / S."""
+    L = len(w)
+    S = pc.rescaling_matrix(w)
+    expected = 1 + sum(np.prod(np.square(w[l - 1:])) for l in range(2, L + 1))
+    assert S.shape == (1, 1)
+    assert S[0, 0] == pytest.approx(expected, rel=1e-12)
+    X, Y = pc.toy_scalar_data(0, batch=16)
+    assert pc.equilibrated_energy(w, X, Y) == pytest.approx(pc.mse_loss(w, X, Y) / expected,
+                                                            rel=1e-10, abs=1e-14)
+
+
+def test_rescaling_matrix_three_layers_formula():
+    """L = 3: S = I + W_3 W_3^T + W_3 W_2 W_2^T W_3^T."""
+    _, ws, _, _ = _random_problem(3, 7)
+    W3, W2 = ws[2], ws[1]
+    np.testing.assert_allclose(pc.rescaling_matrix(ws),
+                               np.eye(W3.shape[0]) + W3 @ W3.T + W3 @ W2 @ W2.T @ W3.T)
+
+
+# ----------------------------------------------------------------------- gradients
+@pytest.mark.parametrize("depth", [2, 3, 4, 5])
+def test_gradients_of_mse_and_energy_match_finite_differences(depth):
+    """∇L (backprop) and ∇F* (PC weight gradient at equilibrium) equal central differences."""
+    _, ws, X, Y = _random_problem(depth, 10 + depth, scale=0.7)
+    fd_mse = _fd_gradient(lambda w: pc.mse_loss(w, X, Y), ws)
+    fd_energy = _fd_gradient(lambda w: pc.equilibrated_energy(w, X, Y), ws)
+    np.testing.assert_allclose(_flat(pc.mse_gradient(ws, X, Y)), fd_mse, atol=1e-8)
+    np.testing.assert_allclose(_flat(pc.energy_gradient(ws, X, Y)), fd_energy, atol=1e-8)
+
+
+@pytest.mark.parametrize("depth", [2, 3, 5])
+def test_weight_gradient_of_F_at_equilibrium_equals_gradient_of_F_star(depth):
+    """Envelope theorem: ∂F/∂W at z* = ∇F*; at the feed-forward activities it is not
+    (only the last layer has a non-zero error there)."""
+    _, ws, X, Y = _random_problem(depth, 20 + depth)
+    z_star = pc.equilibrium_activities(ws, X, Y)
+    np.testing.assert_allclose(_flat(pc.pc_weight_gradient(ws, z_star, X, Y)),
+                               _flat(pc.energy_gradient(ws, X, Y)), atol=1e-12)
+    ff = pc.infer_activities(ws, X, Y, n_steps=0).activities
+    g_ff = pc.pc_weight_gradient(ws, ff, X, Y)
+    assert all(np.all(g == 0) for g in g_ff[:-1])
+
+
+# ----------------------------------------------------------------------- Hessians at the origin
+@pytest.mark.parametrize("widths", [[2, 3, 4, 2], [3, 2, 2, 2, 1], [1, 1, 1, 1], [2, 4, 4, 4, 4, 3]])
+def test_mse_hessian_at_origin_is_zero_for_two_or_more_hidden_layers(widths):
+    """H >= 2: the MSE Hessian at W = 0 vanishes (non-strict saddle), numerically and in theory."""
+    X, _ = pc.gaussian_toy_data(1, dim=widths[0], batch=16)
+    Y = np.random.default_rng(2).normal(size=(widths[-1], 16)) - X[:1]
+    Hn = pc.numerical_hessian(_origin(widths), X, Y, objective="mse")
+    assert np.all(Hn == 0)
+    assert np.all(pc.origin_hessian_theory(widths, X, Y, objective="mse") == 0)
+    assert pc.classify_critical_point(Hn, is_minimum=False).kind == "non-strict saddle"
+
+
+@pytest.mark.parametrize("widths", [[2, 10, 2], [3, 4, 2], [1, 1, 1]])
+def test_mse_hessian_at_origin_one_hidden_layer_has_eigenvalues_plus_minus_singular_values(widths):
+    """H = 1: MSE Hessian at W = 0 has eigenvalues ±σ_k(Σ_xy), each n_1 times, rest 0."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(1, 0.5, size=(widths[0], 20))
+    Y = rng.normal(size=(widths[-1], 20)) - X[:1]
+    Hn = pc.numerical_hessian(_origin(widths), X, Y, objective="mse")
+    Ht = pc.origin_hessian_theory(widths, X, Y, objective="mse")
+    np.testing.assert_allclose(Hn, Ht, atol=1e-8)
+    sig = np.linalg.svd(X @ Y.T / X.shape[1], compute_uv=False)
+    n1, P = widths[1], Hn.shape[0]
+    expected = np.concatenate([np.repeat(sig, n1), -np.repeat(sig, n1),
+                               np.zeros(P - 2 * n1 * sig.size)])
+    np.testing.assert_allclose(np.linalg.eigvalsh(Hn), np.sort(expected), atol=1e-8)
+    assert pc.classify_critical_point(Hn).kind == "strict saddle"
+
+
+@pytest.mark.parametrize("H,width,dim,altered",
+                         [(1, 10, 2, False), (2, 5, 2, False), (3, 4, 3, False), (4, 4, 3, True)])
+def test_energy_hessian_at_origin_matches_theory(H, width, dim, altered):
+    """F* Hessian at W = 0 (finite differences) equals theory. H >= 2: only the W_L block,
+    -Σ_yy ⊗ I, so λ_min = -λ_max(Σ_yy). H = 1: spectrum of [[0, -Σ_xy], [-Σ_yx, -Σ_yy]],
+    each eigenvalue n_1 times. Either way the origin is a strict saddle of F*."""
+    X, Y = pc.gaussian_toy_data(0, dim=dim, batch=64, altered_target=altered)
+    widths = [dim] + [width] * H + [dim]
+    Hn = pc.numerical_hessian(_origin(widths), X, Y, objective="energy")
+    Ht = pc.origin_hessian_theory(widths, X, Y, objective="energy")
+    np.testing.assert_allclose(Hn, Ht, atol=1e-7)
+    B = X.shape[1]
+    Syy, Sxy = Y @ Y.T / B, X @ Y.T / B
+    lam = np.linalg.eigvalsh(Hn)
+    if H >= 2:
+        assert lam[0] == pytest.approx(-np.linalg.eigvalsh(Syy)[-1], abs=1e-7)
+        expected = np.concatenate([np.repeat(-np.linalg.eigvalsh(Syy), width),
+                                   np.zeros(Hn.shape[0] - dim * width)])
+    else:
+        M = np.block([[np.zeros((dim, dim)), -Sxy], [-Sxy.T, -Syy]])
+        expected = np.repeat(np.linalg.eigvalsh(M), width)
+    np.testing.assert_allclose(lam, np.sort(expected), atol=1e-7)
+    c = pc.classify_critical_point(Hn)
+    assert c.kind == "strict saddle" and c.lambda_min < 0
+    assert c.lambda_min == pytest.approx(lam[0])
+
+
+def test_scalar_one_hidden_unit_chain_eigenvalues():
+    """Scalar chain L = 2 at the origin: F* eigenvalues (-σ_yy ± sqrt(σ_yy^2 + 4σ_xy^2))/2,
+    MSE eigenvalues ±|σ_xy|."""
+    X, Y = pc.toy_scalar_data(2)
+    sxy, syy = (X @ Y.T).item() / 64, (Y @ Y.T).item() / 64
+    lam_e = np.linalg.eigvalsh(pc.numerical_hessian([0.0, 0.0], X, Y, objective="energy"))
+    lam_m = np.linalg.eigvalsh(pc.numerical_hessian([0.0, 0.0], X, Y, objective="mse"))
+    root = np.sqrt(syy ** 2 + 4 * sxy ** 2)
+    np.testing.assert_allclose(lam_e, [(-syy - root) / 2, (-syy + root) / 2], atol=1e-8)
+    np.testing.assert_allclose(lam_m, [-abs(sxy), abs(sxy)], atol=1e-8)
+
+
+@pytest.mark.parametrize("H", [3, 4])
+def test_zero_rank_saddle_with_only_penultimate_weight_is_strict_for_energy_not_mse(H):
+    """All W_l = 0 except W_{L-1}: W_{L:1} = 0 is a critical point; its MSE Hessian is zero
+    (H >= 3) but the F* Hessian has W_L block -Σ_yy ⊗ M, M = I + Σ W_{L-1:l} W_{L-1:l}^T ⪰ I,
+    so λ_min(F*) <= -λ_max(Σ_yy): a strict saddle."""
+    X, Y = pc.gaussian_toy_data(0, dim=3, batch=64, altered_target=(H == 4))
+    widths = [3] + [4] * H + [3]
+    ws = pc.zero_rank_saddle_weights(widths, scale=0.5, seed=H)
+    L = len(ws)
+    assert np.all(np.abs(_flat(pc.mse_gradient(ws, X, Y))) < 1e-14)
+    assert np.all(np.abs(_flat(pc.energy_gradient(ws, X, Y))) < 1e-12)
+    Hm = pc.numerical_hessian(ws, X, Y, objective="mse")
+    assert np.max(np.abs(Hm)) < 1e-9
+    He = pc.numerical_hessian(ws, X, Y, objective="energy")
+    Syy = Y @ Y.T / X.shape[1]
+    c = pc.classify_critical_point(He)
+    assert c.kind == "strict saddle"
+    assert c.lambda_min <= -np.linalg.eigvalsh(Syy)[-1] + 1e-7
+    M = np.eye(widths[L - 1])   # M = I + Σ_{l=2}^{L-1} W_{L-1:l} W_{L-1:l}^T, here W_{L-1} only
+    M = M + ws[L - 2] @ ws[L - 2].T
+    start = sum(w.size for w in ws[:-1])
+    np.testing.assert_allclose(He[start:, start:], -np.kron(Syy, M), atol=1e-7)
+
+
+def test_classifier_kinds_and_sentence():
+    """Sign pattern of the eigenvalues decides the kind; the sentence quotes λ_min."""
+    assert pc.classify_critical_point(np.diag([1.0, 2.0])).kind == "minimum"
+    assert pc.classify_critical_point(np.diag([-1.0, -2.0])).kind == "maximum"
+    c = pc.classify_critical_point(np.diag([-1.06, 0.0, 2.0]))
+    assert c.kind == "strict saddle" and c.n_negative == 1 and c.n_zero == 1
+    assert "λ_min = -1.06" in c.sentence
+    assert pc.classify_critical_point(np.zeros((3, 3))).kind == "degenerate"
+    assert pc.classify_critical_point(np.zeros((3, 3)), is_minimum=False).kind == "non-strict saddle"
+    assert pc.classify_critical_point(np.diag([0.0, 1.0]), is_minimum=True).kind == "minimum"
+    with pytest.raises(ValueError, match="symmetric"):
+        pc.classify_critical_point(np.array([[0.0, 1.0], [0.0, 0.0]]))
+    with pytest.raises(ValueError, match="square"):
+        pc.classify_critical_point(np.zeros((2, 3)))
+
+
+# ----------------------------------------------------------------------- scalar landscapes
+@pytest.mark.parametrize("depth,pair", [(2, (1, 2)), (3, (2, 3)), (4, (1, 4)), (5, (3, 2))])
+def test_landscape_grid_equals_pointwise_evaluation(depth, pair):
+    """Vectorised grid values (MSE, F*, F after k steps) and gradients equal point-by-point
+    evaluation with the general solver."""
+    X, Y = pc.toy_scalar_data(1, batch=32)
+    rng = np.random.default_rng(depth)
+    fixed = rng.uniform(-1, 1, depth)
+    ga, gb = np.linspace(-1, 1, 5), np.linspace(-0.8, 1.1, 4)
+    out = {
+        ("mse", None): pc.scalar_chain_landscape(ga, gb, depth=depth, pair=pair, fixed=fixed,
+                                                 X=X, Y=Y, objective="mse"),
+        ("energy", None): pc.scalar_chain_landscape(ga, gb, depth=depth, pair=pair, fixed=fixed,
+                                                    X=X, Y=Y, objective="energy"),
+        ("energy", 3): pc.scalar_chain_landscape(ga, gb, depth=depth, pair=pair, fixed=fixed,
+                                                 X=X, Y=Y, objective="energy", inference_steps=3),
+    }
+    for r in out.values():
+        assert r.values.shape == (4, 5) and r.grad_a.shape == (4, 5)
+    a, b = pair[0] - 1, pair[1] - 1
+    for i in (0, 2, 3):
+        for j in (0, 1, 4):
+            w = fixed.copy()
+            w[a], w[b] = ga[j], gb[i]
+            ws = list(w)
+            assert out[("mse", None)].values[i, j] == pytest.approx(pc.mse_loss(ws, X, Y), abs=1e-12)
+            assert out[("energy", None)].values[i, j] == pytest.approx(
+                pc.equilibrated_energy(ws, X, Y), abs=1e-12)
+            assert out[("energy", 3)].values[i, j] == pytest.approx(
+                pc.infer_activities(ws, X, Y, n_steps=3).energies[-1], abs=1e-12)
+            gm = _flat(pc.mse_gradient(ws, X, Y))
+            ge = _flat(pc.energy_gradient(ws, X, Y))
+            assert out[("mse", None)].grad_a[i, j] == pytest.approx(gm[a], abs=1e-10)
+            assert out[("mse", None)].grad_b[i, j] == pytest.approx(gm[b], abs=1e-10)
+            assert out[("energy", None)].grad_a[i, j] == pytest.approx(ge[a], abs=1e-10)
+            assert out[("energy", None)].grad_b[i, j] == pytest.approx(ge[b], abs=1e-10)
+            fk = _fd_gradient(lambda v: pc.infer_activities(v, X, Y, n_steps=3).energies[-1],
+                              [np.array([[x]]) for x in w])
+            assert out[("energy", 3)].grad_a[i, j] == pytest.approx(fk[a], abs=1e-7)
+            assert out[("energy", 3)].grad_b[i, j] == pytest.approx(fk[b], abs=1e-7)
+
+
+@pytest.mark.parametrize("depth", [2, 3, 4, 6])
+def test_landscape_zero_inference_steps_is_mse_and_many_steps_is_equilibrated_energy(depth):
+    """F after k = 0 inference steps is the MSE (feed-forward start); k -> ∞ gives F*."""
+    X, Y = pc.toy_scalar_data(0)
+    g = np.linspace(-1, 1, 9)
+    fixed = np.full(depth, 0.6)
+    mse = pc.scalar_chain_landscape(g, g, depth=depth, fixed=fixed, X=X, Y=Y, objective="mse")
+    f0 = pc.scalar_chain_landscape(g, g, depth=depth, fixed=fixed, X=X, Y=Y,
+                                   objective="energy", inference_steps=0)
+    fs = pc.scalar_chain_landscape(g, g, depth=depth, fixed=fixed, X=X, Y=Y, objective="energy")
+    fk = pc.scalar_chain_landscape(g, g, depth=depth, fixed=fixed, X=X, Y=Y,
+                                   objective="energy", inference_steps=3000, dt=0.2,
+                                   gradient=False)
+    np.testing.assert_allclose(f0.values, mse.values, atol=1e-14)
+    np.testing.assert_allclose(f0.grad_a, mse.grad_a, atol=1e-12)
+    np.testing.assert_allclose(fk.values, fs.values, atol=1e-10)
+    assert np.all(fs.values <= mse.values + 1e-14)
+
+
+def test_landscape_accepts_meshgrids_and_gradient_off():
+    """2-D weight arrays of one shape are used as given; gradient=False skips the gradient."""
+    X, Y = pc.toy_scalar_data(0)
+    A, B = np.meshgrid(np.linspace(-1, 1, 3), np.linspace(-1, 1, 4))
+    r = pc.scalar_chain_landscape(A, B, depth=2, X=X, Y=Y, objective="energy", gradient=False)
+    assert r.values.shape == (4, 3) and r.grad_a is None
+    r2 = pc.scalar_chain_landscape(A[0], B[:, 0], depth=2, X=X, Y=Y, objective="energy")
+    np.testing.assert_allclose(r.values, r2.values)
+
+
+# ----------------------------------------------------------------------- training
+def test_pc_escapes_the_origin_saddle_faster_than_backprop_on_toy_chain():
+    """Toy scalar chain with H = 2 (x ~ N(1, 0.1^2), y = -x, w ~ N(0, 0.05^2), lr = 0.4):
+    the origin is a non-strict saddle of the MSE but a strict saddle of F*, so PC (exact or
+    20 inference steps) reaches MSE <= 0.01 in fewer steps than backprop, for every seed."""
+    X, Y = pc.toy_scalar_data(0)
+    ratios = []
+    for seed in range(5):
+        w0 = pc.init_weights([1, 1, 1, 1], 0.05, seed)
+        bp = pc.train(w0, X, Y, method="bp", lr=0.4, n_steps=600)
+        pe = pc.train(w0, X, Y, method="pc", lr=0.4, n_steps=600)
+        pk = pc.train(w0, X, Y, method="pc", lr=0.4, n_steps=600, inference=20)
+        t_bp, t_pe, t_pk = (pc.steps_to_escape(r, 0.01) for r in (bp, pe, pk))
+        assert t_pe is not None and t_pk is not None and t_bp is not None
+        assert t_pe < t_bp and t_pk < t_bp
+        ratios.append(t_bp / t_pe)
+    assert np.median(ratios) > 2
+
+
+def test_training_records_aligned_series_and_gradient_descent_lowers_the_objective():
+    """losses/energies/grad_norms have n + 1 entries; the trajectory starts at weights0;
+    small-step BP decreases the MSE and exact PC decreases F* monotonically."""
+    _, ws, X, Y = _random_problem(3, 5, scale=0.3)
+    bp = pc.train(ws, X, Y, method="bp", lr=0.05, n_steps=30, record_weights=True)
+    pe = pc.train(ws, X, Y, method="pc", lr=0.05, n_steps=30, record_weights=True)
+    for r in (bp, pe):
+        assert r.losses.shape == r.energies.shape == r.grad_norms.shape == (31,)
+        assert r.weight_trajectory[0].shape == (31,) + ws[0].shape
+        np.testing.assert_allclose(r.weight_trajectory[1][0], ws[1])
+        np.testing.assert_allclose(r.weight_trajectory[2][-1], r.weights[2])
+    assert np.all(np.diff(bp.losses) <= 1e-12)
+    assert np.all(np.diff(pe.energies) <= 1e-12)
+    assert bp.energies[0] == pytest.approx(pc.equilibrated_energy(ws, X, Y))
+
+
+def test_training_divergence_raises_or_stops():
+    """A far too large learning rate blows the weights up: a clear ValueError, or with
+    on_divergence='stop' a truncated, finite record flagged diverged."""
+    X, Y = pc.toy_scalar_data(0)
+    w0 = [np.array([[1.0]]), np.array([[1.0]]), np.array([[1.0]])]
+    with pytest.raises(ValueError, match="diverged"):
+        pc.train(w0, X, Y, method="bp", lr=50.0, n_steps=200)
+    r = pc.train(w0, X, Y, method="bp", lr=50.0, n_steps=200, on_divergence="stop",
+                 record_weights=True)
+    assert r.diverged and len(r.losses) < 201 and np.all(np.isfinite(r.losses))
+    assert r.weight_trajectory[0].shape[0] == len(r.losses)
+    assert pc.steps_to_escape(r, -1.0) is None
+    np.testing.assert_allclose(r.weights[0], r.weight_trajectory[0][-1])
+    with pytest.raises(ValueError, match="initial weights are too large"):
+        pc.train([np.full((1, 1), 1e200)] * 3, X, Y, on_divergence="stop")
+
+
+# ----------------------------------------------------------------------- toy data
+def test_toy_data_follow_the_paper():
+    """x ~ N(1, 0.1^2) and y = -x (shape (1, B)); Gaussian toy data Y = -X; the altered
+    target replaces output row 2 by independent draws; equal seeds give equal data."""
+    X, Y = pc.toy_scalar_data(3, batch=500)
+    assert X.shape == Y.shape == (1, 500)
+    np.testing.assert_array_equal(Y, -X)
+    assert abs(X.mean() - 1) < 0.03 and abs(X.std() - 0.1) < 0.02
+    np.testing.assert_array_equal(pc.toy_scalar_data(3, batch=500)[0], X)
+    X2, Y2 = pc.gaussian_toy_data(1, dim=3, batch=64)
+    assert X2.shape == (3, 64)
+    np.testing.assert_array_equal(Y2, -X2)
+    X3, Y3 = pc.gaussian_toy_data(1, dim=3, batch=64, altered_target=True)
+    np.testing.assert_array_equal(X3, X2)
+    np.testing.assert_array_equal(Y3[[0, 2]], -X3[[0, 2]])
+    assert np.all(Y3[1] > 0)
+    ws = pc.init_weights([3, 4, 2], 0.05, 0)
+    assert [w.shape for w in ws] == [(4, 3), (2, 4)]
+    assert np.all(pc.init_weights([3, 4, 2], 0.0, 0)[0] == 0)
+
+
+# ----------------------------------------------------------------------- input validation
+def test_depth_one_is_refused_with_a_clear_message():
+    """One layer is not a deep network: 'need at least 2 layers (L >= 2), got 1'."""
+    X, Y = pc.toy_scalar_data(0)
+    msg = r"need at least 2 layers \(L >= 2\), got 1"
+    for call in (lambda: pc.mse_loss([np.ones((1, 1))], X, Y),
+                 lambda: pc.equilibrated_energy([np.ones((1, 1))], X, Y),
+                 lambda: pc.rescaling_matrix([np.ones((1, 1))]),
+                 lambda: pc.origin_hessian_theory([1, 1], X, Y),
+                 lambda: pc.init_weights([1, 1], 0.1, 0),
+                 lambda: pc.scalar_chain_landscape([0.0], [0.0], depth=1, X=X, Y=Y)):
+        with pytest.raises(ValueError, match=msg):
+            call()
+
+
+def test_mismatched_shapes_name_the_layer():
+    """Shapes that do not chain, or data of the wrong size, give a message naming the culprit."""
+    X, Y = np.ones((3, 5)), np.ones((2, 5))
+    ws = [np.ones((4, 3)), np.ones((4, 5)), np.ones((2, 4))]
+    with pytest.raises(ValueError, match=r"W_2 has shape \(4, 5\) but W_1 has shape \(4, 3\)"):
+        pc.mse_loss(ws, X, Y)
+    good = [np.ones((4, 3)), np.ones((2, 4))]
+    with pytest.raises(ValueError, match="X has 2 rows"):
+        pc.equilibrated_energy(good, np.ones((2, 5)), Y)
+    with pytest.raises(ValueError, match="Y has 3 rows"):
+        pc.energy_gradient(good, X, np.ones((3, 5)))
+    with pytest.raises(ValueError, match="same number of samples"):
+        pc.train(good, X, np.ones((2, 4)))
+    with pytest.raises(ValueError, match="need 1 hidden activities"):
+        pc.pc_energy(good, [np.ones((4, 5)), np.ones((4, 5))], X, Y)
+    with pytest.raises(ValueError, match=r"activity z_1 must have shape \(4, 5\)"):
+        pc.pc_energy(good, [np.ones((3, 5))], X, Y)
+    with pytest.raises(ValueError, match="W_2 must be finite"):
+        pc.equilibrium_activities([np.ones((4, 3)), np.full((2, 4), np.nan)], X, Y)
+    with pytest.raises(ValueError, match="unknown objective"):
+        pc.numerical_hessian(good, X, Y, objective="loss")
+    with pytest.raises(ValueError, match="unknown method"):
+        pc.train(good, X, Y, method="sgd")
+    with pytest.raises(ValueError, match="pair must name two different layers"):
+        pc.scalar_chain_landscape([0.0], [0.0], depth=3, pair=(2, 2), X=X[:1], Y=Y[:1])
+    with pytest.raises(ValueError, match="pair must be two layer indices"):
+        pc.scalar_chain_landscape([0.0], [0.0], depth=3, pair=(1, 2, 3), X=X[:1], Y=Y[:1])
+    with pytest.raises(ValueError, match="fixed must hold one weight per layer"):
+        pc.scalar_chain_landscape([0.0], [0.0], depth=3, fixed=[0, 0], X=X[:1], Y=Y[:1])
+    with pytest.raises(ValueError, match="inference_steps applies"):
+        pc.scalar_chain_landscape([0.0], [0.0], depth=3, X=X[:1], Y=Y[:1], inference_steps=3)
+    with pytest.raises(ValueError, match="inference diverged"):
+        pc.infer_activities([np.full((1, 1), 30.0)] * 3, X[:1], Y[:1], n_steps=2000, dt=0.5)
+
+
+_widths = st.lists(st.integers(1, 4), min_size=3, max_size=6)
+_extreme = st.one_of(st.floats(-1e3, 1e3), st.sampled_from([0.0, 1e-300, -1e-300, 1e150,
+                                                           -1e150, 1e300, 5e-324]))
+
+
+@st.composite
+def _problems(draw):
+    widths = draw(_widths)
+    B = draw(st.integers(1, 4))
+    seed = draw(st.integers(0, 2 ** 16))
+    rng = np.random.default_rng(seed)
+    scale = draw(_extreme)
+    ws = [scale * rng.standard_normal((widths[l + 1], widths[l])) for l in range(len(widths) - 1)]
+    data_scale = draw(_extreme)
+    X = data_scale * rng.standard_normal((widths[0], B))
+    Y = rng.standard_normal((widths[-1], B))
+    return ws, X, Y
+
+
+def _finite_or_clear_error(fn):
+    try:
+        out = fn()
+    except ValueError as err:
+        assert str(err) and "Traceback" not in str(err)
+        return None
+    leaves = out if isinstance(out, (tuple, list)) else [out]
+    for leaf in leaves:
+        for v in (leaf if isinstance(leaf, (tuple, list)) else [leaf]):
+            assert np.all(np.isfinite(v))
+    return out
+
+
+@given(_problems())
+@FAST
+def test_property_random_shapes_and_extreme_values_give_finite_results_or_value_errors(prob):
+    """For any shapes and magnitudes every solver returns finite numbers or a ValueError."""
+    ws, X, Y = prob
+    _finite_or_clear_error(lambda: pc.mse_loss(ws, X, Y))
+    _finite_or_clear_error(lambda: pc.rescaling_matrix(ws))
+    _finite_or_clear_error(lambda: pc.equilibrated_energy(ws, X, Y))
+    _finite_or_clear_error(lambda: pc.equilibrium_activities(ws, X, Y))
+    _finite_or_clear_error(lambda: pc.mse_gradient(ws, X, Y))
+    _finite_or_clear_error(lambda: pc.energy_gradient(ws, X, Y))
+    _finite_or_clear_error(lambda: pc.infer_activities(ws, X, Y, n_steps=5).energies)
+    _finite_or_clear_error(lambda: pc.numerical_hessian(ws, X, Y, objective="energy"))
+    for method in ("bp", "pc"):
+        _finite_or_clear_error(lambda: (lambda r: [r.losses, r.energies, r.grad_norms])(
+            pc.train(ws, X, Y, method=method, lr=0.1, n_steps=3, on_divergence="stop")))
+
+
+@given(_problems(), st.integers(0, 3))
+@FAST
+def test_property_mismatched_shapes_are_refused(prob, which):
+    """Breaking the shape chain at any layer raises a ValueError naming that layer."""
+    ws, X, Y = prob
+    ws = list(ws)
+    bad = ws[which % len(ws)]
+    ws[which % len(ws)] = np.ones((bad.shape[0], bad.shape[1] + 1))
+    l = which % len(ws) + 1
+    pattern = f"W_{l} has shape" if l > 1 else "X has"
+    for fn in (pc.mse_loss, pc.equilibrated_energy, pc.mse_gradient, pc.energy_gradient):
+        with pytest.raises(ValueError, match=pattern):
+            fn(ws, X, Y)
+
+
+@given(st.sampled_from([np.nan, np.inf, -np.inf]), st.integers(0, 5), _widths)
+@FAST
+def test_property_non_finite_weights_are_refused(bad, where, widths):
+    """A NaN or inf anywhere in the weights raises 'W_l must be finite', never returns NaN."""
+    ws = pc.init_weights(widths, 0.5, 0)
+    l = where % len(ws)
+    ws[l] = ws[l].copy()
+    ws[l].flat[0] = bad
+    X, Y = np.ones((widths[0], 3)), np.ones((widths[-1], 3))
+    for fn in (pc.mse_loss, pc.equilibrated_energy, pc.energy_gradient,
+               lambda w, x, y: pc.train(w, x, y, method="pc")):
+        with pytest.raises(ValueError, match=f"W_{l + 1} must be finite"):
+            fn(ws, X, Y)
+
+
+@given(st.integers(-3, 1))
+@FAST
+def test_property_depth_below_two_is_refused(depth):
+    """Depth L < 2 is refused with the learner-readable message."""
+    X, Y = pc.toy_scalar_data(0)
+    with pytest.raises(ValueError, match=r"L >= 2|depth must be"):
+        pc.scalar_chain_landscape([0.0], [0.0], depth=depth, X=X, Y=Y)
+    ws = [np.ones((1, 1))] * max(depth, 0)
+    with pytest.raises(ValueError, match=rf"need at least 2 layers \(L >= 2\), got {max(depth, 0)}"):
+        pc.mse_loss(ws, X, Y)
+
+
+@given(st.lists(_extreme, min_size=2, max_size=2), st.integers(2, 6), st.integers(0, 20),
+       st.sampled_from(["mse", "energy"]), _extreme)
+@FAST
+def test_property_landscape_is_finite_or_a_clear_error(span, depth, k, objective, fixed):
+    """Extreme grids, fixed weights and step counts: a finite landscape or a ValueError."""
+    X, Y = pc.toy_scalar_data(0, batch=8)
+    grid = np.linspace(min(span), max(span), 6)
+    kk = k if objective == "energy" and k % 2 else None
+    _finite_or_clear_error(lambda: (lambda r: [r.values, r.grad_a, r.grad_b])(
+        pc.scalar_chain_landscape(grid, grid[::-1], depth=depth, pair=(1, depth),
+                                  fixed=np.full(depth, fixed), X=X, Y=Y, objective=objective,
+                                  inference_steps=kk)))
