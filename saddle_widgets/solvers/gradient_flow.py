@@ -1,0 +1,630 @@
+"""Gradient flow of overparameterized scalar problems.
+
+Science: de Oliveira, Jatkar & Sontag (2025) and the literature it builds on
+(Du, Hu & Lee 2018; Arora et al. 2018; Saxe et al. 2014); see
+``shared/science/overparameterized-gradient-flow.md``.
+
+A cost f: R -> R is minimised through a factorised parameter
+
+* ``"linear"``: x = w2 . w1 with w1, w2 in R^h (h = 1: two scalars),
+* ``"chain"``:  x = w_N ... w_1 (depth-N scalar chain),
+* ``"tanh"``:   x = w2 tanh(w1) (an extension beyond linear networks),
+
+and the weights follow the gradient flow dw/dt = -f'(x) dx/dw of g(w) = f(x(w)).
+The flow conserves the imbalance C = w1 w1^T - w2 w2^T (its nuclear norm c), so
+x obeys the exact 1-D reduction dx/dt = -f'(x) sqrt(c^2 + 4 x^2).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from ._validation import choice, finite_array, finite_scalar, integer_in_range, positive_scalar
+
+__all__ = [
+    "COSTS", "Cost", "make_cost", "imbalance", "signed_imbalance", "quadratic_flow_solution",
+    "FlowResult", "integrate_flow", "integrate_chain", "gradient_descent", "DescentResult",
+    "OriginSaddle", "classify_origin", "origin_hessian", "gd_step_limit",
+    "convergence_time", "convergence_time_closed_form", "convergence_time_numeric",
+    "initial_weights", "reduced_flow_rate", "start_from_point", "scalar_pair",
+]
+
+DIVERGENCE_LIMIT = 1e6  # |x| or |w| beyond this counts as divergence
+
+
+# --------------------------------------------------------------------------- costs
+@dataclass(frozen=True)
+class Cost:
+    """A scalar cost f with derivatives f' and f'' and its minimisers."""
+    name: str
+    target: float
+    formula: str
+    f: Callable[[np.ndarray], np.ndarray]
+    df: Callable[[np.ndarray], np.ndarray]
+    d2f: Callable[[np.ndarray], np.ndarray]
+    minimisers: tuple[float, ...]
+
+    def nearest_minimiser(self, x):
+        """The minimiser closest to x (elementwise)."""
+        m = np.asarray(self.minimisers)
+        x = np.asarray(x, dtype=float)
+        return m[np.argmin(np.abs(x[..., None] - m), axis=-1)]
+
+    def distance_to_minimum(self, x):
+        """min over minimisers m of |x - m|."""
+        x = np.asarray(x, dtype=float)
+        return np.min(np.abs(x[..., None] - np.asarray(self.minimisers)), axis=-1)
+
+
+def _quadratic(y: float) -> Cost:
+    return Cost("quadratic", y, f"f(x) = (x - {y:g})² / 2",
+                lambda x: 0.5 * (x - y) ** 2, lambda x: x - y,
+                lambda x: np.ones_like(np.asarray(x, dtype=float)), (y,))
+
+
+def _logcosh(y: float) -> Cost:
+    def f(x):
+        u = np.abs(np.asarray(x, dtype=float) - y)
+        return u + np.log1p(np.exp(-2 * u)) - math.log(2.0)   # log cosh(u), overflow-free
+    return Cost("log-cosh", y, f"f(x) = log cosh(x - {y:g})", f,
+                lambda x: np.tanh(x - y), lambda x: 1.0 / np.cosh(np.clip(x - y, -350, 350)) ** 2, (y,))
+
+
+def _double_well(y: float) -> Cost:
+    # u = x - y + 1: f = (u^2 - 1)^2 / 4 has minima at u = +-1, i.e. x = y and x = y - 2
+    return Cost("double well", y, f"f(x) = ((x - {y - 1:g})² - 1)² / 4",
+                lambda x: 0.25 * ((x - y + 1) ** 2 - 1) ** 2,
+                lambda x: ((x - y + 1) ** 2 - 1) * (x - y + 1),
+                lambda x: 3 * (x - y + 1) ** 2 - 1, (y - 2.0, y))
+
+
+COSTS: dict[str, Callable[[float], Cost]] = {
+    "quadratic": _quadratic, "log-cosh": _logcosh, "double well": _double_well,
+}
+
+
+def make_cost(name: str = "quadratic", target: float = 1.0) -> Cost:
+    """The cost ``name`` (one of COSTS) with its minimiser at ``target``."""
+    choice("cost", name, COSTS)
+    return COSTS[name](finite_scalar("target", target))
+
+
+def _as_cost(cost, target) -> Cost:
+    if isinstance(cost, Cost):
+        return cost
+    if isinstance(cost, str):
+        return make_cost(cost, 1.0 if target is None else target)
+    raise ValueError(f"cost must be a Cost or one of {', '.join(map(repr, COSTS))}, got {cost!r}")
+
+
+# ----------------------------------------------------------------------- imbalance
+def imbalance(w1, w2):
+    """c = ||w1 w1^T - w2 w2^T||_* (nuclear norm); batched over leading axes.
+
+    For vectors the matrix has rank <= 2 and c = sqrt((|w1|^2 + |w2|^2)^2 - 4 (w1.w2)^2);
+    for scalars c = |w1^2 - w2^2|.
+    """
+    w1 = finite_array("w1", w1)
+    w2 = finite_array("w2", w2)
+    if w1.shape != w2.shape:
+        raise ValueError(f"w1 and w2 must have the same shape, got {w1.shape} and {w2.shape}")
+    if w1.ndim == 0:
+        return np.abs(w1 ** 2 - w2 ** 2)
+    s = np.sum(w1 ** 2, -1) + np.sum(w2 ** 2, -1)
+    x = np.sum(w1 * w2, -1)
+    return np.sqrt(np.maximum(s ** 2 - 4 * x ** 2, 0.0))
+
+
+def signed_imbalance(w1, w2):
+    """c = w1^2 - w2^2 for scalar weights (h = 1): which hyperbola branch the flow is on."""
+    w1 = finite_array("w1", w1)
+    w2 = finite_array("w2", w2)
+    return w1 ** 2 - w2 ** 2
+
+
+# ------------------------------------------------------------------- closed form
+def _check_quadratic_args(t, x0, target, c):
+    t = finite_array("t", t)
+    if np.any(t < 0):
+        raise ValueError("times t must be >= 0")
+    return t, finite_scalar("x0", x0), finite_scalar("target", target), abs(finite_scalar("imbalance", c))
+
+
+def quadratic_flow_solution(t, x0, target, imbalance):
+    """Closed-form x(t) for f(x) = (x - y)^2 / 2 under dx/dt = -f'(x) sqrt(c^2 + 4x^2).
+
+    K = sqrt(4y^2 + c^2), P± = 2y ± K, P0 = 2x0 + sqrt(4x0^2 + c^2),
+    u = (P0 - P+)/(P0 - P-) e^{-Kt}, P = (P+ - u P-)/(1 - u), x = (P - c^2/P)/4;
+    for x0 < 0, x(t) = -X(t; -x0, -y).  c = 0 gives Saxe's sigmoid.
+    """
+    t, x0, y, c = _check_quadratic_args(t, x0, target, imbalance)
+    if x0 < 0:
+        return -quadratic_flow_solution(t, -x0, -y, c)
+    if x0 == 0 and c == 0:
+        return np.zeros_like(t)          # the saddle itself: x stays 0
+    K = math.sqrt(4 * y * y + c * c)
+    p_plus, p_minus = 2 * y + K, 2 * y - K
+    p0 = 2 * x0 + math.sqrt(4 * x0 * x0 + c * c)
+    u = (p0 - p_plus) / (p0 - p_minus) * np.exp(-K * t)
+    p = (p_plus - u * p_minus) / (1 - u)
+    return (p - c * c / p) / 4
+
+
+def convergence_time_closed_form(x0, target, imbalance, eps=1e-3):
+    """Time T for f = (x - y)^2/2 to reach |x - y| = eps (inf if the flow stalls at the saddle).
+
+    T = (1/K) ln(|N(x_eps)| |x0 - y| / (|x_eps - y| |N(x0)|)),  N(x) = 4yx + c^2 + K sqrt(4x^2 + c^2),
+    with x_eps = y - eps sgn(y - x0); for large c, T ~ (1/c) ln(|x0 - y| / eps).
+    """
+    _, x0, y, c = _check_quadratic_args(0.0, x0, target, imbalance)
+    eps = positive_scalar("eps", eps)
+    if x0 < 0:
+        x0, y = -x0, -y
+    if abs(x0 - y) <= eps:
+        return 0.0
+    K = math.sqrt(4 * y * y + c * c)
+
+    def N(x):
+        return 4 * y * x + c * c + K * math.sqrt(4 * x * x + c * c)
+
+    n0 = N(x0)
+    x_eps = y - eps * math.copysign(1.0, y - x0)
+    if K == 0 or n0 <= 1e-300 or N(x_eps) <= 0:
+        return math.inf                  # balanced start on the stable line: converges to the saddle
+    return math.log(abs(N(x_eps)) * abs(x0 - y) / (eps * abs(n0))) / K
+
+
+def reduced_flow_rate(cost, x, c):
+    """Right-hand side of the exact 1-D reduction dx/dt = -f'(x) sqrt(c^2 + 4x^2)."""
+    return -cost.df(x) * np.sqrt(c * c + 4 * x * x)
+
+
+# ------------------------------------------------------------ parametrisations
+class _Linear:
+    """x = w2 . w1, w = (w1, w2) of length 2h."""
+    name = "linear"
+
+    def __init__(self, h):
+        self.h = h
+
+    def x(self, w):
+        return np.sum(w[..., :self.h] * w[..., self.h:], -1)
+
+    def grad(self, w):
+        return np.concatenate([w[..., self.h:], w[..., :self.h]], -1)
+
+    def curvature(self, w):          # spectral norm of the Hessian of x
+        return np.ones(w.shape[:-1])
+
+    def conserved(self, w):
+        return imbalance(w[..., :self.h], w[..., self.h:]) if self.h > 1 else \
+            w[..., 0] ** 2 - w[..., 1] ** 2
+
+
+class _Chain:
+    """x = w_N ... w_1; every w_i^2 - w_j^2 is conserved."""
+    name = "chain"
+
+    def __init__(self, n):
+        self.n = n
+
+    def x(self, w):
+        return np.prod(w, -1)
+
+    def grad(self, w):
+        ones = np.ones(w.shape[:-1] + (1,))
+        left = np.cumprod(np.concatenate([ones, w[..., :-1]], -1), -1)
+        right = np.cumprod(np.concatenate([ones, w[..., :0:-1]], -1), -1)[..., ::-1]
+        return left * right
+
+    def curvature(self, w):          # Frobenius bound: entries prod_{k != i, j} w_k
+        total = np.zeros(w.shape[:-1])
+        for i in range(self.n):
+            for j in range(i + 1, self.n):
+                total += 2 * np.prod(np.delete(w, [i, j], -1), -1) ** 2
+        return np.sqrt(total)
+
+    def conserved(self, w):
+        return w[..., 0] ** 2 - w[..., 1] ** 2
+
+
+class _Tanh:
+    """x = w2 tanh(w1); Q = sinh(w1)^2 - w2^2 is conserved."""
+    name = "tanh"
+
+    def x(self, w):
+        return w[..., 1] * np.tanh(w[..., 0])
+
+    def grad(self, w):
+        sech2 = 1.0 / np.cosh(np.clip(w[..., 0], -350, 350)) ** 2
+        return np.stack([w[..., 1] * sech2, np.tanh(w[..., 0])], -1)
+
+    def curvature(self, w):
+        return 1.0 + np.abs(w[..., 1])
+
+    def conserved(self, w):
+        return np.sinh(np.clip(w[..., 0], -350, 350)) ** 2 - w[..., 1] ** 2
+
+
+def _rhs(model, cost, w):
+    return -cost.df(model.x(w))[..., None] * model.grad(w)
+
+
+def _rhs_and_stiffness(model, cost, w):
+    """dw/dt and an upper estimate of ||Hessian of g||: |f''| |dx/dw|^2 + |f'| ||d^2x/dw^2||."""
+    x = model.x(w)
+    g = model.grad(w)
+    fp = cost.df(x)
+    stiff = np.abs(cost.d2f(x)) * np.sum(g * g, -1) + np.abs(fp) * model.curvature(w)
+    return -fp[..., None] * g, stiff
+
+
+def _rk4(model, cost, w, dt, k1):
+    """One classical Runge-Kutta step of size dt from w, given k1 = dw/dt at w."""
+    dt = np.asarray(dt)[..., None]
+    k2 = _rhs(model, cost, w + 0.5 * dt * k1)
+    k3 = _rhs(model, cost, w + 0.5 * dt * k2)
+    k4 = _rhs(model, cost, w + dt * k3)
+    return w + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+
+
+# --------------------------------------------------------------------- the flow
+@dataclass(frozen=True)
+class FlowResult:
+    """Weights, x, loss and conserved quantity along a trajectory.
+
+    ``weights`` has shape (len(t), n_params): (w1, w2) for "linear" and "tanh"
+    (w1 = weights[:, :h]), (w_1..w_N) for "chain". ``conserved`` is the imbalance c
+    (signed w1^2 - w2^2 when h = 1; w1^2 - w2^2 for a chain; sinh^2 w1 - w2^2 for tanh).
+    """
+    model: str
+    t: np.ndarray
+    weights: np.ndarray
+    x: np.ndarray
+    loss: np.ndarray
+    conserved: np.ndarray
+    diverged: bool
+
+    @property
+    def w1(self):
+        return self.weights[:, : max(1, self.weights.shape[1] // 2)] if self.model != "chain" \
+            else self.weights[:, :1]
+
+    @property
+    def w2(self):
+        h = self.weights.shape[1] // 2
+        return self.weights[:, h:] if self.model != "chain" else self.weights[:, 1:2]
+
+
+def _check_times(t):
+    t = finite_array("t", t, ndim=1)
+    if t.size == 0:
+        raise ValueError("t must contain at least one time")
+    if np.any(t < 0):
+        raise ValueError("times t must be >= 0")
+    if np.any(np.diff(t) < 0):
+        raise ValueError("times t must be increasing")
+    return t
+
+
+def _flow(model, cost, w0, t, rtol):
+    """Integrate dw/dt = -f'(x) dx/dw with scipy's DOP853 (8th order, adaptive) at times t."""
+    t = _check_times(t)
+    rtol = positive_scalar("rtol", rtol)
+    w0 = np.asarray(w0, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sol = solve_ivp(lambda _, w: _rhs(model, cost, w), (0.0, float(t[-1])), w0,
+                        method="DOP853", t_eval=t, rtol=rtol, atol=rtol * 1e-2)
+    out = sol.y.T
+    ok = np.all(np.isfinite(out), -1) & (np.max(np.abs(out), -1) <= DIVERGENCE_LIMIT)
+    last = int(np.argmin(ok)) if not ok.all() else len(out)
+    out = out[:last]
+    x = model.x(out)
+    return FlowResult(model.name, t[:last], out, x, cost.f(x), model.conserved(out),
+                      last < t.size)
+
+
+def integrate_flow(cost, w1, w2, t, *, target=None, activation="linear", rtol=1e-10):
+    """Gradient flow dw1/dt = -f'(x) dx/dw1, dw2/dt = -f'(x) dx/dw2 sampled at times t.
+
+    x = w2 . w1 (``activation="linear"``, w1 and w2 scalars or vectors of width h) or
+    x = w2 tanh(w1) (``activation="tanh"``, scalars; an extension beyond the paper).
+    Integrated with an adaptive 8th-order Runge-Kutta method (DOP853) to relative
+    tolerance ``rtol``. ``cost`` is a Cost or a name from COSTS (``target`` sets its minimiser).
+    """
+    cost = _as_cost(cost, target)
+    choice("activation", activation, ("linear", "tanh"))
+    w1 = np.atleast_1d(finite_array("w1", w1, ndim=(0, 1)))
+    w2 = np.atleast_1d(finite_array("w2", w2, ndim=(0, 1)))
+    if w1.shape != w2.shape:
+        raise ValueError(f"w1 and w2 must have the same width, got {w1.size} and {w2.size}")
+    if activation == "tanh" and w1.size != 1:
+        raise ValueError("the tanh neuron x = w2 tanh(w1) takes scalar weights")
+    model = _Linear(w1.size) if activation == "linear" else _Tanh()
+    return _flow(model, cost, np.concatenate([w1, w2]), t, rtol)
+
+
+def integrate_chain(cost, weights, t, *, target=None, rtol=1e-10):
+    """Gradient flow of f(w_N ... w_1) for a depth-N scalar chain, sampled at times t.
+
+    dw_i/dt = -f'(x) prod_{j != i} w_j; every w_i^2 - w_j^2 is conserved.
+    """
+    cost = _as_cost(cost, target)
+    w = finite_array("weights", weights, ndim=1)
+    integer_in_range("depth", w.size, 2)
+    return _flow(_Chain(w.size), cost, w, t, rtol)
+
+
+# ------------------------------------------------------------- gradient descent
+@dataclass(frozen=True)
+class DescentResult:
+    """Iterates of gradient descent; ``diverged_at`` is the step where |w| blew up (or None)."""
+    model: str
+    lr: float
+    weights: np.ndarray
+    x: np.ndarray
+    loss: np.ndarray
+    conserved: np.ndarray
+    diverged_at: int | None
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at is not None
+
+
+def gradient_descent(cost, weights, *, lr, n_steps, target=None, model="linear"):
+    """Discrete gradient descent w <- w - lr f'(x) dx/dw for ``n_steps`` steps.
+
+    ``weights`` is (w1, w2) stacked as [w1..., w2...] for model "linear" (width h = len/2),
+    [w1, w2] for "tanh", and [w_1..w_N] for "chain". Stops and reports ``diverged_at``
+    when |w| exceeds 1e6. Stable near a minimum only for lr < gd_step_limit(cost, c).
+    """
+    cost = _as_cost(cost, target)
+    choice("model", model, ("linear", "chain", "tanh"))
+    w = finite_array("weights", weights, ndim=1)
+    lr = positive_scalar("lr", lr)
+    n_steps = integer_in_range("n_steps", n_steps, 0, 1_000_000)
+    if model == "chain":
+        integer_in_range("depth", w.size, 2)
+        par = _Chain(w.size)
+    elif model == "tanh":
+        if w.size != 2:
+            raise ValueError(f"the tanh neuron has two weights, got {w.size}")
+        par = _Tanh()
+    else:
+        if w.size % 2 or w.size == 0:
+            raise ValueError(f"a linear model needs [w1..., w2...] of even length, got {w.size}")
+        par = _Linear(w.size // 2)
+    out = np.empty((n_steps + 1, w.size))
+    out[0] = w
+    diverged_at = None
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(1, n_steps + 1):
+            w = w + lr * _rhs(par, cost, w)
+            if not np.all(np.isfinite(w)) or np.max(np.abs(w)) > DIVERGENCE_LIMIT:
+                diverged_at = k
+                break
+            out[k] = w
+    out = out[: (diverged_at or n_steps + 1)]
+    x = par.x(out)
+    return DescentResult(model, lr, out, x, cost.f(x), par.conserved(out), diverged_at)
+
+
+def gd_step_limit(cost, imbalance, minimiser=None):
+    """Largest stable step at a minimiser x*: lr < 2 / (f''(x*) sqrt(c^2 + 4 x*^2))."""
+    cost = _as_cost(cost, None)
+    c = finite_scalar("imbalance", imbalance)
+    xs = cost.minimisers[-1] if minimiser is None else finite_scalar("minimiser", minimiser)
+    curv = float(cost.d2f(xs)) * math.sqrt(c * c + 4 * xs * xs)
+    return math.inf if curv <= 0 else 2.0 / curv
+
+
+# ---------------------------------------------------------------- the saddle
+@dataclass(frozen=True)
+class OriginSaddle:
+    """The critical point at the origin: Hessian eigenvalues and their directions."""
+    kind: str                 # "strict saddle", "non-strict saddle" or "degenerate critical point"
+    eigenvalues: np.ndarray
+    stable_direction: np.ndarray | None      # in the (w1, w2) plane
+    unstable_direction: np.ndarray | None
+    description: str
+
+
+def origin_hessian(cost, *, depth=2, width=1, target=None):
+    """Hessian of g at w = 0: [[0, f'(0) I], [f'(0) I, 0]] for depth 2 (eigenvalues ±f'(0),
+    each h times), and the zero matrix for a chain of depth >= 3. Also holds for tanh."""
+    cost = _as_cost(cost, target)
+    depth = integer_in_range("depth", depth, 2, 50)
+    width = integer_in_range("width", width, 1, 1000)
+    if depth >= 3:
+        return np.zeros((depth, depth))
+    d = float(cost.df(0.0))
+    eye = np.eye(width)
+    return np.block([[0 * eye, d * eye], [d * eye, 0 * eye]])
+
+
+def classify_origin(cost, *, depth=2, width=1, target=None, tol=1e-12):
+    """Name the origin from its Hessian: strict saddle iff f'(0) != 0 and depth == 2;
+    stable line w2 = sgn(f'(0)) w1, unstable line w2 = -sgn(f'(0)) w1."""
+    cost = _as_cost(cost, target)
+    H = origin_hessian(cost, depth=depth, width=width)
+    eig = np.linalg.eigvalsh(H)
+    d = float(cost.df(0.0))
+    if depth >= 3:
+        kind = "non-strict saddle" if abs(d) > tol else "degenerate critical point"
+        desc = f"origin: {kind} (Hessian = 0 for depth {depth})"
+        return OriginSaddle(kind, eig, None, None, desc)
+    if abs(d) <= tol:
+        return OriginSaddle("degenerate critical point", eig, None, None,
+                            "origin: degenerate critical point (f'(0) = 0, Hessian = 0)")
+    s = math.copysign(1.0, d)
+    stable = np.array([1.0, s]) / math.sqrt(2)
+    unstable = np.array([1.0, -s]) / math.sqrt(2)
+    return OriginSaddle("strict saddle", eig, stable, unstable,
+                        f"origin: strict saddle (eigenvalues ±{abs(d):.3g})")
+
+
+# ---------------------------------------------------------- convergence time
+def convergence_time(t, x, cost, eps=1e-3):
+    """First time after which |x - x*| < eps for good (inf if never), from a sampled path."""
+    t = finite_array("t", t, ndim=1)
+    x = finite_array("x", x, ndim=1)
+    if t.shape != x.shape:
+        raise ValueError("t and x must have the same length")
+    eps = positive_scalar("eps", eps)
+    far = np.nonzero(cost.distance_to_minimum(x) >= eps)[0]
+    if far.size == 0:
+        return float(t[0]) if t.size else math.inf
+    return math.inf if far[-1] == t.size - 1 else float(t[far[-1] + 1])
+
+
+def convergence_time_numeric(cost, x0, imbalances, eps=1e-3, *, depth=2, t_max=200.0,
+                             safety=0.1, max_iter=20_000, target=None):
+    """T(c): time for the flow from product x0 and imbalance c to reach |x - x*| < eps.
+
+    Depth 2 integrates (w1, w2) with w1^2 - w2^2 = c, which by the exact reduction
+    covers every width; depth N >= 3 the tied chain of ``initial_weights``. RK4
+    vectorised over c, each element with its own step safety / stiffness; the
+    crossing time is interpolated within the last step. inf when t_max comes first
+    (e.g. c = 0 on the stable line: the flow stalls at the saddle).
+    """
+    cost = _as_cost(cost, target)
+    x0 = finite_scalar("x0", x0)
+    c = finite_array("imbalances", imbalances, ndim=(0, 1))
+    scalar = c.ndim == 0
+    c = np.atleast_1d(c)
+    eps = positive_scalar("eps", eps)
+    t_max = positive_scalar("t_max", t_max)
+    depth = integer_in_range("depth", depth, 2, 50)
+    model = _Linear(1) if depth == 2 else _Chain(depth)
+    w = (_tied_chain_weights(x0, c, depth) if depth > 2 else
+         np.stack(_scalar_pairs(x0, c), -1))
+    t = np.zeros(c.shape)
+    T = np.full(c.shape, math.inf)
+    d = cost.distance_to_minimum(model.x(w))
+    T[d < eps] = 0.0
+    active = d >= eps
+    for _ in range(max_iter):
+        idx = np.nonzero(active)[0]
+        if idx.size == 0:
+            break
+        wa = w[idx]
+        k1, stiff = _rhs_and_stiffness(model, cost, wa)
+        dt = np.minimum(safety / (stiff + 1e-12), t_max - t[idx])
+        wn = _rk4(model, cost, wa, dt, k1)
+        d_old = cost.distance_to_minimum(model.x(wa))
+        d_new = cost.distance_to_minimum(model.x(wn))
+        hit = d_new < eps
+        frac = np.clip((d_old - eps) / np.maximum(d_old - d_new, 1e-300), 0, 1)
+        T[idx[hit]] = t[idx[hit]] + frac[hit] * dt[hit]
+        w[idx], t[idx] = wn, t[idx] + dt
+        active[idx[hit | (t[idx] >= t_max) | ~np.all(np.isfinite(wn), -1)]] = False
+    return float(T[0]) if scalar else T
+
+
+# ------------------------------------------------------------ initial weights
+def initial_weights(x0, imbalance, *, width=1, depth=2, mirror=False):
+    """Weights with product x0 and imbalance c.
+
+    depth 2, h = 1: w1^2 - w2^2 = c, w1 w2 = x0 (c is signed: the hyperbola branch),
+        w1 = sqrt(c) cosh(theta), w2 = sqrt(c) sinh(theta), sinh(2 theta) = 2 x0 / c.
+    depth 2, h > 1: w1, w2 span two directions (not parallel) with w2 . w1 = x0 and
+        nuclear-norm imbalance |c|.
+    depth N >= 3 (scalar chain): w_1 and w_2 = ... = w_N = s with w_1^2 - s^2 = c and
+        w_1 s^(N-1) = x0; the tied layers stay equal under the flow.
+    ``mirror`` applies the symmetry that keeps x: w -> -w (depth 2 and even N),
+    (w_1, s) -> (w_1, -s) for odd N.
+    Returns an array: [w1..., w2...] for depth 2, [w_1..w_N] for a chain.
+    """
+    x0 = finite_scalar("x0", x0)
+    c = finite_scalar("imbalance", imbalance)
+    width = integer_in_range("width", width, 1, 1000)
+    depth = integer_in_range("depth", depth, 2, 50)
+    if depth >= 3:
+        w = _tied_chain_weights(x0, c, depth)
+        if mirror:
+            w[1:] = -w[1:]
+            if depth % 2 == 0:
+                w[0] = -w[0]
+        return w
+    sign = -1.0 if mirror else 1.0
+    a, b = (float(v) for v in _scalar_pairs(x0, c))
+    if width == 1:
+        return sign * np.array([a, b])
+    # w1 = p u + g v, w2 = q u - g v: x = pq - g^2 and |w1|^2 + |w2|^2 = p^2 + q^2 + 2 g^2
+    S = math.sqrt(c * c + 4 * x0 * x0)
+    g = math.sqrt(max(S - 2 * abs(x0), 0.0) / 8)
+    prod, sq = x0 + g * g, S - 2 * g * g
+    plus = math.sqrt(max(sq + 2 * prod, 0.0))
+    minus = math.sqrt(max(sq - 2 * prod, 0.0))
+    p, q = (plus + minus) / 2, (plus - minus) / 2
+    if c < 0:
+        p, q = q, p
+    u = np.zeros(width)
+    v = np.zeros(width)
+    u[0], v[1] = 1.0, 1.0
+    return sign * np.concatenate([p * u + g * v, q * u - g * v])
+
+
+def start_from_point(w1, w2, *, depth=2):
+    """(x0, c, mirror) such that initial_weights(x0, c, depth=depth, mirror=mirror) starts
+    at (w1, w2) in the phase plane (for depth N >= 3: w_1 = w1 and w_2..w_N = w2)."""
+    w1 = finite_scalar("w1", w1)
+    w2 = finite_scalar("w2", w2)
+    depth = integer_in_range("depth", depth, 2, 50)
+    c = w1 * w1 - w2 * w2
+    x0 = w1 * w2 ** (depth - 1)
+    mirror = (w2 < 0) if depth >= 3 else ((w1 < 0) if c >= 0 else (w2 < 0))
+    return x0, c, bool(mirror)
+
+
+def scalar_pair(x, imbalance, *, mirror=False):
+    """The h = 1 pair (w1, w2) with w1 w2 = x and w1^2 - w2^2 = c (vectorised over x):
+    the phase-plane picture of any width, by the exact reduction."""
+    x = finite_array("x", x)
+    c = finite_scalar("imbalance", imbalance)
+    w1, w2 = _scalar_pairs(x, c)
+    sign = -1.0 if mirror else 1.0
+    return sign * w1, sign * w2
+
+
+def _scalar_pairs(x0, c):
+    """(w1, w2) with w1 w2 = x0 and w1^2 - w2^2 = c, broadcast over x0 and c; on the
+    branch c >= 0 w1 >= 0, on c < 0 w2 > 0."""
+    S = np.sqrt(c * c + 4 * x0 * x0)
+    big = np.sqrt((S + np.abs(c)) / 2)
+    small = np.sqrt(np.maximum((S - np.abs(c)) / 2, 0.0))
+    w1 = np.where(c >= 0, big, np.copysign(small, x0))
+    w2 = np.where(c >= 0, np.copysign(small, x0), big)
+    return w1, w2
+
+
+def _tied_chain_weights(x0, c, depth):
+    """Solve w1^2 - s^2 = c, w1 s^(N-1) = x0 for s >= 0 by bisection (the product is
+    monotone in s); vectorised over c."""
+    c = np.asarray(c, dtype=float)
+    lo = np.sqrt(np.maximum(-c, 0.0))
+    if x0 == 0:
+        s = lo
+    else:
+        def prod(s):
+            return np.sqrt(np.maximum(s * s + c, 0.0)) * s ** (depth - 1)
+        hi = lo + 1.0
+        for _ in range(60):
+            short = prod(hi) < abs(x0)
+            if not short.any():
+                break
+            hi = np.where(short, 2 * hi, hi)
+        else:
+            raise ValueError("no tied chain weights reach that x0; choose a smaller |x0|")
+        for _ in range(80):
+            mid = 0.5 * (lo + hi)
+            below = prod(mid) < abs(x0)
+            lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+        s = 0.5 * (lo + hi)
+    w1 = np.copysign(np.sqrt(np.maximum(s * s + c, 0.0)), x0 if x0 != 0 else 1.0)
+    return np.stack([w1] + [s] * (depth - 1), -1)

@@ -1,0 +1,25 @@
+"""Piecewise-linear (ReLU) RNNs: models, cycles, invariant manifolds, basins, chaos.
+
+    F(z) = A z + W relu(z) + h                       (PLRNN)
+    F(z) = A∘z + W1 relu(W2 z + h2) + h1             (ShallowPLRNN)
+
+Affine in each subregion (sign pattern D of the ReLU pre-activations): F(z) = J_D z + c_D.
+Following Eisenmann et al., "Detecting Invariant Manifolds in ReLU-Based RNNs" and SCYFI
+("Bifurcations and loss jumps in RNN training"). Implementation split over plrnn_model,
+plrnn_cycles, plrnn_manifolds and plrnn_dynamics; everything public is re-exported here.
+"""
+from .plrnn_cycles import EXHAUSTIVE_LIMIT, Cycle, cycle_from_points, find_cycles
+from .plrnn_dynamics import (BOUNDED_OTHER, DIVERGENT, BasinMap, BifurcationDiagram, basin_map,
+                             bifurcation_diagram, lyapunov_exponents)
+from .plrnn_manifolds import (AffinePiece, Manifold, ManifoldIntersections, ManifoldPieces, homoclinic_points,
+                              invariant_manifold, manifold_intersections, manifold_quality)
+from .plrnn_model import DIVERGENCE_BOUND, PLRNN, PRESET_NOTES, PRESETS, ShallowPLRNN, preset
+
+__all__ = [
+    "PLRNN", "ShallowPLRNN", "PRESETS", "PRESET_NOTES", "preset", "DIVERGENCE_BOUND",
+    "Cycle", "find_cycles", "cycle_from_points", "EXHAUSTIVE_LIMIT",
+    "Manifold", "AffinePiece", "ManifoldPieces", "invariant_manifold", "manifold_quality",
+    "ManifoldIntersections", "manifold_intersections", "homoclinic_points",
+    "BasinMap", "basin_map", "DIVERGENT", "BOUNDED_OTHER", "lyapunov_exponents",
+    "BifurcationDiagram", "bifurcation_diagram",
+]

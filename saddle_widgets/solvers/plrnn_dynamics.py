@@ -1,0 +1,413 @@
+"""Long-run behaviour of ReLU maps: basin maps, Lyapunov exponents, bifurcation diagrams."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validation import finite_array, integer_in_range, positive_scalar
+from .plrnn_cycles import Cycle, _make_cycle, _solve_sequences, cycle_from_points, find_cycles
+from .plrnn_model import DIVERGENCE_BOUND, PLRNN, _PiecewiseAffineMap
+
+__all__ = ["BasinMap", "basin_map", "lyapunov_exponents", "BifurcationDiagram", "bifurcation_diagram",
+           "DIVERGENT", "BOUNDED_OTHER"]
+
+#: Basin label of initial conditions whose orbit leaves every bounded region.
+DIVERGENT = -1
+#: Basin label of bounded orbits that reach no listed attractor (chaotic or other).
+BOUNDED_OTHER = -2
+
+
+def _check_model(model):
+    if not isinstance(model, _PiecewiseAffineMap):
+        raise ValueError(f"model must be a PLRNN or ShallowPLRNN, got {type(model).__name__}")
+
+
+@dataclass(frozen=True, eq=False)
+class BasinMap:
+    """Basins of attraction on a grid of initial conditions.
+
+    labels[iy, ix]: index into ``attractors`` of the attractor the initial condition
+    (xs[ix], ys[iy]) converges to, DIVERGENT (-1) or BOUNDED_OTHER (-2, chaotic/other bounded).
+    steps[iy, ix]: iterations until that was decided. names: learner-readable label names
+    (dict label -> str). extent: (xmin, xmax, ymin, ymax); plane: the two state axes shown.
+    """
+
+    labels: np.ndarray
+    xs: np.ndarray
+    ys: np.ndarray
+    attractors: tuple
+    names: dict
+    extent: tuple
+    plane: tuple
+    steps: np.ndarray
+
+    def fraction(self, label: int) -> float:
+        """Fraction of grid points with this label."""
+        return float(np.mean(self.labels == label))
+
+
+def _attractor_cycles(model, attractors, max_period):
+    if attractors is None:
+        cycles = find_cycles(model, max_period, seed=0, n_outer=64)
+        return tuple(c for c in cycles if c.kind == "stable")
+    out = []
+    for a in attractors:
+        if isinstance(a, Cycle):
+            if a.dim != model.dim:
+                raise ValueError(f"attractor has dimension {a.dim}, the model {model.dim}")
+            out.append(a)
+        else:
+            out.append(cycle_from_points(model, a))
+    return tuple(out)
+
+
+def _refine_cycle(model, pts):
+    """Exact cycle from approximate cycle points (solve with the regions they visit)."""
+    pats = (pts @ model.pre_matrix.T + model.pre_offset) > 0
+    J, c = model.affine(pats[None])
+    z1, ok = _solve_sequences(J, c)
+    if not ok[0]:
+        return None
+    orb = np.empty_like(pts)
+    z = z1[0]
+    for i in range(pts.shape[0]):
+        orb[i] = z
+        z = J[0, i] @ z + c[0, i]
+    if np.max(np.abs(orb - pts)) > 1e-3 * (1 + np.max(np.abs(pts))):
+        return None
+    cyc = _make_cycle(model, orb, pats)
+    return cyc if cyc.kind == "stable" else None
+
+
+def _capture_radius(model, cyc: Cycle, tol):
+    """Squared capture radius per cycle point: tol*(1+|p|), or (auto) a tenth of the
+    distance to the nearest subregion border, at most 1e-2*(1+|p|)."""
+    pts = cyc.points
+    scale = 1 + np.max(np.abs(pts), axis=1)
+    if tol is not None:
+        return (tol * scale) ** 2
+    q = pts @ model.pre_matrix.T + model.pre_offset
+    norms = np.linalg.norm(model.pre_matrix, axis=1)
+    norms = np.where(norms > 0, norms, 1.0)
+    dist = np.min(np.abs(q) / norms, axis=1)  # distance of each cycle point to a border
+    # a point within r_i of q_i stays within reach of the linear pieces along one period
+    J, _ = model.affine(cyc.regions)
+    k = cyc.period
+    r = np.empty(k)
+    for i in range(k):
+        G, best = np.eye(model.dim), dist[i]
+        for s in range(1, k):
+            G = J[(i + s - 1) % k] @ G
+            best = min(best, dist[(i + s) % k] / max(np.linalg.norm(G, 2), 1e-300))
+        r[i] = best
+    r = np.minimum(0.1 * r, 1e-2 * scale)
+    r = np.maximum(r, 1e-9 * scale)
+    return r ** 2
+
+
+def basin_map(model, extent, resolution=200, *, attractors=None, n_steps: int = 1000,
+              plane=(0, 1), base=None, tol: float | None = None, check_every: int = 4,
+              patience: int = 64, max_period: int = 8, discover: bool = True) -> BasinMap:
+    """Label each grid point by the attractor its orbit z_{t+1} = F(z_t) reaches.
+
+    Grid: resolution (n or (nx, ny)) points over extent = (xmin, xmax, ymin, ymax) in the
+    state axes ``plane``; the other coordinates are taken from ``base`` (default 0).
+    attractors: Cycles (or (k, M) point arrays); default the stable cycles of
+    find_cycles(model, max_period). A point is captured when within a radius r of a
+    cycle point (r = tol*(1+|p|); default: a tenth of the cycle's distance to the nearest
+    border), divergent when |z| > 1e6; captured and divergent points stop iterating
+    (checked every ``check_every`` steps). The rest stop after n_steps, or earlier when no
+    point was decided for ``patience`` steps, and are labelled BOUNDED_OTHER
+    (chaotic/other bounded). With ``discover``, leftovers on periodic orbits (period <= 64)
+    reveal further stable cycles, which are added to ``attractors``.
+    """
+    _check_model(model)
+    ext = finite_array("extent", extent, shape=(4,))
+    if not (ext[1] > ext[0] and ext[3] > ext[2]):
+        raise ValueError(f"extent must be (xmin, xmax, ymin, ymax) with xmin < xmax and ymin < ymax, got {tuple(ext)}")
+    if np.ndim(resolution) == 0:
+        nx = ny = integer_in_range("resolution", resolution, 2, 4000)
+    else:
+        if len(resolution) != 2:
+            raise ValueError(f"resolution must be n or (nx, ny), got {resolution!r}")
+        nx = integer_in_range("resolution[0]", resolution[0], 2, 4000)
+        ny = integer_in_range("resolution[1]", resolution[1], 2, 4000)
+    n_steps = integer_in_range("n_steps", n_steps, 1, 1_000_000)
+    check_every = integer_in_range("check_every", check_every, 1, 1000)
+    patience = integer_in_range("patience", patience, 1)
+    max_period = integer_in_range("max_period", max_period, 1, 64)
+    if tol is not None:
+        tol = positive_scalar("tol", tol)
+    M = model.dim
+    if M < 2:
+        raise ValueError("a basin map needs a state space of dimension >= 2 (this model has M = 1)")
+    if len(plane) != 2:
+        raise ValueError(f"plane must name two state axes, got {plane!r}")
+    ax0 = integer_in_range("plane[0]", plane[0], 0, M - 1)
+    ax1 = integer_in_range("plane[1]", plane[1], 0, M - 1)
+    if ax0 == ax1:
+        raise ValueError("plane must name two different state axes")
+    base = np.zeros(M) if base is None else finite_array("base", base, shape=(M,))
+    cycles = list(_attractor_cycles(model, attractors, max_period))
+
+    xs = np.linspace(ext[0], ext[1], nx)
+    ys = np.linspace(ext[2], ext[3], ny)
+    N = nx * ny
+    zt = np.empty((M, N))
+    zt[:] = base[:, None]
+    zt[ax0] = np.tile(xs, ny)
+    zt[ax1] = np.repeat(ys, nx)
+    labels = np.full(N, BOUNDED_OTHER, dtype=np.int64)
+    steps = np.full(N, n_steps, dtype=np.int64)
+    params = model._params()
+    step = model._step_T
+
+    def targets():
+        if not cycles:
+            return np.zeros((0, M)), np.zeros(0, dtype=np.int64), np.zeros(0)
+        pts = np.concatenate([c.points for c in cycles])
+        lab = np.concatenate([np.full(c.period, i) for i, c in enumerate(cycles)])
+        rad = np.concatenate([_capture_radius(model, c, tol) for c in cycles])
+        return pts, lab, rad
+
+    def nearest(z_t, pts, rad):
+        """(index of a captured target or -1) for columns of z_t."""
+        d2 = (z_t * z_t).sum(0)[:, None] - 2.0 * (z_t.T @ pts.T) + (pts * pts).sum(1)[None]
+        near = d2 <= rad[None]
+        return np.where(near.any(1), np.argmax(near, axis=1), -1)
+
+    state = {"idx": np.arange(N), "zt": zt, "t": 0}
+
+    def run(tp, tl, tr):
+        idx, zt, t = state["idx"], state["zt"], state["t"]
+        last_decision = t
+        while t < n_steps and idx.size:
+            n = min(check_every, n_steps - t)
+            for _ in range(n):
+                zt = step(params, zt)
+            t += n
+            div = ~(np.max(np.abs(zt), axis=0) <= DIVERGENCE_BOUND)
+            done = div
+            if tp.shape[0]:
+                j = nearest(zt, tp, tr)
+                hit = (j >= 0) & ~div
+                labels[idx[hit]] = tl[j[hit]]
+                done = div | hit
+            labels[idx[div]] = DIVERGENT
+            if done.any():
+                last_decision = t
+                steps[idx[done]] = t
+                keep = ~done
+                idx, zt = idx[keep], zt[:, keep]
+            elif t - last_decision >= patience:
+                break
+        steps[idx] = t
+        state.update(idx=idx, zt=zt, t=t)
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        run(*targets())
+        for _ in range(3):
+            if not (discover and state["idx"].size and state["t"] < n_steps):
+                break
+            n_before = len(cycles)
+            _discover(model, cycles, state["zt"], step, params, n_steps)
+            if len(cycles) == n_before:
+                break
+            run(*targets())
+    names = {DIVERGENT: "divergent", BOUNDED_OTHER: "chaotic/other bounded"}
+    for i, c in enumerate(cycles):
+        names[i] = f"{c.description} at {np.array2string(c.points[0], precision=3)}"
+    return BasinMap(labels=labels.reshape(ny, nx), xs=xs, ys=ys, attractors=tuple(cycles), names=names,
+                    extent=tuple(float(e) for e in ext), plane=(ax0, ax1), steps=steps.reshape(ny, nx))
+
+
+def _discover(model, cycles, zt, step, params, n_steps, sample=32, max_p=64):
+    """Add stable cycles found by iterating a sample of undecided columns of zt for long."""
+    rng = np.random.default_rng(0)
+    n = zt.shape[1]
+    cols = rng.choice(n, size=min(sample, n), replace=False)
+    z = zt[:, cols]
+    for _ in range(max(n_steps, 256)):
+        z = step(params, z)
+    hist = [z]
+    for _ in range(max_p):
+        hist.append(step(params, hist[-1]))
+    hist = np.stack(hist)  # (max_p+1, M, n)
+    ok = np.all(np.isfinite(hist), axis=(0, 1)) & np.all(np.abs(hist) <= DIVERGENCE_BOUND, axis=(0, 1))
+    scale = 1e-7 * (1 + np.max(np.abs(hist[0]), axis=0))
+    period = np.zeros(z.shape[1], dtype=np.int64)
+    for p in range(max_p, 0, -1):
+        per = np.max(np.abs(hist[p] - hist[0]), axis=0) <= scale
+        period[per & ok] = p
+    for j in np.flatnonzero(period > 0):
+        pts = hist[:period[j], :, j]
+        if any(c.period == pts.shape[0] and
+               np.min(np.abs(c.points - pts[0]).max(1)) <= 1e-5 * (1 + np.abs(pts).max()) for c in cycles):
+            continue
+        cyc = _refine_cycle(model, pts)
+        if cyc is not None:
+            cycles.append(cyc)
+
+
+def lyapunov_exponents(model, z0, n_steps: int = 20000, *, n_transient: int = 1000,
+                       block: int = 8) -> np.ndarray:
+    """Lyapunov exponents λ_1 >= ... >= λ_M of the orbit from z0 (natural log per step).
+
+    QR iteration: Q_0 = I, J(z_t) Q_t = Q_{t+1} R_{t+1}, λ_i = (1/n) Σ_t log |R_t[i, i]|,
+    with Jacobians multiplied in blocks of ``block`` steps between QR factorisations.
+    Raises ValueError when the orbit diverges.
+    """
+    _check_model(model)
+    z = model._state(z0, "z0")
+    if z.ndim != 1:
+        raise ValueError(f"z0 must be one state of shape ({model.dim},), got {z.shape}")
+    n_steps = integer_in_range("n_steps", n_steps, 1, 10_000_000)
+    n_transient = integer_in_range("n_transient", n_transient, 0, 10_000_000)
+    block = integer_in_range("block", block, 1, 64)
+    traj = _orbit(model, z, n_transient + n_steps)[n_transient:n_transient + n_steps]
+    J = model.jacobian(traj)  # (n, M, M)
+    M = model.dim
+    Q = np.eye(M)
+    total = np.zeros(M)
+    for s in range(0, n_steps, block):
+        Pm = Q
+        for Jt in J[s:s + block]:
+            Pm = Jt @ Pm
+        Q, R = np.linalg.qr(Pm)
+        d = np.abs(np.diag(R))
+        if np.any(d == 0):
+            total += np.where(d == 0, -np.inf, 0.0)
+            d = np.where(d == 0, 1.0, d)
+        total += np.log(d)
+    lyap = total / n_steps
+    lyap = np.where(np.isneginf(lyap), -np.inf, lyap)
+    return np.sort(lyap)[::-1]
+
+
+def _orbit(model, z, n):
+    """States z_0..z_{n-1}; ValueError if the orbit leaves |z| <= 1e6."""
+    params = model._params()
+    out = np.empty((n, model.dim))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(n):
+            out[t] = z
+            z = model._step_with(params, z)
+            if not np.max(np.abs(z)) <= DIVERGENCE_BOUND:
+                raise ValueError(f"the orbit diverges (|z| > {DIVERGENCE_BOUND:g} after {t + 1} steps); "
+                                 f"Lyapunov exponents need a bounded orbit")
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class BifurcationDiagram:
+    """Long-run states against one parameter.
+
+    values (V,): parameter values; states (V, Z, n_keep, M): the last n_keep states of the
+    orbit from each initial condition z0s[j] (NaN where ``diverged``); diverged (V, Z) bools.
+    """
+
+    values: np.ndarray
+    states: np.ndarray
+    diverged: np.ndarray
+    parameter: str
+
+    def points(self, coordinate: int = 0):
+        """(parameter values, coordinate values) of all bounded long-run states, flattened."""
+        coordinate = integer_in_range("coordinate", coordinate, 0, self.states.shape[-1] - 1)
+        V, Z, K, _ = self.states.shape
+        keep = ~self.diverged
+        pv = np.broadcast_to(self.values[:, None, None], (V, Z, K))[keep].ravel()
+        xv = self.states[..., coordinate][keep].ravel()
+        return pv, xv
+
+
+_PARAM_RE = re.compile(r"^(A|W)\[(\d+),\s*(\d+)\]$|^h\[(\d+)\]$|^h(\d+)$")
+
+
+def _vary(model, name: str, value: float):
+    """Copy of ``model`` with the named parameter set to value."""
+    if isinstance(model, PLRNN) and model.border_collision is not None and name in model.border_collision:
+        p = dict(model.border_collision)
+        p[name] = value
+        return PLRNN.from_border_collision(**p)
+    m = _PARAM_RE.match(name) if isinstance(name, str) else None
+    if m is None or not isinstance(model, PLRNN):
+        raise ValueError(f"unknown parameter {name!r}: use 'h1'..'hM', 'h[i]', 'A[i,j]', 'W[i,j]'"
+                         + (" or a border-collision name" if isinstance(model, PLRNN) else "")
+                         + ", or pass a model_factory(value) -> model")
+    M = model.dim
+    if m.group(1):
+        i, j = int(m.group(2)), int(m.group(3))
+        if not (i < M and j < M):
+            raise ValueError(f"{name}: index out of range for M = {M}")
+        arr = np.array(getattr(model, m.group(1)))
+        arr[i, j] = value
+        return model.with_params(**{m.group(1): arr})
+    i = int(m.group(4)) if m.group(4) is not None else int(m.group(5)) - 1
+    if not 0 <= i < M:
+        raise ValueError(f"{name}: index out of range for M = {M}")
+    h = np.array(model.h)
+    h[i] = value
+    return model.with_params(h=h)
+
+
+def bifurcation_diagram(model, values, *, parameter: str | None = None, z0s=None, n_transient: int = 500,
+                        n_keep: int = 64) -> BifurcationDiagram:
+    """Long-run states z_t, t = n_transient .. n_transient + n_keep - 1, against a parameter.
+
+    ``model`` is either a model_factory(value) -> model, or a model plus ``parameter``
+    ('h1'..'hM', 'h[i]', 'A[i,j]', 'W[i,j]', or a border-collision name such as 'tau_r').
+    All values and initial conditions z0s (Z, M) are iterated together as one batch.
+    """
+    vals = finite_array("values", values, ndim=1)
+    if vals.size < 1:
+        raise ValueError("values must contain at least one parameter value")
+    n_transient = integer_in_range("n_transient", n_transient, 0, 1_000_000)
+    n_keep = integer_in_range("n_keep", n_keep, 1, 100_000)
+    if callable(model) and not isinstance(model, _PiecewiseAffineMap):
+        models = []
+        for v in vals:
+            m = model(float(v))
+            _check_model(m)
+            models.append(m)
+        pname = parameter or "parameter"
+    else:
+        _check_model(model)
+        if parameter is None:
+            raise ValueError("pass parameter='h1' (for example) with a model, or a model_factory(value)")
+        models = [_vary(model, parameter, float(v)) for v in vals]
+        pname = parameter
+    kinds = {type(m) for m in models}
+    dims = {m.dim for m in models}
+    if len(kinds) != 1 or len(dims) != 1:
+        raise ValueError("the model_factory must return models of one class and one dimension")
+    M = dims.pop()
+    if z0s is None:
+        z0s = np.full((1, M), 0.01)
+    z0 = finite_array("z0s", z0s, ndim=(1, 2))
+    if z0.ndim == 1:
+        z0 = z0[None]
+    if z0.shape[1] != M:
+        raise ValueError(f"z0s must have {M} coordinates per row, got shape {z0.shape}")
+    cls = kinds.pop()
+    plist = [m._params() for m in models]
+    params = tuple(np.stack([p[i] for p in plist])[:, None] for i in range(len(plist[0])))
+    V, Z = vals.size, z0.shape[0]
+    z = np.broadcast_to(z0, (V, Z, M)).copy()
+    states = np.empty((V, Z, n_keep, M))
+    div = np.zeros((V, Z), dtype=bool)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for t in range(n_transient + n_keep):
+            if t >= n_transient:
+                states[:, :, t - n_transient] = z
+            z = cls._step_with(params, z)
+            if t % 16 == 15:
+                bad = ~(np.max(np.abs(z), axis=-1) <= DIVERGENCE_BOUND)
+                div |= bad
+                z[bad] = 0.0
+        bad = ~(np.max(np.abs(states), axis=(-1, -2)) <= DIVERGENCE_BOUND)
+        div |= bad
+    states[div] = np.nan
+    return BifurcationDiagram(values=vals, states=states, diverged=div, parameter=pname)

@@ -1,0 +1,380 @@
+"""The shared base of every explorer widget.
+
+It owns what all widgets have in common: figure lifecycle (ipympl canvases in a
+live kernel, Agg elsewhere), the controls panel, presets, reset, the status line,
+``state`` / ``Widget(**state)`` round trip, error display instead of tracebacks,
+coalescing of control events (the latest value wins) and a static PNG for
+nbconvert / GitHub. A subclass declares its parameters and draws; nothing else.
+
+Subclass contract::
+
+    class MyExplorer(Explorer):
+        DEFAULTS = {"depth": 2, ...}             # parameter -> default value
+        PRESETS = {"name": {"depth": 3}, ...}    # one click reproduces a figure
+        def _make_controls(self): ...            # -> {parameter: ValueWidget}
+        def _make_figures(self): ...             # -> [Figure, ...] built with self._figure()
+        def _update(self, changed, coarse): ...  # solvers -> set_data; returns status text
+        def _summary(self): ...                  # short text/plain description
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import io
+import logging
+import time
+from typing import ClassVar
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.figure import Figure
+
+log = logging.getLogger(__name__)
+
+# Okabe-Ito: colour-blind-safe categorical colours
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
+}
+
+_STATUS_OK = '<span style="font-family: var(--jp-ui-font-family, sans-serif)">{}</span>'
+_STATUS_ERROR = '<span style="color:#b00020; font-weight:600">⚠ {}</span>'
+
+
+def in_live_kernel() -> bool:
+    """True inside a running IPython kernel (where ipympl canvases can talk to a front end)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    ip = get_ipython()
+    return ip is not None and getattr(ip, "kernel", None) is not None
+
+
+def slider(description, value, lo, hi, step, *, fmt=".2f", integer=False, tooltip=""):
+    """A slider with a readable label and readout, styled alike in every widget."""
+    cls = widgets.IntSlider if integer else widgets.FloatSlider
+    kw = {} if integer else {"readout_format": fmt}
+    return cls(value=value, min=lo, max=hi, step=step, description=description,
+               continuous_update=True, tooltip=tooltip,
+               style={"description_width": "initial"},
+               layout=widgets.Layout(width="300px"), **kw)
+
+
+def dropdown(description, options, value):
+    """A dropdown styled like the sliders."""
+    return widgets.Dropdown(options=options, value=value, description=description,
+                            style={"description_width": "initial"},
+                            layout=widgets.Layout(width="300px"))
+
+
+class Explorer(widgets.VBox):
+    """Base class: controls, figures, presets, status line and event coalescing."""
+
+    DEFAULTS: ClassVar[dict] = {}
+    PRESETS: ClassVar[dict[str, dict]] = {}
+    #: seconds of quiet after a front-end drag before a full-quality redraw
+    REFINE_AFTER: ClassVar[float] = 0.3
+    #: subclasses that draw a cheaper picture while dragging set this True
+    COARSE_WHILE_DRAGGING: ClassVar[bool] = False
+
+    def __init__(self, *, canvas: str = "auto", **state):
+        unknown = sorted(set(state) - set(self.DEFAULTS))
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {', '.join(unknown)}; "
+                             f"{type(self).__name__} takes {', '.join(self.DEFAULTS)}")
+        if canvas not in ("auto", "ipympl", "agg"):
+            raise ValueError(f"canvas must be 'auto', 'ipympl' or 'agg', got {canvas!r}")
+        self._use_ipympl = canvas == "ipympl" or (canvas == "auto" and in_live_kernel())
+        self._holding = False
+        self._dragging = False
+        self._pending: set[str] = set()
+        self._scheduled = None
+        self._refine_handle = None
+        self.last_update_seconds = float("nan")
+        self.error: str | None = None
+        self._status_plain = ""
+        self._dynamic: dict[Figure, list] = {}
+        self._background: dict[Figure, object] = {}
+
+        self.controls: dict[str, widgets.ValueWidget] = self._make_controls()
+        missing = set(self.DEFAULTS) - set(self.controls)
+        if missing:
+            raise TypeError(f"{type(self).__name__} has no control for {sorted(missing)}")
+        self.status = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
+        self.preset = dropdown("preset", ["(custom)"] + list(self.PRESETS), "(custom)")
+        self.reset_button = widgets.Button(description="reset", icon="undo",
+                                           tooltip="restore the default parameters",
+                                           layout=widgets.Layout(width="90px"))
+        self.reset_button.on_click(lambda _: self.reset())
+        self.preset.observe(self._on_preset, names="value")
+
+        self.figures: list[Figure] = self._make_figures()
+        super().__init__(children=self._layout(), layout=widgets.Layout(width="auto"))
+        self._set_values({**self.DEFAULTS, **state})
+        for name, control in self.controls.items():
+            control.observe(self._on_control, names="value")
+        self._run_update(set(self.controls), coarse=False)
+
+    # ------------------------------------------------------------------ subclass API
+    def _make_controls(self) -> dict[str, widgets.ValueWidget]:
+        raise NotImplementedError
+
+    def _make_figures(self) -> list[Figure]:
+        raise NotImplementedError
+
+    def _update(self, changed: set[str], coarse: bool) -> str:
+        raise NotImplementedError
+
+    def _summary(self) -> str:
+        return self.status_text
+
+    def _control_panel(self) -> list[widgets.Widget]:
+        """The controls in display order; subclasses may group them."""
+        return list(self.controls.values())
+
+    def _layout(self) -> list[widgets.Widget]:
+        canvases = [self._view(f) for f in self.figures]
+        header = widgets.HBox([self.preset, self.reset_button])
+        panel = widgets.VBox([header, *self._control_panel()],
+                             layout=widgets.Layout(width="320px", flex="0 0 auto"))
+        return [widgets.HBox([panel, widgets.HBox(canvases, layout=widgets.Layout(
+            flex_flow="row wrap"))]), self.status]
+
+    # ------------------------------------------------------------------ figures
+    def _figure(self, width: float, height: float, *, click=None) -> Figure:
+        """A figure of ``width`` x ``height`` inches on its own canvas (ipympl or Agg).
+
+        ``click(x, y)`` is called with data coordinates when the learner clicks an axes.
+        """
+        fig = Figure(figsize=(width, height), dpi=96, layout="constrained")
+        if self._use_ipympl:
+            from ipympl.backend_nbagg import Canvas, FigureManager
+            canvas = Canvas(fig)
+            FigureManager(canvas, 0)
+            canvas.toolbar_visible = False
+            canvas.header_visible = False
+            canvas.footer_visible = False
+            canvas.resizable = False
+        else:
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+            FigureCanvasAgg(fig)
+        if click is not None:
+            def on_press(event):
+                if event.inaxes is not None and event.xdata is not None and event.button == 1:
+                    self._guard(lambda: click(event.inaxes, event.xdata, event.ydata))
+            fig.canvas.mpl_connect("button_press_event", on_press)
+        return fig
+
+    @staticmethod
+    def _view(fig: Figure) -> widgets.Widget:
+        canvas = fig.canvas
+        return canvas if isinstance(canvas, widgets.Widget) else widgets.Output()
+
+    def animate(self, fig: Figure, artists) -> None:
+        """Mark ``artists`` of ``fig`` as dynamic: they are blitted over a cached background.
+
+        Everything else in the figure is the static layer, drawn only after
+        ``invalidate(fig)`` (a change of landscape, limits or titles).
+        """
+        artists = list(artists)
+        for a in artists:
+            a.set_animated(True)
+        self._dynamic[fig] = artists
+        self._background[fig] = None
+
+        def on_draw(event):
+            # after every full draw (ours, the front end's, savefig's): keep the clean
+            # background and paint the dynamic artists on top of it
+            if not fig.canvas.is_saving():
+                self._background[fig] = fig.canvas.copy_from_bbox(fig.bbox)
+            for a in self._dynamic[fig]:
+                if a.get_visible():
+                    a.draw(event.renderer)
+
+        fig.canvas.mpl_connect("draw_event", on_draw)
+
+    def invalidate(self, *figs: Figure) -> None:
+        """The static layer of ``figs`` changed: the next redraw draws them in full."""
+        for fig in figs:
+            self._background[fig] = None
+            fig.stale = True
+
+    def redraw(self) -> None:
+        """One redraw of each figure that changed: a blit of its dynamic artists over the
+        cached background, or a full draw where the static layer changed."""
+        for fig in self.figures:
+            if not fig.stale:
+                continue
+            canvas = fig.canvas
+            background = self._background.get(fig)
+            if fig not in self._dynamic or background is None:
+                canvas.draw()            # fires on_draw, which paints the dynamic artists
+                if fig.get_layout_engine() is not None:
+                    # constrained layout costs ~15 ms a draw; after the first, freeze it
+                    fig.set_layout_engine("none")
+            else:
+                canvas.restore_region(background)
+                for a in self._dynamic[fig]:
+                    if a.get_visible():
+                        fig.draw_artist(a)
+                canvas.blit(fig.bbox)
+            fig.stale = False
+
+    # ------------------------------------------------------------------ state
+    @property
+    def state(self) -> dict:
+        """Current parameters; ``type(self)(**w.state)`` rebuilds the same view."""
+        return {name: self.controls[name].value for name in self.DEFAULTS}
+
+    @property
+    def status_text(self) -> str:
+        """The status line as plain text."""
+        return self._status_plain
+
+    def set_state(self, **values) -> None:
+        """Set several parameters at once with a single redraw."""
+        unknown = sorted(set(values) - set(self.DEFAULTS))
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {', '.join(unknown)}")
+        self._set_values(values)
+        self._run_update(set(values), coarse=False)
+
+    def reset(self) -> None:
+        """Restore the default parameters."""
+        self.preset.value = "(custom)"
+        self.set_state(**self.DEFAULTS)
+
+    def apply_preset(self, name: str) -> None:
+        """Apply a named preset (the same as choosing it in the dropdown)."""
+        if name not in self.PRESETS:
+            raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(self.PRESETS)}")
+        self.set_state(**{**self.DEFAULTS, **self.PRESETS[name]})
+
+    def _set_values(self, values: dict) -> None:
+        self._holding = True
+        try:
+            for name, value in values.items():
+                control = self.controls[name]
+                if isinstance(control, widgets.Dropdown):
+                    opts = [o[1] if isinstance(o, tuple) else o for o in control.options]
+                    if value not in opts:
+                        raise ValueError(f"{name} must be one of {opts}, got {value!r}")
+                elif hasattr(control, "min") and hasattr(control, "max"):
+                    if not control.min <= value <= control.max:
+                        raise ValueError(f"{name} must be between {control.min} and "
+                                         f"{control.max}, got {value!r}")
+                control.value = value
+        finally:
+            self._holding = False
+
+    def _on_preset(self, change) -> None:
+        if change["new"] != "(custom)":
+            self._guard(lambda: self.apply_preset(change["new"]))
+
+    # ------------------------------------------------------------------ events
+    def _on_control(self, change) -> None:
+        if self._holding:
+            return
+        name = next(k for k, c in self.controls.items() if c is change["owner"])
+        if self.preset.value != "(custom)" and not self._holding:
+            self.preset.unobserve(self._on_preset, names="value")
+            self.preset.value = "(custom)"
+            self.preset.observe(self._on_preset, names="value")
+        from_frontend = bool(getattr(change["owner"], "_property_lock", None))
+        loop = _running_loop() if from_frontend else None
+        if loop is None:
+            self._run_update({name}, coarse=self._dragging and self.COARSE_WHILE_DRAGGING)
+            return
+        # A drag in the browser: coalesce (latest value wins), coarse now, full soon after.
+        self._pending.add(name)
+        if self._scheduled is None:
+            self._scheduled = loop.call_soon(self._flush)
+        if self._refine_handle is not None:
+            self._refine_handle.cancel()
+            self._refine_handle = None
+
+    @contextlib.contextmanager
+    def dragging(self):
+        """Handle control changes inside this block as a drag in the browser does: the
+        coarse picture at once; ``refine()`` (called on exit) draws the full one."""
+        self._dragging = True
+        try:
+            yield self
+        finally:
+            self._dragging = False
+        self.refine()
+
+    def refine(self) -> None:
+        """Redraw at full quality (what happens shortly after a drag stops)."""
+        if self.COARSE_WHILE_DRAGGING:
+            self._run_update(set(), coarse=False)
+
+    def _flush(self) -> None:
+        changed, self._pending, self._scheduled = self._pending, set(), None
+        coarse = self.COARSE_WHILE_DRAGGING
+        self._run_update(changed, coarse=coarse)
+        if coarse:
+            loop = _running_loop()
+            if loop is not None:
+                self._refine_handle = loop.call_later(self.REFINE_AFTER, self.refine)
+
+    def _run_update(self, changed: set[str], coarse: bool) -> None:
+        start = time.perf_counter()
+        self._guard(lambda: self._set_status(self._update(changed, coarse)))
+        self.redraw()
+        self.last_update_seconds = time.perf_counter() - start
+
+    def _guard(self, action) -> None:
+        """Run ``action``; show a ValueError (or any failure) in the status line."""
+        try:
+            action()
+        except ValueError as exc:
+            self._set_error(str(exc))
+        except Exception as exc:   # a widget must never show a traceback to a learner
+            log.exception("saddle-widgets: update failed")
+            self._set_error(f"{type(exc).__name__}: {exc}")
+
+    def _set_status(self, text: str) -> None:
+        self.error = None
+        self._status_plain = text
+        self.status.value = _STATUS_OK.format(text)
+
+    def _set_error(self, message: str) -> None:
+        self.error = message
+        self._status_plain = message
+        self.status.value = _STATUS_ERROR.format(message)
+
+    # ------------------------------------------------------------------ static output
+    def to_png(self) -> bytes:
+        """All figures side by side as one PNG (for static pages and reports)."""
+        from matplotlib.image import imread, imsave
+        images = []
+        for fig in self.figures:
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=fig.dpi)
+            buf.seek(0)
+            images.append(imread(buf, format="png"))
+        height = max(im.shape[0] for im in images)
+        padded = [np.pad(im, ((0, height - im.shape[0]), (0, 0), (0, 0)), constant_values=1.0)
+                  for im in images]
+        out = io.BytesIO()
+        imsave(out, np.concatenate(padded, axis=1), format="png")
+        return out.getvalue()
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs) or {}
+        if isinstance(bundle, tuple):
+            bundle = bundle[0]
+        bundle = dict(bundle)
+        bundle["text/plain"] = self._summary()
+        bundle["image/png"] = base64.b64encode(self.to_png()).decode("ascii")
+        return bundle
+
+
+def _running_loop():
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
