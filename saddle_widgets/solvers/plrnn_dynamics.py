@@ -119,7 +119,8 @@ def basin_map(model, extent, resolution=200, *, attractors=None, n_steps: int = 
     cycle point (r = tol*(1+|p|); default: a tenth of the cycle's distance to the nearest
     border), divergent when |z| > 1e6; captured and divergent points stop iterating
     (checked every ``check_every`` steps). The rest stop after n_steps, or earlier when no
-    point was decided for ``patience`` steps, and are labelled BOUNDED_OTHER
+    point was decided for ``patience`` steps while more than max(256, 2%) of the grid is left
+    (a cheap exit for chaotic attractors), and are labelled BOUNDED_OTHER
     (chaotic/other bounded). With ``discover``, leftovers on periodic orbits (period <= 64)
     reveal further stable cycles, which are added to ``attractors``.
     """
@@ -201,8 +202,8 @@ def basin_map(model, extent, resolution=200, *, attractors=None, n_steps: int = 
                 steps[idx[done]] = t
                 keep = ~done
                 idx, zt = idx[keep], zt[:, keep]
-            elif t - last_decision >= patience:
-                break
+            elif t - last_decision >= patience and idx.size > max(256, N // 50):
+                break  # many undecided points and no progress: chaotic/other bounded
         steps[idx] = t
         state.update(idx=idx, zt=zt, t=t)
 

@@ -71,6 +71,9 @@ class AffinePiece:
 class ManifoldPieces:
     """A d-dim manifold as per-subregion affine pieces (PCA fit of pushed seed points).
 
+    Points pushed through the same sequence of subregions lie on one plane, so each piece is
+    fitted to such a group; a subregion can hold several pieces (sheets of a folded manifold).
+
     samples (n, M): the manifold points generated; delta (n,): the quality measure δ of
     each sample (near 0 for a correct manifold point).
     """
@@ -309,8 +312,16 @@ def _grow_branch(q, v, eps, growth, pusher, max_iter, max_length, max_step, max_
 
 def _pieces(model, saddle, which, products, pusher, d, max_iter, n_seed, seed, max_points):
     rng = np.random.default_rng(seed)
-    samples = []
+    samples, paths = [], []
     per = max(n_seed // saddle.period, d + 1)
+    P = model.n_units
+    weights = (np.arange(P) * 7919 + 104729) % 1000003 + 1
+
+    def path_code(code, z):
+        # affine sheets: points that went through the same region sequence lie on one plane
+        reg = (model.region(z) * weights).sum(1)
+        return (code * 1000003 + reg) % 2305843009213693951
+
     for i, Pi in enumerate(products):
         q = saddle.points[i]
         basis, lam = _subspace(Pi, which)
@@ -318,34 +329,40 @@ def _pieces(model, saddle, which, products, pusher, d, max_iter, n_seed, seed, m
         growth = mods if which == "unstable" else 1.0 / mods
         eps = 1e-2 * (1 + np.max(np.abs(q)))
         for _ in range(60):  # the seed disk must lie in the saddle's linear neighbourhood
-            probe = q + eps * np.concatenate([basis, -basis])
-            if np.all(model.region(probe) == model.region(q)):
+            probe = q + eps * np.max(growth) * np.concatenate([basis, -basis])
+            img, ok = pusher(probe, np.ones(probe.shape[0], dtype=bool))
+            if np.all(model.region(probe) == model.region(q)) and np.all(ok):
                 break
             eps *= 0.5
         dirs = rng.standard_normal((per, d))
         dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
-        radius = eps * np.max(growth) ** rng.random(per) / np.max(growth)
+        radius = eps * np.max(growth) ** rng.random(per)
         z = q + (radius[:, None] * dirs) @ basis
-        valid = np.ones(per, dtype=bool)
+        code = np.full(per, i, dtype=np.int64)
         samples.append(z)
+        paths.append(code)
+        valid = np.ones(per, dtype=bool)
         for _ in range(max_iter):
             z, valid = pusher(z, valid)
             if not valid.any() or sum(s.shape[0] for s in samples) > max_points:
                 break
-            samples.append(z[valid])
-            z, valid = z[valid], valid[valid]
+            z, code = z[valid], path_code(code[valid], z[valid])
+            valid = valid[valid]
+            samples.append(z)
+            paths.append(code)
     pts = np.vstack(samples)
+    codes = np.concatenate(paths)
     regs = model.region(pts)
     pieces = []
-    uniq, inv = np.unique(regs, axis=0, return_inverse=True)
+    uniq, inv = np.unique(codes, return_inverse=True)
     for r in range(uniq.shape[0]):
         sel = pts[inv.ravel() == r]
         if sel.shape[0] < d + 1:
             continue
         c = sel.mean(0)
-        _, s, Vt = np.linalg.svd(sel - c, full_matrices=False)
-        resid = float(np.sqrt(np.sum(s[d:] ** 2) / sel.shape[0])) if s.size > d else 0.0
-        pieces.append(AffinePiece(region=_ro(uniq[r]), point=_ro(c), basis=_ro(Vt[:d]),
+        _, sv, Vt = np.linalg.svd(sel - c, full_matrices=False)
+        resid = float(np.sqrt(np.sum(sv[d:] ** 2) / sel.shape[0])) if sv.size > d else 0.0
+        pieces.append(AffinePiece(region=_ro(regs[inv.ravel() == r][0]), point=_ro(c), basis=_ro(Vt[:d]),
                                   n_samples=int(sel.shape[0]), residual=resid))
     delta = manifold_quality(model, pts, saddle, which=which)
     return ManifoldPieces(saddle=saddle, which=which, dim=d, pieces=tuple(pieces), samples=_ro(pts),

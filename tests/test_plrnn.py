@@ -1,0 +1,255 @@
+"""PLRNN models and the cycle finders, checked against theory and brute force."""
+import numpy as np
+import pytest
+
+from saddle_widgets.solvers.plrnn import PLRNN, PRESETS, ShallowPLRNN, find_cycles, lyapunov_exponents, preset
+
+
+def _by_kind(cycles, kind, period=None):
+    return [c for c in cycles if c.kind == kind and (period is None or c.period == period)]
+
+
+def _random_plrnn(rng, M, scale=0.9):
+    return PLRNN(rng.normal(0, scale / np.sqrt(M), (M, M)), rng.normal(0, scale, (M, M)), rng.normal(0, 1, M))
+
+
+def _same_cycle_sets(a, b, rtol=1e-6):
+    def key(c):
+        return c.period
+
+    if sorted(map(key, a)) != sorted(map(key, b)):
+        return False
+    for c in a:
+        if not any(d.period == c.period and min(np.max(np.abs(np.roll(d.points, -r, 0) - c.points))
+                                                for r in range(c.period)) <= rtol * (1 + np.abs(c.points).max())
+                   for d in b):
+            return False
+    return True
+
+
+# -- model ---------------------------------------------------------------------------
+
+def test_step_is_affine_in_each_region_with_jacobian_A_plus_WD():
+    """F(z) = (A + W D(z)) z + h, and jacobian(z) = A + W D(z), for single and batched states."""
+    rng = np.random.default_rng(0)
+    m = _random_plrnn(rng, 3)
+    z = rng.normal(size=(50, 3))
+    J = m.jacobian(z)
+    assert np.allclose(m.step(z), np.einsum("nij,nj->ni", J, z) + m.h)
+    assert np.allclose(m.step(z[0]), m.A @ z[0] + m.W @ np.maximum(z[0], 0) + m.h)
+    assert np.array_equal(m.region(z), z > 0)
+    # finite differences agree with the Jacobian away from borders
+    eps = 1e-7
+    fd = np.stack([(m.step(z[0] + eps * e) - m.step(z[0])) / eps for e in np.eye(3)], axis=1)
+    assert np.allclose(fd, m.jacobian(z[0]), atol=1e-5)
+
+
+def test_model_is_immutable_and_validates():
+    """Models are frozen; bad shapes and NaN raise a readable ValueError."""
+    m = PRESETS["chaos"]
+    with pytest.raises(AttributeError):
+        m.h = np.zeros(2)
+    with pytest.raises(ValueError):
+        m.A[0, 0] = 1.0
+    with pytest.raises(ValueError, match="W must have shape"):
+        PLRNN(np.eye(2), np.eye(3), np.zeros(2))
+    with pytest.raises(ValueError, match="finite"):
+        PLRNN(np.eye(2), np.eye(2), [np.nan, 0])
+    with pytest.raises(ValueError, match="coordinates"):
+        m.step([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="unknown preset"):
+        preset("nope")
+
+
+def test_trajectory_reports_divergence_as_value_error():
+    """An orbit that blows up raises ValueError ('diverges'), not an overflow or NaN."""
+    m = PLRNN(2 * np.eye(2), np.zeros((2, 2)), [1.0, 1.0])
+    with pytest.raises(ValueError, match="diverges"):
+        m.trajectory([1.0, 1.0], 100)
+    traj = PRESETS["chaos"].trajectory([-0.3, -0.2], 50)
+    assert traj.shape == (51, 2) and np.all(np.isfinite(traj))
+
+
+def test_inverse_step_inverts_step_for_invertible_maps():
+    """F^-1(F(z)) = z and F(F^-1(z)) = z for an invertible PLRNN (chaos preset) and a 3-D net."""
+    rng = np.random.default_rng(1)
+    for m in (PRESETS["chaos"], PRESETS["multistability"],
+              PLRNN(np.diag([0.5, 0.5, 0.4]), [[0.2, -0.6, 0], [-0.6, 0.2, 0], [0.3, -0.2, 0.3]], [0.9, 0.7, -0.1])):
+        assert m.is_invertible()
+        z = rng.normal(0, 2, (200, m.dim))
+        assert np.allclose(m.inverse_step(m.step(z)), z, atol=1e-9)
+        assert np.allclose(m.step(m.inverse_step(z)), z, atol=1e-9)
+        assert np.allclose(m.inverse_step(m.step(z[0])), z[0])
+
+
+def test_inverse_step_region_search_for_many_units():
+    """The bit-flip region search (used for > 4 units) also inverts an invertible 6-D map."""
+    rng = np.random.default_rng(2)
+    M = 6
+    m = PLRNN(np.diag(rng.uniform(0.6, 0.9, M)), 0.05 * rng.normal(size=(M, M)), rng.normal(size=M))
+    assert m.is_invertible()
+    z = rng.normal(size=(100, M))
+    assert np.allclose(m.inverse_step(m.step(z)), z, atol=1e-9)
+
+
+def test_non_invertible_map_is_detected_and_missing_preimage_is_a_clear_error():
+    """det(A + WD) changing sign means not invertible; a point with no preimage raises ValueError."""
+    m = PLRNN([[0.5]], [[-1.0]], [0.0])  # F(x) = 0.5x (x<=0), -0.5x (x>0): never positive
+    assert not m.is_invertible()
+    with pytest.raises(ValueError, match="no preimage"):
+        m.inverse_step([1.0])
+
+
+def test_border_collision_parameterisation_gives_the_two_matrices():
+    """Gardini map: A + W D = [[tau_l, c], [-delta_l, d]] for x <= 0 and [[tau_r, c], [-delta_r, d]] for x > 0."""
+    m = PLRNN.from_border_collision(1.5, 0.75, -1.77, 0.9, 0.6, 0.15, -0.7, -0.4)
+    assert np.allclose(m.jacobian([-1.0, 1.0]), [[-1.77, 0.6], [-0.9, 0.15]])
+    assert np.allclose(m.jacobian([1.0, -1.0]), [[1.5, 0.6], [-0.75, 0.15]])
+    assert np.allclose(sorted(set(np.round(m.determinants(), 6))), [0.2745, 0.675])
+
+
+def test_shallow_plrnn_step_jacobian_and_regions():
+    """Shallow PLRNN: F(z) = A∘z + W1 relu(W2 z + h2) + h1, J = diag(A) + W1 D W2, D from W2 z + h2."""
+    rng = np.random.default_rng(3)
+    M, L = 2, 5
+    m = ShallowPLRNN(rng.uniform(0.2, 0.9, M), rng.normal(size=(M, L)), rng.normal(size=(L, M)),
+                     rng.normal(size=M), rng.normal(size=L))
+    z = rng.normal(size=(20, M))
+    want = m.A_diag * z + np.maximum(z @ m.W2.T + m.h2, 0) @ m.W1.T + m.h1
+    assert np.allclose(m.step(z), want)
+    D = (z @ m.W2.T + m.h2) > 0
+    assert np.array_equal(m.region(z), D)
+    assert np.allclose(m.jacobian(z[0]), np.diag(m.A_diag) + m.W1 @ np.diag(D[0]) @ m.W2)
+
+
+# -- cycles --------------------------------------------------------------------------
+
+def _check_cycle(m, c):
+    pts = c.points
+    assert np.allclose(m.step(pts), np.roll(pts, -1, axis=0), atol=1e-8)
+    assert np.array_equal(m.region(pts), c.regions) or np.all(
+        np.abs(pts[m.region(pts) != c.regions]) < 1e-6)
+    Pi = np.eye(m.dim)
+    for J in m.jacobian(pts):
+        Pi = J @ Pi
+    ev = np.linalg.eigvals(Pi)
+    assert np.allclose(np.sort_complex(ev), np.sort_complex(c.multipliers), atol=1e-8)
+    # minimal period: no proper rotation maps the cycle onto itself
+    for r in range(1, c.period):
+        assert np.max(np.abs(np.roll(pts, -r, axis=0) - pts)) > 1e-8
+
+
+@pytest.mark.parametrize("M, max_period, seed", [(2, 6, 0), (2, 6, 1), (2, 5, 2), (3, 3, 0), (3, 3, 5)])
+def test_exhaustive_and_scyfi_agree_and_every_cycle_is_self_consistent(M, max_period, seed):
+    """On random PLRNNs, the exhaustive search and SCYFI find the same cycles, and each
+    reported cycle returns to itself under F, visits its regions, and has multipliers eig(Π)."""
+    m = _random_plrnn(np.random.default_rng(100 + seed), M)
+    ex = find_cycles(m, max_period, method="exhaustive")
+    sc = find_cycles(m, max_period, method="scyfi", seed=seed, n_outer=300)
+    assert _same_cycle_sets(ex, sc) and _same_cycle_sets(sc, ex)
+    for c in ex:
+        _check_cycle(m, c)
+
+
+def test_exhaustive_finds_every_cycle_seen_by_brute_force_iteration():
+    """Every periodic orbit that long iteration from random states settles on is found."""
+    m = PRESETS["16-cycle"]
+    z = np.random.default_rng(0).uniform(0, 3, (50, 2))
+    for _ in range(3000):
+        z = m.step(z)
+    cycles = find_cycles(m, 16, seed=0)
+    stable16 = [c for c in cycles if c.period == 16 and c.kind == "stable"]
+    assert len(stable16) == 1
+    d = np.min(np.linalg.norm(z[:, None] - stable16[0].points[None], axis=2), axis=1)
+    assert np.all(d < 1e-6)
+
+
+def test_bounded_basin_preset_cycles():
+    """bounded basin: saddle (0.928, -0.088) with multipliers 1.569, 0.251 and stable focus (-0.391, 0.600)."""
+    cycles = find_cycles(PRESETS["bounded basin"], 1)
+    (s,), (f,) = _by_kind(cycles, "saddle"), _by_kind(cycles, "stable")
+    assert np.allclose(s.point, [0.928, -0.088], atol=5e-4)
+    assert np.allclose(s.multipliers.real, [1.569, 0.251], atol=5e-4)
+    assert np.allclose(f.point, [-0.391, 0.600], atol=5e-4) and f.focus
+
+
+def test_saddle_3_cycle_preset():
+    """saddle 3-cycle: stable focus (-0.455, 0.409); a saddle 3-cycle through (-2.116, -1.250), multipliers 1.576, 0.463."""
+    cycles = find_cycles(PRESETS["saddle 3-cycle"], 3)
+    (f,) = _by_kind(cycles, "stable", 1)
+    assert np.allclose(f.point, [-0.455, 0.409], atol=5e-4) and f.focus
+    (s3,) = _by_kind(cycles, "saddle", 3)
+    assert np.min(np.linalg.norm(s3.points - [-2.116, -1.250], axis=1)) < 1e-3
+    assert np.allclose(s3.multipliers.real, [1.576, 0.463], atol=5e-4)
+
+
+def test_chaos_preset_flip_saddle_and_lyapunov_exponents():
+    """chaos: flip saddle (-0.2885, -0.1651), multipliers -1.428, -0.192, det 0.2745 / 0.675,
+    Lyapunov exponents about (0.49, -1.49) (their sum = mean log|det J| along the orbit)."""
+    m = PRESETS["chaos"]
+    (s,) = find_cycles(m, 1)
+    assert s.kind == "saddle" and s.flip
+    assert np.allclose(s.point, [-0.2885, -0.1651], atol=5e-5)
+    assert np.allclose(s.multipliers.real, [-1.428, -0.192], atol=5e-4)
+    assert not _by_kind(find_cycles(m, 6), "stable")  # no stable cycle: the attractor is chaotic
+    lyap = lyapunov_exponents(m, [-0.3, -0.2], 20000, n_transient=500)
+    assert np.allclose(lyap, [0.49, -1.49], atol=0.02)
+    traj = m.trajectory([-0.3, -0.2], 20500)[500:-1]
+    assert np.isclose(lyap.sum(), np.mean(np.log(np.abs(np.linalg.det(m.jacobian(traj))))), atol=1e-9)
+
+
+def test_16_cycle_preset_scyfi_finds_the_attracting_16_cycle():
+    """SCYFI test net: unstable focus (1.872, 0.108) and an attracting 16-cycle (found by SCYFI, 4^16 too many to enumerate)."""
+    cycles = find_cycles(PRESETS["16-cycle"], 16, seed=1)
+    (u,) = _by_kind(cycles, "unstable", 1)
+    assert np.allclose(u.point, [1.872, 0.108], atol=5e-4) and u.focus
+    st = _by_kind(cycles, "stable", 16)
+    assert len(st) == 1
+    _check_cycle(PRESETS["16-cycle"], st[0])
+
+
+def test_multistability_preset_two_stable_nodes_and_a_saddle_between():
+    """multistability: stable nodes (3, -2.2) and (-1, 7/3), saddle (5/9, 11/9) on the segment between them' sides."""
+    cycles = find_cycles(PRESETS["multistability"], 6)
+    st = _by_kind(cycles, "stable")
+    (s,) = _by_kind(cycles, "saddle")
+    assert len(st) == 2 and len(cycles) == 3
+    assert np.allclose(sorted(c.point[0] for c in st), [-1.0, 3.0])
+    assert np.allclose(s.point, [5 / 9, 11 / 9]) and np.allclose(s.multipliers.real, [1.3, 0.1])
+
+
+def test_auto_method_exhaustive_up_to_period_8_in_2d_matches_scyfi_budget_free():
+    """'auto' is exhaustive for all periods <= 8 in 2-D (4^8 = 65536 sequences) and agrees with 'exhaustive'."""
+    m = PRESETS["chaos"]
+    a = find_cycles(m, 8)
+    e = find_cycles(m, 8, method="exhaustive")
+    assert _same_cycle_sets(a, e)
+    assert {c.period for c in a} == set(range(1, 9))
+
+
+def test_shallow_plrnn_cycles_exhaustive_equals_scyfi():
+    """find_cycles works for the shallow PLRNN (regions = signs of W2 z + h2); both methods agree."""
+    rng = np.random.default_rng(7)
+    m = ShallowPLRNN(rng.uniform(0.3, 0.9, 2), rng.normal(size=(2, 3)), rng.normal(size=(3, 2)),
+                     rng.normal(size=2), rng.normal(size=3))
+    ex = find_cycles(m, 4, method="exhaustive")
+    sc = find_cycles(m, 4, method="scyfi", seed=0, n_outer=300)
+    assert ex and _same_cycle_sets(ex, sc) and _same_cycle_sets(sc, ex)
+    for c in ex:
+        _check_cycle(m, c)
+
+
+def test_singular_I_minus_Pi_is_skipped():
+    """A map with a multiplier exactly 1 (I - Π singular) gives no spurious cycles and no error."""
+    m = PLRNN(np.eye(2), np.zeros((2, 2)), [0.0, 0.0])  # identity: every point is fixed
+    assert find_cycles(m, 3) == []
+
+
+def test_find_cycles_validates_arguments():
+    m = PRESETS["chaos"]
+    with pytest.raises(ValueError, match="max_period"):
+        find_cycles(m, 0)
+    with pytest.raises(ValueError, match="method"):
+        find_cycles(m, 2, method="magic")
+    with pytest.raises(ValueError, match="model"):
+        find_cycles("not a model", 2)

@@ -1,0 +1,118 @@
+"""Basin maps, Lyapunov exponents and bifurcation diagrams of ReLU maps."""
+import numpy as np
+import pytest
+
+from saddle_widgets.solvers.plrnn import (BOUNDED_OTHER, DIVERGENT, PLRNN, PRESETS, ShallowPLRNN, basin_map,
+                                          bifurcation_diagram, find_cycles, lyapunov_exponents)
+
+
+def test_basin_map_labels_agree_with_direct_iteration():
+    """Each label equals where a long direct iteration from that grid point ends (multistability, bounded basin)."""
+    for name, ext in (("multistability", (-3, 5, -3, 5)), ("bounded basin", (-3, 3, -3, 3))):
+        m = PRESETS[name]
+        bm = basin_map(m, ext, 30)
+        gx, gy = np.meshgrid(bm.xs, bm.ys)
+        z = np.stack([gx.ravel(), gy.ravel()], 1)
+        with np.errstate(all="ignore"):
+            for _ in range(400):
+                z = np.clip(m.step(np.clip(z, -1e6, 1e6)), -1e7, 1e7)
+        want = np.full(z.shape[0], DIVERGENT)
+        for i, c in enumerate(bm.attractors):
+            d = np.min(np.linalg.norm(z[:, None] - c.points[None], axis=2), axis=1)
+            want[d < 1e-6] = i
+        assert np.mean(bm.labels.ravel() == want) > 0.99
+
+
+def test_bounded_basin_preset_focus_basin_and_divergence():
+    """bounded basin: part of the plane goes to the stable focus, the rest diverges, nothing else."""
+    bm = basin_map(PRESETS["bounded basin"], (-3, 3, -3, 3), 60)
+    assert len(bm.attractors) == 1 and bm.attractors[0].focus
+    assert 0.2 < bm.fraction(0) < 0.8 and bm.fraction(0) + bm.fraction(DIVERGENT) == 1.0
+
+
+def test_chaos_preset_is_bounded_and_not_captured():
+    """chaos: no stable cycle; orbits from the region around the attractor stay bounded (label BOUNDED_OTHER)."""
+    bm = basin_map(PRESETS["chaos"], (-1, 0.5, -1, 0.5), 40)
+    assert bm.attractors == ()
+    assert bm.fraction(BOUNDED_OTHER) > 0.5
+
+
+def test_basin_map_discovers_the_16_cycle():
+    """Without given attractors (searched up to period 8), the attracting 16-cycle is discovered from leftovers."""
+    bm = basin_map(PRESETS["16-cycle"], (0.5, 3, -1.5, 1), 40)
+    assert any(c.period == 16 and c.kind == "stable" for c in bm.attractors)
+    assert bm.fraction(BOUNDED_OTHER) < 0.2
+
+
+def test_basin_map_for_a_shallow_plrnn_and_a_3d_slice():
+    """The same code serves the shallow PLRNN and a 2-D slice of a 3-D PLRNN."""
+    m = ShallowPLRNN([0.5, 0.5], [[1.0, -1.0], [-1.0, 1.0]], [[1.0, 0.0], [0.0, 1.0]], [0.2, 0.1], [0.0, 0.0])
+    bm = basin_map(m, (-2, 2, -2, 2), 20)
+    assert bm.labels.shape == (20, 20)
+    m3 = PLRNN(np.diag([0.5, 0.5, 0.4]), [[0.2, -0.6, 0], [-0.6, 0.2, 0], [0.3, -0.2, 0.3]], [0.9, 0.7, -0.1])
+    bm3 = basin_map(m3, (-3, 5, -3, 5), (25, 20), plane=(0, 1), base=[0, 0, 0.5])
+    assert bm3.labels.shape == (20, 25) and len(bm3.attractors) == 2
+    assert set(np.unique(bm3.labels)) == {0, 1}
+
+
+def test_basin_map_validates_input():
+    m = PRESETS["chaos"]
+    with pytest.raises(ValueError, match="extent"):
+        basin_map(m, (1, 0, 0, 1), 10)
+    with pytest.raises(ValueError, match="resolution"):
+        basin_map(m, (0, 1, 0, 1), 1)
+    with pytest.raises(ValueError, match="dimension >= 2"):
+        basin_map(PLRNN([[0.5]], [[0.1]], [0.0]), (0, 1, 0, 1), 5)
+
+
+def test_lyapunov_exponents_of_a_stable_fixed_point_are_log_moduli_of_its_multipliers():
+    """At a stable node the exponents are log|λ_i| of the Jacobian's eigenvalues (0.7, 0.5)."""
+    m = PRESETS["multistability"]
+    lyap = lyapunov_exponents(m, [3.0, -2.2], 20000, n_transient=0)
+    assert np.allclose(lyap, np.log([0.7, 0.5]), atol=1e-4)  # O(1/n) transient of a non-normal J
+
+
+def test_lyapunov_exponents_sum_to_mean_log_det_and_reject_divergence():
+    """Σλ_i = mean log|det J| along the orbit; a diverging orbit raises ValueError."""
+    m = PRESETS["16-cycle"]
+    lyap = lyapunov_exponents(m, [1.0, 0.0], 3000, n_transient=200)
+    assert lyap[0] < 0  # an attracting 16-cycle
+    with pytest.raises(ValueError, match="diverges"):
+        lyapunov_exponents(PLRNN(2 * np.eye(2), np.zeros((2, 2)), [1, 1]), [1.0, 1.0], 200)
+
+
+def test_bifurcation_diagram_matches_single_orbits():
+    """Each column equals the long-run states of the model with that parameter value, iterated alone."""
+    m = PRESETS["chaos"]
+    vals = np.linspace(-0.9, -0.5, 5)
+    bd = bifurcation_diagram(m, vals, parameter="h1", z0s=[[-0.3, -0.2]], n_transient=100, n_keep=10)
+    assert bd.states.shape == (5, 1, 10, 2)
+    for v, st in zip(vals, bd.states[:, 0]):
+        p = dict(m.border_collision, h1=v)
+        mv = PLRNN.from_border_collision(**p)
+        traj = mv.trajectory([-0.3, -0.2], 109)
+        assert np.allclose(st, traj[100:110])
+    pv, xv = bd.points(0)
+    assert pv.shape == xv.shape == (50,)
+
+
+def test_bifurcation_diagram_with_factory_marks_divergence():
+    """model_factory form; diverging orbits are flagged in .diverged and excluded from .points()."""
+    def factory(a):
+        return PLRNN(a * np.eye(2), np.zeros((2, 2)), [0.1, 0.1])
+
+    bd = bifurcation_diagram(factory, [0.5, 1.5], z0s=[[0.0, 0.0]], n_transient=200, n_keep=5)
+    assert not bd.diverged[0, 0] and bd.diverged[1, 0]
+    assert np.allclose(bd.states[0, 0], 0.2)
+    pv, xv = bd.points()
+    assert np.all(np.isfinite(xv)) and np.all(pv == 0.5)
+    with pytest.raises(ValueError, match="unknown parameter"):
+        bifurcation_diagram(PRESETS["chaos"], [0.1], parameter="zeta")
+
+
+def test_find_cycles_stable_attractors_match_basin_attractors():
+    """basin_map's default attractors are exactly the stable cycles of find_cycles."""
+    m = PRESETS["multistability"]
+    st = [c for c in find_cycles(m, 8) if c.kind == "stable"]
+    bm = basin_map(m, (-3, 5, -3, 5), 10)
+    assert len(bm.attractors) == len(st)
