@@ -1,2 +1,30 @@
-"""saddle-widgets: Jupyter widgets for teaching the geometry of learning."""
+"""saddle-widgets: Jupyter widgets for teaching the geometry of learning.
+
+Widgets are imported lazily, so ``import saddle_widgets`` stays cheap and the solvers
+can be used from a script without ipywidgets or matplotlib being loaded::
+
+    from saddle_widgets import GradientFlowExplorer
+    GradientFlowExplorer(imbalance=2.0)
+"""
+from __future__ import annotations
+
+import importlib
+
 __version__ = "0.1.0"
+
+#: public name -> module that defines it
+_EXPORTS = {
+    "GradientFlowExplorer": "saddle_widgets.widgets.gradient_flow",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'saddle_widgets' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

@@ -178,7 +178,7 @@ class Explorer(widgets.VBox):
         Everything else in the figure is the static layer, drawn only after
         ``invalidate(fig)`` (a change of landscape, limits or titles).
         """
-        artists = list(artists)
+        artists = sorted(artists, key=lambda a: a.get_zorder())   # paint in z order
         for a in artists:
             a.set_animated(True)
         self._dynamic[fig] = artists
@@ -205,7 +205,9 @@ class Explorer(widgets.VBox):
         """One redraw of each figure that changed: a blit of its dynamic artists over the
         cached background, or a full draw where the static layer changed."""
         for fig in self.figures:
-            if not fig.stale:
+            dynamic = self._dynamic.get(fig, ())
+            # changes of animated artists do not mark the figure stale: ask them
+            if not (fig.stale or any(a.stale for a in dynamic)):
                 continue
             canvas = fig.canvas
             background = self._background.get(fig)

@@ -78,13 +78,19 @@ class GradientFlowExplorer(Explorer):
                 widgets.HBox([self.play, c["cursor"]])]
 
     def _make_figures(self):
+        self._times_coarse = False
         fig_p = self._figure(4.3, 4.1, click=lambda ax, x, y: self.set_start(x, y))
         fig_l = self._figure(4.0, 2.2)
         fig_t = self._figure(4.0, 2.2)
         self._build_phase(fig_p.add_subplot())
         self._build_loss(fig_l.add_subplot())
         self._build_time(fig_t.add_subplot())
-        self.animate(fig_p, [self.exact_curve, self.trajectory, self.start_mark, self.cursor_mark])
+        # the landscape changes with cost, target and depth: all of the plot area is dynamic,
+        # only axes, ticks, title and legend are the cached background
+        self.animate(fig_p, [self.landscape, self.hyperbolas, self.minima_line, self.stable_line,
+                             self.unstable_line, self.saddle_mark, self.exact_curve,
+                             self.trajectory, self.start_mark, self.cursor_mark,
+                             self.phase_note])
         self.animate(fig_l, [self.loss_line, self.loss_exact, self.loss_bound, self.loss_cursor])
         self.animate(fig_t, [self.time_numeric, self.time_exact, self.time_asym, self.time_mark])
         return [fig_p, fig_l, fig_t]
@@ -105,8 +111,9 @@ class GradientFlowExplorer(Explorer):
                                    origin="lower", cmap="cividis", vmin=-4, vmax=1, alpha=0.85,
                                    interpolation="bilinear")
         # the family of conserved hyperbolas w1^2 - w2^2 = const: a static layer, drawn once
-        ax.contour(self._w1g, self._w2g, self._w1g ** 2 - self._w2g ** 2,
-                   levels=np.linspace(-6, 6, 13), colors="white", linewidths=0.5, alpha=0.5)
+        self.hyperbolas = ax.contour(self._w1g, self._w2g, self._w1g ** 2 - self._w2g ** 2,
+                                     levels=np.linspace(-6, 6, 13), colors="white",
+                                     linewidths=0.5, alpha=0.5)
         (self.minima_line,) = ax.plot([], [], color=OKABE_ITO["green"], lw=2.5,
                                       label="minima w1·w2 = x*")
         (self.stable_line,) = ax.plot([], [], color=OKABE_ITO["blue"], lw=1.5, ls="--",
@@ -121,10 +128,14 @@ class GradientFlowExplorer(Explorer):
         (self.cursor_mark,) = ax.plot([], [], "o", color="white", mec="black", ms=6)
         (self.saddle_mark,) = ax.plot([0], [0], "X", color=OKABE_ITO["purple"], mec="black",
                                       ms=10, label="saddle")
+        self.phase_note = ax.text(0.02, 0.98, "", transform=ax.transAxes, va="top", fontsize=7,
+                                  bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
         ax.set(xlim=(-EXTENT, EXTENT), ylim=(-EXTENT, EXTENT), xlabel="w1", ylabel="w2",
                aspect="equal")
         ax.set_title("phase portrait (click to set the start)", fontsize=9)
-        ax.legend(loc="lower left", fontsize=6.5, framealpha=0.8)
+        # outside the axes: the landscape is blitted over the plot area only
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=6.5,
+                  frameon=False)
 
     def _build_loss(self, ax):
         self.ax_loss = ax
@@ -196,8 +207,8 @@ class GradientFlowExplorer(Explorer):
         fig_p, fig_l, fig_t = self.figures
         if changed & landscape_keys:
             self._draw_landscape(cost, depth, tanh)
-            self.invalidate(fig_p)
-        if "horizon" in changed:
+        if not coarse and self.ax_loss.get_xlim()[1] != p["horizon"]:
+            # the time axis follows the horizon when the drag stops, not while dragging
             self.ax_loss.set_xlim(0, p["horizon"])
             self.invalidate(fig_l)
         if "activation" in changed:
@@ -207,7 +218,7 @@ class GradientFlowExplorer(Explorer):
             self._result = self._run(p, cost, depth, width, tanh)
             self._draw_trajectory(p, cost, depth, width, tanh)
         curve_keys = landscape_keys | {"x0", "mirror"}
-        if not changed or changed & curve_keys:
+        if changed & curve_keys or (not changed and self._times_coarse):
             self._draw_times(p, cost, depth, tanh, coarse, curve=True)
         elif "imbalance" in changed:
             self._draw_times(p, cost, depth, tanh, coarse, curve=False)
@@ -282,7 +293,8 @@ class GradientFlowExplorer(Explorer):
             self.unstable_line.set_data([], [])
         self.saddle_mark.set_markerfacecolor(OKABE_ITO["purple"] if sad.kind == "strict saddle"
                                              else "white")
-        self.ax_phase.set_ylabel("w2 (= w3 = … = wN, tied)" if depth > 2 else "w2")
+        self.phase_note.set_text(f"depth {depth}: w2 = w3 = … = w{depth} (tied layers)"
+                                 if depth > 2 else ("x = w2·tanh(w1)" if tanh else ""))
 
     def _draw_trajectory(self, p, cost, depth, width, tanh):
         r = self._result
@@ -357,6 +369,7 @@ class GradientFlowExplorer(Explorer):
             self._mark_time(c_now)
             return
         cs = self._cs[::4] if coarse else self._cs        # a coarser curve while dragging
+        self._times_coarse = coarse
         T = gf.convergence_time_numeric(cost, p["x0"], np.append(cs, c_now), EPS, depth=depth,
                                         t_max=60.0, safety=0.2)
         T, self._T_now = T[:-1], float(T[-1])
