@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from ._validation import choice, finite_array, finite_scalar, integer_in_range, positive_scalar
 
@@ -147,10 +146,20 @@ def quadratic_flow_solution(t, x0, target, imbalance):
     if x0 == 0 and c == 0:
         return np.zeros_like(t)          # the saddle itself: x stays 0
     K = math.sqrt(4 * y * y + c * c)
-    p_plus, p_minus = 2 * y + K, 2 * y - K
+    if K == 0:                           # y = c = 0: dx/dt = -2x^2, algebraic decay
+        return x0 / (1 + 2 * x0 * t)
+    # P+ P- = -c^2: take the root without cancellation from 2y ± K, the other from the product
+    if y >= 0:
+        p_plus = 2 * y + K
+        p_minus = -c * c / p_plus
+    else:
+        p_minus = 2 * y - K
+        p_plus = -c * c / p_minus
     p0 = 2 * x0 + math.sqrt(4 * x0 * x0 + c * c)
     u = (p0 - p_plus) / (p0 - p_minus) * np.exp(-K * t)
     p = (p_plus - u * p_minus) / (1 - u)
+    if c == 0:
+        return p / 4                     # balanced: P may reach 0 (x -> 0 at the saddle)
     return (p - c * c / p) / 4
 
 
@@ -169,11 +178,17 @@ def convergence_time_closed_form(x0, target, imbalance, eps=1e-3):
     K = math.sqrt(4 * y * y + c * c)
 
     def N(x):
-        return 4 * y * x + c * c + K * math.sqrt(4 * x * x + c * c)
+        S = math.sqrt(4 * x * x + c * c)
+        if y * x >= 0:
+            return 4 * y * x + c * c + K * S
+        # y x < 0: 4yx + K S = c^2 (4y^2 + 4x^2 + c^2) / (K S - 4yx), free of cancellation
+        return c * c + c * c * (4 * y * y + 4 * x * x + c * c) / (K * S - 4 * y * x)
 
     n0 = N(x0)
     x_eps = y - eps * math.copysign(1.0, y - x0)
-    if K == 0 or n0 <= 1e-300 or N(x_eps) <= 0:
+    if K == 0:                           # y = c = 0: x = x0 / (1 + 2 x0 t) reaches eps
+        return (1 / eps - 1 / x0) / 2
+    if n0 <= 1e-300 or N(x_eps) <= 0:
         return math.inf                  # balanced start on the stable line: converges to the saddle
     return math.log(abs(N(x_eps)) * abs(x0 - y) / (eps * abs(n0))) / K
 
@@ -313,6 +328,8 @@ def _check_times(t):
 
 def _flow(model, cost, w0, t, rtol):
     """Integrate dw/dt = -f'(x) dx/dw with scipy's DOP853 (8th order, adaptive) at times t."""
+    from scipy.integrate import solve_ivp   # imported here: it costs 0.3 s at start-up
+
     t = _check_times(t)
     rtol = positive_scalar("rtol", rtol)
     w0 = np.asarray(w0, dtype=float)
@@ -578,6 +595,8 @@ def start_from_point(w1, w2, *, depth=2):
     depth = integer_in_range("depth", depth, 2, 50)
     c = w1 * w1 - w2 * w2
     x0 = w1 * w2 ** (depth - 1)
+    if x0 == 0 and depth >= 3:
+        x0 = math.copysign(0.0, w1)      # on the w1 axis: the zero's sign carries sgn(w1)
     mirror = (w2 < 0) if depth >= 3 else ((w1 < 0) if c >= 0 else (w2 < 0))
     return x0, c, bool(mirror)
 
@@ -626,5 +645,5 @@ def _tied_chain_weights(x0, c, depth):
             below = prod(mid) < abs(x0)
             lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
         s = 0.5 * (lo + hi)
-    w1 = np.copysign(np.sqrt(np.maximum(s * s + c, 0.0)), x0 if x0 != 0 else 1.0)
+    w1 = np.copysign(np.sqrt(np.maximum(s * s + c, 0.0)), x0)   # x0 = -0.0 gives w1 <= 0
     return np.stack([w1] + [s] * (depth - 1), -1)

@@ -215,7 +215,7 @@ class GradientFlowExplorer(Explorer):
             self.ax_time.set_title("T(c) is drawn for linear networks" if tanh else "", fontsize=8)
             self.invalidate(fig_t)
         if changed - {"cursor"}:
-            self._result = self._run(p, cost, depth, width, tanh)
+            self.result = self._run(p, cost, depth, width, tanh)
             self._draw_trajectory(p, cost, depth, width, tanh)
         curve_keys = landscape_keys | {"x0", "mirror"}
         if changed & curve_keys or (not changed and self._times_coarse):
@@ -239,7 +239,7 @@ class GradientFlowExplorer(Explorer):
         return gf.integrate_flow(cost, w0[:width], w0[width:], t, rtol=1e-8)
 
     def _times(self, p):
-        r = self._result
+        r = self.result
         if isinstance(r, gf.DescentResult):
             return np.arange(len(r.x)) * p["lr"]
         return r.t
@@ -247,10 +247,10 @@ class GradientFlowExplorer(Explorer):
     def _plane_coords(self, p, width, depth):
         """Phase-plane coordinates: the weights for h = 1 and chains (w_1, w_2), and the
         equivalent scalar pair (same x, same c) for width h > 1."""
-        w = self._result.weights
+        w = self.result.weights
         if width > 1:
             c = gf.imbalance(w[0, :width], w[0, width:]) * (1 if p["imbalance"] >= 0 else -1)
-            return gf.scalar_pair(self._result.x, c, mirror=p["mirror"])
+            return gf.scalar_pair(self.result.x, c, mirror=p["mirror"])
         return w[:, 0], w[:, 1]
 
     def _draw_landscape(self, cost, depth, tanh):
@@ -297,7 +297,7 @@ class GradientFlowExplorer(Explorer):
                                  if depth > 2 else ("x = w2·tanh(w1)" if tanh else ""))
 
     def _draw_trajectory(self, p, cost, depth, width, tanh):
-        r = self._result
+        r = self.result
         t = self._times(p)
         a, b = self._plane_coords(p, width, depth)
         descent = isinstance(r, gf.DescentResult)
@@ -405,19 +405,20 @@ class GradientFlowExplorer(Explorer):
             parts = [f"origin: strict saddle (eigenvalues ±{abs(float(cost.df(0.0))):.3g})"]
         else:
             parts = [sad.description]
-        r = self._result
+        r = self.result
         c = float(r.conserved[0]) if width == 1 else float(
             gf.imbalance(r.weights[0, :width], r.weights[0, width:]))
         parts.append(("Q = sinh²w1 − w2² = " if tanh else "c = ") + f"{c:.3g}")
         if isinstance(r, gf.DescentResult):
             limit = gf.gd_step_limit(cost, c if not tanh else 0.0)
+            limit = f"{limit:.3g}" if math.isfinite(limit) else "∞ (flat minimum)"
             if r.diverged:
                 parts.append(f"gradient descent diverged at step {r.diverged_at} "
-                             f"(η = {p['lr']:g}; stable only for η < {limit:.3g} at this c)")
+                             f"(η = {p['lr']:g}; stable only for η < {limit} at this c)")
             else:
                 T = gf.convergence_time(np.arange(len(r.x)) * p["lr"], r.x, cost, EPS)
                 c_end = float(r.conserved[-1])
-                parts.append(f"η = {p['lr']:g} (flow limit {limit:.3g}); "
+                parts.append(f"η = {p['lr']:g} (step limit {limit}); "
                              + (f"converged at step {round(T / p['lr'])}" if math.isfinite(T)
                                 else "not converged") + f"; c drifted to {c_end:.3g}")
         else:
