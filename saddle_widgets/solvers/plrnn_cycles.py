@@ -146,6 +146,8 @@ def _solve_sequences(J_seq: np.ndarray, c_seq: np.ndarray):
     I - Π finite and well conditioned (cond < 1e12).
     """
     B, k, M = c_seq.shape
+    if M == 2:
+        return _solve_sequences_2d(J_seq, c_seq)
     with np.errstate(all="ignore"):
         Pi = np.broadcast_to(np.eye(M), (B, M, M)).copy()
         v = np.zeros((B, M))
@@ -164,6 +166,25 @@ def _solve_sequences(J_seq: np.ndarray, c_seq: np.ndarray):
         z = (inv @ v[..., None])[..., 0]
         ok &= np.all(np.isfinite(z), axis=1)
     return z, ok
+
+
+def _solve_sequences_2d(J_seq, c_seq):
+    """_solve_sequences for M = 2 with the 2 x 2 algebra written out (same result, faster)."""
+    B, k, _ = c_seq.shape
+    with np.errstate(all="ignore"):
+        p00, p01, p10, p11 = np.ones(B), np.zeros(B), np.zeros(B), np.ones(B)
+        v0, v1 = np.zeros(B), np.zeros(B)
+        for i in range(k):
+            a, b, c, d = J_seq[:, i, 0, 0], J_seq[:, i, 0, 1], J_seq[:, i, 1, 0], J_seq[:, i, 1, 1]
+            p00, p01, p10, p11 = a * p00 + b * p10, a * p01 + b * p11, c * p00 + d * p10, c * p01 + d * p11
+            v0, v1 = a * v0 + b * v1 + c_seq[:, i, 0], c * v0 + d * v1 + c_seq[:, i, 1]
+        m00, m01, m10, m11 = 1.0 - p00, -p01, -p10, 1.0 - p11
+        det = m00 * m11 - m01 * m10
+        fro2 = m00 * m00 + m01 * m01 + m10 * m10 + m11 * m11
+        cond = fro2 / np.abs(det)  # ||A||_F ||A^-1||_F for a 2 x 2 matrix
+        z = np.stack([(m11 * v0 - m01 * v1) / det, (m00 * v1 - m10 * v0) / det], axis=1)
+        ok = np.isfinite(cond) & (cond < _COND_MAX) & np.all(np.isfinite(z), axis=1)
+    return np.where(ok[:, None], z, 0.0), ok
 
 
 def _orbits(model, z1, J_seq, c_seq):
@@ -235,6 +256,9 @@ def _exhaustive_period(model, k, tol, rtol):
         sq = seqs[s:s + chunk]
         J_seq, c_seq = J_all[sq], c_all[sq]
         z1, ok = _solve_sequences(J_seq, c_seq)
+        # cheap pruning: the first point must already lie in its region
+        pats1 = patterns_from_index(sq[:, 0], model.n_units)
+        ok &= _consistent(model, z1[:, None, :], pats1[:, None, :], tol)
         idx = np.flatnonzero(ok)
         if not idx.size:
             continue

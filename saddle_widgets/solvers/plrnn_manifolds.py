@@ -127,7 +127,7 @@ class _Pusher:
                     prev, ok = model._inverse_batch(z[idx], self.visited)
                     z[idx] = prev
                     valid[idx[~ok]] = False
-                    if ok.any() and len(self.visited) < 64:
+                    if model.n_units > 4 and ok.any() and len(self.visited) < 64:
                         for pat in np.unique(model.region(prev[ok]), axis=0):
                             if not any(np.array_equal(pat, v) for v in self.visited):
                                 self.visited.append(pat)

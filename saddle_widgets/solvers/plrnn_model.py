@@ -169,7 +169,6 @@ class _PiecewiseAffineMap:
         found = np.zeros(N, dtype=bool)
         if max_hamming is None:
             max_hamming = P if P <= 12 else 3
-        tried = np.zeros((N, 0), dtype=bool)  # not used for bookkeeping of counts; keep simple
 
         def attempt(idx, patterns):
             J, c = self.affine(patterns)
@@ -189,7 +188,6 @@ class _PiecewiseAffineMap:
             found[hit] = True
             return cand
 
-        del tried
         if P <= 4 and max_hamming >= P:
             return self._inverse_table(z)
         idx = np.arange(N)
@@ -228,7 +226,7 @@ class _PiecewiseAffineMap:
         Jinv, good = cache["inv"]
         R = J.shape[0]
         with np.errstate(all="ignore"):
-            cand = np.einsum("rij,nrj->nri", Jinv, z[:, None, :] - c[None])  # (N, R, M)
+            cand = (Jinv[None] @ (z[:, None, :] - c[None])[..., None])[..., 0]  # (N, R, M)
             img = self._step_raw(cand.reshape(-1, self.dim)).reshape(cand.shape)
             err = np.max(np.abs(img - z[:, None, :]), axis=-1)
             tol = 1e-9 * (1.0 + np.max(np.abs(z), axis=-1)[:, None] + np.max(np.abs(cand), axis=-1))
