@@ -139,13 +139,37 @@ def _check_cycle(m, c):
         assert np.max(np.abs(np.roll(pts, -r, axis=0) - pts)) > 1e-8
 
 
-@pytest.mark.parametrize("M, max_period, seed", [(2, 6, 0), (2, 6, 1), (2, 5, 2), (3, 3, 0), (3, 3, 5)])
-def test_exhaustive_and_scyfi_agree_and_every_cycle_is_self_consistent(M, max_period, seed):
-    """On random PLRNNs, the exhaustive search and SCYFI find the same cycles, and each
-    reported cycle returns to itself under F, visits its regions, and has multipliers eig(Π)."""
-    m = _random_plrnn(np.random.default_rng(100 + seed), M)
+def _random_diag_plrnn(seed, M):
+    rng = np.random.default_rng(seed)
+    return PLRNN(np.diag(rng.uniform(-0.9, 0.9, M)), rng.normal(0, 1.2, (M, M)), rng.normal(0, 1, M))
+
+
+def _chaos_like(seed, M):
+    """Seeded perturbation of the chaos preset (many saddle cycles); M = 3 adds a coupled third unit."""
+    rng = np.random.default_rng(seed)
+    base = np.array([1.5, 0.75, -1.77, 0.9, 0.6, 0.15, -0.7, -0.4])
+    m2 = PLRNN.from_border_collision(*(base + rng.normal(0, 0.05, 8)))
+    if M == 2:
+        return m2
+    A = np.zeros((3, 3))
+    A[:2, :2], A[2, 2] = m2.A, 0.3
+    W = np.zeros((3, 3))
+    W[:2, :2] = m2.W
+    W[2, 0], W[2, 2], W[0, 2] = 0.5 * rng.normal(), 0.2 * rng.normal(), 0.1 * rng.normal()
+    return PLRNN(A, W, np.r_[m2.h, 0.3 * rng.normal()])
+
+
+@pytest.mark.parametrize("make, M, max_period, seed, at_least", [
+    (_chaos_like, 2, 6, 0, 16), (_chaos_like, 2, 6, 3, 17), (_chaos_like, 3, 4, 0, 7), (_chaos_like, 3, 4, 3, 8),
+    (_random_diag_plrnn, 2, 4, 9, 2), (_random_diag_plrnn, 3, 3, 11, 4), (_random_diag_plrnn, 3, 3, 2, 3)])
+def test_exhaustive_and_scyfi_agree_and_every_cycle_is_self_consistent(make, M, max_period, seed, at_least):
+    """On seeded random 2-D and 3-D PLRNNs, the exhaustive search and SCYFI find the same cycles
+    (up to cyclic shift), and each reported cycle returns to itself under F, visits its
+    regions, and has multipliers = eig of the Jacobian product."""
+    m = make(seed, M)
     ex = find_cycles(m, max_period, method="exhaustive")
     sc = find_cycles(m, max_period, method="scyfi", seed=seed, n_outer=300)
+    assert len(ex) >= at_least
     assert _same_cycle_sets(ex, sc) and _same_cycle_sets(sc, ex)
     for c in ex:
         _check_cycle(m, c)
