@@ -76,6 +76,8 @@ class Explorer(widgets.VBox):
     PRESETS: ClassVar[dict[str, dict]] = {}
     #: seconds of quiet after a front-end drag before a full-quality redraw
     REFINE_AFTER: ClassVar[float] = 0.3
+    #: figure indices per column of the static PNG (None: one column per figure)
+    PNG_COLUMNS: ClassVar[list[list[int]] | None] = None
     #: subclasses that draw a cheaper picture while dragging set this True
     COARSE_WHILE_DRAGGING: ClassVar[bool] = False
 
@@ -350,19 +352,19 @@ class Explorer(widgets.VBox):
 
     # ------------------------------------------------------------------ static output
     def to_png(self) -> bytes:
-        """All figures side by side as one PNG (for static pages and reports)."""
+        """All figures as one PNG (for static pages and reports), arranged in the
+        columns of ``PNG_COLUMNS`` like the live layout."""
         from matplotlib.image import imread, imsave
         images = []
         for fig in self.figures:
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=fig.dpi)
             buf.seek(0)
-            images.append(imread(buf, format="png"))
-        height = max(im.shape[0] for im in images)
-        padded = [np.pad(im, ((0, height - im.shape[0]), (0, 0), (0, 0)), constant_values=1.0)
-                  for im in images]
+            images.append(imread(buf, format="png")[..., :3])
+        columns = self.PNG_COLUMNS or [[i] for i in range(len(images))]
+        stacked = [_stack([images[i] for i in col], axis=0) for col in columns]
         out = io.BytesIO()
-        imsave(out, np.concatenate(padded, axis=1), format="png")
+        imsave(out, _stack(stacked, axis=1), format="png")
         return out.getvalue()
 
     def _repr_mimebundle_(self, **kwargs):
@@ -373,6 +375,18 @@ class Explorer(widgets.VBox):
         bundle["text/plain"] = self._summary()
         bundle["image/png"] = base64.b64encode(self.to_png()).decode("ascii")
         return bundle
+
+
+def _stack(images, axis):
+    """Concatenate RGB images along ``axis``, padding the other side with white."""
+    other = 1 - axis
+    size = max(im.shape[other] for im in images)
+    padded = []
+    for im in images:
+        pad = [(0, 0), (0, 0), (0, 0)]
+        pad[other] = (0, size - im.shape[other])
+        padded.append(np.pad(im, pad, constant_values=1.0))
+    return np.concatenate(padded, axis=axis)
 
 
 def _running_loop():

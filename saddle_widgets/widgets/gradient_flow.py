@@ -30,6 +30,7 @@ class GradientFlowExplorer(Explorer):
     """
 
     COARSE_WHILE_DRAGGING = True
+    PNG_COLUMNS = [[0], [1, 2]]
     DEFAULTS = {
         "cost": "quadratic", "target": 1.0, "imbalance": 0.5, "x0": 0.05, "mirror": False,
         "horizon": 10.0, "width": 1, "depth": 2, "activation": "linear",
