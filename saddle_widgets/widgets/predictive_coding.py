@@ -559,3 +559,493 @@ class PCLandscapeExplorer(_Common, Explorer):
         return (f"PCLandscapeExplorer(depth={p['depth']}, pair={p['pair']!r}, "
                 f"start=({p['start_a']:g}, {p['start_b']:g}), lr={p['lr']:g}, "
                 f"inference_steps={p['inference_steps']!r})\n{self.status_text}")
+
+
+# ============================================================================= spectrum
+SPECTRUM_POINTS = ("origin", "other zero-rank saddle")
+MAX_WEIGHTS = 160          # a live numerical Hessian of F* costs ~0.3 ms per weight
+HEAT_RANGE = 2.0           # heat maps share the fixed symmetric colour range [-2, 2]
+HIST_BINS = 41             # odd: the middle bin holds the zero eigenvalues
+SPECTRUM_DEPTHS = (1, 2, 3, 4)
+
+
+def _widths(hidden, width, dim):
+    return [dim] + [width] * hidden + [dim]
+
+
+def _zero_rank_saddle_theory(ws, X, Y, objective):
+    """Exact Hessian at a zero-rank saddle with all W_l = 0 except W_{L-1} (L >= 3).
+
+    Near it, with every weight but W_{L-1} small,
+    L  ≈ ½ tr Σ_yy − tr(W_{L:1} Σ_xy) + higher order,
+    F* ≈ L − ½ tr(W_L^T Σ_yy W_L M),  M = I + W_{L-1} W_{L-1}^T  (S^{-1} ≈ I − W_L M W_L^T).
+    W_{L:1} is a product of L − 1 small factors, so it is second order only for L = 3, where
+    ∂²/∂W_3[a,b] ∂W_1[c,d] = −W_2[b,c] Σ_xy[d,a]; the energy adds the W_L block −Σ_yy ⊗ M.
+    """
+    L = len(ws)
+    if L < 3:
+        raise ValueError("the other zero-rank saddle (all weights zero except W_{L−1}) needs "
+                         "H ≥ 2 hidden layers: with H = 1 it is not a critical point")
+    B = X.shape[1]
+    Sxy, Syy = X @ Y.T / B, Y @ Y.T / B
+    sizes = [w.size for w in ws]
+    offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    Hm = np.zeros((offs[-1], offs[-1]))
+    if L == 3:
+        W2 = ws[1]
+        block = -np.einsum("bc,da->abcd", W2, Sxy).reshape(sizes[2], sizes[0])
+        Hm[offs[2]:, :offs[1]] = block
+        Hm[:offs[1], offs[2]:] = block.T
+    if objective == "energy":
+        W = ws[L - 2]
+        M = np.eye(W.shape[0]) + W @ W.T
+        Hm[offs[L - 1]:, offs[L - 1]:] += -np.kron(Syy, M)
+    return Hm
+
+
+class SaddleSpectrumExplorer(_Common, Explorer):
+    """Hessians of the MSE and of the equilibrated energy F* at a zero-rank saddle of a deep
+    linear network, as heat maps and eigenvalue histograms, and λ_min against depth.
+
+    Parameters: hidden (H = 1-4 hidden layers), width (units per hidden layer), dim (input =
+    output dimension), point ('origin' or 'other zero-rank saddle': all weights zero except
+    W_{L−1} ~ N(0, saddle_scale²) drawn with ``seed``), altered_target (the paper's H = 4
+    data: output row 2 replaced by fresh noise). Data: the paper's Gaussian toy task
+    X ~ N(1, 0.1²), Y = −X, 64 samples (seed 0). Panels: the MSE Hessian and the F* Hessian
+    by finite differences (``numerical_hessian``), F* from theory, all on one symmetric colour
+    scale; the eigenvalue histograms of the three; λ_min of the MSE and of F* for H = 1-4.
+    """
+
+    COARSE_WHILE_DRAGGING = True
+    DEFAULTS = {"hidden": 2, "width": 5, "dim": 2, "point": "origin", "saddle_scale": 1.0,
+                "seed": 0, "altered_target": False}
+    PRESETS = {
+        "paper: H = 1, width 8 (paper: 10)": {"hidden": 1, "width": 8},
+        "paper: H = 2, width 5": {"hidden": 2, "width": 5},
+        "paper: H = 3, width 4": {"hidden": 3, "width": 4},
+        "paper: H = 4, width 4, altered target": {"hidden": 4, "width": 4,
+                                                  "altered_target": True},
+        "other zero-rank saddle, H = 3 (Theorem 3)": {"hidden": 3, "width": 4,
+                                                      "point": "other zero-rank saddle"},
+        "other zero-rank saddle, H = 2": {"hidden": 2, "width": 3,
+                                          "point": "other zero-rank saddle"},
+    }
+
+    def _make_controls(self):
+        return {
+            "hidden": slider("hidden layers H", 2, 1, 4, 1, integer=True),
+            "width": slider("width (units per hidden layer)", 5, 1, 8, 1, integer=True),
+            "dim": slider("input = output dimension", 2, 1, 3, 1, integer=True),
+            "point": dropdown("critical point", list(SPECTRUM_POINTS), "origin"),
+            "saddle_scale": slider("scale of W_{L−1} (other saddle)", 1.0, 0.0, 2.0, 0.05),
+            "seed": slider("seed of W_{L−1}", 0, 0, 20, 1, integer=True),
+            "altered_target": widgets.Checkbox(value=False, indent=False,
+                                               description="altered target (paper, H = 4)"),
+        }
+
+    def _make_figures(self):
+        fig_h = self._figure(7.4, 2.6)
+        fig_s = self._figure(3.6, 2.5)
+        fig_d = self._figure(3.4, 2.5)
+        self._build_heat(fig_h)
+        self._build_spectrum(fig_s.add_subplot())
+        self._build_depth(fig_d.add_subplot())
+        self.animate(fig_h, [*self.heat_images, *self.heat_grids, self.heat_note])
+        self.animate(fig_s, [*self.hist.values(), self.hist_note])
+        self.animate(fig_d, [self.depth_mse, self.depth_energy, self.depth_mark_mse,
+                             self.depth_mark_energy])
+        self._numeric_cache, self._depth_cache = {}, {}
+        return [fig_h, fig_s, fig_d]
+
+    def _build_heat(self, fig):
+        axes = fig.subplots(1, 3)
+        self.heat_images, self.heat_grids = [], []
+        titles = ["MSE (numerical)", "F* (numerical)", "F* (theory)"]
+        for ax, title in zip(axes, titles):
+            im = ax.imshow(np.zeros((2, 2)), extent=(0, 1, 1, 0), cmap="RdBu_r",
+                           vmin=-HEAT_RANGE, vmax=HEAT_RANGE, interpolation="nearest")
+            (grid,) = ax.plot([], [], color="gray", lw=0.5)
+            ax.set(xlim=(0, 1), ylim=(1, 0), xticks=[], yticks=[])
+            ax.set_title(title, fontsize=8.5)
+            self.heat_images.append(im)
+            self.heat_grids.append(grid)
+        fig.colorbar(self.heat_images[0], ax=list(axes), shrink=0.8, pad=0.02,
+                     ticks=[-HEAT_RANGE, 0, HEAT_RANGE]).ax.tick_params(labelsize=7)
+        self.heat_note = axes[1].text(0.5, 0.5, "", ha="center", va="center", fontsize=7.5,
+                                      transform=axes[1].transAxes,
+                                      bbox=dict(fc="white", ec="gray", alpha=0.9))
+        self.heat_axes = axes
+
+    def _build_spectrum(self, ax):
+        self.ax_spec = ax
+        edges = np.linspace(-1, 1, HIST_BINS + 1)
+        ones = np.full(HIST_BINS, 0.7)
+        self.hist = {
+            "mse": ax.stairs(ones, edges, baseline=0.7, color=BP_COLOUR, lw=1.6, label="MSE"),
+            "energy": ax.stairs(ones, edges, baseline=0.7, color=PC_COLOUR, lw=1.6,
+                                label="F* numerical"),
+            "theory": ax.stairs(ones, edges, baseline=0.7, color=THEORY_COLOUR, lw=1.0,
+                                ls="--", label="F* theory"),
+        }
+        ax.axvline(0, color="gray", lw=0.6)
+        ax.set_yscale("log")
+        ax.set(ylim=(0.7, 400), xlim=(-1, 1))
+        _lean_log_axis(ax, [1, 10, 100])
+        ax.set_xlabel("Hessian eigenvalue λ", fontsize=7.5, labelpad=1)
+        ax.set_ylabel("count", fontsize=7.5, labelpad=1)
+        ax.legend(loc="upper left", fontsize=6)
+        self.hist_note = ax.text(0.98, 0.97, "", transform=ax.transAxes, ha="right", va="top",
+                                 fontsize=6.5)
+        self._xmax = 1.0
+
+    def _build_depth(self, ax):
+        self.ax_depth = ax
+        (self.depth_mse,) = ax.plot([], [], "o-", color=BP_COLOUR, lw=1.5, ms=4, label="MSE")
+        (self.depth_energy,) = ax.plot([], [], "s-", color=PC_COLOUR, lw=1.5, ms=4,
+                                       label="F*")
+        (self.depth_mark_mse,) = ax.plot([], [], "o", mfc="none", mec="black", ms=10)
+        (self.depth_mark_energy,) = ax.plot([], [], "o", mfc="none", mec="black", ms=10)
+        ax.axhline(0, color="gray", lw=0.6)
+        ax.set(xlim=(0.6, 4.4), xticks=list(SPECTRUM_DEPTHS), ylim=(-3, 0.5))
+        ax.set_xlabel("hidden layers H", fontsize=7.5, labelpad=1)
+        ax.set_ylabel("λ_min at the saddle", fontsize=7.5, labelpad=1)
+        ax.tick_params(labelsize=7, length=2, pad=1)
+        ax.legend(loc="lower right", fontsize=6)
+        self._ylim_depth = (-3, 0.5)
+
+    # ------------------------------------------------------------------ solvers
+    def _data(self, p):
+        return pc.gaussian_toy_data(0, dim=p["dim"], batch=64,
+                                    altered_target=p["altered_target"])
+
+    def _weights(self, p, hidden=None):
+        widths = _widths(hidden or p["hidden"], p["width"], p["dim"])
+        if p["point"] == "origin":
+            return [np.zeros((widths[i + 1], widths[i])) for i in range(len(widths) - 1)]
+        if len(widths) - 1 < 3:
+            raise ValueError("the other zero-rank saddle (all weights zero except W_{L−1}) "
+                             "needs H ≥ 2 hidden layers: with H = 1 it is not a critical "
+                             "point. Choose H ≥ 2 or the origin")
+        return pc.zero_rank_saddle_weights(widths, scale=p["saddle_scale"], seed=p["seed"])
+
+    def _theory(self, p, ws, X, Y, objective):
+        if p["point"] == "origin":
+            widths = [ws[0].shape[1]] + [w.shape[0] for w in ws]
+            return pc.origin_hessian_theory(widths, X, Y, objective=objective)
+        return _zero_rank_saddle_theory(ws, X, Y, objective)
+
+    def hessians(self, coarse=False):
+        """{'mse', 'energy', 'theory'} Hessians at the chosen point ('mse'/'energy' by finite
+        differences, None while dragging if not yet computed)."""
+        p = self.state
+        X, Y = self._data(p)
+        ws = self._weights(p)
+        P = sum(w.size for w in ws)
+        key = tuple(sorted(p.items()))
+        if key not in self._numeric_cache and not coarse:
+            if P > MAX_WEIGHTS:
+                raise ValueError(f"this network has {P} weights; the live numerical Hessian "
+                                 f"is limited to {MAX_WEIGHTS}: lower the width or depth")
+            self._numeric_cache[key] = (pc.numerical_hessian(ws, X, Y, objective="mse"),
+                                        pc.numerical_hessian(ws, X, Y, objective="energy"))
+        mse, energy = self._numeric_cache.get(key, (None, None))
+        return {"mse": mse, "energy": energy, "theory": self._theory(p, ws, X, Y, "energy"),
+                "mse_theory": self._theory(p, ws, X, Y, "mse"), "weights": ws}
+
+    def lambda_min_by_depth(self, coarse=False):
+        """{'hidden': [...], 'mse': [...], 'energy': [...]}: λ_min of the theory Hessians
+        (classify_critical_point) at the chosen kind of point, for H = 1-4."""
+        p = self.state
+        key = tuple((k, v) for k, v in sorted(p.items()) if k != "hidden")
+        if coarse and key not in self._depth_cache:
+            return None
+        if key not in self._depth_cache:
+            X, Y = self._data(p)
+            out = {"hidden": [], "mse": [], "energy": []}
+            for H in SPECTRUM_DEPTHS:
+                if p["point"] != "origin" and H < 2:
+                    continue
+                ws = self._weights(p, H)
+                out["hidden"].append(H)
+                for obj in ("mse", "energy"):
+                    c = pc.classify_critical_point(self._theory(p, ws, X, Y, obj),
+                                                   is_minimum=False)
+                    out[obj].append(c.lambda_min)
+            self._depth_cache[key] = {k: np.asarray(v, float) for k, v in out.items()}
+        return self._depth_cache[key]
+
+    # ------------------------------------------------------------------ update
+    def _update(self, changed, coarse):
+        p = self.state
+        other = p["point"] != "origin"
+        self.controls["saddle_scale"].disabled = not other
+        self.controls["seed"].disabled = not other
+        hs = self.hessians(coarse)
+        ws = hs["weights"]
+        P = sum(w.size for w in ws)
+        numeric = hs["energy"] is not None
+        shown = [hs["mse"] if numeric else hs["mse_theory"],
+                 hs["energy"] if numeric else np.zeros_like(hs["theory"]), hs["theory"]]
+        for im, H in zip(self.heat_images, shown):
+            im.set_data(H)
+        self.heat_images[1].set_alpha(1.0 if numeric else 0.15)
+        self.heat_note.set_text("" if numeric else "finite differences\nfollow on release")
+        # layer boundaries on the heat maps
+        cuts = np.cumsum([w.size for w in ws])[:-1] / P
+        xs, ys = [], []
+        for c in cuts:
+            xs += [c, c, np.nan, 0, 1, np.nan]
+            ys += [0, 1, np.nan, c, c, np.nan]
+        for g in self.heat_grids:
+            g.set_data(xs, ys)
+        # spectra
+        lams = {"theory": np.linalg.eigvalsh(hs["theory"])}
+        lams["mse"] = np.linalg.eigvalsh(shown[0])
+        if numeric:
+            lams["energy"] = np.linalg.eigvalsh(hs["energy"])
+        big = max(float(np.max(np.abs(v))) for v in lams.values())
+        xmax = next((m for m in (0.5, 1, 2, 3, 5, 10, 20, 50) if m >= 1.05 * big), 100.0)
+        if xmax != self._xmax:
+            self._xmax = xmax
+            self.ax_spec.set_xlim(-xmax, xmax)
+            self.invalidate(self.figures[1])
+        edges = np.linspace(-xmax, xmax, HIST_BINS + 1)
+        self.histograms = {}
+        for name, art in self.hist.items():
+            lam = lams.get(name)
+            art.set_visible(lam is not None)
+            if lam is None:
+                continue
+            counts = np.histogram(np.clip(lam, -xmax, xmax), edges)[0]
+            self.histograms[name] = counts
+            art.set_data(np.maximum(counts, 0.7), edges, baseline=0.7)
+        self.hist_note.set_text(f"{P} weights")
+        # λ_min against depth
+        d = self.lambda_min_by_depth(coarse)
+        for line in (self.depth_mse, self.depth_energy, self.depth_mark_mse,
+                     self.depth_mark_energy):
+            line.set_visible(d is not None)
+        if d is None:              # while dragging: the depth sweep follows on release
+            return self._status(p, hs, P, numeric)
+        self.depth_mse.set_data(d["hidden"], d["mse"])
+        self.depth_energy.set_data(d["hidden"], d["energy"])
+        i = list(d["hidden"]).index(p["hidden"])
+        self.depth_mark_mse.set_data([p["hidden"]], [d["mse"][i]])
+        self.depth_mark_energy.set_data([p["hidden"]], [d["energy"][i]])
+        lo = min(-1.0, float(np.min(d["energy"])), float(np.min(d["mse"])))
+        ylim = (-next((m for m in (1, 2, 3, 5, 10, 20, 50, 100, 200) if m >= -lo * 1.1),
+                      -lo * 1.1), 0.5)
+        if ylim != self._ylim_depth:
+            self._ylim_depth = ylim
+            self.ax_depth.set_ylim(*ylim)
+            self.invalidate(self.figures[2])
+        return self._status(p, hs, P, numeric)
+
+    def _status(self, p, hs, P, numeric):
+        where = ("origin" if p["point"] == "origin"
+                 else f"zero-rank saddle (W_{p['hidden']} ~ N(0, {p['saddle_scale']:g}²))")
+        head = f"{where}, H = {p['hidden']}, width {p['width']}, {P} weights: "
+        th = pc.classify_critical_point(hs["theory"], is_minimum=False)
+        mt = pc.classify_critical_point(hs["mse_theory"], is_minimum=False)
+        if not numeric:
+            return head + _origin_words(th, mt) + " (theory; finite differences follow)"
+        ce = pc.classify_critical_point(hs["energy"], is_minimum=False)
+        cm = pc.classify_critical_point(hs["mse"], is_minimum=False)
+        err = float(np.max(np.abs(hs["energy"] - hs["theory"])))
+        return (head + _origin_words(ce, cm)
+                + f" · theory λ_min(F*) = {th.lambda_min:.3g}, max |numerical − theory| = "
+                f"{err:.1e}")
+
+    def _summary(self):
+        p = self.state
+        return (f"SaddleSpectrumExplorer(hidden={p['hidden']}, width={p['width']}, "
+                f"dim={p['dim']}, point={p['point']!r})\n{self.status_text}")
+
+
+# ============================================================================= escape race
+RACE_DEPTHS = (1, 2, 3, 4, 5)
+RACE_CHUNK = 25            # the depth sweep trains in chunks and stops once both escaped
+
+
+class EscapeRaceExplorer(_Common, Explorer):
+    """Backprop (gradient descent on the MSE) against predictive coding (gradient descent on
+    F*, exact inference) from the same start near the origin of a deep linear network.
+
+    Parameters: hidden (H = 1-5 hidden layers), width (units per hidden layer), dim (input =
+    output dimension), init_scale (w ~ N(0, init_scale²), as in the paper), lr (learning
+    rate of both), seed (of the initial weights), train_steps (horizon). Data: the paper's
+    toy task x ~ N(1, 0.1²), y = −x (per dimension), 64 samples, seed 0. Escape = the MSE
+    falls below 2 % of its value at the origin (½ tr Σ_yy). Panels: MSE and gradient norm
+    against training step; steps to escape against depth H = 1-5 for the same settings
+    (cached, so changing the depth is cheap; while dragging other sliders the sweep shows
+    what is cached and is completed on release).
+    """
+
+    COARSE_WHILE_DRAGGING = True
+    DEFAULTS = {"hidden": 2, "width": 1, "dim": 1, "init_scale": 0.05, "lr": 0.4, "seed": 0,
+                "train_steps": 200}
+    PRESETS = {
+        "paper toy chain, H = 2 (BP stalls, PC escapes)": {},
+        "H = 1: both escape": {"hidden": 1, "train_steps": 100},
+        "H = 3, longer horizon": {"hidden": 3, "train_steps": 300},
+        "wide net: width 8, dim 2, H = 2": {"width": 8, "dim": 2, "hidden": 2},
+        "tiny initialisation σ = 0.005 (paper's deep nets)": {"init_scale": 0.005,
+                                                               "hidden": 2, "train_steps": 300},
+        "learning rate too large (diverges)": {"hidden": 1, "lr": 1.5, "train_steps": 60},
+    }
+
+    def _make_controls(self):
+        return {
+            "hidden": slider("hidden layers H", 2, 1, max(RACE_DEPTHS), 1, integer=True),
+            "width": slider("width (units per hidden layer)", 1, 1, 8, 1, integer=True),
+            "dim": slider("input = output dimension", 1, 1, 3, 1, integer=True),
+            "init_scale": slider("initial scale σ", 0.05, 0.001, 0.5, 0.001, fmt=".3f"),
+            "lr": slider("learning rate η", 0.4, 0.01, 1.5, 0.01),
+            "seed": slider("seed", 0, 0, 20, 1, integer=True),
+            "train_steps": slider("training steps", 200, 20, 400, 10, integer=True),
+        }
+
+    def _make_figures(self):
+        fig_c = self._figure(4.2, 3.6)
+        fig_e = self._figure(3.4, 2.6)
+        ax_l, ax_g = fig_c.subplots(2, 1, sharex=True)
+        self.ax_loss, self.ax_grad = ax_l, ax_g
+        (self.loss_bp,) = ax_l.semilogy([], [], color=BP_COLOUR, lw=1.6, label="backprop")
+        (self.loss_pc,) = ax_l.semilogy([], [], color=PC_COLOUR, lw=1.6,
+                                        label="predictive coding")
+        (self.loss_threshold,) = ax_l.plot([], [], color="gray", lw=0.8, ls=":",
+                                           label="escaped below")
+        ax_l.set_ylim(1e-7, 10)
+        _lean_log_axis(ax_l, [1e-6, 1e-4, 1e-2, 1])
+        ax_l.set_ylabel("MSE", fontsize=7.5, labelpad=1)
+        ax_l.legend(loc="lower left", fontsize=6)
+        (self.grad_bp,) = ax_g.semilogy([], [], color=BP_COLOUR, lw=1.6)
+        (self.grad_pc,) = ax_g.semilogy([], [], color=PC_COLOUR, lw=1.6)
+        ax_g.set_ylim(1e-12, 1e2)
+        _lean_log_axis(ax_g, [1e-12, 1e-8, 1e-4, 1])
+        ax_g.set_ylabel("‖update‖", fontsize=7.5, labelpad=1)
+        ax_g.set_xlabel("training step", fontsize=7.5, labelpad=1)
+        ax_l.set_xlim(0, self.DEFAULTS["train_steps"])
+        ax = fig_e.add_subplot()
+        self.ax_escape = ax
+        (self.esc_bp,) = ax.plot([], [], "o-", color=BP_COLOUR, lw=1.5, ms=4, label="backprop")
+        (self.esc_pc,) = ax.plot([], [], "s-", color=PC_COLOUR, lw=1.5, ms=4,
+                                 label="predictive coding")
+        (self.esc_bp_never,) = ax.plot([], [], "^", mfc="none", mec=BP_COLOUR, ms=7,
+                                       label="not within the horizon")
+        (self.esc_pc_never,) = ax.plot([], [], "^", mfc="none", mec=PC_COLOUR, ms=7)
+        (self.esc_mark,) = ax.plot([], [], "|", color="black", ms=30, mew=0.8)
+        ax.set(xlim=(0.6, max(RACE_DEPTHS) + 0.4), xticks=list(RACE_DEPTHS))
+        ax.set_ylim(0, self.DEFAULTS["train_steps"] * 1.08)
+        ax.set_xlabel("hidden layers H", fontsize=7.5, labelpad=1)
+        ax.set_ylabel("steps to escape", fontsize=7.5, labelpad=1)
+        ax.tick_params(labelsize=7, length=2, pad=1)
+        ax.legend(loc="upper left", fontsize=6)
+        self.animate(fig_c, [self.loss_bp, self.loss_pc, self.loss_threshold, self.grad_bp,
+                             self.grad_pc])
+        self.animate(fig_e, [self.esc_bp, self.esc_pc, self.esc_bp_never, self.esc_pc_never,
+                             self.esc_mark])
+        self._caches, self._escape = {}, {}
+        self._xlim = self.DEFAULTS["train_steps"]
+        return [fig_c, fig_e]
+
+    # ------------------------------------------------------------------ solvers
+    def _cache(self, dim):
+        if dim not in self._caches:
+            self._caches[dim] = _RunCache(*pc.gaussian_toy_data(0, dim=dim, batch=64))
+        return self._caches[dim]
+
+    def _start(self, p, hidden):
+        return pc.init_weights(_widths(hidden, p["width"], p["dim"]), p["init_scale"],
+                               p["seed"])
+
+    def runs(self, p=None, hidden=None):
+        """{'bp': TrainingResult, 'pc': TrainingResult} for the current settings."""
+        p = p or self.state
+        ws = self._start(p, hidden or p["hidden"])
+        cache = self._cache(p["dim"])
+        return {m: cache.get(ws, m, p["lr"], p["train_steps"]) for m in ("bp", "pc")}
+
+    def threshold(self, dim=None):
+        X, Y = self._cache(dim or self.state["dim"]).X, self._cache(dim or self.state["dim"]).Y
+        return ESCAPE_FRACTION * _origin_loss(X, Y)
+
+    def escape_steps(self, hidden, p=None):
+        """(steps to escape with BP, with PC) at depth ``hidden``; None = not within the
+        horizon or diverged. Trains in chunks and stops once both have escaped."""
+        p = p or self.state
+        key = (hidden, p["width"], p["dim"], p["init_scale"], p["lr"], p["seed"],
+               p["train_steps"])
+        if key not in self._escape:
+            ws = self._start(p, hidden)
+            cache, thr = self._cache(p["dim"]), self.threshold(p["dim"])
+            out = {}
+            for m in ("bp", "pc"):
+                n = min(RACE_CHUNK, p["train_steps"])
+                while True:
+                    r = cache.get(ws, m, p["lr"], n)
+                    t = pc.steps_to_escape(r, thr)
+                    if t is not None or r.diverged or n >= p["train_steps"]:
+                        break
+                    n = min(n + RACE_CHUNK, p["train_steps"])
+                out[m] = None if r.diverged and t is None else t
+            self._escape[key] = (out["bp"], out["pc"])
+        return self._escape[key]
+
+    # ------------------------------------------------------------------ update
+    def _update(self, changed, coarse):
+        p = self.state
+        n = p["train_steps"]
+        if n != self._xlim:
+            self._xlim = n
+            self.ax_loss.set_xlim(0, n)
+            self.ax_escape.set_ylim(0, n * 1.08)
+            self.invalidate(*self.figures)
+        runs = self.runs(p)
+        for r, loss, grad in ((runs["bp"], self.loss_bp, self.grad_bp),
+                              (runs["pc"], self.loss_pc, self.grad_pc)):
+            steps = np.arange(len(r.losses))
+            loss.set_data(steps, np.maximum(r.losses, 1e-300))
+            grad.set_data(steps, np.maximum(r.grad_norms, 1e-300))
+        thr = self.threshold()
+        self.loss_threshold.set_data([0, n], [thr, thr])
+        # the depth sweep: cached points at once, the rest unless dragging
+        sweep = {}
+        for H in RACE_DEPTHS:
+            key = (H, p["width"], p["dim"], p["init_scale"], p["lr"], p["seed"], n)
+            if H == p["hidden"] or not coarse or key in self._escape:
+                sweep[H] = self.escape_steps(H, p)
+        self.sweep = sweep
+        for i, (line, never) in enumerate(((self.esc_bp, self.esc_bp_never),
+                                           (self.esc_pc, self.esc_pc_never))):
+            hs = [H for H in sweep if sweep[H][i] is not None]
+            line.set_data(hs, [sweep[H][i] for H in hs])
+            hn = [H for H in sweep if sweep[H][i] is None]
+            never.set_data(hn, [n] * len(hn))
+        self.esc_mark.set_data([p["hidden"]], [n * 0.5])
+        return self._status(p, runs, thr, len(sweep) < len(RACE_DEPTHS))
+
+    def _status(self, p, runs, thr, partial):
+        X, Y = self._cache(p["dim"]).X, self._cache(p["dim"]).Y
+        widths = _widths(p["hidden"], p["width"], p["dim"])
+        if sum(a * b for a, b in zip(widths[1:], widths[:-1])) <= 400:
+            origin = {obj: pc.classify_critical_point(
+                pc.origin_hessian_theory(widths, X, Y, objective=obj), is_minimum=False)
+                for obj in ("mse", "energy")}
+            head = "origin: " + _origin_words(origin["energy"], origin["mse"]) + " · "
+        else:
+            head = ""
+        t_bp, t_pc = self.sweep[p["hidden"]]
+        n = p["train_steps"]
+        parts = [_describe_run("BP", runs["bp"], thr, n), _describe_run("PC", runs["pc"], thr, n)]
+        race = "; ".join(parts)
+        if t_bp is not None and t_pc is not None and t_pc > 0:
+            race += f" ({t_bp / t_pc:.1f}× faster with PC)"
+        tail = " · depth sweep completes on release" if partial else ""
+        return f"H = {p['hidden']}: {race} · {head}escape = MSE < {thr:.3g}{tail}"
+
+    def _summary(self):
+        p = self.state
+        return (f"EscapeRaceExplorer(hidden={p['hidden']}, width={p['width']}, dim={p['dim']}, "
+                f"init_scale={p['init_scale']:g}, lr={p['lr']:g}, seed={p['seed']})\n"
+                f"{self.status_text}")
