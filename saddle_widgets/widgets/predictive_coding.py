@@ -792,10 +792,16 @@ class SaddleSpectrumExplorer(_Common, Explorer):
         self.heat_note.set_text("" if numeric else "finite differences\nfollow on release")
         # layer boundaries on the heat maps
         cuts = np.cumsum([w.size for w in ws])[:-1] / P
-        xs, ys = [], []
-        for c in cuts:
-            xs += [c, c, np.nan, 0, 1, np.nan]
-            ys += [0, 1, np.nan, c, c, np.nan]
+        # one polyline without NaN gaps: it runs up and down the cuts, joined along the frame
+        xs, ys = [0.0], [0.0]
+        for i, c in enumerate(cuts):
+            ends = (0.0, 1.0) if i % 2 == 0 else (1.0, 0.0)
+            xs += [c, c]
+            ys += list(ends)
+        for i, c in enumerate(cuts):
+            ends = (0.0, 1.0) if i % 2 == 0 else (1.0, 0.0)
+            xs += list(ends)
+            ys += [c, c]
         for g in self.heat_grids:
             g.set_data(xs, ys)
         # spectra

@@ -1,0 +1,390 @@
+"""Headless tests of the predictive-coding explorers (Agg canvases outside a kernel).
+
+Each test states what the learner sees and checks it against the solver's answer.
+"""
+from __future__ import annotations
+
+import base64
+
+import ipywidgets as widgets
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from saddle_widgets.solvers import predictive_coding as pc
+from saddle_widgets.widgets.predictive_coding import (
+    ESCAPE_FRACTION, EscapeRaceExplorer, PCLandscapeExplorer, SaddleSpectrumExplorer,
+    _zero_rank_saddle_theory)
+
+CLASSES = [PCLandscapeExplorer, SaddleSpectrumExplorer, EscapeRaceExplorer]
+
+
+@pytest.fixture(scope="module")
+def landscape():
+    return PCLandscapeExplorer()
+
+
+@pytest.fixture(scope="module")
+def spectrum():
+    return SaddleSpectrumExplorer()
+
+
+@pytest.fixture(scope="module")
+def race():
+    return EscapeRaceExplorer()
+
+
+def _ends(control):
+    """Both ends (and the options) of a control."""
+    if isinstance(control, (widgets.Dropdown, widgets.SelectionSlider)):
+        return [o[1] if isinstance(o, tuple) else o for o in control.options]
+    if isinstance(control, widgets.Checkbox):
+        return [True, False]
+    return [control.min, control.max]
+
+
+def _artist_data(w):
+    """All numeric data of every line, image and quiver of every figure."""
+    out = []
+    for fig in w.figures:
+        for ax in fig.axes:
+            for line in ax.lines:
+                x, y = line.get_data()
+                out += [np.asarray(x, float), np.asarray(y, float)]
+            for im in ax.images:
+                out.append(np.asarray(im.get_array(), float))
+            for coll in ax.collections:
+                if hasattr(coll, "U"):
+                    out += [np.asarray(coll.U, float), np.asarray(coll.V, float)]
+    return out
+
+
+def _finite(w):
+    return all(np.all(np.isfinite(a)) for a in _artist_data(w))
+
+
+# ----------------------------------------------------------------------------- common contract
+@pytest.mark.parametrize("cls", CLASSES)
+def test_builds_with_a_sentence_and_round_trips_its_state(cls):
+    """A fresh widget shows a status sentence, no error, finite data; Widget(**state)
+    rebuilds the same parameters."""
+    w = cls()
+    assert w.error is None and w.status_text
+    assert _finite(w)
+    assert type(w)(**w.state).state == w.state
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_every_preset_applies_and_round_trips(cls):
+    """Each preset (the papers' figures) applies without error and round-trips."""
+    w = cls()
+    for name in cls.PRESETS:
+        w.apply_preset(name)
+        assert w.error is None or cls is EscapeRaceExplorer and "diverge" in w.status_text, \
+            (name, w.error)
+        assert _finite(w)
+        assert type(w)(**w.state).state == w.state
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_both_ends_of_every_control(cls):
+    """Setting each control to each end (dropdown: each option) never crashes and never
+    paints NaN; an error, if any, is a sentence in the status line."""
+    w = cls()
+    for name, control in w.controls.items():
+        for value in _ends(control):
+            w.reset()
+            control.value = value
+            assert _finite(w), (name, value)
+            if w.error is not None:
+                assert len(w.error) > 20 and "Traceback" not in w.error
+    w.reset()
+    assert w.error is None
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_static_png_and_text_summary(cls):
+    """_repr_mimebundle_ carries a PNG of the figures and a text/plain summary."""
+    w = cls()
+    bundle = w._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert type(w).__name__ in bundle["text/plain"]
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_dragging_is_coarse_then_refined(cls):
+    """Inside w.dragging() every control gives a picture at once; on exit the full one."""
+    w = cls()
+    for name, control in w.controls.items():
+        ends = _ends(control)
+        with w.dragging():
+            control.value = ends[-1]
+            assert _finite(w)
+        assert _finite(w)
+        control.value = ends[0]
+    w.reset()
+
+
+# ----------------------------------------------------------------------------- landscape
+def test_landscape_images_are_the_solver_landscapes(landscape):
+    """The left image is the MSE, the right one F* (or F after k inference steps), each
+    evaluated by scalar_chain_landscape on the pixel centres of the slice."""
+    w = landscape
+    w.reset()
+    X, Y = pc.toy_scalar_data(0)
+    for depth, pair, k in [(2, "last two", "equilibrium"), (3, "first and last", 5),
+                           (4, "first two", 0)]:
+        w.set_state(depth=depth, pair=pair, inference_steps=k)
+        assert w.error is None
+        g = w._image_axis[False]
+        a, b = {"last two": (depth - 1, depth), "first two": (1, 2),
+                "first and last": (1, depth)}[pair]
+        fixed = w.start_weights()
+        mse = pc.scalar_chain_landscape(g, g, depth=depth, X=X, Y=Y, pair=(a, b), fixed=fixed,
+                                        objective="mse", gradient=False)
+        en = pc.scalar_chain_landscape(g, g, depth=depth, X=X, Y=Y, pair=(a, b), fixed=fixed,
+                                       objective="energy", gradient=False,
+                                       inference_steps=None if k == "equilibrium" else k)
+        np.testing.assert_allclose(w._artists["mse"]["image"].get_array(), mse.values)
+        np.testing.assert_allclose(w._artists["energy"]["image"].get_array(), en.values)
+        if k == 0:   # no inference: the energy is the MSE
+            np.testing.assert_allclose(en.values, mse.values, atol=1e-14)
+
+
+def test_landscape_arrows_are_the_normalised_negative_gradient(landscape):
+    """Quiver arrows: −∇f / |∇f| of the surface on the arrow grid."""
+    w = landscape
+    w.reset()
+    X, Y = pc.toy_scalar_data(0)
+    q = w._quiver_axis
+    f = pc.scalar_chain_landscape(q, q, depth=2, X=X, Y=Y, pair=(1, 2),
+                                  fixed=w.start_weights(), objective="energy")
+    n = np.hypot(f.grad_a, f.grad_b)
+    flat = n == 0          # a flat point (e.g. the origin) gets no arrow
+    n = np.where(flat, 1.0, n)
+    quiv = w._artists["energy"]["quiver"]
+    np.testing.assert_allclose(np.asarray(quiv.U).reshape(n.shape), -f.grad_a / n)
+    np.testing.assert_allclose(np.asarray(quiv.V).reshape(n.shape), -f.grad_b / n)
+
+
+def test_landscape_status_classifies_the_origin(landscape):
+    """H = 1: the origin is a strict saddle of both; H >= 2: strict for F* (λ_min = −σ_yy),
+    non-strict for the MSE (Hessian = 0)."""
+    w = landscape
+    X, Y = pc.toy_scalar_data(0)
+    syy = (Y @ Y.T).item() / X.shape[1]
+    w.set_state(depth=2)
+    assert "strict saddle of F*" in w.status_text and "strict saddle of the MSE" in w.status_text
+    w.set_state(depth=3)
+    assert f"strict saddle of F*, λ_min = {-syy:.3g}" in w.status_text
+    assert "non-strict saddle of the MSE (Hessian = 0)" in w.status_text
+    assert w._artists["mse"]["origin"].get_markerfacecolor() == "white"
+
+
+def test_click_sets_the_start_and_changes_the_trajectories(landscape):
+    """set_start (the click handler) moves the start; both trajectories begin there and
+    equal pc.train from those weights."""
+    w = landscape
+    w.reset()
+    before = w._artists["mse"]["bp"].get_data()[0].copy()
+    w.set_start(0.5, -0.4)
+    assert w.error is None and (w.state["start_a"], w.state["start_b"]) == (0.5, -0.4)
+    xa, xb = w._artists["energy"]["pc"].get_data()
+    assert (xa[0], xb[0]) == (0.5, -0.4)
+    assert not np.array_equal(before, w._artists["mse"]["bp"].get_data()[0])
+    X, Y = pc.toy_scalar_data(0)
+    ws = [np.array([[v]]) for v in w.start_weights()]
+    r = pc.train(ws, X, Y, method="pc", lr=w.state["lr"], n_steps=w.state["train_steps"],
+                 record_weights=True, on_divergence="stop")
+    np.testing.assert_allclose(xa, r.weight_trajectory[0][:, 0, 0])
+    np.testing.assert_allclose(w.loss_pc.get_data()[1], r.losses, atol=1e-299)
+    w._guard(lambda: w.set_start(3.0, 0.0))
+    assert "square" in w.error
+
+
+def test_training_step_moves_the_markers_only(landscape):
+    """The step control (driven by Play) moves the markers along the stored trajectories."""
+    w = landscape
+    w.reset()
+    runs = w._runs
+    w.controls["step"].value = 7
+    assert w._runs is runs
+    xa, xb = w._artists["mse"]["bp"].get_data()
+    assert w._artists["mse"]["mark_bp"].get_data() == ([xa[7]], [xb[7]])
+    assert list(w.loss_cursor.get_xdata()) == [7, 7]
+    w.set_state(train_steps=20)
+    assert w.controls["step"].max == 20 and w.controls["step"].value <= 20
+
+
+def test_longer_horizon_continues_the_cached_run_exactly(landscape):
+    """Extending the horizon continues the cached run: the same numbers as one long run."""
+    w = landscape
+    w.reset()
+    w.set_state(train_steps=40)
+    w.set_state(train_steps=90)
+    X, Y = pc.toy_scalar_data(0)
+    ws = [np.array([[v]]) for v in w.start_weights()]
+    r = pc.train(ws, X, Y, method="bp", lr=w.state["lr"], n_steps=90)
+    np.testing.assert_allclose(w.loss_bp.get_data()[1], r.losses, rtol=0, atol=1e-299)
+
+
+def test_diverging_learning_rate_is_reported_not_painted(landscape):
+    """A too-large learning rate from a far start: the status says so, the data stay finite."""
+    w = landscape
+    w.reset()
+    w.set_state(depth=4, start_a=1.5, start_b=1.5, lr=1.5)
+    assert "diverged" in w.status_text
+    assert _finite(w)
+    w.reset()
+
+
+def test_bad_values_give_a_message(landscape):
+    """Out-of-range values are refused with a sentence; the picture stays finite."""
+    w = landscape
+    w._guard(lambda: w.set_state(inference_steps=7))
+    assert w.error and "inference_steps must be one of" in w.error
+    with pytest.raises(ValueError, match="depth must be between"):
+        w.set_state(depth=9)
+    assert _finite(w)
+    w.reset()
+
+
+# ----------------------------------------------------------------------------- spectrum
+def test_heat_maps_are_the_numerical_and_theory_hessians(spectrum):
+    """The three heat maps are numerical_hessian (MSE, F*) and origin_hessian_theory (F*)."""
+    w = spectrum
+    w.apply_preset("paper: H = 3, width 4")
+    X, Y = pc.gaussian_toy_data(0, dim=2, batch=64)
+    widths = [2, 4, 4, 4, 2]
+    ws = [np.zeros((widths[i + 1], widths[i])) for i in range(4)]
+    mse = pc.numerical_hessian(ws, X, Y, objective="mse")
+    en = pc.numerical_hessian(ws, X, Y, objective="energy")
+    th = pc.origin_hessian_theory(widths, X, Y, objective="energy")
+    for im, H in zip(w.heat_images, (mse, en, th)):
+        np.testing.assert_allclose(im.get_array(), H)
+    lam = np.linalg.eigvalsh(en)
+    edges = np.linspace(-w._xmax, w._xmax, 42)
+    np.testing.assert_array_equal(w.histograms["energy"], np.histogram(lam, edges)[0])
+    assert "strict saddle of F*" in w.status_text
+    assert "non-strict saddle of the MSE (Hessian = 0)" in w.status_text
+
+
+def test_lambda_min_against_depth_equals_the_classifier(spectrum):
+    """λ_min per depth (theory Hessians) equals classify_critical_point's numbers; at the
+    origin F* has λ_min = −λ_max(Σ_yy) for H >= 2 and the MSE 0."""
+    w = spectrum
+    w.reset()
+    X, Y = pc.gaussian_toy_data(0, dim=2, batch=64)
+    hs, mse = w.depth_energy.get_data(), w.depth_mse.get_data()
+    assert list(hs[0]) == [1, 2, 3, 4]
+    for H, le, lm in zip(hs[0], hs[1], mse[1]):
+        widths = [2] + [5] * int(H) + [2]
+        ce = pc.classify_critical_point(pc.origin_hessian_theory(widths, X, Y),
+                                        is_minimum=False)
+        cm = pc.classify_critical_point(pc.origin_hessian_theory(widths, X, Y, objective="mse"),
+                                        is_minimum=False)
+        assert le == ce.lambda_min and lm == cm.lambda_min
+    syy = np.linalg.eigvalsh(Y @ Y.T / 64)[-1]
+    np.testing.assert_allclose(hs[1][1:], -syy, atol=1e-12)
+    np.testing.assert_allclose(mse[1][1:], 0.0, atol=1e-12)
+    assert w.depth_mark_energy.get_data() == ([2], [hs[1][1]])
+
+
+@pytest.mark.parametrize("H", [2, 3])
+def test_zero_rank_saddle_theory_matches_finite_differences(H):
+    """At W_l = 0 except W_{L-1}: the theory Hessian (cross block for H = 2, W_L block
+    −Σ_yy ⊗ M) equals numerical_hessian for the MSE and for F*."""
+    X, Y = pc.gaussian_toy_data(0, dim=2, batch=64)
+    ws = pc.zero_rank_saddle_weights([2] + [3] * H + [2], scale=0.8, seed=1)
+    for obj in ("mse", "energy"):
+        np.testing.assert_allclose(_zero_rank_saddle_theory(ws, X, Y, obj),
+                                   pc.numerical_hessian(ws, X, Y, objective=obj), atol=1e-7)
+
+
+def test_other_saddle_choice_and_its_bad_combination(spectrum):
+    """The other zero-rank saddle is strict for F*; with H = 1 it is not a critical point
+    and the status line says so (the picture keeps its finite data)."""
+    w = spectrum
+    w.apply_preset("other zero-rank saddle, H = 3 (Theorem 3)")
+    assert w.error is None and "strict saddle of F*" in w.status_text
+    assert "non-strict saddle of the MSE" in w.status_text
+    w.controls["hidden"].value = 1
+    assert w.error is not None and "H ≥ 2" in w.error
+    assert _finite(w)
+    w.reset()
+    w.set_state(altered_target=True, dim=1)
+    assert w.error is not None and "dim" in w.error
+    w.reset()
+    w.set_state(hidden=4, width=8, dim=3)
+    assert w.error is not None and "weights" in w.error
+    w.reset()
+
+
+# ----------------------------------------------------------------------------- escape race
+def test_race_curves_are_the_solver_runs(race):
+    """Loss and gradient-norm curves are pc.train's series; the sweep is steps_to_escape."""
+    w = race
+    w.reset()
+    X, Y = pc.gaussian_toy_data(0, dim=1, batch=64)
+    ws = pc.init_weights([1, 1, 1, 1], 0.05, 0)
+    thr = ESCAPE_FRACTION * 0.5 * (Y @ Y.T).item() / 64
+    for m, loss, grad in (("bp", w.loss_bp, w.grad_bp), ("pc", w.loss_pc, w.grad_pc)):
+        r = pc.train(ws, X, Y, method=m, lr=0.4, n_steps=200)
+        np.testing.assert_allclose(loss.get_data()[1], r.losses, atol=1e-299)
+        np.testing.assert_allclose(grad.get_data()[1], r.grad_norms)
+    t_bp, t_pc = w.sweep[2]
+    assert t_bp == pc.steps_to_escape(pc.train(ws, X, Y, method="bp", lr=0.4, n_steps=200), thr)
+    assert t_pc == pc.steps_to_escape(pc.train(ws, X, Y, method="pc", lr=0.4, n_steps=200), thr)
+    assert t_pc < t_bp
+    assert set(w.sweep) == {1, 2, 3, 4, 5}
+    assert "PC escapes at step" in w.status_text
+
+
+def test_race_depth_change_uses_the_cache(race):
+    """Changing the depth reuses the cached sweep (no new training for the sweep)."""
+    w = race
+    w.reset()
+    n = len(w._escape)
+    w.controls["hidden"].value = 3
+    assert len(w._escape) == n
+    w.reset()
+
+
+# ----------------------------------------------------------------------------- random states
+def _random_states(cls):
+    w = cls()
+    strategies = {}
+    for name, control in w.controls.items():
+        if isinstance(control, (widgets.Dropdown, widgets.SelectionSlider)):
+            strategies[name] = st.sampled_from(_ends(control))
+        elif isinstance(control, widgets.Checkbox):
+            strategies[name] = st.booleans()
+        elif isinstance(control, widgets.IntSlider):
+            strategies[name] = st.integers(control.min, control.max)
+        else:
+            strategies[name] = st.floats(control.min, control.max, allow_nan=False)
+    return w, st.fixed_dictionaries(strategies)
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_random_states_give_finite_pictures_or_a_message(cls):
+    """Random valid parameters: either no error and finite data, or a clear message."""
+    w, states = _random_states(cls)
+    if cls is PCLandscapeExplorer:
+        states = states.map(lambda s: {**s, "step": min(s["step"], s["train_steps"])})
+    if cls is EscapeRaceExplorer:
+        states = states.map(lambda s: {**s, "train_steps": min(s["train_steps"], 120)})
+
+    @settings(max_examples=8, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(states)
+    def check(state):
+        w.set_state(**state)
+        assert _finite(w)
+        if w.error is not None:
+            assert len(w.error) > 20 and "Traceback" not in w.error
+        else:
+            assert w.status_text
+
+    check()
