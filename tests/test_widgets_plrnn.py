@@ -1,0 +1,244 @@
+"""PLRNN explorer, headless: what is drawn is what the PLRNN solvers compute."""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from saddle_widgets.solvers import plrnn as pl
+from saddle_widgets.widgets.plrnn import (BASIN_COLOURS, MATRIX_KEYS, PLRNNExplorer,
+                                          basin_colour_index)
+
+
+@pytest.fixture(scope="module")
+def widget():
+    return PLRNNExplorer()
+
+
+@pytest.fixture(autouse=True)
+def _reset(widget):
+    widget.reset()
+
+
+def offsets(artist):
+    return np.asarray(artist.get_offsets(), dtype=float).reshape(-1, 2)
+
+
+def line(artist):
+    return np.asarray(artist.get_data(), dtype=float)
+
+
+def same_points(a, b, atol=1e-9):
+    """Equal as sets of points (order-free)."""
+    a, b = np.asarray(a).reshape(-1, 2), np.asarray(b).reshape(-1, 2)
+    if a.shape != b.shape:
+        return False
+    return all(np.min(np.max(np.abs(b - p), axis=1)) <= atol for p in a)
+
+
+def picture_is_finite(widget):
+    img = np.asarray(widget.basin_image.get_array())
+    assert np.all(np.isfinite(img))
+    assert img.min() >= 0 and img.max() < len(BASIN_COLOURS)
+    for artist in (widget.stable_mark, widget.saddle_mark, widget.unstable_mark,
+                   widget.other_mark):
+        assert np.all(np.isfinite(offsets(artist)))
+    for artist in (widget.trajectory, widget.ts_z1, widget.ts_z2, widget.homoclinic_mark,
+                   widget.bif_line):
+        assert np.all(np.isfinite(line(artist)))
+    for artist in (widget.stable_line, widget.unstable_line):
+        xy = line(artist)   # NaN only as branch separators
+        assert not np.any(np.isinf(xy))
+        assert np.array_equal(np.isnan(xy[0]), np.isnan(xy[1]))
+
+
+def test_basin_image_is_the_solvers_basin_map(widget):
+    """The image is basin_map's labels mapped to colour indices (divergent 0, other 1,
+    attractor k -> 2 + k mod 4), on the widget's grid, attractors and settings."""
+    widget.apply_preset("multistability")
+    model = pl.preset("multistability")
+    bm = pl.basin_map(model, attractors=widget.attractors, **widget.basin_settings())
+    np.testing.assert_array_equal(widget.basin.labels, bm.labels)
+    np.testing.assert_array_equal(np.asarray(widget.basin_image.get_array()),
+                                  basin_colour_index(bm.labels))
+    assert widget.basin.labels.shape == (160, 160)
+    assert tuple(widget.basin_image.get_extent()) == (-4.0, 4.0, -4.0, 4.0)
+    # two stable nodes, each with a basin
+    assert set(np.unique(bm.labels)) == {0, 1}
+    np.testing.assert_array_equal(basin_colour_index([-1, -2, 0, 1, 4]), [0, 1, 2, 3, 2])
+
+
+def test_markers_are_find_cycles_points_by_kind(widget):
+    widget.apply_preset("multistability")
+    cycles = pl.find_cycles(pl.preset("multistability"), widget.state["max_period"], seed=0)
+    by_kind = {k: [c.points for c in cycles if c.kind == k] for k in ("stable", "saddle")}
+    assert same_points(offsets(widget.stable_mark), np.concatenate(by_kind["stable"]))
+    assert same_points(offsets(widget.saddle_mark), np.concatenate(by_kind["saddle"]))
+    assert len(offsets(widget.unstable_mark)) == 0
+    assert same_points(offsets(widget.saddle_mark), [[5 / 9, 11 / 9]], atol=1e-3)
+    assert widget.status_text.startswith("3 fixed points (stable node, saddle, stable node)")
+
+
+def test_manifold_lines_are_invariant_manifold_branches(widget):
+    widget.apply_preset("bounded basin")
+    model = pl.preset("bounded basin")
+    saddle = [c for c in pl.find_cycles(model, 8) if c.kind == "saddle"][0]
+    kw = widget.manifold_settings()
+    for which, artist in (("stable", widget.stable_line), ("unstable", widget.unstable_line)):
+        m = pl.invariant_manifold(model, saddle, which, **kw)
+        expected = np.concatenate([np.vstack([b, [[np.nan, np.nan]]]) for b in m.branches]).T
+        np.testing.assert_allclose(line(artist), expected, atol=1e-12)
+    # the saddle's stable manifold bounds the focus's basin: points next to the stable line
+    # (on the focus side) are in the basin, beyond it they diverge
+    assert "2 fixed points (stable focus, saddle)" in widget.status_text
+
+
+# what each preset must show (PRESET_NOTES)
+PRESET_EXPECTATIONS = {
+    "bounded basin": ["2 fixed points (stable focus, saddle)", "diverges"],
+    "saddle 3-cycle": ["1 fixed point (stable focus)", "1 saddle 3-cycle"],
+    "chaos": ["1 fixed point (flip saddle)", "homoclinic points", "λ1 = 0.49", "chaotic"],
+    "16-cycle": ["1 fixed point (unstable focus)", "1 stable focus 16-cycle"],
+    "multistability": ["3 fixed points (stable node, saddle, stable node)"],
+}
+
+
+@pytest.mark.parametrize("name", list(PLRNNExplorer.PRESETS))
+def test_presets_apply_and_show_the_notes_objects(widget, name):
+    widget.apply_preset(name)
+    assert widget.error is None, widget.error
+    for phrase in PRESET_EXPECTATIONS[name]:
+        assert phrase in widget.status_text, (phrase, widget.status_text)
+    picture_is_finite(widget)
+    # every preset's numbers round-trip through the sliders exactly
+    model = widget.model()
+    ref = pl.preset(name)
+    np.testing.assert_array_equal(model.A, ref.A)
+    np.testing.assert_array_equal(model.W, ref.W)
+    np.testing.assert_array_equal(model.h, ref.h)
+
+
+def test_chaos_preset_has_homoclinic_points_on_both_manifolds(widget):
+    widget.apply_preset("chaos")
+    hp = line(widget.homoclinic_mark).T
+    assert len(hp) > 0
+    hom = pl.manifold_intersections(widget.manifolds[0][1], widget.manifolds[0][2])
+    np.testing.assert_allclose(hp, hom.points)
+    assert widget.lyapunov[0] == pytest.approx(0.49, abs=0.03)
+    assert widget.basin.fraction(pl.BOUNDED_OTHER) > 0.5   # the chaotic attractor's basin
+
+
+def test_16_cycle_is_found_and_coloured(widget):
+    widget.apply_preset("16-cycle")
+    att = [c for c in widget.attractors if c.period == 16]
+    assert len(att) == 1 and att[0].kind == "stable"
+    assert widget.basin.fraction(0) > 0.5
+    assert len(offsets(widget.stable_mark)) == 16
+
+
+def test_click_starts_a_trajectory_and_fills_the_time_series(widget):
+    widget.apply_preset("chaos")
+    widget.set_start(0.2, -0.3)
+    assert widget.state["x0"] == 0.2 and widget.state["y0"] == -0.3
+    traj = pl.preset("chaos").trajectory([0.2, -0.3], widget.state["steps"])
+    np.testing.assert_allclose(line(widget.trajectory).T, traj)
+    np.testing.assert_allclose(line(widget.ts_z1), [np.arange(len(traj)), traj[:, 0]])
+    np.testing.assert_allclose(line(widget.ts_z2), [np.arange(len(traj)), traj[:, 1]])
+    lam = pl.lyapunov_exponents(pl.preset("chaos"), np.array([0.2, -0.3]), 2000,
+                                n_transient=300)
+    assert f"λ1 = {lam[0]:.2f}" in widget.status_text
+
+
+def test_click_outside_the_range_is_a_message(widget):
+    with pytest.raises(ValueError, match="outside"):
+        widget.set_start(50.0, 0.0)
+    widget._guard(lambda: widget.set_start(50.0, 0.0))     # what a click does: no traceback
+    assert widget.error is not None and "outside" in widget.error
+
+
+def test_bifurcation_panel_marks_the_current_value_and_recomputes_only_when_needed(widget):
+    widget.apply_preset("chaos")
+    bif = widget.bifurcation
+    assert bif.parameter == "h1"
+    x, y = line(widget.bif_points)
+    px, py = bif.points(0)
+    np.testing.assert_allclose(x, px)
+    np.testing.assert_allclose(y, py)
+    widget.controls["h1"].value = -0.5                    # the swept parameter: no recompute
+    assert widget.bifurcation is bif
+    assert line(widget.bif_line)[0].tolist() == [-0.5, -0.5]
+    widget.controls["h2"].value = -0.3                    # another parameter: recompute
+    assert widget.bifurcation is not bif
+    widget.controls["bif_param"].value = "a12"
+    assert widget.bifurcation.parameter == "A[0,1]"
+    assert widget.ax_bif.get_xlim() == (-2.5, 2.5)
+
+
+@pytest.mark.parametrize("name", [n for n in PLRNNExplorer.DEFAULTS if n != "bif_param"])
+def test_every_control_at_both_ends_gives_a_finite_picture_or_a_message(widget, name):
+    control = widget.controls[name]
+    for value in (control.min, control.max):
+        widget.reset()
+        control.value = value
+        assert widget.error is None or len(widget.error) > 10
+        picture_is_finite(widget)
+
+
+def test_non_invertible_map_says_the_stable_manifold_cannot_be_traced(widget):
+    # multistability with w11 = -1: det(A + W D) changes sign between subregions
+    widget.apply_preset("multistability")
+    widget.set_state(w11=-1.0, h1=0.9)
+    assert not widget.model().is_invertible()
+    if widget._manifold_saddles():
+        assert "not invertible" in widget.status_text
+    picture_is_finite(widget)
+
+
+def test_everything_diverges_is_a_clear_message(widget):
+    widget.set_state(a11=2.5, a22=2.5, a12=0.0, a21=0.0, w11=0, w12=0, w21=0, w22=0)
+    assert "every orbit started in view diverges" in widget.status_text
+    assert "diverges" in widget.status_text
+    picture_is_finite(widget)
+
+
+def test_coarse_while_dragging_then_refine_gives_full_resolution(widget):
+    widget.apply_preset("chaos")
+    with widget.dragging():
+        widget.controls["h1"].value = -0.65
+        assert widget.basin_image.get_array().shape == (64, 64)
+        assert "coarse while dragging" in widget.status_text
+        assert len(line(widget.homoclinic_mark)[0]) == 0      # skipped while coarse
+    assert widget.basin_image.get_array().shape == (160, 160)
+    assert "coarse" not in widget.status_text
+    assert len(line(widget.homoclinic_mark)[0]) > 0
+
+
+def test_view_drag_keeps_the_axes_fixed(widget):
+    with widget.dragging():
+        widget.controls["view"].value = 6.0
+        assert widget.ax_phase.get_xlim() == (-4.0, 4.0)
+    assert widget.ax_phase.get_xlim() == (-6.0, 6.0)
+
+
+@pytest.mark.parametrize("name", list(PLRNNExplorer.PRESETS))
+def test_state_round_trip(widget, name):
+    widget.apply_preset(name)
+    assert type(widget)(**widget.state).state == widget.state
+
+
+def test_repr_mimebundle_has_png_and_text(widget):
+    bundle = widget._repr_mimebundle_()
+    assert bundle["image/png"]
+    assert "PLRNNExplorer(A=" in bundle["text/plain"]
+    assert "basin 1" in bundle["text/plain"]
+
+
+_weight = st.floats(-1.5, 1.5, allow_nan=False)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_weight, min_size=len(MATRIX_KEYS), max_size=len(MATRIX_KEYS)))
+def test_random_weights_give_a_finite_picture_or_a_message(widget, values):
+    widget.set_state(**{k: round(v, 3) for k, v in zip(MATRIX_KEYS, values)})
+    assert widget.error is None or len(widget.error) > 10
+    assert widget.status_text
+    picture_is_finite(widget)
