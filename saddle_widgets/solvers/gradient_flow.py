@@ -130,7 +130,10 @@ def _check_quadratic_args(t, x0, target, c):
     t = finite_array("t", t)
     if np.any(t < 0):
         raise ValueError("times t must be >= 0")
-    return t, finite_scalar("x0", x0), finite_scalar("target", target), abs(finite_scalar("imbalance", c))
+    c = abs(finite_scalar("imbalance", c))
+    if c * c == 0:                       # c^2 underflows (|c| < 1e-162): numerically balanced
+        c = 0.0
+    return t, finite_scalar("x0", x0), finite_scalar("target", target), c
 
 
 def quadratic_flow_solution(t, x0, target, imbalance):
@@ -155,9 +158,11 @@ def quadratic_flow_solution(t, x0, target, imbalance):
     else:
         p_minus = 2 * y - K
         p_plus = -c * c / p_minus
-    p0 = 2 * x0 + math.sqrt(4 * x0 * x0 + c * c)
-    u = (p0 - p_plus) / (p0 - p_minus) * np.exp(-K * t)
-    p = (p_plus - u * p_minus) / (1 - u)
+    p0 = 2 * x0 + math.hypot(2 * x0, c)
+    e = np.exp(-K * t)
+    u = (p0 - p_plus) / (p0 - p_minus) * e
+    # 1 - u = (1 - e^{-Kt}) + (1 - u0) e^{-Kt} with 1 - u0 = 2K / (P0 - P-): no cancellation as K -> 0
+    p = (p_plus - u * p_minus) / (-np.expm1(-K * t) + 2 * K / (p0 - p_minus) * e)
     if c == 0:
         return p / 4                     # balanced: P may reach 0 (x -> 0 at the saddle)
     return (p - c * c / p) / 4
@@ -178,7 +183,7 @@ def convergence_time_closed_form(x0, target, imbalance, eps=1e-3):
     K = math.sqrt(4 * y * y + c * c)
 
     def N(x):
-        S = math.sqrt(4 * x * x + c * c)
+        S = math.hypot(2 * x, c)
         if y * x >= 0:
             return 4 * y * x + c * c + K * S
         # y x < 0: 4yx + K S = c^2 (4y^2 + 4x^2 + c^2) / (K S - 4yx), free of cancellation
@@ -186,7 +191,7 @@ def convergence_time_closed_form(x0, target, imbalance, eps=1e-3):
 
     n0 = N(x0)
     x_eps = y - eps * math.copysign(1.0, y - x0)
-    if K == 0:                           # y = c = 0: x = x0 / (1 + 2 x0 t) reaches eps
+    if K <= 1e-9 * eps:                  # y = c = 0 (or K/eps ~ 0): x = x0 / (1 + 2 x0 t) reaches eps
         return (1 / eps - 1 / x0) / 2
     if n0 <= 1e-300 or N(x_eps) <= 0:
         return math.inf                  # balanced start on the stable line: converges to the saddle
@@ -333,10 +338,16 @@ def _flow(model, cost, w0, t, rtol):
     t = _check_times(t)
     rtol = positive_scalar("rtol", rtol)
     w0 = np.asarray(w0, dtype=float)
-    with np.errstate(over="ignore", invalid="ignore"):
-        sol = solve_ivp(lambda _, w: _rhs(model, cost, w), (0.0, float(t[-1])), w0,
-                        method="DOP853", t_eval=t, rtol=rtol, atol=rtol * 1e-2)
-    out = sol.y.T
+    # solve_ivp needs strictly increasing t_eval and t[-1] > 0: integrate at the distinct times
+    tu, inv = np.unique(t, return_inverse=True)
+    if tu[-1] == 0:
+        out = w0[None, :]
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            sol = solve_ivp(lambda _, w: _rhs(model, cost, w), (0.0, float(tu[-1])), w0,
+                            method="DOP853", t_eval=tu, rtol=rtol, atol=rtol * 1e-2)
+        out = sol.y.T
+    out = out[inv[inv < len(out)]]
     ok = np.all(np.isfinite(out), -1) & (np.max(np.abs(out), -1) <= DIVERGENCE_LIMIT)
     last = int(np.argmin(ok)) if not ok.all() else len(out)
     out = out[:last]
@@ -595,8 +606,9 @@ def start_from_point(w1, w2, *, depth=2):
     depth = integer_in_range("depth", depth, 2, 50)
     c = w1 * w1 - w2 * w2
     x0 = w1 * w2 ** (depth - 1)
-    if x0 == 0 and depth >= 3:
-        x0 = math.copysign(0.0, w1)      # on the w1 axis: the zero's sign carries sgn(w1)
+    if x0 == 0 and depth >= 3:           # on an axis (or w2^(N-1) underflows): the zero's
+        # sign carries sgn(w1 w2^(N-1)), so initial_weights (+ mirror) restores the sign of w1
+        x0 = math.copysign(0.0, -w1 if (w2 < 0 and depth % 2 == 0) else w1)
     mirror = (w2 < 0) if depth >= 3 else ((w1 < 0) if c >= 0 else (w2 < 0))
     return x0, c, bool(mirror)
 
