@@ -184,12 +184,12 @@ def test_every_control_at_both_ends_gives_a_finite_picture_or_a_message(widget, 
 
 
 def test_non_invertible_map_says_the_stable_manifold_cannot_be_traced(widget):
-    # multistability with w11 = -1: det(A + W D) changes sign between subregions
-    widget.apply_preset("multistability")
-    widget.set_state(w11=-1.0, h1=0.9)
+    # strong mutual inhibition: det(A + W D) changes sign between subregions (0.25 vs -2.0)
+    widget.set_state(w21=-1.5, w12=-1.5, w11=0.2, h1=0.9, h2=0.7)
     assert not widget.model().is_invertible()
-    if widget._manifold_saddles():
-        assert "not invertible" in widget.status_text
+    assert "flip saddle" in widget.status_text
+    assert "not invertible" in widget.status_text
+    assert len(line(widget.stable_line)[0]) == 0 and len(line(widget.unstable_line)[0]) > 0
     picture_is_finite(widget)
 
 
