@@ -792,14 +792,18 @@ class SaddleSpectrumExplorer(_Common, Explorer):
         self.heat_note.set_text("" if numeric else "finite differences\nfollow on release")
         # layer boundaries on the heat maps
         cuts = np.cumsum([w.size for w in ws])[:-1] / P
-        # one polyline without NaN gaps: it runs up and down the cuts, joined along the frame
-        xs, ys = [0.0], [0.0]
+        # one polyline without NaN gaps: up and down the vertical cuts, then back and forth
+        # along the horizontal ones; every join runs along the frame
+        xs, ys, y_end = [0.0], [0.0], 0.0
         for i, c in enumerate(cuts):
             ends = (0.0, 1.0) if i % 2 == 0 else (1.0, 0.0)
             xs += [c, c]
             ys += list(ends)
+            y_end = ends[1]
+        xs += [1.0]
+        ys += [y_end]
         for i, c in enumerate(cuts):
-            ends = (0.0, 1.0) if i % 2 == 0 else (1.0, 0.0)
+            ends = (1.0, 0.0) if i % 2 == 0 else (0.0, 1.0)
             xs += list(ends)
             ys += [c, c]
         for g in self.heat_grids:
@@ -839,7 +843,7 @@ class SaddleSpectrumExplorer(_Common, Explorer):
         self.depth_mark_mse.set_data([p["hidden"]], [d["mse"][i]])
         self.depth_mark_energy.set_data([p["hidden"]], [d["energy"][i]])
         lo = min(-1.0, float(np.min(d["energy"])), float(np.min(d["mse"])))
-        ylim = (-next((m for m in (1, 2, 3, 5, 10, 20, 50, 100, 200) if m >= -lo * 1.1),
+        ylim = (-next((m for m in (1, 2, 3, 5, 10, 15, 20, 30, 50, 100, 200) if m >= -lo * 1.1),
                       -lo * 1.1), 0.5)
         if ylim != self._ylim_depth:
             self._ylim_depth = ylim
