@@ -159,6 +159,7 @@ class Explorer(widgets.VBox):
             canvas.header_visible = False
             canvas.footer_visible = False
             canvas.resizable = False
+            canvas.syncing_data_url = False   # else ipympl syncs a broken data URL: 0x0 canvas
         else:
             from matplotlib.backends.backend_agg import FigureCanvasAgg
             FigureCanvasAgg(fig)
