@@ -1,5 +1,7 @@
 """Explorer widgets (ipywidgets + matplotlib on ipympl canvases)."""
 from ._base import Explorer
 from .gradient_flow import GradientFlowExplorer
+from .predictive_coding import EscapeRaceExplorer, PCLandscapeExplorer, SaddleSpectrumExplorer
 
-__all__ = ["Explorer", "GradientFlowExplorer"]
+__all__ = ["Explorer", "GradientFlowExplorer", "PCLandscapeExplorer", "SaddleSpectrumExplorer",
+           "EscapeRaceExplorer"]

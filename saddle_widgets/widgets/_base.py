@@ -98,7 +98,9 @@ class Explorer(widgets.VBox):
         self.error: str | None = None
         self._status_plain = ""
         self._dynamic: dict[Figure, list] = {}
+        self._backdrop: dict[Figure, list] = {}
         self._background: dict[Figure, object] = {}
+        self._backdrop_bg: dict[Figure, object] = {}
 
         self.controls: dict[str, widgets.ValueWidget] = self._make_controls()
         missing = set(self.DEFAULTS) - set(self.controls)
@@ -175,26 +177,33 @@ class Explorer(widgets.VBox):
         canvas = fig.canvas
         return canvas if isinstance(canvas, widgets.Widget) else widgets.Output()
 
-    def animate(self, fig: Figure, artists) -> None:
-        """Mark ``artists`` of ``fig`` as dynamic: they are blitted over a cached background.
+    def animate(self, fig: Figure, artists, *, backdrop=()) -> None:
+        """Blit the dynamic artists of ``fig`` over cached layers instead of drawing it all.
 
-        Everything else in the figure is the static layer, drawn only after
-        ``invalidate(fig)`` (a change of landscape, limits or titles).
+        Three layers: the static background (axes, ticks, titles, legends), drawn only
+        after ``invalidate(fig)``; the ``backdrop`` (dynamic artists that change rarely,
+        such as a landscape image or a vector field), painted over the background once
+        and cached until one of them changes; and ``artists`` (markers, trajectories),
+        painted at every redraw. Each layer is painted in z order.
         """
-        artists = sorted(artists, key=lambda a: a.get_zorder())   # paint in z order
-        for a in artists:
+        by_z = lambda arts: sorted(arts, key=lambda a: a.get_zorder())   # noqa: E731
+        self._backdrop[fig] = by_z(backdrop)
+        self._dynamic[fig] = by_z(artists)
+        for a in self._backdrop[fig] + self._dynamic[fig]:
             a.set_animated(True)
-        self._dynamic[fig] = artists
         self._background[fig] = None
+        self._backdrop_bg[fig] = None
 
         def on_draw(event):
             # after every full draw (ours, the front end's, savefig's): keep the clean
-            # background and paint the dynamic artists on top of it
-            if not fig.canvas.is_saving():
+            # background, then paint (and keep) the backdrop, then the moving artists
+            saving = fig.canvas.is_saving()
+            if not saving:
                 self._background[fig] = fig.canvas.copy_from_bbox(fig.bbox)
-            for a in self._dynamic[fig]:
-                if a.get_visible():
-                    a.draw(event.renderer)
+            _paint(self._backdrop[fig], event.renderer)
+            if not saving:
+                self._backdrop_bg[fig] = fig.canvas.copy_from_bbox(fig.bbox)
+            _paint(self._dynamic[fig], event.renderer)
 
         fig.canvas.mpl_connect("draw_event", on_draw)
 
@@ -205,26 +214,34 @@ class Explorer(widgets.VBox):
             fig.stale = True
 
     def redraw(self) -> None:
-        """One redraw of each figure that changed: a blit of its dynamic artists over the
-        cached background, or a full draw where the static layer changed."""
+        """One redraw of each figure that changed: a full draw where the static layer
+        changed, else a blit of the moving artists over the cached backdrop (repainted
+        first if one of its artists changed)."""
         for fig in self.figures:
-            dynamic = self._dynamic.get(fig, ())
+            backdrop = self._backdrop.get(fig, [])
+            dynamic = self._dynamic.get(fig, [])
             # changes of animated artists do not mark the figure stale: ask them
-            if not (fig.stale or any(a.stale for a in dynamic)):
+            backdrop_changed = any(a.stale for a in backdrop)
+            if not (fig.stale or backdrop_changed or any(a.stale for a in dynamic)):
                 continue
             canvas = fig.canvas
-            background = self._background.get(fig)
-            if fig not in self._dynamic or background is None:
-                canvas.draw()            # fires on_draw, which paints the dynamic artists
+            if fig not in self._dynamic or self._background[fig] is None:
+                canvas.draw()            # fires on_draw, which paints the dynamic layers
                 if fig.get_layout_engine() is not None:
                     # constrained layout costs ~15 ms a draw; after the first, freeze it
                     fig.set_layout_engine("none")
             else:
-                canvas.restore_region(background)
-                for a in self._dynamic[fig]:
-                    if a.get_visible():
-                        fig.draw_artist(a)
+                renderer = canvas.get_renderer()
+                if backdrop_changed or self._backdrop_bg[fig] is None:
+                    canvas.restore_region(self._background[fig])
+                    _paint(backdrop, renderer)
+                    self._backdrop_bg[fig] = canvas.copy_from_bbox(fig.bbox)
+                else:
+                    canvas.restore_region(self._backdrop_bg[fig])
+                _paint(dynamic, renderer)
                 canvas.blit(fig.bbox)
+            for a in backdrop + dynamic:
+                a.stale = False
             fig.stale = False
 
     # ------------------------------------------------------------------ state
@@ -257,22 +274,28 @@ class Explorer(widgets.VBox):
             raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(self.PRESETS)}")
         self.set_state(**{**self.DEFAULTS, **self.PRESETS[name]})
 
-    def _set_values(self, values: dict) -> None:
-        self._holding = True
+    @contextlib.contextmanager
+    def _quietly(self):
+        """Change control values or ranges without triggering updates."""
+        old, self._holding = self._holding, True
         try:
+            yield
+        finally:
+            self._holding = old
+
+    def _set_values(self, values: dict) -> None:
+        with self._quietly():
             for name, value in values.items():
                 control = self.controls[name]
-                if isinstance(control, widgets.Dropdown):
+                if hasattr(control, "options"):      # Dropdown, SelectionSlider, ...
                     opts = [o[1] if isinstance(o, tuple) else o for o in control.options]
-                    if value not in opts:
+                    if not any(value == o and type(value) is type(o) for o in opts):
                         raise ValueError(f"{name} must be one of {opts}, got {value!r}")
                 elif hasattr(control, "min") and hasattr(control, "max"):
                     if not control.min <= value <= control.max:
                         raise ValueError(f"{name} must be between {control.min} and "
                                          f"{control.max}, got {value!r}")
                 control.value = value
-        finally:
-            self._holding = False
 
     def _on_preset(self, change) -> None:
         if change["new"] != "(custom)":
@@ -376,6 +399,12 @@ class Explorer(widgets.VBox):
         bundle["text/plain"] = self._summary()
         bundle["image/png"] = base64.b64encode(self.to_png()).decode("ascii")
         return bundle
+
+
+def _paint(artists, renderer):
+    for a in artists:
+        if a.get_visible():
+            a.draw(renderer)
 
 
 def _stack(images, axis):

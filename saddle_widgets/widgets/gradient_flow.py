@@ -86,12 +86,12 @@ class GradientFlowExplorer(Explorer):
         self._build_phase(fig_p.add_subplot())
         self._build_loss(fig_l.add_subplot())
         self._build_time(fig_t.add_subplot())
-        # the landscape changes with cost, target and depth: all of the plot area is dynamic,
-        # only axes, ticks, title and legend are the cached background
-        self.animate(fig_p, [self.landscape, self.hyperbolas, self.minima_line, self.stable_line,
-                             self.unstable_line, self.saddle_mark, self.exact_curve,
-                             self.trajectory, self.start_mark, self.cursor_mark,
-                             self.phase_note])
+        # the landscape changes with cost, target and depth only: a cached backdrop under
+        # the trajectory; axes, ticks, title and legend are the static background
+        self.animate(fig_p, [self.exact_curve, self.trajectory, self.start_mark,
+                             self.cursor_mark, self.phase_note],
+                     backdrop=[self.landscape, self.hyperbolas, self.minima_line,
+                               self.stable_line, self.unstable_line, self.saddle_mark])
         self.animate(fig_l, [self.loss_line, self.loss_exact, self.loss_bound, self.loss_cursor])
         self.animate(fig_t, [self.time_numeric, self.time_exact, self.time_asym, self.time_mark])
         return [fig_p, fig_l, fig_t]

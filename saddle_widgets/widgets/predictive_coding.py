@@ -17,8 +17,6 @@ update matplotlib artists in place.
 """
 from __future__ import annotations
 
-import contextlib
-import math
 
 import ipywidgets as widgets
 import numpy as np
@@ -36,91 +34,6 @@ THEORY_COLOUR = OKABE_ITO["black"]
 
 
 # ----------------------------------------------------------------------------- shared helpers
-class _Common:
-    """Private helpers shared by the three explorers (mixed in before ``Explorer``)."""
-
-    @contextlib.contextmanager
-    def _quietly(self):
-        """Change control values or ranges without triggering an update."""
-        old, self._holding = self._holding, True
-        try:
-            yield
-        finally:
-            self._holding = old
-
-    def _set_values(self, values):
-        # the base validates sliders and dropdowns; SelectionSliders need the same care
-        for name, value in values.items():
-            control = self.controls.get(name)
-            if isinstance(control, widgets.SelectionSlider):
-                opts = [o[1] if isinstance(o, tuple) else o for o in control.options]
-                if not any(value == o and type(value) is type(o) for o in opts):
-                    raise ValueError(f"{name} must be one of {opts}, got {value!r}")
-        super()._set_values(values)
-
-    # -------------------------------------------------------------- three-layer blitting
-    # The base blits the dynamic artists of a figure over a cached static background.
-    # Landscapes add a middle layer: an image and a gradient field that change with some
-    # controls (depth, inference steps) but not with others (the training step, the
-    # start). The middle layer is painted over the static background once and cached, so
-    # moving a marker costs a blit of a few lines, and a new landscape costs the image
-    # and arrows only, never ticks, labels and legends.
-    def _layers(self, fig, middle, top) -> None:
-        """Blit ``middle`` (cached once painted) and ``top`` (painted every time) of ``fig``."""
-        middle, top = list(middle), list(top)
-        self.animate(fig, middle + top)
-        if not hasattr(self, "_middle"):
-            self._middle, self._middle_bg = {}, {}
-        self._middle[fig] = middle
-        self._middle_bg[fig] = None
-
-    def _touch_middle(self, *figs) -> None:
-        """The middle layer of ``figs`` changed: repaint it at the next redraw."""
-        for fig in figs:
-            self._middle_bg[fig] = None
-            fig.stale = True
-
-    def redraw(self) -> None:
-        """The base's redraw (full draw where the static layer changed, else a blit), with
-        the cached middle layer of ``_layers`` between background and top.
-
-        matplotlib does not propagate staleness from animated artists to their figure, so a
-        figure is also redrawn when one of its dynamic artists is stale."""
-        middle = getattr(self, "_middle", {})
-        for fig in self.figures:
-            dynamic = self._dynamic.get(fig, [])
-            mid = middle.get(fig, [])
-            if mid and any(a.stale for a in mid):
-                self._middle_bg[fig] = None
-            if not (fig.stale or any(a.stale for a in dynamic)):
-                continue
-            canvas = fig.canvas
-            background = self._background.get(fig)
-            if fig not in self._dynamic or background is None:
-                canvas.draw()            # fires on_draw, which paints the dynamic artists
-                if fig.get_layout_engine() is not None:
-                    fig.set_layout_engine("none")
-                if fig in middle:
-                    self._middle_bg[fig] = None
-            else:
-                if mid and self._middle_bg[fig] is not None:
-                    canvas.restore_region(self._middle_bg[fig])
-                else:
-                    canvas.restore_region(background)
-                    for a in mid:
-                        if a.get_visible():
-                            fig.draw_artist(a)
-                    if mid:
-                        self._middle_bg[fig] = canvas.copy_from_bbox(fig.bbox)
-                for a in dynamic:
-                    if a.get_visible() and not any(a is m for m in mid):
-                        fig.draw_artist(a)
-                canvas.blit(fig.bbox)
-            for a in dynamic:
-                a.stale = False
-            fig.stale = False
-
-
 class _RunCache:
     """Training runs keyed by (start weights, lr, method); a longer horizon continues the
     cached run from its last weights (bit-identical to one long run), a shorter one slices it."""
@@ -248,7 +161,7 @@ def _preset_start(depth, pair="last two", scale=0.05, seed=0):
             "start_a": round(w[a - 1], 4), "start_b": round(w[b - 1], 4)}
 
 
-class PCLandscapeExplorer(_Common, Explorer):
+class PCLandscapeExplorer(Explorer):
     """MSE and PC energy of a scalar chain y ≈ w_L ⋯ w_1 x over a 2-D slice of its weights.
 
     Parameters (all optional, also readable as ``widget.state``):
@@ -392,10 +305,10 @@ class PCLandscapeExplorer(_Common, Explorer):
         # middle layer, trajectories and markers the top layer.
         middle = ["image", "quiver", "origin", "xlabel", "ylabel", "title"]
         top = ["bp", "pc", "start", "mark_bp", "mark_pc"]
-        self._layers(fig_m, [parts["mse"][k] for k in middle if k != "title"],
-                     [parts["mse"][k] for k in top])
-        self._layers(fig_e, [parts["energy"][k] for k in middle],
-                     [parts["energy"][k] for k in top])
+        self.animate(fig_m, [parts["mse"][k] for k in top],
+                     backdrop=[parts["mse"][k] for k in middle if k != "title"])
+        self.animate(fig_e, [parts["energy"][k] for k in top],
+                     backdrop=[parts["energy"][k] for k in middle])
         self.animate(fig_l, [self.loss_bp, self.loss_pc, self.loss_cursor])
         self._cache = _RunCache(*_toy_scalar())
         return [fig_m, fig_e, fig_l]
@@ -463,7 +376,6 @@ class PCLandscapeExplorer(_Common, Explorer):
                 self._artists[name]["xlabel"].set_text(f"w{_SUB[a]} →")
                 self._artists[name]["ylabel"].set_text(f"w{_SUB[b]} ↑")
             self._classify(L, X, Y)
-            self._touch_middle(*self.figures[:2])
         if changed & (slice_keys | {"inference_steps"}) or refine \
                 or getattr(self, "_coarse_energy", False):
             k = p["inference_steps"]
@@ -475,7 +387,6 @@ class PCLandscapeExplorer(_Common, Explorer):
                 "equilibrated energy F* (k = ∞)" if k == "equilibrium"
                 else ("energy at k = 0: the MSE" if k == 0
                       else f"energy F after k = {k} inference steps"))
-            self._touch_middle(self.figures[1])
         if changed & (slice_keys | {"start_a", "start_b", "lr", "train_steps"}):
             self._train(w0, X, Y, p)
         self._draw_step(p)
@@ -603,7 +514,7 @@ def _zero_rank_saddle_theory(ws, X, Y, objective):
     return Hm
 
 
-class SaddleSpectrumExplorer(_Common, Explorer):
+class SaddleSpectrumExplorer(Explorer):
     """Hessians of the MSE and of the equilibrated energy F* at a zero-rank saddle of a deep
     linear network, as heat maps and eigenvalue histograms, and λ_min against depth.
 
@@ -877,7 +788,7 @@ RACE_DEPTHS = (1, 2, 3, 4, 5)
 RACE_CHUNK = 25            # the depth sweep trains in chunks and stops once both escaped
 
 
-class EscapeRaceExplorer(_Common, Explorer):
+class EscapeRaceExplorer(Explorer):
     """Backprop (gradient descent on the MSE) against predictive coding (gradient descent on
     F*, exact inference) from the same start near the origin of a deep linear network.
 
