@@ -193,7 +193,7 @@ class PLRNNExplorer(Explorer):
         (self.unstable_line,) = ax.plot([], [], color=OKABE_ITO["vermillion"], lw=1.3,
                                         zorder=3, label="unstable manifold")
         (self.homoclinic_mark,) = ax.plot([], [], "*", color=OKABE_ITO["yellow"], mec="black",
-                                          mew=0.5, ms=8, ls="none", zorder=5,
+                                          mew=0.5, ms=8, ls="none", zorder=7,
                                           label="homoclinic points")
         self.stable_mark = ax.scatter(np.zeros(0), np.zeros(0), s=50, marker="o",
                                       edgecolors="black", linewidths=1.0, zorder=6,
@@ -207,8 +207,8 @@ class PLRNNExplorer(Explorer):
         self.other_mark = ax.scatter(np.zeros(0), np.zeros(0), s=50, marker="D",
                                      facecolors="none", edgecolors=OKABE_ITO["purple"],
                                      linewidths=1.2, zorder=6, label="non-hyperbolic")
-        (self.trajectory,) = ax.plot([], [], "-", color="black", lw=0.6, marker=".", ms=3,
-                                     zorder=7, label="trajectory")
+        (self.trajectory,) = ax.plot([], [], "-", color="#333333", lw=0.5, marker=".", ms=2.5,
+                                     alpha=0.8, zorder=2, label="trajectory")
         (self.start_mark,) = ax.plot([], [], "s", color="black", ms=4, zorder=8)
         ax.set(xlim=(-v, v), ylim=(-v, v), xlabel="z1", ylabel="z2", aspect="equal")
         ax.set_title("phase plane (click to start a trajectory)", fontsize=9)
