@@ -18,6 +18,7 @@ _EXPORTS = {
     "PCLandscapeExplorer": "saddle_widgets.widgets.predictive_coding",
     "SaddleSpectrumExplorer": "saddle_widgets.widgets.predictive_coding",
     "EscapeRaceExplorer": "saddle_widgets.widgets.predictive_coding",
+    "PLRNNExplorer": "saddle_widgets.widgets.plrnn",
 }
 
 __all__ = sorted(_EXPORTS)

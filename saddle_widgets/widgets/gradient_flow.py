@@ -93,7 +93,8 @@ class GradientFlowExplorer(Explorer):
                      backdrop=[self.landscape, self.hyperbolas, self.minima_line,
                                self.stable_line, self.unstable_line, self.saddle_mark])
         self.animate(fig_l, [self.loss_line, self.loss_exact, self.loss_bound, self.loss_cursor])
-        self.animate(fig_t, [self.time_numeric, self.time_exact, self.time_asym, self.time_mark])
+        self.animate(fig_t, [self.time_numeric, self.time_exact, self.time_asym, self.time_mark,
+                             self.time_note])
         return [fig_p, fig_l, fig_t]
 
     def _layout(self):
@@ -116,13 +117,13 @@ class GradientFlowExplorer(Explorer):
                                      levels=np.linspace(-6, 6, 13), colors="white",
                                      linewidths=0.5, alpha=0.5)
         (self.minima_line,) = ax.plot([], [], color=OKABE_ITO["green"], lw=2.5,
-                                      label="minima w1·w2 = x*")
+                                      label="minima (x = x*)")
         (self.stable_line,) = ax.plot([], [], color=OKABE_ITO["blue"], lw=1.5, ls="--",
                                       label="stable line")
         (self.unstable_line,) = ax.plot([], [], color=OKABE_ITO["vermillion"], lw=1.5, ls="--",
                                         label="unstable line")
         (self.exact_curve,) = ax.plot([], [], color="black", lw=1, ls=(0, (4, 3)),
-                                      label="exact")
+                                      label="exact / conserved curve")
         (self.trajectory,) = ax.plot([], [], color=OKABE_ITO["orange"], lw=2.2, marker="",
                                      label="trajectory")
         (self.start_mark,) = ax.plot([], [], "o", color=OKABE_ITO["orange"], mec="black", ms=7)
@@ -156,6 +157,7 @@ class GradientFlowExplorer(Explorer):
         (self.time_asym,) = ax.plot([], [], color=OKABE_ITO["sky"], lw=1.2, ls=":",
                                     label="(1/c) ln(|x0−x*|/ε)")
         (self.time_mark,) = ax.plot([], [], "o", color=OKABE_ITO["vermillion"], mec="black")
+        self.time_note = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", fontsize=8)
         ax.set(xlim=(0, C_MAX), ylim=(0, 15), xlabel="imbalance |c|",
                ylabel=f"time to |x−x*|<{EPS:g}")
         ax.legend(loc="upper right", fontsize=6.5)
@@ -212,9 +214,7 @@ class GradientFlowExplorer(Explorer):
             # the time axis follows the horizon when the drag stops, not while dragging
             self.ax_loss.set_xlim(0, p["horizon"])
             self.invalidate(fig_l)
-        if "activation" in changed:
-            self.ax_time.set_title("T(c) is drawn for linear networks" if tanh else "", fontsize=8)
-            self.invalidate(fig_t)
+        self.time_note.set_text("T(c) is drawn for linear networks" if tanh else "")
         if changed - {"cursor"}:
             self.result = self._run(p, cost, depth, width, tanh)
             self._draw_trajectory(p, cost, depth, width, tanh)
@@ -284,7 +284,13 @@ class GradientFlowExplorer(Explorer):
         ys[np.abs(ys) > 2 * EXTENT] = np.nan
         self.minima_line.set_data(np.concatenate(xs), ys)
         sad = gf.classify_origin(cost, depth=depth)
-        if sad.stable_direction is not None:
+        if sad.stable_direction is not None and tanh:
+            # Q = sinh^2 w1 - w2^2 = 0: stable w2 = sgn(f'(0)) sinh w1, unstable the other branch
+            w1s = np.linspace(-EXTENT, EXTENT, 200)
+            sgn = math.copysign(1.0, float(cost.df(0.0)))
+            self.stable_line.set_data(w1s, sgn * np.sinh(w1s))
+            self.unstable_line.set_data(w1s, -sgn * np.sinh(w1s))
+        elif sad.stable_direction is not None:
             s = np.array([-2 * EXTENT, 2 * EXTENT])
             self.stable_line.set_data(s * sad.stable_direction[0], s * sad.stable_direction[1])
             self.unstable_line.set_data(s * sad.unstable_direction[0],
@@ -312,11 +318,9 @@ class GradientFlowExplorer(Explorer):
             ea, eb = gf.scalar_pair(xe, p["imbalance"], mirror=p["mirror"])
             self.exact_curve.set_data(ea, eb)
             self.loss_exact.set_data(te, np.maximum(cost.f(xe), 1e-300))
-            self.exact_curve.set_label("exact (closed form)")
         else:
             self.exact_curve.set_data(*self._conserved_curve(a, b, tanh))
             self.loss_exact.set_data([], [])
-            self.exact_curve.set_label("conserved curve")
         fmin = float(np.min(cost.f(np.asarray(cost.minimisers))))
         self.loss_line.set_data(t, np.maximum(r.loss - fmin, 1e-300))
         self.loss_line.set_marker("." if descent else "")

@@ -306,7 +306,7 @@ class PLRNNExplorer(Explorer):
         if not coarse or getattr(self, "_view", None) is None:
             self._view = p["view"]      # the axes stay fixed while the view is dragged
         v = self._view
-        if self.ax_phase.get_xlim() != (-v, v):
+        if self.ax_phase.get_xlim() != (-v, v) or self.ax_time.get_ylim() != (-v, v):
             self.ax_phase.set(xlim=(-v, v), ylim=(-v, v))
             self.ax_time.set_ylim(-v, v)
             self.invalidate(fig_p, fig_t)
