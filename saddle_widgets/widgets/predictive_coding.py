@@ -158,7 +158,7 @@ def _preset_start(depth, pair="last two", scale=0.05, seed=0):
     w = _random_chain(depth, scale, seed)
     a, b = _pair_indices(depth, pair)
     return {"depth": depth, "pair": pair, "init_scale": scale, "seed": seed,
-            "start_a": round(w[a - 1], 4), "start_b": round(w[b - 1], 4)}
+            "start_a": round(float(w[a - 1]), 4), "start_b": round(float(w[b - 1]), 4)}
 
 
 class PCLandscapeExplorer(Explorer):
