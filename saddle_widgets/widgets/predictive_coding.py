@@ -363,9 +363,10 @@ class PCLandscapeExplorer(Explorer):
             with self._quietly():
                 c["step"].max = p["train_steps"]
                 self.play.max = p["train_steps"]
-            self.ax_loss.set_xlim(0, p["train_steps"])
-            self.invalidate(self.figures[2])
             p = self.state
+        if not coarse and self.ax_loss.get_xlim()[1] != p["train_steps"]:
+            self.ax_loss.set_xlim(0, p["train_steps"])    # fixed axes while dragging
+            self.invalidate(self.figures[2])
         w0 = self.start_weights()
         refine = not changed      # refine() after a drag: redraw everything at full quality
         if changed & slice_keys or refine or getattr(self, "_coarse_image", False):
@@ -917,7 +918,7 @@ class EscapeRaceExplorer(Explorer):
     def _update(self, changed, coarse):
         p = self.state
         n = p["train_steps"]
-        if n != self._xlim:
+        if n != self._xlim and not coarse:     # fixed axes while dragging; rescale on release
             self._xlim = n
             self.ax_loss.set_xlim(0, n)
             self.ax_escape.set_ylim(0, n * 1.08)
