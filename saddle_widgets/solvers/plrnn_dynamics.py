@@ -107,6 +107,140 @@ def _capture_radius(model, cyc: Cycle, tol):
     return r ** 2
 
 
+#: fraction of the largest provable capture ellipsoid that is used (a margin for rounding)
+_ELLIPSOID_SAFETY = 0.5
+
+
+def _capture_ellipsoids(model, cyc: Cycle):
+    """Provable capture sets of a stable cycle: E_i = {z : |L_i^T (z - p_i)|^2 <= r^2}.
+
+    Returns (Lt (k, M, M) = L_i^T, r2 (k,)); r2 = 0 where no ellipsoid could be certified.
+
+    Why a point of E_i converges to the cycle (exactly, not within a tolerance): with the
+    cycle's affine pieces F(z) = J_i z + c_i on its regions D_i, take the periodic
+    Lyapunov matrices P_i = L_i L_i^T > 0 solving P_i = J_i^T P_{i+1} J_i + I (indices mod k;
+    P_0 from the Lyapunov equation of Π_0 = J_{k-1}...J_0, which has a solution because the
+    cycle is stable, spectral radius < 1, then propagated backwards). Then
+    ||J_i e||_{P_{i+1}} < ||e||_{P_i} for e != 0. r is chosen so that every ellipsoid
+    E_i = {p_i + e : ||e||_{P_i} <= r} lies inside the closed region of D_i (for every unit u,
+    max over E_i of |n_u^T e| = r sqrt(n_u^T P_i^-1 n_u) stays below the pre-activation margin
+    of p_i). On E_i the map is exactly affine, F(p_i + e) = p_{i+1} + J_i e, so F maps E_i
+    into E_{i+1}: the orbit stays in the ellipsoid chain forever and its P-norm distance to
+    the cycle decreases geometrically (by at least sqrt(1 - 1/λmax(P)) per step). Only a
+    fraction _ELLIPSOID_SAFETY of the certified radius is used, a margin for rounding.
+    Cycles that are not stable get r2 = 0.
+    """
+    k, M = cyc.period, model.dim
+    Lt = np.zeros((k, M, M))
+    r2 = np.zeros(k)
+    if cyc.kind != "stable":
+        return Lt, r2
+    J, _ = model.affine(cyc.regions)
+    pts = cyc.points
+    N, off = model.pre_matrix, model.pre_offset
+    margin = np.where(cyc.regions, pts @ N.T + off, -(pts @ N.T + off))  # >= 0 inside
+    with np.errstate(all="ignore"):
+        # P_0 = Σ_{s<k} G_s^T G_s + Π^T P_0 Π, G_s = J_{s-1}...J_0
+        Q0, G = np.zeros((M, M)), np.eye(M)
+        for s in range(k):
+            Q0 += G.T @ G
+            G = J[s] @ G
+        Pi = G
+        P = [None] * k
+        try:
+            if M <= 12:
+                K = np.eye(M * M) - np.kron(Pi.T, Pi.T)
+                P0 = np.linalg.solve(K, Q0.ravel()).reshape(M, M)
+            else:
+                from scipy.linalg import solve_discrete_lyapunov
+                P0 = solve_discrete_lyapunov(Pi.T, Q0)
+        except (np.linalg.LinAlgError, ValueError):
+            return Lt, r2
+        P[0] = 0.5 * (P0 + P0.T)
+        nxt = P[0]
+        for i in range(k - 1, 0, -1):
+            Pi_ = J[i].T @ nxt @ J[i] + np.eye(M)
+            P[i] = nxt = 0.5 * (Pi_ + Pi_.T)
+        r = np.inf
+        Ls = []
+        for i in range(k):
+            Pn = P[(i + 1) % k]
+            # numerical check of the one-step contraction J_i^T P_{i+1} J_i < P_i
+            D = J[i].T @ Pn @ J[i] - P[i]
+            if not (np.all(np.isfinite(P[i])) and np.max(np.linalg.eigvalsh(0.5 * (D + D.T))) < 0):
+                return Lt, r2
+            try:
+                Ls.append(np.linalg.cholesky(P[i]))
+                Pinv = np.linalg.inv(P[i])
+            except np.linalg.LinAlgError:
+                return Lt, r2
+            width = np.sqrt(np.einsum("um,mn,un->u", N, Pinv, N))
+            m = margin[i]
+            if np.any(m < 0) or np.any((m == 0) & (width > 0)):
+                return Lt, r2
+            ok = width > 0
+            if np.any(ok):
+                r = min(r, float(np.min(m[ok] / width[ok])))
+    if not (np.isfinite(r) and r > 0):
+        return Lt, r2
+    for i in range(k):
+        Lt[i] = Ls[i].T
+        r2[i] = (_ELLIPSOID_SAFETY * r) ** 2
+    return Lt, r2
+
+
+class _ColumnStepper:
+    """F on column batches (M, n) into preallocated buffers.
+
+    Same arithmetic as ``model._step_T``; only the memory differs: a fresh (2, 40000)
+    array per step lies above malloc's mmap threshold, so every step paid page faults
+    that cost several times the arithmetic.
+    """
+
+    def __init__(self, model, n_max):
+        self.params = model._params()
+        self.shallow = not isinstance(model, PLRNN)
+        M = model.dim
+        self.M = M
+        self.a = np.empty(M * n_max)
+        self.b = np.empty(M * n_max)
+        H = model.n_units if self.shallow else M
+        self.r = np.empty(H * n_max)
+        self.t = np.empty(M * n_max)
+        self.H = H
+
+    def __call__(self, zt):
+        n = zt.shape[1]
+        M, H = self.M, self.H
+        out = (self.b if zt.base is self.a or zt is self.a else self.a)[:M * n].reshape(M, n)
+        r = self.r[:H * n].reshape(H, n)
+        t = self.t[:M * n].reshape(M, n)
+        if self.shallow:
+            A, W1, W2, h1, h2 = self.params
+            np.matmul(W2, zt, out=r)
+            r += h2[:, None]
+            np.maximum(r, 0.0, out=r)
+            np.matmul(W1, r, out=out)
+            np.multiply(A[:, None], zt, out=t)
+            out += t
+            out += h1[:, None]
+        else:
+            A, W, h = self.params
+            np.matmul(A, zt, out=out)
+            np.maximum(zt, 0.0, out=r)
+            np.matmul(W, r, out=t)
+            out += t
+            out += h[:, None]
+        return out
+
+    def own(self, zt):
+        """Copy zt (M, n) into a buffer the stepper may overwrite."""
+        M, n = zt.shape
+        out = self.a[:M * n].reshape(M, n)
+        out[...] = zt
+        return out
+
+
 def basin_map(model, extent, resolution=200, *, attractors=None, n_steps: int = 1000,
               plane=(0, 1), base=None, tol: float | None = None, check_every: int = 4,
               patience: int = 64, max_period: int = 8, discover: bool = True) -> BasinMap:
@@ -117,8 +251,14 @@ def basin_map(model, extent, resolution=200, *, attractors=None, n_steps: int = 
     attractors: Cycles (or (k, M) point arrays); default the stable cycles of
     find_cycles(model, max_period). A point is captured when within a radius r of a
     cycle point (r = tol*(1+|p|); default: a tenth of the cycle's distance to the nearest
-    border), divergent when |z| > 1e6; captured and divergent points stop iterating
-    (checked every ``check_every`` steps). The rest stop after n_steps, or earlier when no
+    border), or when it lies in the cycle's provable capture ellipsoid (see
+    ``_capture_ellipsoids``: inside it the map is exactly affine along the cycle's region
+    sequence and contracts, so the orbit certainly converges to that cycle; this labels
+    slowly converging orbits, e.g. of a stable focus with |λ| near 1, without waiting for
+    them to come within r). Divergent when |z| > 1e6; captured and divergent points stop
+    iterating (checked every ``check_every`` steps, against the cycle points p_i with
+    i < gcd(check_every, k), which an orbit converging to the k-cycle passes at check
+    times). The rest stop after n_steps, or earlier when no
     point was decided for ``patience`` steps while more than max(256, 2%) of the grid is left
     (a cheap exit for chaotic attractors), and are labelled BOUNDED_OTHER
     (chaotic/other bounded). With ``discover``, leftovers on periodic orbits (period <= 64)
@@ -156,7 +296,8 @@ def basin_map(model, extent, resolution=200, *, attractors=None, n_steps: int = 
     xs = np.linspace(ext[0], ext[1], nx)
     ys = np.linspace(ext[2], ext[3], ny)
     N = nx * ny
-    zt = np.empty((M, N))
+    stepper = _ColumnStepper(model, N)
+    zt = stepper.a[:M * N].reshape(M, N)
     zt[:] = base[:, None]
     zt[ax0] = np.tile(xs, ny)
     zt[ax1] = np.repeat(ys, nx)
@@ -166,49 +307,70 @@ def basin_map(model, extent, resolution=200, *, attractors=None, n_steps: int = 
     step = model._step_T
 
     def targets():
-        if not cycles:
-            return np.zeros((0, M)), np.zeros(0, dtype=np.int64), np.zeros(0)
-        pts = np.concatenate([c.points for c in cycles])
-        lab = np.concatenate([np.full(c.period, i) for i, c in enumerate(cycles)])
-        rad = np.concatenate([_capture_radius(model, c, tol) for c in cycles])
-        return pts, lab, rad
+        """Rows of T (one block of M rows per target) and offsets: target j captures z when
+        |T_j z - o_j|^2 <= rad_j (balls: T_j = I; ellipsoids: T_j = L_i^T)."""
+        Ts, offs, labs, rads = [], [], [], []
+        for ci, c in enumerate(cycles):
+            use = range(np.gcd(check_every, c.period))
+            ball = _capture_radius(model, c, tol)
+            Lt, r2 = _capture_ellipsoids(model, c)
+            for i in use:
+                Ts.append(np.eye(M))
+                offs.append(c.points[i])
+                labs.append(ci)
+                rads.append(ball[i])
+                if r2[i] > 0:
+                    Ts.append(Lt[i])
+                    offs.append(Lt[i] @ c.points[i])
+                    labs.append(ci)
+                    rads.append(r2[i])
+        if not Ts:
+            return None
+        return (np.concatenate(Ts), np.concatenate(offs)[:, None], np.array(labs, dtype=np.int64),
+                np.array(rads))
 
-    def nearest(z_t, pts, rad):
-        """(index of a captured target or -1) for columns of z_t."""
-        d2 = (z_t * z_t).sum(0)[:, None] - 2.0 * (z_t.T @ pts.T) + (pts * pts).sum(1)[None]
-        near = d2 <= rad[None]
-        return np.where(near.any(1), np.argmax(near, axis=1), -1)
+    def captured(z_t, tg):
+        """(label of the first target that captures each column of z_t, or -1)."""
+        T, off, lab, rad = tg
+        y = T @ z_t
+        y -= off
+        y *= y
+        d2 = y.reshape(lab.size, M, -1).sum(1)               # (targets, n)
+        near = d2 <= rad[:, None]
+        hit = near.any(0)
+        return np.where(hit, lab[np.argmax(near, axis=0)], -1)
 
     state = {"idx": np.arange(N), "zt": zt, "t": 0}
 
-    def run(tp, tl, tr):
-        idx, zt, t = state["idx"], state["zt"], state["t"]
+    def run(tg):
+        idx, zt, t = state["idx"], stepper.own(state["zt"]), state["t"]
         last_decision = t
         while t < n_steps and idx.size:
             n = min(check_every, n_steps - t)
             for _ in range(n):
-                zt = step(params, zt)
+                zt = stepper(zt)
             t += n
             div = ~(np.max(np.abs(zt), axis=0) <= DIVERGENCE_BOUND)
             done = div
-            if tp.shape[0]:
-                j = nearest(zt, tp, tr)
+            if tg is not None:
+                j = captured(zt, tg)
                 hit = (j >= 0) & ~div
-                labels[idx[hit]] = tl[j[hit]]
+                labels[idx[hit]] = j[hit]
                 done = div | hit
             labels[idx[div]] = DIVERGENT
             if done.any():
                 last_decision = t
                 steps[idx[done]] = t
                 keep = ~done
-                idx, zt = idx[keep], zt[:, keep]
+                idx = idx[keep]
+                zt = stepper.own(zt[:, keep])
             elif t - last_decision >= patience and idx.size > max(256, N // 50):
                 break  # many undecided points and no progress: chaotic/other bounded
         steps[idx] = t
-        state.update(idx=idx, zt=zt, t=t)
+        state.update(idx=idx, zt=zt.copy(), t=t)
 
     with np.errstate(over="ignore", invalid="ignore"):
-        run(*targets())
+        run(targets())
         for _ in range(3):
             if not (discover and state["idx"].size and state["t"] < n_steps):
                 break
@@ -216,7 +378,7 @@ def basin_map(model, extent, resolution=200, *, attractors=None, n_steps: int = 
             _discover(model, cycles, state["zt"], step, params, n_steps)
             if len(cycles) == n_before:
                 break
-            run(*targets())
+            run(targets())
     names = {DIVERGENT: "divergent", BOUNDED_OTHER: "chaotic/other bounded"}
     for i, c in enumerate(cycles):
         names[i] = f"{c.description} at {np.array2string(c.points[0], precision=3)}"

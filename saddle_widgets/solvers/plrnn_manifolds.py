@@ -219,6 +219,40 @@ def _seed_eps(model, q, basis, growth, pusher):
                      "(is the saddle on a subregion border?)")
 
 
+def _linear_extent(model, saddle, i, v, power):
+    """Largest S such that G = F^power is exactly affine on the segment q_i + s v, |s| <= S:
+    every intermediate iterate (preimage for power < 0) of q_i + s v stays in the closed
+    region of the corresponding cycle point, so G(q_i + s v) = q_i + s Π v there. For
+    power < 0 this needs F invertible (then the preimage in that region is the preimage).
+    Returns 0 when it cannot be certified."""
+    k = saddle.period
+    J, _ = model.affine(saddle.regions)
+    N, off = model.pre_matrix, model.pre_offset
+    pts = saddle.points
+    S, w = np.inf, np.asarray(v, dtype=float)
+    with np.errstate(all="ignore"):
+        for j in range(abs(power)):
+            if power > 0:
+                idx = (i + j) % k
+            else:
+                idx = (i - j - 1) % k
+                try:
+                    w = np.linalg.solve(J[idx], w)
+                except np.linalg.LinAlgError:
+                    return 0.0
+            q = N @ pts[idx] + off
+            margin = np.where(saddle.regions[idx], q, -q)
+            slope = np.abs(N @ w)
+            if np.any(margin < 0) or not np.all(np.isfinite(slope)):
+                return 0.0
+            ok = slope > 0
+            if np.any(ok):
+                S = min(S, float(np.min(margin[ok] / slope[ok])))
+            if power > 0:
+                w = J[idx] @ w
+    return S if np.isfinite(S) else 0.0
+
+
 def _polyline(model, saddle, which, products, pusher, max_iter, max_length, max_step, max_points):
     branches, stopped = [], []
     m = abs(pusher.power) // saddle.period  # 1, or 2 for a flip saddle
@@ -229,22 +263,36 @@ def _polyline(model, saddle, which, products, pusher, max_iter, max_length, max_
         growth = abs(lam[0]) ** m
         growth = growth if which == "unstable" else 1.0 / growth
         eps = _seed_eps(model, q, v[None], growth, pusher)
+        # G acts linearly (as multiplication by growth along v) on |s| <= lin: levels of
+        # seed points that stay inside are read off the segment instead of pushed
+        lin = 0.5 * _linear_extent(model, saddle, i, v, pusher.power)
         for sgn in (1.0, -1.0):
             pts, why = _grow_branch(q, sgn * v, eps, growth, pusher, max_iter, max_length, max_step,
-                                    max(max_points // (2 * len(products)), 10))
+                                    max(max_points // (2 * len(products)), 10), lin)
             branches.append(_ro(np.vstack([q[None], pts])))
             stopped.append(why)
     return Manifold(saddle=saddle, which=which, branches=tuple(branches), power=pusher.power,
                     stopped=tuple(stopped))
 
 
-def _grow_branch(q, v, eps, growth, pusher, max_iter, max_length, max_step, max_points):
-    """Vertices of one branch, u = level + t, point(u) = G^level(q + ε growth^t v)."""
+def _grow_branch(q, v, eps, growth, pusher, max_iter, max_length, max_step, max_points, lin=0.0):
+    """Vertices of one branch, u = level + t, point(u) = G^level(q + ε growth^t v).
+
+    On the seed line G is multiplication by ``growth`` for |s| <= lin (certified by
+    _linear_extent), so G^m(q + ε growth^t v) = q + ε growth^(t+m) v while ε growth^(t+m)
+    <= lin: those m applications of G are skipped (the same points in exact arithmetic).
+    """
+    skip_max = 0
+    if lin > eps and growth > 1:
+        skip_max = int(np.floor(np.log(lin / eps) / np.log(growth))) - 1
 
     def evaluate(u):
         lev = np.floor(u).astype(int)
         t = u - lev
-        z = q + (eps * growth ** t)[:, None] * v
+        # levels read off the linear seed segment: eps growth^(t + m) <= lin
+        m = np.clip(np.minimum(lev, skip_max), 0, None) if skip_max > 0 else np.zeros_like(lev)
+        z = q + (eps * growth ** (t + m))[:, None] * v
+        lev = lev - m
         valid = np.ones(u.size, dtype=bool)
         for L in range(1, lev.max() + 1 if lev.size else 1):
             sel = lev >= L
