@@ -165,3 +165,18 @@ def test_basin_map_labels_equal_a_long_brute_force_iteration_on_every_preset():
         decided = got != BOUNDED_OTHER
         if decided.any():   # chaos: nothing is decided, every orbit stays bounded
             assert np.mean(got[decided] == want[decided]) > 0.995, name
+
+
+@pytest.mark.parametrize("resolution", [30, 40, 50])
+def test_discovered_attractors_have_minimal_period_and_are_not_listed_twice(resolution):
+    """A cycle is listed once, at its minimal period: an orbit still converging that looks
+    periodic only after three turns is the 16-cycle, not a '48-cycle'."""
+    from saddle_widgets.solvers.plrnn_dynamics import _minimal_period_points, _same_orbit
+    b = basin_map(PRESETS["16-cycle"], (-4, 4, -4, 4), resolution)
+    cycles = [a for a in b.attractors if hasattr(a, "points")]
+    assert [c.period for c in cycles] == [16]
+    for c in cycles:
+        assert len(_minimal_period_points(c.points)) == c.period
+    for i, a in enumerate(cycles):
+        for other in cycles[i + 1:]:
+            assert not _same_orbit(a.points, other.points)

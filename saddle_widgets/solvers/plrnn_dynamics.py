@@ -406,12 +406,34 @@ def _discover(model, cycles, zt, step, params, n_steps, sample=32, max_p=64):
         period[per & ok] = p
     for j in np.flatnonzero(period > 0):
         pts = hist[:period[j], :, j]
-        if any(c.period == pts.shape[0] and
-               np.min(np.abs(c.points - pts[0]).max(1)) <= 1e-5 * (1 + np.abs(pts).max()) for c in cycles):
+        if any(_same_orbit(c.points, pts) for c in cycles):
             continue
         cyc = _refine_cycle(model, pts)
-        if cyc is not None:
+        if cyc is None:
+            continue
+        # an orbit still converging may look periodic only after a multiple of its period:
+        # keep the minimal period (the 16-cycle must not come back as a "48-cycle")
+        minimal = _minimal_period_points(cyc.points)
+        if len(minimal) < cyc.period:
+            cyc = _refine_cycle(model, minimal)
+        if cyc is not None and not any(_same_orbit(c.points, cyc.points) for c in cycles):
             cycles.append(cyc)
+
+
+def _minimal_period_points(pts, rtol=1e-9):
+    """The first d points of a periodic orbit given over k points, d the minimal period."""
+    k = len(pts)
+    tol = rtol * (1 + np.max(np.abs(pts)))
+    for d in range(1, k):
+        if k % d == 0 and np.max(np.abs(pts[d:] - pts[:-d])) <= tol:
+            return pts[:d]
+    return pts
+
+
+def _same_orbit(a, b, rtol=1e-5):
+    """Whether point sets a and b trace the same periodic orbit (any starting point)."""
+    tol = rtol * (1 + max(np.max(np.abs(a)), np.max(np.abs(b))))
+    return len(a) == len(b) and np.min(np.max(np.abs(a - b[0]), axis=1)) <= tol
 
 
 def lyapunov_exponents(model, z0, n_steps: int = 20000, *, n_transient: int = 1000,
