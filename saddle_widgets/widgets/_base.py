@@ -76,8 +76,10 @@ class Explorer(widgets.VBox):
     PRESETS: ClassVar[dict[str, dict]] = {}
     #: seconds of quiet after a front-end drag before a full-quality redraw
     REFINE_AFTER: ClassVar[float] = 0.3
-    #: figure indices per column of the static PNG (None: one column per figure)
-    PNG_COLUMNS: ClassVar[list[list[int]] | None] = None
+    #: figure indices per column, in the live layout and the static PNG (None: one each)
+    COLUMNS: ClassVar[list[list[int]] | None] = None
+    #: parameters named in the text/plain summary (None: all)
+    SUMMARY_KEYS: ClassVar[tuple[str, ...] | None] = None
     #: subclasses that draw a cheaper picture while dragging set this True
     COARSE_WHILE_DRAGGING: ClassVar[bool] = False
 
@@ -132,19 +134,26 @@ class Explorer(widgets.VBox):
         raise NotImplementedError
 
     def _summary(self) -> str:
-        return self.status_text
+        """``Name(parameter=value, ...)`` and the status line: stable text for static pages."""
+        p = self.state
+        args = ", ".join(f"{k}={p[k]!r}" for k in (self.SUMMARY_KEYS or p))
+        return f"{type(self).__name__}({args})\n{self.status_text}"
 
     def _control_panel(self) -> list[widgets.Widget]:
         """The controls in display order; subclasses may group them."""
         return list(self.controls.values())
 
     def _layout(self) -> list[widgets.Widget]:
-        canvases = [self._view(f) for f in self.figures]
+        """Controls on the left, then one column of canvases per entry of ``COLUMNS``."""
         header = widgets.HBox([self.preset, self.reset_button])
         panel = widgets.VBox([header, *self._control_panel()],
-                             layout=widgets.Layout(width="320px", flex="0 0 auto"))
-        return [widgets.HBox([panel, widgets.HBox(canvases, layout=widgets.Layout(
-            flex_flow="row wrap"))]), self.status]
+                             layout=widgets.Layout(width="330px", flex="0 0 auto"))
+        columns = [widgets.VBox([self._view(self.figures[i]) for i in col])
+                   for col in self._columns()]
+        return [widgets.HBox([panel, *columns]), self.status]
+
+    def _columns(self) -> list[list[int]]:
+        return self.COLUMNS or [[i] for i in range(len(self.figures))]
 
     # ------------------------------------------------------------------ figures
     def _figure(self, width: float, height: float, *, click=None) -> Figure:
@@ -225,6 +234,7 @@ class Explorer(widgets.VBox):
             if not (fig.stale or backdrop_changed or any(a.stale for a in dynamic)):
                 continue
             canvas = fig.canvas
+            canvas._force_full = True    # ipympl: no diff frames, the browser drops some
             if fig not in self._dynamic or self._background[fig] is None:
                 canvas.draw()            # fires on_draw, which paints the dynamic layers
                 if fig.get_layout_engine() is not None:
@@ -377,7 +387,7 @@ class Explorer(widgets.VBox):
     # ------------------------------------------------------------------ static output
     def to_png(self) -> bytes:
         """All figures as one PNG (for static pages and reports), arranged in the
-        columns of ``PNG_COLUMNS`` like the live layout."""
+        columns of ``COLUMNS`` like the live layout."""
         from matplotlib.image import imread, imsave
         images = []
         for fig in self.figures:
@@ -385,8 +395,7 @@ class Explorer(widgets.VBox):
             fig.savefig(buf, format="png", dpi=fig.dpi)
             buf.seek(0)
             images.append(imread(buf, format="png")[..., :3])
-        columns = self.PNG_COLUMNS or [[i] for i in range(len(images))]
-        stacked = [_stack([images[i] for i in col], axis=0) for col in columns]
+        stacked = [_stack([images[i] for i in col], axis=0) for col in self._columns()]
         out = io.BytesIO()
         imsave(out, _stack(stacked, axis=1), format="png")
         return out.getvalue()
