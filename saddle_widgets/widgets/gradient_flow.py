@@ -30,7 +30,8 @@ class GradientFlowExplorer(Explorer):
     """
 
     COARSE_WHILE_DRAGGING = True
-    PNG_COLUMNS = [[0], [1, 2]]
+    COLUMNS = [[0], [1, 2]]
+    SUMMARY_KEYS = ("cost", "target", "imbalance", "x0", "depth", "width", "method")
     DEFAULTS = {
         "cost": "quadratic", "target": 1.0, "imbalance": 0.5, "x0": 0.05, "mirror": False,
         "horizon": 10.0, "width": 1, "depth": 2, "activation": "linear",
@@ -96,14 +97,6 @@ class GradientFlowExplorer(Explorer):
         self.animate(fig_t, [self.time_numeric, self.time_exact, self.time_asym, self.time_mark,
                              self.time_note])
         return [fig_p, fig_l, fig_t]
-
-    def _layout(self):
-        fig_p, fig_l, fig_t = (self._view(f) for f in self.figures)
-        header = widgets.HBox([self.preset, self.reset_button])
-        panel = widgets.VBox([header, *self._control_panel()],
-                             layout=widgets.Layout(width="330px", flex="0 0 auto"))
-        plots = widgets.HBox([fig_p, widgets.VBox([fig_l, fig_t])])
-        return [widgets.HBox([panel, plots]), self.status]
 
     def _build_phase(self, ax):
         self.ax_phase = ax
@@ -435,9 +428,3 @@ class GradientFlowExplorer(Explorer):
             else:
                 parts.append(f"not converged by t = {p['horizon']:g} (x = {r.x[-1]:.3g})")
         return " · ".join(parts)
-
-    def _summary(self):
-        p = self.state
-        return (f"GradientFlowExplorer(cost={p['cost']!r}, target={p['target']:g}, "
-                f"imbalance={p['imbalance']:g}, x0={p['x0']:g}, depth={p['depth']}, "
-                f"width={p['width']}, method={p['method']!r})\n{self.status_text}")

@@ -11,7 +11,6 @@ Everything drawn comes from ``saddle_widgets.solvers.plrnn``; see Eisenmann et a
 """
 from __future__ import annotations
 
-import math
 
 import ipywidgets as widgets
 import numpy as np
@@ -99,6 +98,7 @@ class PLRNNExplorer(Explorer):
     """
 
     COARSE_WHILE_DRAGGING = True
+    COLUMNS = [[0], [1, 2]]
     DEFAULTS = {
         **_preset_values(pl.PRESETS["multistability"]),
         "view": 4.0, "resolution": 160, "max_period": 8, "manifold_length": 15.0,
@@ -170,14 +170,6 @@ class PLRNNExplorer(Explorer):
         # the current-value line is blitted
         self.animate(fig_b, [self.bif_line])
         return [fig_p, fig_t, fig_b]
-
-    def _layout(self):
-        fig_p, fig_t, fig_b = (self._view(f) for f in self.figures)
-        header = widgets.HBox([self.preset, self.reset_button])
-        panel = widgets.VBox([header, *self._control_panel()],
-                             layout=widgets.Layout(width="320px", flex="0 0 auto"))
-        plots = widgets.HBox([fig_p, widgets.VBox([fig_t, fig_b])])
-        return [widgets.HBox([panel, plots]), self.status]
 
     def _build_phase(self, ax):
         self.ax_phase = ax

@@ -182,6 +182,7 @@ class PCLandscapeExplorer(Explorer):
     """
 
     COARSE_WHILE_DRAGGING = True
+    SUMMARY_KEYS = ("depth", "pair", "start_a", "start_b", "lr", "inference_steps")
     DEFAULTS = {**_preset_start(2), "lr": 0.4, "train_steps": 100, "step": 0,
                 "inference_steps": "equilibrium"}
     PRESETS = {
@@ -466,12 +467,6 @@ class PCLandscapeExplorer(Explorer):
                          + (" (= the MSE)" if k == 0 else ""))
         return " · ".join(parts)
 
-    def _summary(self):
-        p = self.state
-        return (f"PCLandscapeExplorer(depth={p['depth']}, pair={p['pair']!r}, "
-                f"start=({p['start_a']:g}, {p['start_b']:g}), lr={p['lr']:g}, "
-                f"inference_steps={p['inference_steps']!r})\n{self.status_text}")
-
 
 # ============================================================================= spectrum
 SPECTRUM_POINTS = ("origin", "other zero-rank saddle")
@@ -529,6 +524,7 @@ class SaddleSpectrumExplorer(Explorer):
     """
 
     COARSE_WHILE_DRAGGING = True
+    SUMMARY_KEYS = ("hidden", "width", "dim", "point")
     DEFAULTS = {"hidden": 2, "width": 5, "dim": 2, "point": "origin", "saddle_scale": 1.0,
                 "seed": 0, "altered_target": False}
     PRESETS = {
@@ -778,11 +774,6 @@ class SaddleSpectrumExplorer(Explorer):
                 + f" · theory λ_min(F*) = {th.lambda_min:.3g}, max |numerical − theory| = "
                 f"{err:.1e}")
 
-    def _summary(self):
-        p = self.state
-        return (f"SaddleSpectrumExplorer(hidden={p['hidden']}, width={p['width']}, "
-                f"dim={p['dim']}, point={p['point']!r})\n{self.status_text}")
-
 
 # ============================================================================= escape race
 RACE_DEPTHS = (1, 2, 3, 4, 5)
@@ -804,6 +795,7 @@ class EscapeRaceExplorer(Explorer):
     """
 
     COARSE_WHILE_DRAGGING = True
+    SUMMARY_KEYS = ("hidden", "width", "dim", "init_scale", "lr", "seed")
     DEFAULTS = {"hidden": 2, "width": 1, "dim": 1, "init_scale": 0.05, "lr": 0.4, "seed": 0,
                 "train_steps": 200}
     PRESETS = {
@@ -966,8 +958,3 @@ class EscapeRaceExplorer(Explorer):
         tail = " · depth sweep completes on release" if partial else ""
         return f"H = {p['hidden']}: {race} · {head}escape = MSE < {thr:.3g}{tail}"
 
-    def _summary(self):
-        p = self.state
-        return (f"EscapeRaceExplorer(hidden={p['hidden']}, width={p['width']}, dim={p['dim']}, "
-                f"init_scale={p['init_scale']:g}, lr={p['lr']:g}, seed={p['seed']})\n"
-                f"{self.status_text}")
