@@ -75,10 +75,6 @@ def test_static_html_shows_a_picture_of_every_widget(exported, notebook):
            if stored else ""))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "nbconvert renders one representation per output and prefers image/png to text/plain, "
-    "so the summary is not in the HTML; fix in Explorer._repr_mimebundle_ (_base.py): add a "
-    "text/html item holding the <img> and the summary (see docs/teaching.md, static export)"))
 @pytest.mark.parametrize("notebook", TUTORIALS, ids=[p.stem for p in TUTORIALS])
 def test_static_html_shows_the_summary_of_every_widget(exported, notebook):
     nb, page = exported[notebook]

@@ -132,6 +132,8 @@ def test_mimebundle_has_widget_view_png_and_text(widget):
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert base64.b64decode(bundle["image/png"])[:4] == b"\x89PNG"
     assert bundle["text/plain"].startswith("GradientFlowExplorer(")
+    assert bundle["text/html"].startswith('<img src="data:image/png;base64,' + bundle["image/png"])
+    assert "<pre>GradientFlowExplorer(" in bundle["text/html"]
 
 
 def test_explorer_requires_a_control_per_default():

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import html
 import io
 import logging
 import time
@@ -405,8 +406,14 @@ class Explorer(widgets.VBox):
         if isinstance(bundle, tuple):
             bundle = bundle[0]
         bundle = dict(bundle)
-        bundle["text/plain"] = self._summary()
-        bundle["image/png"] = base64.b64encode(self.to_png()).decode("ascii")
+        summary = self._summary()
+        png = base64.b64encode(self.to_png()).decode("ascii")
+        bundle["text/plain"] = summary
+        bundle["image/png"] = png
+        # static pages (nbconvert, nbviewer) show one representation: picture and summary
+        bundle["text/html"] = (f'<img src="data:image/png;base64,{png}" '
+                               f'alt="{html.escape(summary.splitlines()[0])}"/>'
+                               f"<pre>{html.escape(summary)}</pre>")
         return bundle
 
 
