@@ -2,6 +2,7 @@
 front-end events, blitting, and the static PNG. Exercised through the gradient-flow widget."""
 import asyncio
 import base64
+import threading
 
 import numpy as np
 import pytest
@@ -9,6 +10,25 @@ from matplotlib.backend_bases import MouseEvent
 
 from saddle_widgets.widgets import GradientFlowExplorer
 from saddle_widgets.widgets._base import Explorer
+
+
+def run_in_own_loop(coroutine_function):
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an event loop
+    running in the main thread, and a kernel has one too."""
+    result = {}
+
+    def target():
+        try:
+            result["value"] = asyncio.run(coroutine_function())
+        except BaseException as exc:          # re-raised in the test's thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
 
 
 @pytest.fixture
@@ -94,7 +114,7 @@ def test_front_end_drag_is_coalesced_latest_value_wins(widget):
         assert calls == [({"x0"}, True, 0.4)]
         await asyncio.sleep(widget.REFINE_AFTER + 0.1)   # the full-quality redraw follows
 
-    asyncio.run(drag())
+    run_in_own_loop(drag)
     assert calls[-1][1] is False
     assert len(calls) == 2
 
@@ -104,7 +124,7 @@ def test_programmatic_change_inside_a_loop_is_synchronous(widget):
     async def cell():
         widget.controls["imbalance"].value = 2.0
         return float(widget.result.conserved[0])
-    assert asyncio.run(cell()) == pytest.approx(2.0)
+    assert run_in_own_loop(cell) == pytest.approx(2.0)
 
 
 def test_blit_updates_pixels_without_a_full_draw(widget):
