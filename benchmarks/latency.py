@@ -83,6 +83,28 @@ def bench_widget(cls, n_values):
     return rows
 
 
+def bench_release_per_preset(cls):
+    """For each preset: nudge every control by one step as a drag would, then time the
+    full-quality redraw that follows the release (``widget.refine()``)."""
+    rows = []
+    widget = cls(canvas="agg")
+    for preset in cls.PRESETS:
+        times = []
+        for name, control in widget.controls.items():
+            widget.apply_preset(preset)
+            values = [v for v in control_values(control, 4) if v != control.value]
+            if not values or getattr(control, "disabled", False):
+                continue
+            with widget.dragging():
+                control.value = values[0]
+            times.append(widget.last_update_seconds)
+        if times:
+            rows.append({"widget": cls.__name__, "preset": preset, "n": len(times),
+                         "median_ms": 1000 * statistics.median(times),
+                         "max_ms": 1000 * max(times)})
+    return rows
+
+
 def import_seconds():
     code = ("import time; t = time.perf_counter(); import saddle_widgets, saddle_widgets.widgets; "
             "print(time.perf_counter() - t)")
@@ -95,6 +117,8 @@ def main(argv=None):
     parser.add_argument("--widget", action="append", help="benchmark only this widget class")
     parser.add_argument("--values", type=int, default=21, help="values per control (default 21)")
     parser.add_argument("--json", help="also write the rows to this JSON file")
+    parser.add_argument("--presets", action="store_true",
+                        help="also time the full redraw after a release in every preset")
     args = parser.parse_args(argv)
 
     import saddle_widgets.widgets as sw
@@ -116,6 +140,16 @@ def main(argv=None):
         print(f"| {r['widget']} | {r['control']} | {r['n']} | {r['median_ms']:.1f} | "
               f"{r['p95_ms']:.1f} | {r['max_ms']:.1f} | {r['release_ms']:.1f} | "
               f"{'yes' if ok else 'NO'} |")
+    if args.presets:
+        print("\n| widget | preset | controls | release median ms | release max ms |")
+        print("|---|---|---|---|---|")
+        for cls in classes:
+            if not cls.COARSE_WHILE_DRAGGING:
+                continue
+            for r in bench_release_per_preset(cls):
+                rows.append(r)
+                print(f"| {r['widget']} | {r['preset']} | {r['n']} | {r['median_ms']:.0f} | "
+                      f"{r['max_ms']:.0f} |")
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w") as fh:

@@ -165,3 +165,31 @@ def test_explorer_requires_a_control_per_default():
 
     with pytest.raises(TypeError, match="no control"):
         Broken()
+
+
+def test_live_kernel_settles_with_one_full_frame_per_canvas():
+    """With ipympl canvases in a running loop, a full draw of every canvas follows the last
+    change (a browser that dropped a frame gets a complete picture again)."""
+    async def session():
+        w = GradientFlowExplorer(canvas="ipympl")
+        draws = []
+        for fig in w.figures:
+            fig.canvas.mpl_connect("draw_event", lambda e: draws.append(e.canvas))
+        w.controls["imbalance"].value = 1.5          # programmatic: blitted at once
+        blitted = len(draws)
+        await asyncio.sleep(w.REFINE_AFTER + 0.4)
+        return blitted, draws
+
+    blitted, draws = run_in_own_loop(session)
+    assert blitted == 0
+    assert len(draws) == 3 and len({id(c) for c in draws}) == 3
+
+
+def test_a_resized_figure_is_drawn_in_full_not_blitted(widget):
+    """A cached background of the old size must not be pasted into a resized canvas."""
+    fig = widget.figures[1]
+    draws = []
+    fig.canvas.mpl_connect("draw_event", lambda e: draws.append(e))
+    fig.set_size_inches(5.0, 3.0)
+    widget.controls["cursor"].value = 0.3
+    assert len(draws) == 1

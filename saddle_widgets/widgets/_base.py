@@ -104,6 +104,8 @@ class Explorer(widgets.VBox):
         self._backdrop: dict[Figure, list] = {}
         self._background: dict[Figure, object] = {}
         self._backdrop_bg: dict[Figure, object] = {}
+        self._background_size: dict[Figure, tuple] = {}
+        self._settle_handle = None
 
         self.controls: dict[str, widgets.ValueWidget] = self._make_controls()
         missing = set(self.DEFAULTS) - set(self.controls)
@@ -210,6 +212,7 @@ class Explorer(widgets.VBox):
             saving = fig.canvas.is_saving()
             if not saving:
                 self._background[fig] = fig.canvas.copy_from_bbox(fig.bbox)
+                self._background_size[fig] = tuple(fig.bbox.size)
             _paint(self._backdrop[fig], event.renderer)
             if not saving:
                 self._backdrop_bg[fig] = fig.canvas.copy_from_bbox(fig.bbox)
@@ -236,7 +239,9 @@ class Explorer(widgets.VBox):
                 continue
             canvas = fig.canvas
             canvas._force_full = True    # ipympl: no diff frames, the browser drops some
-            if fig not in self._dynamic or self._background[fig] is None:
+            if (fig not in self._dynamic or self._background[fig] is None
+                    or self._background_size.get(fig) != tuple(fig.bbox.size)):
+                # a new static layer, or the front end resized the figure / changed its dpi
                 canvas.draw()            # fires on_draw, which paints the dynamic layers
                 if fig.get_layout_engine() is not None:
                     # constrained layout costs ~15 ms a draw; after the first, freeze it
@@ -364,6 +369,23 @@ class Explorer(widgets.VBox):
         self._guard(lambda: self._set_status(self._update(changed, coarse)))
         self.redraw()
         self.last_update_seconds = time.perf_counter() - start
+        self._schedule_settle()
+
+    def _schedule_settle(self) -> None:
+        """In a live kernel, draw every canvas in full once things are quiet: ipympl's front
+        end replaces its image per frame and can drop one, and a full frame repairs that."""
+        loop = _running_loop() if self._use_ipympl else None
+        if loop is None:
+            return
+        if self._settle_handle is not None:
+            self._settle_handle.cancel()
+        self._settle_handle = loop.call_later(self.REFINE_AFTER + 0.2, self._settle)
+
+    def _settle(self) -> None:
+        self._settle_handle = None
+        for fig in self.figures:
+            fig.canvas._force_full = True
+            fig.canvas.draw()
 
     def _guard(self, action) -> None:
         """Run ``action``; show a ValueError (or any failure) in the status line."""
