@@ -1,10 +1,10 @@
 """Static pages: every tutorial exported with ``jupyter nbconvert --to html`` (no execution:
 the notebooks are saved executed) shows a picture of every widget, and its text summary.
 
-A widget's ``_repr_mimebundle_`` carries ``image/png`` (its figures) and ``text/plain``
-(a summary) beside the widget view. nbconvert renders the widget view instead when the
-notebook stores widget state for it (``metadata.widgets``), and otherwise renders one
-representation per output, the richest it knows (image/png before text/plain).
+A widget's ``_repr_mimebundle_`` carries ``image/png`` (its figures), ``text/plain`` (a
+summary) and ``text/html`` (both) beside the widget view. nbconvert renders the widget view
+instead when the notebook stores widget state for it (``metadata.widgets``), and otherwise
+renders one representation per output, the richest it knows (text/html first).
 """
 from __future__ import annotations
 

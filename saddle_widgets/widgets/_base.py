@@ -14,7 +14,12 @@ Subclass contract::
         def _make_controls(self): ...            # -> {parameter: ValueWidget}
         def _make_figures(self): ...             # -> [Figure, ...] built with self._figure()
         def _update(self, changed, coarse): ...  # solvers -> set_data; returns status text
-        def _summary(self): ...                  # short text/plain description
+        COLUMNS = [[0], [1, 2]]                  # optional: canvases per layout column
+        SUMMARY_KEYS = ("depth",)                # optional: parameters in the text summary
+
+Drawing is blitted in three layers (see ``animate``); a subclass calls
+``self.animate(fig, moving, backdrop=rarely_changing)`` once per figure and
+``self.invalidate(fig)`` when axes limits, titles or legends change.
 """
 from __future__ import annotations
 
