@@ -646,3 +646,17 @@ def test_time_grids_must_be_nonnegative_and_increasing(t):
     else:
         with pytest.raises(ValueError, match="times t must be"):
             gf.integrate_flow("quadratic", 0.3, 0.2, t)
+
+
+def test_convergence_time_and_reduced_rate_reject_bad_input_with_a_clear_message():
+    """Sampled paths must have increasing times; the reduced rate takes finite numbers and a
+    known cost (a name works like everywhere else)."""
+    cost = gf.make_cost("quadratic", 1.0)
+    with pytest.raises(ValueError, match="increasing"):
+        gf.convergence_time([0.0, 2.0, 1.0], [0.1, 0.5, 0.9], cost)
+    with pytest.raises(ValueError, match="finite"):
+        gf.reduced_flow_rate(cost, np.nan, 1.0)
+    with pytest.raises(ValueError, match="cost"):
+        gf.reduced_flow_rate("hinge", 0.5, 1.0)
+    assert gf.reduced_flow_rate("quadratic", 0.5, 0.0, target=1.0) == pytest.approx(0.5)
+    assert gf.convergence_time([0.0, 1.0, 2.0], [0.1, 0.5, 1.0], "quadratic") == 2.0

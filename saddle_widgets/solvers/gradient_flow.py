@@ -198,8 +198,11 @@ def convergence_time_closed_form(x0, target, imbalance, eps=1e-3):
     return math.log(abs(N(x_eps)) * abs(x0 - y) / (eps * abs(n0))) / K
 
 
-def reduced_flow_rate(cost, x, c):
+def reduced_flow_rate(cost, x, c, *, target=None):
     """Right-hand side of the exact 1-D reduction dx/dt = -f'(x) sqrt(c^2 + 4x^2)."""
+    cost = _as_cost(cost, target)
+    x = finite_array("x", x)
+    c = finite_array("imbalance", c)
     return -cost.df(x) * np.sqrt(c * c + 4 * x * x)
 
 
@@ -499,7 +502,8 @@ def classify_origin(cost, *, depth=2, width=1, target=None, tol=1e-12):
 # ---------------------------------------------------------- convergence time
 def convergence_time(t, x, cost, eps=1e-3):
     """First time after which |x - x*| < eps for good (inf if never), from a sampled path."""
-    t = finite_array("t", t, ndim=1)
+    cost = _as_cost(cost, None)
+    t = _check_times(t)
     x = finite_array("x", x, ndim=1)
     if t.shape != x.shape:
         raise ValueError("t and x must have the same length")
