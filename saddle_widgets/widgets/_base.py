@@ -158,7 +158,9 @@ class Explorer(widgets.VBox):
                              layout=widgets.Layout(width="330px", flex="0 0 auto"))
         columns = [widgets.VBox([self._view(self.figures[i]) for i in col])
                    for col in self._columns()]
-        return [widgets.HBox([panel, *columns]), self.status]
+        # columns that do not fit beside each other wrap below, rather than run off the page
+        plots = widgets.HBox(columns, layout=widgets.Layout(flex_flow="row wrap"))
+        return [widgets.HBox([panel, plots]), self.status]
 
     def _columns(self) -> list[list[int]]:
         return self.COLUMNS or [[i] for i in range(len(self.figures))]
