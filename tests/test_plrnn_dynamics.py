@@ -171,7 +171,7 @@ def test_basin_map_labels_equal_a_long_brute_force_iteration_on_every_preset():
 def test_discovered_attractors_have_minimal_period_and_are_not_listed_twice(resolution):
     """A cycle is listed once, at its minimal period: an orbit still converging that looks
     periodic only after three turns is the 16-cycle, not a '48-cycle'."""
-    from saddle_widgets.solvers.plrnn_dynamics import _minimal_period_points, _same_orbit
+    from saddle_widgets.solvers.plrnn_dynamics import _minimal_period_points, same_orbit
     b = basin_map(PRESETS["16-cycle"], (-4, 4, -4, 4), resolution)
     cycles = [a for a in b.attractors if hasattr(a, "points")]
     assert [c.period for c in cycles] == [16]
@@ -179,4 +179,23 @@ def test_discovered_attractors_have_minimal_period_and_are_not_listed_twice(reso
         assert len(_minimal_period_points(c.points)) == c.period
     for i, a in enumerate(cycles):
         for other in cycles[i + 1:]:
-            assert not _same_orbit(a.points, other.points)
+            assert not same_orbit(a.points, other.points)
+
+
+def test_stable_cycles_by_iteration_finds_the_16_cycle_beyond_the_finders_period_limit():
+    """Orbits iterated long reach the attracting 16-cycle of the SCYFI test preset; it comes
+    back once, at its minimal period, stable and self-consistent (F^16 returns to it)."""
+    from saddle_widgets.solvers.plrnn import same_orbit, stable_cycles_by_iteration
+    model = PRESETS["16-cycle"]
+    g = np.linspace(-3, 3, 4)
+    starts = np.array(np.meshgrid(g, g)).reshape(2, -1).T
+    found = stable_cycles_by_iteration(model, starts)
+    assert [c.period for c in found] == [16] and found[0].kind == "stable"
+    z = found[0].points[0]
+    for _ in range(16):
+        z = model.step(z)
+    assert np.allclose(z, found[0].points[0], atol=1e-9)
+    assert stable_cycles_by_iteration(model, starts, known=found) == []
+    assert same_orbit(found[0].points, np.roll(found[0].points, 5, axis=0))
+    with pytest.raises(ValueError, match="columns"):
+        stable_cycles_by_iteration(model, np.zeros((3, 3)))

@@ -10,7 +10,8 @@ plrnn_cycles, plrnn_manifolds and plrnn_dynamics; everything public is re-export
 """
 from .plrnn_cycles import EXHAUSTIVE_LIMIT, Cycle, cycle_from_points, find_cycles
 from .plrnn_dynamics import (BOUNDED_OTHER, DIVERGENT, BasinMap, BifurcationDiagram, basin_map,
-                             bifurcation_diagram, lyapunov_exponents)
+                             bifurcation_diagram, lyapunov_exponents, refine_stable_cycle,
+                             same_orbit, stable_cycles_by_iteration)
 from .plrnn_manifolds import (AffinePiece, Manifold, ManifoldIntersections, ManifoldPieces, homoclinic_points,
                               invariant_manifold, manifold_intersections, manifold_quality)
 from .plrnn_model import DIVERGENCE_BOUND, PLRNN, PRESET_NOTES, PRESETS, ShallowPLRNN, preset
@@ -21,5 +22,6 @@ __all__ = [
     "Manifold", "AffinePiece", "ManifoldPieces", "invariant_manifold", "manifold_quality",
     "ManifoldIntersections", "manifold_intersections", "homoclinic_points",
     "BasinMap", "basin_map", "DIVERGENT", "BOUNDED_OTHER", "lyapunov_exponents",
-    "BifurcationDiagram", "bifurcation_diagram",
+    "BifurcationDiagram", "bifurcation_diagram", "stable_cycles_by_iteration", "refine_stable_cycle",
+    "same_orbit",
 ]

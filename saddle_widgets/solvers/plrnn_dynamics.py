@@ -63,8 +63,12 @@ def _attractor_cycles(model, attractors, max_period):
     return tuple(out)
 
 
-def _refine_cycle(model, pts):
-    """Exact cycle from approximate cycle points (solve with the regions they visit)."""
+def refine_stable_cycle(model, pts):
+    """The exact stable cycle near approximate cycle points pts (k, M), or None.
+
+    Solves SCYFI's cycle equation with the regions the points visit; None when that system
+    is singular, the solution is not within 1e-3 (1 + |pts|) of pts, or it is not stable.
+    Used to follow an attractor while a parameter moves (same region sequence)."""
     pats = (pts @ model.pre_matrix.T + model.pre_offset) > 0
     J, c = model.affine(pats[None])
     z1, ok = _solve_sequences(J, c)
@@ -391,12 +395,40 @@ def _discover(model, cycles, zt, step, params, n_steps, sample=32, max_p=64):
     rng = np.random.default_rng(0)
     n = zt.shape[1]
     cols = rng.choice(n, size=min(sample, n), replace=False)
-    z = zt[:, cols]
-    for _ in range(max(n_steps, 256)):
-        z = step(params, z)
-    hist = [z]
-    for _ in range(max_p):
-        hist.append(step(params, hist[-1]))
+    cycles += stable_cycles_by_iteration(model, zt[:, cols].T, n_steps=max(n_steps, 256),
+                                         max_period=max_p, known=cycles)
+
+
+def stable_cycles_by_iteration(model, starts, *, n_steps: int = 1200, max_period: int = 64,
+                               known=()) -> list:
+    """Stable cycles (period <= max_period) that the orbits from ``starts`` (N, M) reach.
+
+    Iterate n_steps, find the least p with |z_{t+p} - z_t| <= 1e-7 (1 + |z_t|), solve the
+    exact cycle through the regions the orbit visits (SCYFI's equation) and keep it if it is
+    stable, at its minimal period, and not already in ``known`` or found before. Orbits
+    that diverge or never repeat contribute nothing. This reaches long-period attractors
+    (the 16-cycle preset) that the cycle finder's period limit misses.
+    """
+    _check_model(model)
+    starts = finite_array("starts", starts, ndim=2)
+    if starts.shape[1] != model.dim:
+        raise ValueError(f"starts must have {model.dim} columns (one state per row), "
+                         f"got shape {starts.shape}")
+    n_steps = integer_in_range("n_steps", n_steps, 0)
+    max_p = integer_in_range("max_period", max_period, 1)
+    params, step = model._params(), model._step_T
+    z = starts.T.copy()
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(n_steps):
+            z = step(params, z)
+            bounded = np.all(np.abs(z) <= DIVERGENCE_BOUND, axis=0)
+            if not bounded.all():           # drop diverging orbits before they overflow
+                z = z[:, bounded]
+                if z.shape[1] == 0:
+                    return []
+        hist = [z]
+        for _ in range(max_p):
+            hist.append(step(params, hist[-1]))
     hist = np.stack(hist)  # (max_p+1, M, n)
     ok = np.all(np.isfinite(hist), axis=(0, 1)) & np.all(np.abs(hist) <= DIVERGENCE_BOUND, axis=(0, 1))
     scale = 1e-7 * (1 + np.max(np.abs(hist[0]), axis=0))
@@ -404,20 +436,22 @@ def _discover(model, cycles, zt, step, params, n_steps, sample=32, max_p=64):
     for p in range(max_p, 0, -1):
         per = np.max(np.abs(hist[p] - hist[0]), axis=0) <= scale
         period[per & ok] = p
+    known, found = list(known), []
     for j in np.flatnonzero(period > 0):
         pts = hist[:period[j], :, j]
-        if any(_same_orbit(c.points, pts) for c in cycles):
+        if any(same_orbit(c.points, pts) for c in known + found):
             continue
-        cyc = _refine_cycle(model, pts)
+        cyc = refine_stable_cycle(model, pts)
         if cyc is None:
             continue
         # an orbit still converging may look periodic only after a multiple of its period:
         # keep the minimal period (the 16-cycle must not come back as a "48-cycle")
         minimal = _minimal_period_points(cyc.points)
         if len(minimal) < cyc.period:
-            cyc = _refine_cycle(model, minimal)
-        if cyc is not None and not any(_same_orbit(c.points, cyc.points) for c in cycles):
-            cycles.append(cyc)
+            cyc = refine_stable_cycle(model, minimal)
+        if cyc is not None and not any(same_orbit(c.points, cyc.points) for c in known + found):
+            found.append(cyc)
+    return found
 
 
 def _minimal_period_points(pts, rtol=1e-9):
@@ -430,8 +464,8 @@ def _minimal_period_points(pts, rtol=1e-9):
     return pts
 
 
-def _same_orbit(a, b, rtol=1e-5):
-    """Whether point sets a and b trace the same periodic orbit (any starting point)."""
+def same_orbit(a, b, rtol=1e-5) -> bool:
+    """Whether point sets a (k, M) and b (k, M) trace the same periodic orbit (any start)."""
     tol = rtol * (1 + max(np.max(np.abs(a)), np.max(np.abs(b))))
     return len(a) == len(b) and np.min(np.max(np.abs(a - b[0]), axis=1)) <= tol
 

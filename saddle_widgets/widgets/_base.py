@@ -329,7 +329,7 @@ class Explorer(widgets.VBox):
         if self._holding:
             return
         name = next(k for k, c in self.controls.items() if c is change["owner"])
-        if self.preset.value != "(custom)" and not self._holding:
+        if self.preset.value != "(custom)":
             self.preset.unobserve(self._on_preset, names="value")
             self.preset.value = "(custom)"
             self.preset.observe(self._on_preset, names="value")

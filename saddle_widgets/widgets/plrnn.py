@@ -19,7 +19,6 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..solvers import plrnn as pl
-from ..solvers.plrnn_dynamics import _refine_cycle
 from ._base import OKABE_ITO, Explorer, dropdown, slider
 
 __all__ = ["PLRNNExplorer", "basin_colour_index", "BASIN_COLOURS", "MATRIX_KEYS"]
@@ -312,7 +311,7 @@ class PLRNNExplorer(Explorer):
         # 2. attractors: stable cycles plus those found by iterating a few orbits (long periods)
         if coarse:   # follow the cycles found before the drag (same region sequence)
             prev = self._cache.get("discover", (None, []))[1]
-            discovered = [c for c in (_refine_cycle(model, np.array(d.points)) for d in prev)
+            discovered = [c for c in (pl.refine_stable_cycle(model, np.array(d.points)) for d in prev)
                           if c is not None]
         else:
             discovered = self._cached("discover", (model_key, v),
@@ -344,35 +343,8 @@ class PLRNNExplorer(Explorer):
 
     def _discover(self, model):
         """Stable cycles (period <= 64) reached by a 4x4 grid of orbits iterated long."""
-        v = self._view
-        g = np.linspace(-0.8 * v, 0.8 * v, 4)
-        zt = np.array(np.meshgrid(g, g)).reshape(2, -1)
-        params = model._params()
-        n = 1200
-        with np.errstate(all="ignore"):
-            for _ in range(n):
-                zt = model._step_T(params, zt)
-                if not np.all(np.abs(zt) <= pl.DIVERGENCE_BOUND):
-                    zt = zt[:, np.all(np.abs(zt) <= pl.DIVERGENCE_BOUND, axis=0)]
-                    if zt.shape[1] == 0:
-                        return []
-            hist = [zt]
-            for _ in range(64):
-                hist.append(model._step_T(params, hist[-1]))
-        hist = np.stack(hist)
-        found = []
-        for j in range(hist.shape[2]):
-            orbit = hist[:, :, j]
-            if not np.all(np.isfinite(orbit)):
-                continue
-            scale = 1e-7 * (1 + np.max(np.abs(orbit[0])))
-            for k in range(1, 65):
-                if np.max(np.abs(orbit[k] - orbit[0])) <= scale:
-                    cyc = _refine_cycle(model, orbit[:k].copy())
-                    if cyc is not None and not _known(cyc, found):
-                        found.append(cyc)
-                    break
-        return found
+        g = np.linspace(-0.8 * self._view, 0.8 * self._view, 4)
+        return pl.stable_cycles_by_iteration(model, np.array(np.meshgrid(g, g)).reshape(2, -1).T)
 
     def all_cycles(self) -> list:
         """find_cycles' answer plus stable cycles found only by iterating (longer periods)."""
@@ -604,12 +576,8 @@ def _known(cyc, cycles, rtol=1e-5) -> bool:
 
 
 def _index_of(cyc, cycles, rtol=1e-5):
+    """Position of cycle ``cyc`` in ``cycles`` (the same object, or the same orbit)."""
     for i, c in enumerate(cycles):
-        if c is cyc:
+        if c is cyc or pl.same_orbit(c.points, cyc.points, rtol):
             return i
-    for i, c in enumerate(cycles):
-        if c.period == cyc.period:
-            d = np.min(np.max(np.abs(c.points - cyc.points[0]), axis=1))
-            if d <= rtol * (1 + np.max(np.abs(cyc.points))):
-                return i
     return None
