@@ -523,3 +523,23 @@ def test_property_landscape_is_finite_or_a_clear_error(span, depth, k, objective
         pc.scalar_chain_landscape(grid, grid[::-1], depth=depth, pair=(1, depth),
                                   fixed=np.full(depth, fixed), X=X, Y=Y, objective=objective,
                                   inference_steps=kk)))
+
+
+@pytest.mark.parametrize("H", [2, 3])
+def test_zero_rank_saddle_theory_matches_finite_differences(H):
+    """At W_l = 0 except W_{L-1}: the theory Hessian (cross block for H = 2, W_L block
+    −Σ_yy ⊗ M) equals numerical_hessian for the MSE and for F*."""
+    X, Y = pc.gaussian_toy_data(0, dim=2, batch=64)
+    ws = pc.zero_rank_saddle_weights([2] + [3] * H + [2], scale=0.8, seed=1)
+    for obj in ("mse", "energy"):
+        np.testing.assert_allclose(pc.zero_rank_saddle_hessian_theory(ws, X, Y, objective=obj),
+                                   pc.numerical_hessian(ws, X, Y, objective=obj), atol=1e-7)
+
+
+def test_zero_rank_saddle_theory_rejects_points_where_it_does_not_hold():
+    X, Y = pc.gaussian_toy_data(0, dim=2, batch=64)
+    with pytest.raises(ValueError, match="H ≥ 2"):
+        pc.zero_rank_saddle_hessian_theory(pc.zero_rank_saddle_weights([2, 3, 2]), X, Y)
+    ws = pc.init_weights([2, 3, 3, 2], 0.1, 0)
+    with pytest.raises(ValueError, match="every weight except"):
+        pc.zero_rank_saddle_hessian_theory(ws, X, Y)

@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 from saddle_widgets.solvers import predictive_coding as pc
 from saddle_widgets.widgets.predictive_coding import (
-    ESCAPE_FRACTION, EscapeRaceExplorer, PCLandscapeExplorer, SaddleSpectrumExplorer,
-    _zero_rank_saddle_theory)
+    ESCAPE_FRACTION, EscapeRaceExplorer, PCLandscapeExplorer, SaddleSpectrumExplorer)
 
 CLASSES = [PCLandscapeExplorer, SaddleSpectrumExplorer, EscapeRaceExplorer]
 
@@ -289,17 +288,6 @@ def test_lambda_min_against_depth_equals_the_classifier(spectrum):
     np.testing.assert_allclose(hs[1][1:], -syy, atol=1e-12)
     np.testing.assert_allclose(mse[1][1:], 0.0, atol=1e-12)
     assert w.depth_mark_energy.get_data() == ([2], [hs[1][1]])
-
-
-@pytest.mark.parametrize("H", [2, 3])
-def test_zero_rank_saddle_theory_matches_finite_differences(H):
-    """At W_l = 0 except W_{L-1}: the theory Hessian (cross block for H = 2, W_L block
-    −Σ_yy ⊗ M) equals numerical_hessian for the MSE and for F*."""
-    X, Y = pc.gaussian_toy_data(0, dim=2, batch=64)
-    ws = pc.zero_rank_saddle_weights([2] + [3] * H + [2], scale=0.8, seed=1)
-    for obj in ("mse", "energy"):
-        np.testing.assert_allclose(_zero_rank_saddle_theory(ws, X, Y, obj),
-                                   pc.numerical_hessian(ws, X, Y, objective=obj), atol=1e-7)
 
 
 def test_other_saddle_choice_and_its_bad_combination(spectrum):

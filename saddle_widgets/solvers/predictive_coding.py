@@ -35,6 +35,7 @@ __all__ = [
     "infer_activities", "equilibrium_activities",
     "mse_gradient", "pc_weight_gradient", "energy_gradient",
     "flatten_weights", "unflatten_weights", "numerical_hessian", "origin_hessian_theory",
+    "zero_rank_saddle_hessian_theory",
     "classify_critical_point", "scalar_chain_landscape", "train", "steps_to_escape",
     "toy_scalar_data", "gaussian_toy_data", "init_weights", "zero_rank_saddle_weights",
 ]
@@ -491,6 +492,41 @@ def origin_hessian_theory(widths, X, Y, *, objective: str = "energy") -> np.ndar
     if objective == "energy":
         s = slice(offs[L - 1], offs[L])
         Hm[s, s] += -np.kron(Syy, np.eye(ns[L - 1]))
+    return Hm
+
+
+def zero_rank_saddle_hessian_theory(weights, X, Y, *, objective: str = "energy") -> np.ndarray:
+    """Exact Hessian at a zero-rank saddle with all W_l = 0 except W_{L-1} (L >= 3),
+    flattened as in ``flatten_weights``.
+
+    Near it, with every weight but W_{L-1} small,
+    L  ≈ ½ tr Σ_yy − tr(W_{L:1} Σ_xy) + higher order,
+    F* ≈ L − ½ tr(W_L^T Σ_yy W_L M),  M = I + W_{L-1} W_{L-1}^T  (S^{-1} ≈ I − W_L M W_L^T).
+    W_{L:1} is a product of L − 1 small factors, so it is second order only for L = 3, where
+    ∂²/∂W_3[a,b] ∂W_1[c,d] = −W_2[b,c] Σ_xy[d,a]; the energy adds the W_L block −Σ_yy ⊗ M.
+    """
+    ws, X, Y = _check(weights, X, Y)
+    choice("objective", objective, _OBJECTIVES)
+    L = len(ws)
+    if L < 3:
+        raise ValueError("the other zero-rank saddle (all weights zero except W_{L−1}) needs "
+                         "H ≥ 2 hidden layers: with H = 1 it is not a critical point")
+    if any(np.any(w != 0) for i, w in enumerate(ws) if i != L - 2):
+        raise ValueError("this theory holds where every weight except W_{L−1} is zero")
+    B = X.shape[1]
+    Sxy, Syy = X @ Y.T / B, Y @ Y.T / B
+    sizes = [w.size for w in ws]
+    offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    Hm = np.zeros((offs[-1], offs[-1]))
+    if L == 3:
+        W2 = ws[1]
+        block = -np.einsum("bc,da->abcd", W2, Sxy).reshape(sizes[2], sizes[0])
+        Hm[offs[2]:, :offs[1]] = block
+        Hm[:offs[1], offs[2]:] = block.T
+    if objective == "energy":
+        W = ws[L - 2]
+        M = np.eye(W.shape[0]) + W @ W.T
+        Hm[offs[L - 1]:, offs[L - 1]:] += -np.kron(Syy, M)
     return Hm
 
 

@@ -96,12 +96,8 @@ def _origin_loss(X, Y) -> float:
     return 0.5 * float(np.sum(Y * Y)) / X.shape[1]
 
 
-def _escape_step(result, threshold):
-    return pc.steps_to_escape(result, threshold)
-
-
 def _describe_run(name, result, threshold, n_steps):
-    t = _escape_step(result, threshold)
+    t = pc.steps_to_escape(result, threshold)
     if result.diverged:
         return f"{name} diverged at step {len(result.losses)} (lower the learning rate)"
     if t is not None:
@@ -480,36 +476,6 @@ def _widths(hidden, width, dim):
     return [dim] + [width] * hidden + [dim]
 
 
-def _zero_rank_saddle_theory(ws, X, Y, objective):
-    """Exact Hessian at a zero-rank saddle with all W_l = 0 except W_{L-1} (L >= 3).
-
-    Near it, with every weight but W_{L-1} small,
-    L  ≈ ½ tr Σ_yy − tr(W_{L:1} Σ_xy) + higher order,
-    F* ≈ L − ½ tr(W_L^T Σ_yy W_L M),  M = I + W_{L-1} W_{L-1}^T  (S^{-1} ≈ I − W_L M W_L^T).
-    W_{L:1} is a product of L − 1 small factors, so it is second order only for L = 3, where
-    ∂²/∂W_3[a,b] ∂W_1[c,d] = −W_2[b,c] Σ_xy[d,a]; the energy adds the W_L block −Σ_yy ⊗ M.
-    """
-    L = len(ws)
-    if L < 3:
-        raise ValueError("the other zero-rank saddle (all weights zero except W_{L−1}) needs "
-                         "H ≥ 2 hidden layers: with H = 1 it is not a critical point")
-    B = X.shape[1]
-    Sxy, Syy = X @ Y.T / B, Y @ Y.T / B
-    sizes = [w.size for w in ws]
-    offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
-    Hm = np.zeros((offs[-1], offs[-1]))
-    if L == 3:
-        W2 = ws[1]
-        block = -np.einsum("bc,da->abcd", W2, Sxy).reshape(sizes[2], sizes[0])
-        Hm[offs[2]:, :offs[1]] = block
-        Hm[:offs[1], offs[2]:] = block.T
-    if objective == "energy":
-        W = ws[L - 2]
-        M = np.eye(W.shape[0]) + W @ W.T
-        Hm[offs[L - 1]:, offs[L - 1]:] += -np.kron(Syy, M)
-    return Hm
-
-
 class SaddleSpectrumExplorer(Explorer):
     """Hessians of the MSE and of the equilibrated energy F* at a zero-rank saddle of a deep
     linear network, as heat maps and eigenvalue histograms, and λ_min against depth.
@@ -640,7 +606,7 @@ class SaddleSpectrumExplorer(Explorer):
         if p["point"] == "origin":
             widths = [ws[0].shape[1]] + [w.shape[0] for w in ws]
             return pc.origin_hessian_theory(widths, X, Y, objective=objective)
-        return _zero_rank_saddle_theory(ws, X, Y, objective)
+        return pc.zero_rank_saddle_hessian_theory(ws, X, Y, objective=objective)
 
     def hessians(self, coarse=False):
         """{'mse', 'energy', 'theory'} Hessians at the chosen point ('mse'/'energy' by finite
