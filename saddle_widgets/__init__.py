@@ -15,9 +15,9 @@ __version__ = "0.1.0"
 #: public name -> module that defines it
 _EXPORTS = {
     "GradientFlowExplorer": "saddle_widgets.widgets.gradient_flow",
-    "PCLandscapeExplorer": "saddle_widgets.widgets.predictive_coding",
-    "SaddleSpectrumExplorer": "saddle_widgets.widgets.predictive_coding",
-    "EscapeRaceExplorer": "saddle_widgets.widgets.predictive_coding",
+    "PCLandscapeExplorer": "saddle_widgets.widgets.pc_landscape",
+    "SaddleSpectrumExplorer": "saddle_widgets.widgets.saddle_spectrum",
+    "EscapeRaceExplorer": "saddle_widgets.widgets.escape_race",
     "PLRNNExplorer": "saddle_widgets.widgets.plrnn",
 }
 

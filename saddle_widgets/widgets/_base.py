@@ -1,25 +1,35 @@
-"""The shared base of every explorer widget.
+"""The shared base of every explorer widget: a widget declares, the base runs.
 
-It owns what all widgets have in common: figure lifecycle (ipympl canvases in a
-live kernel, Agg elsewhere), the controls panel, presets, reset, the status line,
-``state`` / ``Widget(**state)`` round trip, error display instead of tracebacks,
-coalescing of control events (the latest value wins) and a static PNG for
-nbconvert / GitHub. A subclass declares its parameters and draws; nothing else.
-
-Subclass contract::
+A widget declares its parameters, its computations (steps), its figures and what each
+draw reads; the base builds the controls, validates values, orders and memoises the steps
+(bounded caches), recomputes only what a change touches, runs cheaper coarse variants
+while a slider is dragged and the full ones after release, blits the layers of each
+figure, and exposes the results by name::
 
     class MyExplorer(Explorer):
-        DEFAULTS = {"depth": 2, ...}             # parameter -> default value
-        PRESETS = {"name": {"depth": 3}, ...}    # one click reproduces a figure
-        def _make_controls(self): ...            # -> {parameter: ValueWidget}
-        def _make_figures(self): ...             # -> [Figure, ...] built with self._figure()
-        def _update(self, changed, coarse): ...  # solvers -> set_data; returns status text
-        COLUMNS = [[0], [1, 2]]                  # optional: canvases per layout column
-        SUMMARY_KEYS = ("depth",)                # optional: parameters in the text summary
+        PARAMS = {"target": Float("target x*", 1.0, -2, 2, step=0.05), ...}
+        FIGURES = {"phase": Fig(4.3, 4.1, click="set_start"), "loss": Fig(4.0, 2.2)}
+        COLUMNS = [["phase"], ["loss"]]          # optional: figures per layout column
+        PRESETS = {"name": {"target": 0.5}}       # one click reproduces a figure
+        SUMMARY_KEYS = ("target",)                # optional: parameters in the text summary
 
-Drawing is blitted in three layers (see ``animate``); a subclass calls
-``self.animate(fig, moving, backdrop=rarely_changing)`` once per figure and
-``self.invalidate(fig)`` when axes limits, titles or legends change.
+        def build_phase(self, fig): ...           # make the artists once (self.animate(...))
+        @step("cost", "target")                   # memoised on its inputs
+        def cost_fn(self, cost, target): return gf.make_cost(cost, target)
+        @step("cost_fn", "x0", coarse=True)       # takes coarse=: cheaper while dragging
+        def run(self, cost_fn, x0, *, coarse): ...
+        @draw("phase", "run")                     # layer "moving" (blitted), "backdrop"
+        def draw_path(self, run): ...             # or "static" (the figure is redrawn in full)
+        @status("run")
+        def describe(self, run): return "..."     # the status line
+
+Inputs of a step, draw or status are parameter names or step names. A step's value is a
+pure function of its inputs: it is cached per input values (``cache`` entries, least
+recently used evicted) and shown to teachers as ``w.results[name]``. ``follow(given,
+values)`` may return parameters that follow others (a new seed draws a new start).
+
+Teachers extend a widget without subclassing: ``w.add_figure(name, width, height)`` and
+``w.on(step, callback)``; subclasses may add parameters, steps, draws and figures.
 """
 from __future__ import annotations
 
@@ -30,22 +40,24 @@ import html
 import io
 import logging
 import time
-from typing import ClassVar
+import types
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable, ClassVar
 
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..plots.style import OKABE_ITO  # noqa: F401  (re-exported for the widgets)
+from ._params import CONTROL_WIDTH, Bool, Choice, Fig, Float, Int, Param  # noqa: F401
+
 log = logging.getLogger(__name__)
 
-# Okabe-Ito: colour-blind-safe categorical colours
-OKABE_ITO = {
-    "black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
-}
 
 _STATUS_OK = '<span style="font-family: var(--jp-ui-font-family, sans-serif)">{}</span>'
 _STATUS_ERROR = '<span style="color:#b00020; font-weight:600">⚠ {}</span>'
+CUSTOM = "(custom)"
 
 
 def in_live_kernel() -> bool:
@@ -58,88 +70,236 @@ def in_live_kernel() -> bool:
     return ip is not None and getattr(ip, "kernel", None) is not None
 
 
-def slider(description, value, lo, hi, step, *, fmt=".2f", integer=False, tooltip=""):
-    """A slider with a readable label and readout, styled alike in every widget."""
-    cls = widgets.IntSlider if integer else widgets.FloatSlider
-    kw = {} if integer else {"readout_format": fmt}
-    return cls(value=value, min=lo, max=hi, step=step, description=description,
-               continuous_update=True, tooltip=tooltip,
-               style={"description_width": "initial"},
-               layout=widgets.Layout(width="300px"), **kw)
+def _ipympl():
+    """ipympl's Canvas and FigureManager, imported without switching pyplot's backend
+    (importing ipympl calls ``matplotlib.use``: matplotlib/ipympl issue #623)."""
+    import matplotlib
+    use = matplotlib.use
+    matplotlib.use = lambda *args, **kwargs: None
+    try:
+        from ipympl.backend_nbagg import Canvas, FigureManager
+    finally:
+        matplotlib.use = use
+    return Canvas, FigureManager
 
 
-def dropdown(description, options, value):
-    """A dropdown styled like the sliders."""
-    return widgets.Dropdown(options=options, value=value, description=description,
-                            style={"description_width": "initial"},
-                            layout=widgets.Layout(width="300px"))
+# ----------------------------------------------------------------------------- declarations
+@dataclass(frozen=True)
+class _Node:
+    """A declared step, draw or status: its inputs and how it runs."""
+
+    kind: str                      # "step", "draw" or "status"
+    name: str
+    inputs: tuple[str, ...]
+    coarse: bool = False           # the method takes ``coarse=`` (cheaper while dragging)
+    cache: int = 4                 # steps: entries kept per step
+    figure: str | None = None      # draws: the figure drawn into
+    layer: str = "moving"          # draws: "moving", "backdrop" or "static"
 
 
+def step(*inputs: str, coarse: bool = False, cache: int = 4):
+    """Declare a computation: ``method(*values of inputs[, coarse=])`` -> a result."""
+    def mark(fn):
+        fn._explorer_node = _Node("step", fn.__name__, inputs, coarse, cache)
+        return fn
+    return mark
+
+
+def draw(figure: str, *inputs: str, layer: str = "moving", coarse: bool = False):
+    """Declare a draw into the named figure that reads ``inputs``. ``layer``: "moving"
+    (blitted each time), "backdrop" (cached until it changes) or "static" (the draw
+    changes axes, ticks or labels: the figure is drawn in full)."""
+    if layer not in ("moving", "backdrop", "static"):
+        raise ValueError(f"layer must be 'moving', 'backdrop' or 'static', got {layer!r}")
+
+    def mark(fn):
+        fn._explorer_node = _Node("draw", fn.__name__, inputs, coarse, 0, figure, layer)
+        return fn
+    return mark
+
+
+def status(*inputs: str, coarse: bool = False):
+    """Declare the status line: ``method(*values of inputs)`` -> text."""
+    def mark(fn):
+        fn._explorer_node = _Node("status", fn.__name__, inputs, coarse)
+        return fn
+    return mark
+
+
+def _collect(cls):
+    """The class's steps in dependency order, its draws in declaration order, its status."""
+    nodes = {}
+    for klass in reversed(cls.__mro__):
+        for name in klass.__dict__:
+            node = getattr(getattr(cls, name, None), "_explorer_node", None)
+            if node is not None:
+                nodes.pop(name, None)
+                nodes[name] = node
+    steps = {n: v for n, v in nodes.items() if v.kind == "step"}
+    draws = [v for v in nodes.values() if v.kind == "draw"]
+    statuses = [v for v in nodes.values() if v.kind == "status"]
+    if len(statuses) > 1:
+        raise TypeError(f"{cls.__name__} declares {len(statuses)} status lines")
+    known = set(cls.PARAMS) | set(steps)
+    for node in nodes.values():
+        bad = [i for i in node.inputs if i not in known]
+        if bad:
+            raise TypeError(f"{cls.__name__}.{node.name} reads unknown input(s) {bad}; "
+                            f"parameters and steps are {sorted(known)}")
+        if node.kind == "draw" and node.figure not in cls.FIGURES:
+            raise TypeError(f"{cls.__name__}.{node.name} draws into unknown figure "
+                            f"{node.figure!r}; figures are {list(cls.FIGURES)}")
+    order, visiting = [], set()
+
+    def visit(name, path):
+        if name in order:
+            return
+        if name in visiting:
+            raise TypeError(f"{cls.__name__}: steps depend on each other in a cycle: {path}")
+        visiting.add(name)
+        for i in steps[name].inputs:
+            if i in steps:
+                visit(i, path + [i])
+        visiting.discard(name)
+        order.append(name)
+    for name in steps:
+        visit(name, [name])
+    return [steps[n] for n in order], draws, (statuses[0] if statuses else None)
+
+
+class _LRU:
+    """At most ``size`` results, least recently used evicted."""
+
+    def __init__(self, size):
+        self.size, self.data = max(int(size), 1), OrderedDict()
+
+    def get(self, key):
+        if key in self.data:
+            self.data.move_to_end(key)
+            return True, self.data[key]
+        return False, None
+
+    def put(self, key, value):
+        self.data[key] = value
+        self.data.move_to_end(key)
+        while len(self.data) > self.size:
+            self.data.popitem(last=False)
+
+
+# ----------------------------------------------------------------------------- the base
 class Explorer(widgets.VBox):
-    """Base class: controls, figures, presets, status line and event coalescing."""
+    """Base class: controls, figures, presets, status line, steps and event coalescing."""
 
-    DEFAULTS: ClassVar[dict] = {}
+    PARAMS: ClassVar[dict[str, Param]] = {}
+    FIGURES: ClassVar[dict[str, Fig]] = {}
     PRESETS: ClassVar[dict[str, dict]] = {}
-    #: seconds of quiet after a front-end drag before a full-quality redraw
-    REFINE_AFTER: ClassVar[float] = 0.3
-    #: figure indices per column, in the live layout and the static PNG (None: one each)
-    COLUMNS: ClassVar[list[list[int]] | None] = None
+    #: figure names per column, in the live layout and the static PNG (None: one each)
+    COLUMNS: ClassVar[list[list[str]] | None] = None
     #: parameters named in the text/plain summary (None: all)
     SUMMARY_KEYS: ClassVar[tuple[str, ...] | None] = None
-    #: subclasses that draw a cheaper picture while dragging set this True
-    COARSE_WHILE_DRAGGING: ClassVar[bool] = False
+    #: seconds of quiet after a front-end drag before a full-quality redraw
+    REFINE_AFTER: ClassVar[float] = 0.3
+    #: derived from PARAMS by the base
+    DEFAULTS: ClassVar[dict] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.DEFAULTS = {name: p.default for name, p in cls.PARAMS.items()}
+        cls._steps, cls._draws, cls._status_node = _collect(cls)
+        cls._has_coarse = any(n.coarse for n in [*cls._steps, *cls._draws,
+                                                 *filter(None, [cls._status_node])])
+        # parameters with a bound named after another parameter are validated last
+        cls._param_order = sorted(cls.PARAMS, key=lambda n: any(
+            isinstance(getattr(cls.PARAMS[n], b, None), str) for b in ("lo", "hi")))
+        for name, p in cls.PARAMS.items():      # defaults and presets are valid, or no class
+            p.validate(name, p.default, cls.DEFAULTS)
+        for preset, values in cls.PRESETS.items():
+            unknown = sorted(set(values) - set(cls.PARAMS))
+            if unknown:
+                raise TypeError(f"{cls.__name__} preset {preset!r} sets unknown {unknown}")
+            merged = {**cls.DEFAULTS, **values}
+            for name in cls._param_order:
+                cls.PARAMS[name].validate(name, merged[name], merged)
 
     def __init__(self, *, canvas: str = "auto", **state):
-        unknown = sorted(set(state) - set(self.DEFAULTS))
+        unknown = sorted(set(state) - set(self.PARAMS))
         if unknown:
             raise ValueError(f"unknown parameter(s) {', '.join(unknown)}; "
-                             f"{type(self).__name__} takes {', '.join(self.DEFAULTS)}")
+                             f"{type(self).__name__} takes {', '.join(self.PARAMS)}")
         if canvas not in ("auto", "ipympl", "agg"):
             raise ValueError(f"canvas must be 'auto', 'ipympl' or 'agg', got {canvas!r}")
         self._use_ipympl = canvas == "ipympl" or (canvas == "auto" and in_live_kernel())
         self._holding = False
         self._dragging = False
-        self._pending: set[str] = set()
+        self._closed = False
+        self._figs: dict[str, Figure] = {}
+        self._lock_mode: str | None = None
+        self._locked: set[str] = set()
+        self._setting_disabled = False
+        self._pending: dict = {}
         self._scheduled = None
         self._refine_handle = None
+        self._settle_handle = None
         self.last_update_seconds = float("nan")
         self.error: str | None = None
         self._status_plain = ""
+        self._status_key = None
+        # blitting layers per figure
         self._dynamic: dict[Figure, list] = {}
         self._backdrop: dict[Figure, list] = {}
         self._background: dict[Figure, object] = {}
         self._backdrop_bg: dict[Figure, object] = {}
         self._background_size: dict[Figure, tuple] = {}
-        self._settle_handle = None
+        # steps: current results, the key each was computed for, caches; draws: keys
+        self._results: dict = {}
+        self._keys: dict[str, tuple] = {}
+        self._caches = {s.name: _LRU(s.cache) for s in self._steps}
+        self._callbacks: dict[str, list[Callable]] = {}
+        self.results = types.MappingProxyType(self._results)
 
-        self.controls: dict[str, widgets.ValueWidget] = self._make_controls()
-        missing = set(self.DEFAULTS) - set(self.controls)
-        if missing:
-            raise TypeError(f"{type(self).__name__} has no control for {sorted(missing)}")
+        # values first (validated), so controls and figures are built from them
+        self._values = dict(self.DEFAULTS)
+        self._values = self._validated({**self.DEFAULTS, **state}, set(state))
+
+        self.controls: dict[str, widgets.ValueWidget] = {}
+        for name, p in self.PARAMS.items():
+            control = p.control()
+            self.controls[name] = control
         self.status = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
-        self.preset = dropdown("preset", ["(custom)"] + list(self.PRESETS), "(custom)")
+        self.preset = widgets.Dropdown(options=[CUSTOM, *self.PRESETS], value=CUSTOM,
+                                       description="preset",
+                                       style={"description_width": "initial"},
+                                       layout=widgets.Layout(width="230px"))
         self.reset_button = widgets.Button(description="reset", icon="undo",
                                            tooltip="restore the default parameters",
                                            layout=widgets.Layout(width="90px"))
-        self.reset_button.on_click(lambda _: self.reset())
+        self.reset_button.on_click(lambda _: self._guard(self.reset))
         self.preset.observe(self._on_preset, names="value")
 
-        self.figures: list[Figure] = self._make_figures()
+        self._columns: list[list[str]] = [list(c) for c in
+                                          (self.COLUMNS or [[n] for n in self.FIGURES])]
+        for name, spec in self.FIGURES.items():
+            fig = self._figure(spec.width, spec.height, click=spec.click)
+            self._figs[name] = fig
+            getattr(self, f"build_{name}")(fig)
+        self._plots = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
+        self._lay_out_plots()
         super().__init__(children=self._layout(), layout=widgets.Layout(width="auto"))
-        self._set_values({**self.DEFAULTS, **state})
+        self._sync_controls()
         for name, control in self.controls.items():
             control.observe(self._on_control, names="value")
-        self._run_update(set(self.controls), coarse=False)
+            control.observe(self._on_disabled, names="disabled")
+        self._run_update(coarse=False)
 
-    # ------------------------------------------------------------------ subclass API
-    def _make_controls(self) -> dict[str, widgets.ValueWidget]:
-        raise NotImplementedError
+    # ------------------------------------------------------------------ subclass hooks
+    def follow(self, given: set[str], values: dict) -> dict:
+        """Parameters that follow others: ``given`` names the parameters just set in
+        ``values`` (the new state); return the values of those that follow ({} by default)."""
+        return {}
 
-    def _make_figures(self) -> list[Figure]:
-        raise NotImplementedError
-
-    def _update(self, changed: set[str], coarse: bool) -> str:
-        raise NotImplementedError
+    def _control_panel(self) -> list[widgets.Widget]:
+        """The controls in display order; subclasses may group them and add buttons."""
+        return list(self.controls.values())
 
     def _summary(self) -> str:
         """``Name(parameter=value, ...)`` and the status line: stable text for static pages."""
@@ -147,33 +307,66 @@ class Explorer(widgets.VBox):
         args = ", ".join(f"{k}={p[k]!r}" for k in (self.SUMMARY_KEYS or p))
         return f"{type(self).__name__}({args})\n{self.status_text}"
 
-    def _control_panel(self) -> list[widgets.Widget]:
-        """The controls in display order; subclasses may group them."""
-        return list(self.controls.values())
-
+    # ------------------------------------------------------------------ layout
     def _layout(self) -> list[widgets.Widget]:
         """Controls on the left, then one column of canvases per entry of ``COLUMNS``."""
         header = widgets.HBox([self.preset, self.reset_button])
         panel = widgets.VBox([header, *self._control_panel()],
                              layout=widgets.Layout(width="330px", flex="0 0 auto"))
-        columns = [widgets.VBox([self._view(self.figures[i]) for i in col])
-                   for col in self._columns()]
-        # columns that do not fit beside each other wrap below, rather than run off the page
-        plots = widgets.HBox(columns, layout=widgets.Layout(flex_flow="row wrap"))
-        return [widgets.HBox([panel, plots]), self.status]
+        return [widgets.HBox([panel, self._plots]), self.status]
 
-    def _columns(self) -> list[list[int]]:
-        return self.COLUMNS or [[i] for i in range(len(self.figures))]
+    def _lay_out_plots(self):
+        # columns that do not fit beside each other wrap below, rather than run off the page
+        self._plots.children = [widgets.VBox([self._view(self._figs[n]) for n in col])
+                                for col in self._columns]
+
+    @property
+    def figures(self) -> list[Figure]:
+        """The matplotlib figures in display order (one per canvas)."""
+        return [self._figs[n] for col in self._columns for n in col]
+
+    def figure(self, name: str) -> Figure:
+        """The figure called ``name`` (a key of ``FIGURES`` or added by ``add_figure``)."""
+        if name not in self._figs:
+            raise ValueError(f"no figure {name!r}; figures are {list(self._figs)}")
+        return self._figs[name]
+
+    def add_figure(self, name: str, width: float, height: float, *,
+                   column: int | None = None) -> Figure:
+        """A new figure laid out with the others: appended to column ``column`` (an index
+        into the layout's columns) or, by default, in a new column on the right."""
+        if name in self._figs:
+            raise ValueError(f"a figure called {name!r} exists already")
+        if column is not None and not 0 <= column < len(self._columns):
+            raise ValueError(f"column must be between 0 and {len(self._columns) - 1}, "
+                             f"got {column}")
+        fig = self._figure(width, height)
+        self._figs[name] = fig
+        if column is None:
+            self._columns.append([name])
+        else:
+            self._columns[column].append(name)
+        self._lay_out_plots()
+        return fig
+
+    def on(self, step_name: str, callback: Callable) -> Callable:
+        """Call ``callback(value)`` each time step ``step_name`` recomputes, before the
+        redraw (and once now with its current value); returns ``callback``."""
+        if step_name not in self._caches:
+            raise ValueError(f"no step {step_name!r}; steps are {list(self._caches)}")
+        self._callbacks.setdefault(step_name, []).append(callback)
+        if step_name in self._results:
+            self._guard(lambda: callback(self._results[step_name]))
+            self.redraw()
+        return callback
 
     # ------------------------------------------------------------------ figures
-    def _figure(self, width: float, height: float, *, click=None) -> Figure:
-        """A figure of ``width`` x ``height`` inches on its own canvas (ipympl or Agg).
-
-        ``click(x, y)`` is called with data coordinates when the learner clicks an axes.
-        """
+    def _figure(self, width: float, height: float, *, click: str | None = None) -> Figure:
+        """A figure of ``width`` x ``height`` inches on its own canvas (ipympl or Agg);
+        a left click on one of its axes calls ``getattr(self, click)(x, y)``."""
         fig = Figure(figsize=(width, height), dpi=96, layout="constrained")
         if self._use_ipympl:
-            from ipympl.backend_nbagg import Canvas, FigureManager
+            Canvas, FigureManager = _ipympl()
             canvas = Canvas(fig)
             FigureManager(canvas, 0)
             canvas.toolbar_visible = False
@@ -187,9 +380,16 @@ class Explorer(widgets.VBox):
         if click is not None:
             def on_press(event):
                 if event.inaxes is not None and event.xdata is not None and event.button == 1:
-                    self._guard(lambda: click(event.inaxes, event.xdata, event.ydata))
+                    self._guard(lambda: self._click(click, event.xdata, event.ydata))
             fig.canvas.mpl_connect("button_press_event", on_press)
         return fig
+
+    def _click(self, method: str, x: float, y: float) -> None:
+        old, self._lock_mode = self._lock_mode, "refuse"
+        try:
+            getattr(self, method)(x, y)
+        finally:
+            self._lock_mode = old
 
     @staticmethod
     def _view(fig: Figure) -> widgets.Widget:
@@ -271,31 +471,129 @@ class Explorer(widgets.VBox):
     @property
     def state(self) -> dict:
         """Current parameters; ``type(self)(**w.state)`` rebuilds the same view."""
-        return {name: self.controls[name].value for name in self.DEFAULTS}
+        return dict(self._values)
 
     @property
     def status_text(self) -> str:
         """The status line as plain text."""
         return self._status_plain
 
-    def set_state(self, **values) -> None:
-        """Set several parameters at once with a single redraw."""
-        unknown = sorted(set(values) - set(self.DEFAULTS))
-        if unknown:
-            raise ValueError(f"unknown parameter(s) {', '.join(unknown)}")
-        self._set_values(values)
-        self._run_update(set(values), coarse=False)
+    def set_params(self, **values) -> None:
+        """Set several parameters at once with a single update."""
+        self._apply(values)
+
+    def set_state(self, sync_data=None, *args, **values):
+        """ipywidgets' ``set_state(sync_data)`` (front-end updates); called with keywords
+        only it is ``set_params(**values)``, as in earlier versions of this package."""
+        if sync_data is not None or args:
+            return super().set_state(sync_data, *args)
+        self.set_params(**values)
 
     def reset(self) -> None:
-        """Restore the default parameters."""
-        self.preset.value = "(custom)"
-        self.set_state(**self.DEFAULTS)
+        """Restore the default parameters (locked ones stay)."""
+        self._apply(dict(self.DEFAULTS), lock_mode="skip")
 
     def apply_preset(self, name: str) -> None:
-        """Apply a named preset (the same as choosing it in the dropdown)."""
+        """Apply a named preset (the same as choosing it in the menu, which then shows it);
+        locked parameters keep their values."""
         if name not in self.PRESETS:
             raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(self.PRESETS)}")
-        self.set_state(**{**self.DEFAULTS, **self.PRESETS[name]})
+        self._apply({**self.DEFAULTS, **self.PRESETS[name]}, lock_mode="skip", preset=name)
+
+    # ------------------------------------------------------------------ locks
+    @property
+    def locked(self) -> set[str]:
+        """Parameters a click, a preset or reset leave alone: locked with ``lock``, or
+        whose control a teacher disabled or hid."""
+        hidden = {n for n, c in self.controls.items() if c.layout.display == "none"}
+        return self._locked | hidden
+
+    def lock(self, *names: str) -> None:
+        """Lock parameters for an exercise: their controls are disabled, and clicks and
+        presets do not change them (``set_params`` from code still does)."""
+        self._check_names(names)
+        self._locked.update(names)
+        self._sync_controls()
+
+    def unlock(self, *names: str) -> None:
+        self._check_names(names)
+        self._locked.difference_update(names)
+        self._sync_controls()
+
+    def _on_disabled(self, change) -> None:
+        if self._setting_disabled:
+            return
+        name = next(k for k, c in self.controls.items() if c is change["owner"])
+        (self._locked.add if change["new"] else self._locked.discard)(name)
+
+    def _check_names(self, names) -> None:
+        unknown = sorted(set(names) - set(self.PARAMS))
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {', '.join(unknown)}; "
+                             f"{type(self).__name__} takes {', '.join(self.PARAMS)}")
+
+    # ------------------------------------------------------------------ applying values
+    def _validated(self, values: dict, given: set[str]) -> dict:
+        """``values`` (a whole state) validated, with the parameters that follow others
+        and those whose bound moved (clipped) filled in."""
+        out = dict(values)
+        for name in self._param_order:
+            p = self.PARAMS[name]
+            if name not in given and p.kind in ("float", "int"):
+                lo, hi = p.bounds(out)
+                out[name] = type(p.default)(min(max(out[name], lo), hi))
+            out[name] = p.validate(name, out[name], out)
+        followers = self.follow(given, out)
+        if followers:
+            self._check_names(followers)
+            out.update(followers)
+            for name in self._param_order:
+                out[name] = self.PARAMS[name].validate(name, out[name], out)
+        return out
+
+    def _apply(self, values: dict, *, coarse: bool = False, lock_mode: str | None = None,
+               preset: str | None = None) -> None:
+        self._check_names(values)
+        mode = lock_mode or self._lock_mode
+        held = set(values) & self.locked if mode else set()
+        if held and mode == "refuse":
+            raise ValueError(f"{', '.join(sorted(held))} "
+                             f"{'is' if len(held) == 1 else 'are'} locked here")
+        values = {k: v for k, v in values.items() if k not in held}
+        new = self._validated({**self._values, **values}, set(values))
+        changed = any(type(new[k]) is not type(v) or new[k] != v
+                      for k, v in self._values.items())
+        self._values = new
+        self._sync_controls()
+        with self._quietly():
+            if preset is not None:
+                self.preset.value = preset
+            elif changed:
+                self.preset.value = CUSTOM
+        self._run_update(coarse=coarse)
+
+    def _sync_controls(self) -> None:
+        """Controls show the state: bounds named after parameters, values, and disabled
+        where locked or where the parameter does not matter (``when``)."""
+        with self._quietly():
+            for name, p in self.PARAMS.items():
+                control = self.controls.get(name)
+                if control is None:
+                    continue
+                if p.kind in ("float", "int"):
+                    lo, hi = p.bounds(self._values)
+                    if control.max < lo:
+                        control.max = hi
+                    control.min, control.max = lo, hi
+                if control.value != self._values[name]:
+                    control.value = self._values[name]
+                off = name in self._locked or (p.when is not None and not p.when(self._values))
+                if control.disabled != off:
+                    self._setting_disabled = True
+                    try:
+                        control.disabled = off
+                    finally:
+                        self._setting_disabled = False
 
     @contextlib.contextmanager
     def _quietly(self):
@@ -306,40 +604,24 @@ class Explorer(widgets.VBox):
         finally:
             self._holding = old
 
-    def _set_values(self, values: dict) -> None:
-        with self._quietly():
-            for name, value in values.items():
-                control = self.controls[name]
-                if hasattr(control, "options"):      # Dropdown, SelectionSlider, ...
-                    opts = [o[1] if isinstance(o, tuple) else o for o in control.options]
-                    if not any(value == o and type(value) is type(o) for o in opts):
-                        raise ValueError(f"{name} must be one of {opts}, got {value!r}")
-                elif hasattr(control, "min") and hasattr(control, "max"):
-                    if not control.min <= value <= control.max:
-                        raise ValueError(f"{name} must be between {control.min} and "
-                                         f"{control.max}, got {value!r}")
-                control.value = value
-
     def _on_preset(self, change) -> None:
-        if change["new"] != "(custom)":
+        if not self._holding and change["new"] != CUSTOM:
             self._guard(lambda: self.apply_preset(change["new"]))
 
     # ------------------------------------------------------------------ events
     def _on_control(self, change) -> None:
-        if self._holding:
+        if self._holding or self._closed:
             return
         name = next(k for k, c in self.controls.items() if c is change["owner"])
-        if self.preset.value != "(custom)":
-            self.preset.unobserve(self._on_preset, names="value")
-            self.preset.value = "(custom)"
-            self.preset.observe(self._on_preset, names="value")
+        if self.PARAMS[name].is_echo(self._values[name], change["new"]):
+            return          # the page sent back our own value, snapped to the slider's grid
         from_frontend = bool(getattr(change["owner"], "_property_lock", None))
         loop = _running_loop() if from_frontend else None
         if loop is None:
-            self._run_update({name}, coarse=self._dragging and self.COARSE_WHILE_DRAGGING)
+            self._guard(lambda: self._apply({name: change["new"]}, coarse=self._dragging))
             return
         # A drag in the browser: coalesce (latest value wins), coarse now, full soon after.
-        self._pending.add(name)
+        self._pending[name] = change["new"]
         if self._scheduled is None:
             self._scheduled = loop.call_soon(self._flush)
         if self._refine_handle is not None:
@@ -358,22 +640,75 @@ class Explorer(widgets.VBox):
         self.refine()
 
     def refine(self) -> None:
-        """Redraw at full quality (what happens shortly after a drag stops)."""
-        if self.COARSE_WHILE_DRAGGING:
-            self._run_update(set(), coarse=False)
+        """Redraw at full quality (what happens shortly after a drag stops): only the
+        steps and draws that ran coarse run again."""
+        if self._has_coarse and not self._closed:
+            self._run_update(coarse=False)
 
     def _flush(self) -> None:
-        changed, self._pending, self._scheduled = self._pending, set(), None
-        coarse = self.COARSE_WHILE_DRAGGING
-        self._run_update(changed, coarse=coarse)
-        if coarse:
+        values, self._pending, self._scheduled = self._pending, {}, None
+        if self._closed:
+            return
+        self._guard(lambda: self._apply(values, coarse=self._has_coarse))
+        if self._has_coarse:
             loop = _running_loop()
             if loop is not None:
                 self._refine_handle = loop.call_later(self.REFINE_AFTER, self.refine)
 
-    def _run_update(self, changed: set[str], coarse: bool) -> None:
+    # ------------------------------------------------------------------ running the steps
+    def _input(self, name):
+        """(key, value) of an input: a parameter's value, or a step's key and result."""
+        if name in self._values:
+            v = self._values[name]
+            return (type(v).__name__, v), v
+        return self._keys[name], self._results[name]
+
+    def _call(self, node: _Node, coarse: bool):
+        """Run ``node`` if its inputs changed since it last ran (at full quality, or at
+        any quality while dragging); return whether it ran."""
+        keys, values = zip(*(self._input(i) for i in node.inputs)) if node.inputs else ((), ())
+        quality = coarse and node.coarse
+        key = (node.name, keys, quality)
+        old = self._keys.get(node.name)
+        if old is not None and old[1] == keys and (coarse or not old[2]):
+            return False
+        method = getattr(self, node.name)
+        kwargs = {"coarse": quality} if node.coarse else {}
+        if node.kind == "step":
+            hit, value = self._caches[node.name].get(key)
+            if not hit:
+                value = method(*values, **kwargs)
+                self._caches[node.name].put(key, value)
+            self._results[node.name] = value
+            self._keys[node.name] = key
+            for callback in self._callbacks.get(node.name, ()):
+                callback(value)
+        elif node.kind == "draw":
+            method(*values, **kwargs)
+            self._keys[node.name] = key
+            if node.layer == "static":
+                self.invalidate(self._figs[node.figure])
+        else:
+            text = method(*values, **kwargs)
+            self._keys[node.name] = key
+            self._set_status(text)
+        return True
+
+    def _compute(self, coarse: bool) -> None:
+        for node in self._steps:
+            self._call(node, coarse)
+        for node in self._draws:
+            self._call(node, coarse)
+        if self._status_node is not None:
+            if self.error is not None:            # an error clears at the next good update
+                self._keys.pop(self._status_node.name, None)
+            self._call(self._status_node, coarse)
+        elif self.error is not None:
+            self._set_status("")
+
+    def _run_update(self, coarse: bool) -> None:
         start = time.perf_counter()
-        self._guard(lambda: self._set_status(self._update(changed, coarse)))
+        self._guard(lambda: self._compute(coarse))
         self.redraw()
         self.last_update_seconds = time.perf_counter() - start
         self._schedule_settle()
@@ -390,6 +725,8 @@ class Explorer(widgets.VBox):
 
     def _settle(self) -> None:
         self._settle_handle = None
+        if self._closed:
+            return
         for fig in self.figures:
             fig.canvas._force_full = True
             fig.canvas.draw()
@@ -414,18 +751,43 @@ class Explorer(widgets.VBox):
         self._status_plain = message
         self.status.value = _STATUS_ERROR.format(message)
 
+    # ------------------------------------------------------------------ closing
+    def close(self) -> None:
+        """Close the widget, its controls and canvases, and drop its results and caches."""
+        if getattr(self, "_closed", True):     # closed, or never finished building
+            if getattr(self, "comm", None) is not None:
+                super().close()
+            return
+        self._closed = True
+        for handle in (self._scheduled, self._refine_handle, self._settle_handle):
+            if handle is not None:
+                handle.cancel()
+        for fig in self._figs.values():
+            canvas = fig.canvas
+            if isinstance(canvas, widgets.Widget):
+                toolbar = getattr(getattr(canvas, "manager", None), "toolbar", None)
+                if isinstance(toolbar, widgets.Widget):
+                    toolbar.close()
+        for child in _descendants(self):
+            child.close()
+        self._results.clear()
+        self._callbacks.clear()
+        for cache in self._caches.values():
+            cache.data.clear()
+        super().close()
+
     # ------------------------------------------------------------------ static output
     def to_png(self) -> bytes:
         """All figures as one PNG (for static pages and reports), arranged in the
         columns of ``COLUMNS`` like the live layout."""
         from matplotlib.image import imread, imsave
-        images = []
-        for fig in self.figures:
+        images = {}
+        for name, fig in self._figs.items():
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=fig.dpi)
             buf.seek(0)
-            images.append(imread(buf, format="png")[..., :3])
-        stacked = [_stack([images[i] for i in col], axis=0) for col in self._columns()]
+            images[name] = imread(buf, format="png")[..., :3]
+        stacked = [_stack([images[n] for n in col], axis=0) for col in self._columns]
         out = io.BytesIO()
         imsave(out, _stack(stacked, axis=1), format="png")
         return out.getvalue()
@@ -469,3 +831,11 @@ def _running_loop():
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
+
+
+def _descendants(box):
+    out = []
+    for child in getattr(box, "children", ()):
+        out.append(child)
+        out += _descendants(child)
+    return out

@@ -1,0 +1,203 @@
+"""Parameter specifications: one declaration per parameter of a widget.
+
+A widget's ``PARAMS`` maps a name to one of :class:`Float`, :class:`Int`, :class:`Choice`
+or :class:`Bool`. From it the base builds the control, ``DEFAULTS``, validation (a
+ValueError naming the parameter and its range), ``state``, the text summary and the rows
+of ``docs/api.md``. A bound (``lo`` / ``hi``) may name another parameter, e.g. the
+training-step cursor ``Int("training step", 0, 0, "train_steps")``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+from typing import Any, Callable, ClassVar
+
+import ipywidgets as widgets
+
+#: width of every control; the label width is fixed so each slider track is >= 120 px
+CONTROL_WIDTH = "300px"
+LABEL_WIDTH = "120px"
+
+
+def _style():
+    return {"description_width": LABEL_WIDTH}
+
+
+@dataclass(frozen=True)
+class Param:
+    """Base of the parameter kinds: a label (with units), a default and a one-line doc.
+
+    ``when(state) -> bool`` (optional) says whether the parameter matters in ``state``;
+    the base disables its control where it does not (e.g. the step size for gradient flow).
+    """
+
+    label: str
+    default: Any
+    doc: str = field(default="", kw_only=True)
+    when: Callable[[dict], bool] | None = field(default=None, compare=False, kw_only=True)
+    kind: ClassVar[str] = ""
+
+    def bounds(self, state: dict) -> tuple:
+        return ()
+
+    def validate(self, name: str, value, state: dict):
+        """``value`` in its canonical type, or a ValueError naming ``name`` and the range."""
+        raise NotImplementedError
+
+    def is_echo(self, old, new) -> bool:
+        """True if the front end sent back ``old`` (snapped to its grid), not a new value."""
+        return type(old) is type(new) and old == new
+
+    def control(self) -> widgets.ValueWidget:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """The range column of docs/api.md."""
+        raise NotImplementedError
+
+
+def _bound(b, state):
+    return state[b] if isinstance(b, str) else b
+
+
+@dataclass(frozen=True)
+class Float(Param):
+    """A real number in [lo, hi] on a slider of the given step."""
+
+    lo: float | str = 0.0
+    hi: float | str = 1.0
+    step: float = 0.01
+    fmt: str = ".2f"
+    kind: ClassVar[str] = "float"
+
+    def bounds(self, state):
+        return _bound(self.lo, state), _bound(self.hi, state)
+
+    def validate(self, name, value, state):
+        if isinstance(value, bool) or not isinstance(value, Real):
+            raise ValueError(f"{name} must be a number, got {value!r}")
+        value = float(value)
+        lo, hi = self.bounds(state)
+        if not math.isfinite(value) or not lo <= value <= hi:
+            raise ValueError(f"{name} must be between {lo:g} and {hi:g}, got {value!r}")
+        return value
+
+    def snap(self, value: float, state=None) -> float:
+        """``value`` on the slider's grid lo + k·step, as the front end shows it."""
+        lo = self.lo if state is None else self.bounds(state)[0]
+        lo = 0.0 if isinstance(lo, str) else lo
+        return lo + round((value - lo) / self.step) * self.step
+
+    def is_echo(self, old, new):
+        if isinstance(new, bool) or not isinstance(new, Real):
+            return False
+        tol = 1e-6 * self.step
+        return abs(new - old) <= 1e-12 * (1 + abs(old)) or abs(new - self.snap(old)) <= tol
+
+    def control(self):
+        lo = self.lo if not isinstance(self.lo, str) else 0.0
+        hi = self.hi if not isinstance(self.hi, str) else 1.0
+        return widgets.FloatSlider(value=self.default, min=lo, max=hi, step=self.step,
+                                   description=self.label, readout_format=self.fmt,
+                                   continuous_update=True, tooltip=self.doc or self.label,
+                                   style=_style(), layout=widgets.Layout(width=CONTROL_WIDTH))
+
+    def describe(self):
+        return f"{self.lo} … {self.hi}, step {self.step:g}"
+
+
+@dataclass(frozen=True)
+class Int(Param):
+    """An integer in [lo, hi] on a slider."""
+
+    lo: int | str = 0
+    hi: int | str = 10
+    step: int = 1
+    kind: ClassVar[str] = "int"
+
+    def bounds(self, state):
+        return _bound(self.lo, state), _bound(self.hi, state)
+
+    def validate(self, name, value, state):
+        if isinstance(value, bool) or not isinstance(value, Integral):
+            raise ValueError(f"{name} must be an integer, got {value!r}")
+        value = int(value)
+        lo, hi = self.bounds(state)
+        if not lo <= value <= hi:
+            raise ValueError(f"{name} must be between {lo} and {hi}, got {value!r}")
+        return value
+
+    def is_echo(self, old, new):
+        return isinstance(new, Integral) and not isinstance(new, bool) and int(new) == old
+
+    def control(self):
+        lo = self.lo if not isinstance(self.lo, str) else 0
+        hi = self.hi if not isinstance(self.hi, str) else max(self.default, 1)
+        return widgets.IntSlider(value=self.default, min=lo, max=hi, step=self.step,
+                                 description=self.label, continuous_update=True,
+                                 tooltip=self.doc or self.label, style=_style(),
+                                 layout=widgets.Layout(width=CONTROL_WIDTH))
+
+    def describe(self):
+        return f"{self.lo} … {self.hi}" + (f", step {self.step}" if self.step != 1 else "")
+
+
+@dataclass(frozen=True)
+class Choice(Param):
+    """One of ``options``; ``labels`` maps an option to its text in the menu;
+    ``slider=True`` shows a selection slider instead of a drop-down menu."""
+
+    options: tuple = ()
+    labels: dict | None = field(default=None, compare=False)
+    slider: bool = False
+    kind: ClassVar[str] = "choice"
+
+    def validate(self, name, value, state):
+        for o in self.options:
+            if value == o and type(value) is type(o):
+                return o
+        raise ValueError(f"{name} must be one of {list(self.options)}, got {value!r}")
+
+    def control(self):
+        labels = self.labels or {}
+        options = [(str(labels.get(o, o)), o) for o in self.options]
+        cls = widgets.SelectionSlider if self.slider else widgets.Dropdown
+        kw = {"continuous_update": True} if self.slider else {}
+        return cls(options=options, value=self.default, description=self.label,
+                   tooltip=self.doc or self.label, style=_style(),
+                   layout=widgets.Layout(width=CONTROL_WIDTH), **kw)
+
+    def describe(self):
+        return ", ".join(f"`{o!r}`" for o in self.options)
+
+
+@dataclass(frozen=True)
+class Bool(Param):
+    """A check box."""
+
+    kind: ClassVar[str] = "bool"
+
+    def validate(self, name, value, state):
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be True or False, got {value!r}")
+        return value
+
+    def control(self):
+        return widgets.Checkbox(value=self.default, description=self.label, indent=False,
+                                tooltip=self.doc or self.label,
+                                layout=widgets.Layout(width=CONTROL_WIDTH))
+
+    def describe(self):
+        return "`True`, `False`"
+
+
+@dataclass(frozen=True)
+class Fig:
+    """A named figure: its size in inches and, optionally, the method a left click on
+    one of its axes calls with the data coordinates ``(x, y)``. The base calls
+    ``build_<name>(fig)`` to make its artists."""
+
+    width: float
+    height: float
+    click: str | None = None

@@ -1,0 +1,321 @@
+"""The declarative base (saddle_widgets.widgets._base), on a small explorer defined here:
+gradient descent on the quadratic f(w) = ½ wᵀ diag(1, κ) w, whose iterates have the
+closed form w_k = (1 − η)^k w0₁ e₁ + (1 − ηκ)^k w0₂ e₂."""
+import asyncio
+import threading
+
+import matplotlib
+import numpy as np
+import pytest
+
+from saddle_widgets.widgets import Bool, Choice, Explorer, Fig, Float, Int, draw, status, step
+
+
+class Quadratic(Explorer):
+    PARAMS = {
+        "kappa": Float("curvature κ", 4.0, 0.5, 10.0, step=0.5, doc="second eigenvalue"),
+        "lr": Float("step size η", 0.1, 0.01, 0.6, step=0.01),
+        "n": Int("steps", 20, 1, 200),
+        "mark": Int("marked step", 0, 0, "n"),
+        "norm": Choice("colour", "linear", ("linear", "log")),
+        "grid": Bool("grid", False),
+    }
+    FIGURES = {"plane": Fig(3.0, 3.0, click="set_start"), "loss": Fig(3.0, 2.0)}
+    COLUMNS = [["plane"], ["loss"]]
+    PRESETS = {"ill-conditioned": {"kappa": 10.0, "lr": 0.19}}
+    calls: list
+
+    def __init__(self, **kw):
+        self.calls = []
+        self.w0 = np.array([1.0, 1.0])
+        super().__init__(**kw)
+
+    def build_plane(self, fig):
+        ax = fig.add_subplot()
+        (self.path,) = ax.plot([], [], "o-")
+        ax.set(xlim=(-2, 2), ylim=(-2, 2))
+        self.animate(fig, [self.path])
+
+    def build_loss(self, fig):
+        self.ax_loss = fig.add_subplot()
+        (self.loss_line,) = self.ax_loss.plot([], [])
+        self.animate(fig, [self.loss_line])
+
+    def set_start(self, x, y):
+        self.set_params(lr=round(min(max(abs(x) / 4, 0.01), 0.6), 2))
+
+    @step("kappa")
+    def hessian(self, kappa):
+        self.calls.append("hessian")
+        return np.diag([1.0, kappa])
+
+    @step("hessian", "lr", "n", coarse=True, cache=3)
+    def run(self, hessian, lr, n, *, coarse):
+        self.calls.append(("run", coarse))
+        m = max(n // 4, 1) if coarse else n
+        w = [self.w0]
+        for _ in range(m):
+            w.append(w[-1] - lr * hessian @ w[-1])
+        return np.array(w)
+
+    @draw("plane", "run")
+    def draw_path(self, run):
+        self.path.set_data(run[:, 0], run[:, 1])
+
+    @draw("loss", "run", "hessian", layer="static")
+    def draw_loss(self, run, hessian):
+        f = 0.5 * np.einsum("ki,ij,kj->k", run, hessian, run)
+        self.loss_line.set_data(np.arange(len(f)), f)
+        self.ax_loss.set_xlim(0, max(len(f) - 1, 1))
+
+    @status("run", "lr", "kappa")
+    def describe(self, run, lr, kappa):
+        if lr * kappa >= 2:
+            raise ValueError(f"η κ = {lr * kappa:.2f} ≥ 2: gradient descent diverges")
+        return f"{len(run) - 1} steps, |w| = {np.linalg.norm(run[-1]):.3g}"
+
+
+def test_a_step_matches_the_closed_form_of_gradient_descent_on_a_quadratic():
+    w = Quadratic(kappa=3.0, lr=0.2, n=7)
+    k = np.arange(8)
+    expected = np.c_[(1 - 0.2) ** k, (1 - 0.2 * 3.0) ** k]
+    np.testing.assert_allclose(w.results["run"], expected, rtol=1e-12)
+    np.testing.assert_allclose(np.c_[w.path.get_data()], expected, rtol=1e-12)
+
+
+def test_defaults_come_from_params_and_results_are_read_only():
+    w = Quadratic()
+    assert Quadratic.DEFAULTS == {"kappa": 4.0, "lr": 0.1, "n": 20, "mark": 0,
+                                  "norm": "linear", "grid": False}
+    assert w.state == Quadratic.DEFAULTS
+    assert set(w.results) == {"hessian", "run"}
+    with pytest.raises(TypeError):
+        w.results["run"] = None
+    assert w.controls["kappa"].description == "curvature κ"
+
+
+def test_only_what_a_change_touches_recomputes():
+    w = Quadratic()
+    w.calls.clear()
+    w.set_params(lr=0.2)
+    assert w.calls == [("run", False)]              # the Hessian depends on κ only
+    w.calls.clear()
+    w.set_params(grid=True)                         # nothing reads it
+    assert w.calls == []
+
+
+def test_the_cache_is_bounded_and_a_revisited_value_is_not_recomputed():
+    w = Quadratic()
+    for lr in (0.11, 0.12, 0.13, 0.14, 0.15):
+        w.set_params(lr=lr)
+    assert len(w._caches["run"].data) == 3
+    w.calls.clear()
+    w.set_params(lr=0.14)
+    assert w.calls == []                             # still cached
+    w.set_params(lr=0.11)
+    assert w.calls == [("run", False)]               # evicted, recomputed
+
+
+def test_dragging_runs_the_coarse_variant_and_release_reruns_only_it():
+    w = Quadratic(n=40)
+    with w.dragging():
+        w.controls["lr"].value = 0.2
+        assert len(w.results["run"]) == 11          # coarse: n // 4 steps
+        w.calls.clear()
+        w.controls["grid"].value = True             # a drag on an unrelated control
+        assert w.calls == []                        # does not turn anything coarse
+    assert len(w.results["run"]) == 41
+    assert w.calls == [("run", False)]
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"kappa": 11.0}, "kappa must be between 0.5 and 10"),
+    ({"kappa": float("nan")}, "kappa must be between"),
+    ({"kappa": float("inf")}, "kappa must be between"),
+    ({"kappa": "4"}, "kappa must be a number"),
+    ({"n": 2.5}, "n must be an integer"),
+    ({"n": True}, "n must be an integer"),
+    ({"norm": "cubic"}, "norm must be one of"),
+    ({"grid": 1}, "grid must be True or False"),
+    ({"mark": 30}, "mark must be between 0 and 20"),
+    ({"kapa": 1.0}, "unknown parameter"),
+])
+def test_bad_values_are_a_value_error_naming_the_parameter_and_its_range(bad, match):
+    with pytest.raises(ValueError, match=match):
+        Quadratic(**bad)
+    w = Quadratic()
+    with pytest.raises(ValueError, match=match):
+        w.set_params(**bad)
+    assert w.state == Quadratic.DEFAULTS
+
+
+def test_a_bound_named_after_a_parameter_follows_it():
+    w = Quadratic(n=50, mark=40)
+    assert w.controls["mark"].max == 50
+    w.set_params(n=10)
+    assert w.state["mark"] == 10 and w.controls["mark"].max == 10
+
+
+def test_an_error_from_a_step_shows_in_the_status_line_and_clears():
+    w = Quadratic()
+    w.controls["lr"].value = 0.3                    # η κ = 1.2: fine
+    assert w.error is None
+    w.controls["kappa"].value = 8.0                 # η κ = 2.4
+    assert "diverges" in w.error and "⚠" in w.status.value
+    w.controls["kappa"].value = 2.0
+    assert w.error is None and "steps" in w.status_text
+
+
+def test_a_page_echo_snapped_to_the_slider_grid_is_not_a_change():
+    w = Quadratic(lr=0.0666)
+    before, text = w.state, w.status_text
+    w.calls.clear()
+    w.controls["lr"].value = 0.07                   # the front end's snapped echo
+    assert w.state == before and w.status_text == text and w.calls == []
+    w.controls["lr"].value = 0.08                   # one step further is a change
+    assert w.state["lr"] == 0.08
+
+
+def test_the_preset_menu_shows_the_applied_preset_until_a_change():
+    w = Quadratic()
+    w.apply_preset("ill-conditioned")
+    assert w.preset.value == "ill-conditioned" and w.state["kappa"] == 10.0
+    w.controls["lr"].value = 0.07 if False else w.controls["lr"].value   # no change
+    assert w.preset.value == "ill-conditioned"
+    w.controls["n"].value = 30
+    assert w.preset.value == "(custom)"
+    w.preset.value = "ill-conditioned"
+    assert w.preset.value == "ill-conditioned" and w.state["n"] == 20
+
+
+def click(widget, figure, x, y):
+    """A real left click at data point (x, y) of a figure's axes, through matplotlib."""
+    from matplotlib.backend_bases import MouseEvent
+    fig = widget.figure(figure)
+    fig.canvas.draw()
+    px, py = fig.axes[0].transData.transform((x, y))
+    event = MouseEvent("button_press_event", fig.canvas, px, py, button=1)
+    fig.canvas.callbacks.process("button_press_event", event)
+
+
+def test_locks_hold_against_presets_reset_and_clicks():
+    w = Quadratic()
+    w.controls["kappa"].disabled = True             # a teacher locks κ
+    w.apply_preset("ill-conditioned")
+    assert w.state["kappa"] == 4.0 and w.state["lr"] == 0.19
+    w.lock("lr")
+    w.reset()
+    assert w.state["lr"] == 0.19
+    click(w, "plane", 1.0, 0.0)
+    assert "locked" in w.error and w.state["lr"] == 0.19
+    w.unlock("lr")
+    w.controls["kappa"].layout.display = "none"     # hidden counts as locked too
+    w.controls["kappa"].disabled = False
+    w.apply_preset("ill-conditioned")
+    assert w.state["kappa"] == 4.0
+    w.set_params(kappa=2.0)                         # code still can
+    assert w.state["kappa"] == 2.0
+
+
+def test_a_front_end_update_message_applies():
+    w = Quadratic()
+    w.set_state({"box_style": "info"})
+    assert w.box_style == "info"
+    w.set_state(kappa=2.0)                          # keywords: set_params
+    assert w.state["kappa"] == 2.0
+
+
+def test_teachers_add_a_figure_and_a_callback_without_subclassing():
+    w = Quadratic()
+    fig = w.add_figure("norm", 2.0, 2.0, column=1)
+    ax = fig.add_subplot()
+    (line,) = ax.plot([], [])
+    seen = []
+    w.on("run", lambda run: (seen.append(len(run)), line.set_data(np.arange(len(run)),
+                                                                 np.linalg.norm(run, axis=1))))
+    assert seen == [21]
+    w.set_params(n=30)
+    assert seen == [21, 31] and len(line.get_xdata()) == 31
+    assert w.figure("norm") is fig and w.figures[-1] is fig and len(w.figures) == 3
+    assert len(w.to_png()) > 0
+
+
+def test_a_subclass_adds_a_figure_and_a_draw():
+    class WithSpectrum(Quadratic):
+        FIGURES = {**Quadratic.FIGURES, "spectrum": Fig(2.0, 2.0)}
+        COLUMNS = [["plane"], ["loss", "spectrum"]]
+
+        def build_spectrum(self, fig):
+            (self.bars,) = fig.add_subplot().plot([], [], "o")
+
+        @draw("spectrum", "hessian")
+        def draw_spectrum(self, hessian):
+            self.bars.set_data([0, 1], np.linalg.eigvalsh(hessian))
+
+    w = WithSpectrum(kappa=3.0)
+    assert list(w.bars.get_ydata()) == [1.0, 3.0]
+    assert [f for f in w.figures] == [w.figure(n) for n in ("plane", "loss", "spectrum")]
+
+
+def test_declarations_are_checked_when_the_class_is_made():
+    with pytest.raises(TypeError, match="unknown input"):
+        class Bad(Quadratic):
+            @step("nothing")
+            def broken(self, nothing):
+                return 0
+    with pytest.raises(ValueError, match="kappa must be between"):
+        class BadPreset(Quadratic):
+            PRESETS = {"too curved": {"kappa": 100.0}}
+
+
+def test_building_a_widget_leaves_pyplot_alone():
+    import matplotlib.pyplot as plt
+    before = matplotlib.get_backend()
+    Quadratic(canvas="ipympl")
+    assert matplotlib.get_backend() == before
+    assert "ipympl" not in str(dict.__getitem__(matplotlib.rcParams, "backend"))
+    plt.close("all")
+
+
+def test_close_closes_every_child_widget():
+    from ipywidgets.widgets.widget import _instances
+    w = Quadratic(canvas="ipympl")
+    ids = {c.model_id for c in [*w.controls.values(), w.status, w.preset]}
+    assert ids <= set(_instances)
+    w.close()
+    assert not ids & set(_instances)
+    assert w.controls["kappa"].comm is None and w.comm is None
+    w.controls["kappa"].value = 2.0                 # no update after close
+    assert w.state["kappa"] == 4.0
+
+
+def run_in_own_loop(coroutine_function):
+    result = {}
+
+    def target():
+        try:
+            result["value"] = asyncio.run(coroutine_function())
+        except BaseException as exc:
+            result["error"] = exc
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+
+
+def test_front_end_drag_is_coalesced_latest_value_wins_then_refined():
+    w = Quadratic(n=40)
+    control = w.controls["lr"]
+
+    async def drag():
+        w.calls.clear()
+        for v in (0.11, 0.12, 0.13, 0.14):
+            with control._lock_property(value=v):
+                control.value = v
+        assert w.calls == []
+        await asyncio.sleep(0)
+        assert w.calls == [("run", True)] and w.state["lr"] == 0.14
+        await asyncio.sleep(w.REFINE_AFTER + 0.1)
+        assert w.calls == [("run", True), ("run", False)]
+    run_in_own_loop(drag)
