@@ -1,195 +1,423 @@
-"""The widget base: state round trip, presets, errors in the status line, coalescing of
-front-end events, blitting, and the static PNG. Exercised through the gradient-flow widget."""
+"""The declarative base (saddle_widgets.widgets._base), on a small explorer defined here:
+gradient descent on the quadratic f(w) = ½ wᵀ diag(1, κ) w, whose iterates have the
+closed form w_k = (1 − η)^k w0₁ e₁ + (1 − ηκ)^k w0₂ e₂."""
 import asyncio
-import base64
 import threading
 
+import matplotlib
 import numpy as np
 import pytest
-from matplotlib.backend_bases import MouseEvent
 
-from saddle_widgets.widgets import GradientFlowExplorer
-from saddle_widgets.widgets._base import Explorer
+from saddle_widgets.widgets import Bool, Choice, Explorer, Fig, Float, Int, draw, status, step
+
+
+class Quadratic(Explorer):
+    PARAMS = {
+        "kappa": Float("curvature κ", 4.0, 0.5, 10.0, step=0.5, doc="second eigenvalue"),
+        "lr": Float("step size η", 0.1, 0.01, 0.6, step=0.01),
+        "n": Int("steps", 20, 1, 200),
+        "mark": Int("marked step", 0, 0, "n"),
+        "norm": Choice("colour", "linear", ("linear", "log")),
+        "grid": Bool("grid", False),
+    }
+    FIGURES = {"plane": Fig(3.0, 3.0, click="set_start"), "loss": Fig(3.0, 2.0)}
+    COLUMNS = [["plane"], ["loss"]]
+    PRESETS = {"ill-conditioned": {"kappa": 10.0, "lr": 0.19}}
+    calls: list
+
+    def __init__(self, **kw):
+        self.calls = []
+        self.w0 = np.array([1.0, 1.0])
+        super().__init__(**kw)
+
+    def build_plane(self, fig):
+        ax = fig.add_subplot()
+        (self.path,) = ax.plot([], [], "o-")
+        ax.set(xlim=(-2, 2), ylim=(-2, 2))
+        self.animate(fig, [self.path])
+
+    def build_loss(self, fig):
+        self.ax_loss = fig.add_subplot()
+        (self.loss_line,) = self.ax_loss.plot([], [])
+        self.animate(fig, [self.loss_line])
+
+    def set_start(self, x, y):
+        self.set_params(lr=round(min(max(abs(x) / 4, 0.01), 0.6), 2))
+
+    @step("kappa")
+    def hessian(self, kappa):
+        self.calls.append("hessian")
+        return np.diag([1.0, kappa])
+
+    @step("hessian", "lr", "n", coarse=True, cache=3)
+    def run(self, hessian, lr, n, *, coarse):
+        self.calls.append(("run", coarse))
+        m = max(n // 4, 1) if coarse else n
+        w = [self.w0]
+        for _ in range(m):
+            w.append(w[-1] - lr * hessian @ w[-1])
+        return np.array(w)
+
+    @draw("plane", "run")
+    def draw_path(self, run):
+        self.path.set_data(run[:, 0], run[:, 1])
+
+    @draw("loss", "run", "hessian", layer="static")
+    def draw_loss(self, run, hessian):
+        f = 0.5 * np.einsum("ki,ij,kj->k", run, hessian, run)
+        self.loss_line.set_data(np.arange(len(f)), f)
+        self.ax_loss.set_xlim(0, max(len(f) - 1, 1))
+
+    @status("run", "lr", "kappa")
+    def describe(self, run, lr, kappa):
+        if lr * kappa >= 2:
+            raise ValueError(f"η κ = {lr * kappa:.2f} ≥ 2: gradient descent diverges")
+        return f"{len(run) - 1} steps, |w| = {np.linalg.norm(run[-1]):.3g}"
+
+
+def test_a_step_matches_the_closed_form_of_gradient_descent_on_a_quadratic():
+    w = Quadratic(kappa=3.0, lr=0.2, n=7)
+    k = np.arange(8)
+    expected = np.c_[(1 - 0.2) ** k, (1 - 0.2 * 3.0) ** k]
+    np.testing.assert_allclose(w.results["run"], expected, rtol=1e-12)
+    np.testing.assert_allclose(np.c_[w.path.get_data()], expected, rtol=1e-12)
+
+
+def test_defaults_come_from_params_and_results_are_read_only():
+    w = Quadratic()
+    assert Quadratic.DEFAULTS == {"kappa": 4.0, "lr": 0.1, "n": 20, "mark": 0,
+                                  "norm": "linear", "grid": False}
+    assert w.state == Quadratic.DEFAULTS
+    assert set(w.results) == {"hessian", "run"}
+    with pytest.raises(TypeError):
+        w.results["run"] = None
+    assert w.controls["kappa"].description == "curvature κ"
+
+
+def test_only_what_a_change_touches_recomputes():
+    w = Quadratic()
+    w.calls.clear()
+    w.set_params(lr=0.2)
+    assert w.calls == [("run", False)]              # the Hessian depends on κ only
+    w.calls.clear()
+    w.set_params(grid=True)                         # nothing reads it
+    assert w.calls == []
+
+
+def test_the_cache_is_bounded_and_a_revisited_value_is_not_recomputed():
+    w = Quadratic()
+    for lr in (0.11, 0.12, 0.13, 0.14, 0.15):
+        w.set_params(lr=lr)
+    assert len(w._caches["run"].data) == 3
+    w.calls.clear()
+    w.set_params(lr=0.14)
+    assert w.calls == []                             # still cached
+    w.set_params(lr=0.11)
+    assert w.calls == [("run", False)]               # evicted, recomputed
+
+
+def test_dragging_runs_the_coarse_variant_and_release_reruns_only_it():
+    w = Quadratic(n=40)
+    with w.dragging():
+        w.controls["lr"].value = 0.2
+        assert len(w.results["run"]) == 11          # coarse: n // 4 steps
+        w.calls.clear()
+        w.controls["grid"].value = True             # a drag on an unrelated control
+        assert w.calls == []                        # does not turn anything coarse
+    assert len(w.results["run"]) == 41
+    assert w.calls == [("run", False)]
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"kappa": 11.0}, "kappa must be between 0.5 and 10"),
+    ({"kappa": float("nan")}, "kappa must be between"),
+    ({"kappa": float("inf")}, "kappa must be between"),
+    ({"kappa": "4"}, "kappa must be a number"),
+    ({"n": 2.5}, "n must be an integer"),
+    ({"n": True}, "n must be an integer"),
+    ({"norm": "cubic"}, "norm must be one of"),
+    ({"grid": 1}, "grid must be True or False"),
+    ({"mark": 30}, "mark must be between 0 and 20"),
+    ({"kapa": 1.0}, "unknown parameter"),
+])
+def test_bad_values_are_a_value_error_naming_the_parameter_and_its_range(bad, match):
+    with pytest.raises(ValueError, match=match):
+        Quadratic(**bad)
+    w = Quadratic()
+    with pytest.raises(ValueError, match=match):
+        w.set_params(**bad)
+    assert w.state == Quadratic.DEFAULTS
+
+
+def test_a_bound_named_after_a_parameter_follows_it():
+    w = Quadratic(n=50, mark=40)
+    assert w.controls["mark"].max == 50
+    w.set_params(n=10)
+    assert w.state["mark"] == 10 and w.controls["mark"].max == 10
+
+
+def test_an_error_from_a_step_shows_in_the_status_line_and_clears():
+    w = Quadratic()
+    w.controls["lr"].value = 0.3                    # η κ = 1.2: fine
+    assert w.error is None
+    w.controls["kappa"].value = 8.0                 # η κ = 2.4
+    assert "diverges" in w.error and "⚠" in w.status.value
+    w.controls["kappa"].value = 2.0
+    assert w.error is None and "steps" in w.status_text
+
+
+def test_a_page_echo_snapped_to_the_slider_grid_is_not_a_change():
+    w = Quadratic(lr=0.0666)
+    before, text = w.state, w.status_text
+    w.calls.clear()
+    w.controls["lr"].value = 0.07                   # the front end's snapped echo
+    assert w.state == before and w.status_text == text and w.calls == []
+    w.controls["lr"].value = 0.08                   # one step further is a change
+    assert w.state["lr"] == 0.08
+
+
+def test_the_preset_menu_shows_the_applied_preset_until_a_change():
+    w = Quadratic()
+    w.apply_preset("ill-conditioned")
+    assert w.preset.value == "ill-conditioned" and w.state["kappa"] == 10.0
+    w.controls["lr"].value = 0.07 if False else w.controls["lr"].value   # no change
+    assert w.preset.value == "ill-conditioned"
+    w.controls["n"].value = 30
+    assert w.preset.value == "(custom)"
+    w.preset.value = "ill-conditioned"
+    assert w.preset.value == "ill-conditioned" and w.state["n"] == 20
+
+
+def click(widget, figure, x, y):
+    """A real left click at data point (x, y) of a figure's axes, through matplotlib."""
+    from matplotlib.backend_bases import MouseEvent
+    fig = widget.figure(figure)
+    fig.canvas.draw()
+    px, py = fig.axes[0].transData.transform((x, y))
+    event = MouseEvent("button_press_event", fig.canvas, px, py, button=1)
+    fig.canvas.callbacks.process("button_press_event", event)
+
+
+def test_locks_hold_against_presets_reset_and_clicks():
+    w = Quadratic()
+    w.controls["kappa"].disabled = True             # a teacher locks κ
+    w.apply_preset("ill-conditioned")
+    assert w.state["kappa"] == 4.0 and w.state["lr"] == 0.19
+    w.lock("lr")
+    w.reset()
+    assert w.state["lr"] == 0.19
+    click(w, "plane", 1.0, 0.0)
+    assert "locked" in w.error and w.state["lr"] == 0.19
+    w.unlock("lr")
+    w.controls["kappa"].layout.display = "none"     # hidden counts as locked too
+    w.controls["kappa"].disabled = False
+    w.apply_preset("ill-conditioned")
+    assert w.state["kappa"] == 4.0
+    w.set_params(kappa=2.0)                         # code still can
+    assert w.state["kappa"] == 2.0
+
+
+def test_a_front_end_update_message_applies():
+    w = Quadratic()
+    w.set_state({"box_style": "info"})
+    assert w.box_style == "info"
+    w.set_state(kappa=2.0)                          # keywords: set_params
+    assert w.state["kappa"] == 2.0
+
+
+def test_teachers_add_a_figure_and_a_callback_without_subclassing():
+    w = Quadratic()
+    fig = w.add_figure("norm", 2.0, 2.0, column=1)
+    ax = fig.add_subplot()
+    (line,) = ax.plot([], [])
+    seen = []
+    w.on("run", lambda run: (seen.append(len(run)), line.set_data(np.arange(len(run)),
+                                                                 np.linalg.norm(run, axis=1))))
+    assert seen == [21]
+    w.set_params(n=30)
+    assert seen == [21, 31] and len(line.get_xdata()) == 31
+    assert w.figure("norm") is fig and w.figures[-1] is fig and len(w.figures) == 3
+    assert len(w.to_png()) > 0
+
+
+def test_a_subclass_adds_a_figure_and_a_draw():
+    class WithSpectrum(Quadratic):
+        FIGURES = {**Quadratic.FIGURES, "spectrum": Fig(2.0, 2.0)}
+        COLUMNS = [["plane"], ["loss", "spectrum"]]
+
+        def build_spectrum(self, fig):
+            (self.bars,) = fig.add_subplot().plot([], [], "o")
+
+        @draw("spectrum", "hessian")
+        def draw_spectrum(self, hessian):
+            self.bars.set_data([0, 1], np.linalg.eigvalsh(hessian))
+
+    w = WithSpectrum(kappa=3.0)
+    assert list(w.bars.get_ydata()) == [1.0, 3.0]
+    assert [f for f in w.figures] == [w.figure(n) for n in ("plane", "loss", "spectrum")]
+
+
+def test_declarations_are_checked_when_the_class_is_made():
+    with pytest.raises(TypeError, match="unknown input"):
+        class Bad(Quadratic):
+            @step("nothing")
+            def broken(self, nothing):
+                return 0
+    with pytest.raises(ValueError, match="kappa must be between"):
+        class BadPreset(Quadratic):
+            PRESETS = {"too curved": {"kappa": 100.0}}
+
+
+def test_building_a_widget_leaves_pyplot_alone():
+    import matplotlib.pyplot as plt
+    before = matplotlib.get_backend()
+    Quadratic(canvas="ipympl")
+    assert matplotlib.get_backend() == before
+    assert "ipympl" not in str(dict.__getitem__(matplotlib.rcParams, "backend"))
+    plt.close("all")
+
+
+def test_close_closes_every_child_widget():
+    from ipywidgets.widgets.widget import _instances
+    w = Quadratic(canvas="ipympl")
+    ids = {c.model_id for c in [*w.controls.values(), w.status, w.preset]}
+    assert ids <= set(_instances)
+    w.close()
+    assert not ids & set(_instances)
+    assert w.controls["kappa"].comm is None and w.comm is None
+    w.controls["kappa"].value = 2.0                 # no update after close
+    assert w.state["kappa"] == 4.0
 
 
 def run_in_own_loop(coroutine_function):
-    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an event loop
-    running in the main thread, and a kernel has one too."""
     result = {}
 
     def target():
         try:
             result["value"] = asyncio.run(coroutine_function())
-        except BaseException as exc:          # re-raised in the test's thread
+        except BaseException as exc:
             result["error"] = exc
-
     thread = threading.Thread(target=target)
     thread.start()
     thread.join()
     if "error" in result:
         raise result["error"]
-    return result.get("value")
 
 
+def test_front_end_drag_is_coalesced_latest_value_wins_then_refined():
+    w = Quadratic(n=40)
+    control = w.controls["lr"]
+
+    async def drag():
+        w.calls.clear()
+        for v in (0.11, 0.12, 0.13, 0.14):
+            with control._lock_property(value=v):
+                control.value = v
+        assert w.calls == []
+        await asyncio.sleep(0)
+        assert w.calls == [("run", True)] and w.state["lr"] == 0.14
+        await asyncio.sleep(w.REFINE_AFTER + 0.1)
+        assert w.calls == [("run", True), ("run", False)]
+    run_in_own_loop(drag)
+
+
+# ---------------------------------------------------------------- moved from test_widget_base
 @pytest.fixture
 def widget():
-    return GradientFlowExplorer()
+    return Quadratic()
 
 
 def test_state_round_trip_rebuilds_the_same_view(widget):
-    widget.set_state(imbalance=1.5, x0=-0.4, depth=3, cost="log-cosh")
-    clone = GradientFlowExplorer(**widget.state)
+    widget.set_params(kappa=2.5, lr=0.23, n=33, norm="log")
+    clone = Quadratic(**widget.state)
     assert clone.state == widget.state
-    np.testing.assert_allclose(np.asarray(clone.trajectory.get_data()),
-                               np.asarray(widget.trajectory.get_data()))
-
-
-def test_unknown_parameter_is_a_clear_value_error():
-    with pytest.raises(ValueError, match="unknown parameter"):
-        GradientFlowExplorer(imbalence=1.0)
-    with pytest.raises(ValueError, match="between"):
-        GradientFlowExplorer(imbalance=100.0)
-    with pytest.raises(ValueError, match="must be one of"):
-        GradientFlowExplorer(cost="hinge")
+    np.testing.assert_array_equal(np.asarray(clone.path.get_data()),
+                                  np.asarray(widget.path.get_data()))
 
 
 def test_reset_restores_defaults(widget):
-    widget.set_state(imbalance=3.0, depth=4)
+    widget.set_params(kappa=3.0, n=50)
     widget.reset()
-    assert widget.state == GradientFlowExplorer.DEFAULTS
-
-
-def test_preset_dropdown_applies_preset_and_a_control_change_returns_to_custom(widget):
-    widget.preset.value = "large imbalance (fast)"
-    assert widget.state["imbalance"] == 4.0
-    assert widget.error is None
-    widget.controls["x0"].value = 0.5
-    assert widget.preset.value == "(custom)"
-    assert widget.state["imbalance"] == 4.0      # leaving the preset keeps its values
-
-
-def click(widget, w1, w2):
-    """A real left click at data point (w1, w2) of the phase plane, through matplotlib."""
-    fig = widget.figures[0]
-    fig.canvas.draw()
-    x, y = widget.ax_phase.transData.transform((w1, w2))
-    event = MouseEvent("button_press_event", fig.canvas, x, y, button=1)
-    fig.canvas.callbacks.process("button_press_event", event)
-
-
-def test_click_sets_the_start_of_the_trajectory(widget):
-    click(widget, -1.2, 0.4)
-    a, b = widget.trajectory.get_data()
-    assert (a[0], b[0]) == pytest.approx((-1.2, 0.4), abs=0.02)
-    assert widget.state["mirror"] is True
-
-
-def test_bad_click_shows_a_message_in_the_status_line_not_a_traceback(widget):
-    click(widget, 2.4, 2.4)                  # x = 5.8 is beyond the x0 slider
-    assert widget.error is not None and "click closer" in widget.error
-    assert "⚠" in widget.status.value
-    click(widget, 0.5, 0.5)
-    assert widget.error is None and "⚠" not in widget.status.value
-
-
-def test_front_end_drag_is_coalesced_latest_value_wins(widget):
-    """Events from the browser (property lock held) inside a running loop are merged:
-    many slider messages give one update, and it uses the last value."""
-    calls = []
-    original = widget._update
-
-    def counting(changed, coarse):
-        calls.append((set(changed), coarse, widget.controls["x0"].value))
-        return original(changed, coarse)
-
-    widget._update = counting
-    control = widget.controls["x0"]
-
-    async def drag():
-        for v in (0.1, 0.2, 0.3, 0.4):
-            with control._lock_property(value=v):
-                control.value = v
-        assert calls == []                 # nothing ran yet: all four are pending
-        await asyncio.sleep(0)             # the event loop runs the scheduled flush
-        assert calls == [({"x0"}, True, 0.4)]
-        await asyncio.sleep(widget.REFINE_AFTER + 0.1)   # the full-quality redraw follows
-
-    run_in_own_loop(drag)
-    assert calls[-1][1] is False
-    assert len(calls) == 2
+    assert widget.state == Quadratic.DEFAULTS
 
 
 def test_programmatic_change_inside_a_loop_is_synchronous(widget):
     """A notebook cell that sets .value sees the new picture at once (no deferral)."""
     async def cell():
-        widget.controls["imbalance"].value = 2.0
-        return float(widget.result.conserved[0])
-    assert run_in_own_loop(cell) == pytest.approx(2.0)
+        widget.controls["n"].value = 5
+        return len(widget.results["run"])
+    run_in_own_loop(cell)
+    assert len(widget.results["run"]) == 6
 
 
 def test_blit_updates_pixels_without_a_full_draw(widget):
-    fig = widget.figures[0]
+    fig = widget.figure("plane")
     before = np.asarray(fig.canvas.buffer_rgba()).copy()
     draws = []
     cid = fig.canvas.mpl_connect("draw_event", lambda e: draws.append(e))
-    widget.controls["x0"].value = -0.7
+    widget.controls["lr"].value = 0.3
     fig.canvas.mpl_disconnect(cid)
     after = np.asarray(fig.canvas.buffer_rgba())
     assert draws == []                     # the static layer was reused
     assert np.any(before != after)         # and the picture changed
 
 
+def test_a_static_draw_redraws_its_figure_in_full(widget):
+    draws = []
+    widget.figure("loss").canvas.mpl_connect("draw_event", lambda e: draws.append(e))
+    widget.controls["n"].value = 50          # draw_loss (layer "static") sets the x limits
+    assert len(draws) == 1 and widget.ax_loss.get_xlim() == (0, 50)
+
+
 def test_png_includes_the_dynamic_layer(widget):
     png1 = widget.to_png()
-    widget.controls["x0"].value = -1.0
+    widget.controls["lr"].value = 0.3
     png2 = widget.to_png()
     assert png1[:8] == b"\x89PNG\r\n\x1a\n"
     assert png1 != png2
 
 
 def test_mimebundle_has_widget_view_png_and_text(widget):
+    import base64
     bundle = widget._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert base64.b64decode(bundle["image/png"])[:4] == b"\x89PNG"
-    assert bundle["text/plain"].startswith("GradientFlowExplorer(")
+    assert bundle["text/plain"].startswith("Quadratic(")
     assert bundle["text/html"].startswith('<img src="data:image/png;base64,' + bundle["image/png"])
-    assert "<pre>GradientFlowExplorer(" in bundle["text/html"]
-
-
-def test_explorer_requires_a_control_per_default():
-    class Broken(Explorer):
-        DEFAULTS = {"a": 1}
-
-        def _make_controls(self):
-            return {}
-
-    with pytest.raises(TypeError, match="no control"):
-        Broken()
+    assert "<pre>Quadratic(" in bundle["text/html"]
 
 
 def test_live_kernel_settles_with_one_full_frame_per_canvas():
     """With ipympl canvases in a running loop, a full draw of every canvas follows the last
     change (a browser that dropped a frame gets a complete picture again)."""
     async def session():
-        w = GradientFlowExplorer(canvas="ipympl")
+        w = Quadratic(canvas="ipympl")
         draws = []
         for fig in w.figures:
             fig.canvas.mpl_connect("draw_event", lambda e: draws.append(e.canvas))
-        w.controls["imbalance"].value = 1.5          # programmatic: blitted at once
+        w.controls["lr"].value = 0.3       # the plane is blitted, the loss (static) drawn
         blitted = len(draws)
         await asyncio.sleep(w.REFINE_AFTER + 0.4)
         return blitted, draws
 
-    blitted, draws = run_in_own_loop(session)
-    assert blitted == 0
-    assert len(draws) == 3 and len({id(c) for c in draws}) == 3
+    result = {}
+
+    def target():
+        result["v"] = asyncio.run(session())
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    blitted, draws = result["v"]
+    assert blitted == 1
+    settled = draws[blitted:]
+    assert len(settled) == 2 and len({id(c) for c in settled}) == 2
 
 
 def test_a_resized_figure_is_drawn_in_full_not_blitted(widget):
     """A cached background of the old size must not be pasted into a resized canvas."""
-    fig = widget.figures[1]
+    fig = widget.figure("plane")
     draws = []
     fig.canvas.mpl_connect("draw_event", lambda e: draws.append(e))
     fig.set_size_inches(5.0, 3.0)
-    widget.controls["cursor"].value = 0.3
+    widget.controls["lr"].value = 0.3
     assert len(draws) == 1
