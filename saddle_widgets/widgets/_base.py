@@ -255,7 +255,7 @@ class Explorer(widgets.VBox):
         self._keys: dict[str, tuple] = {}
         self._caches = {s.name: _LRU(s.cache) for s in self._steps}
         self._callbacks: dict[str, list[Callable]] = {}
-        self.results = types.MappingProxyType(self._results)
+        self._results_view = types.MappingProxyType(self._results)
 
         # values first (validated), so controls and figures are built from them
         self._values = dict(self.DEFAULTS)
@@ -472,6 +472,11 @@ class Explorer(widgets.VBox):
     def state(self) -> dict:
         """Current parameters; ``type(self)(**w.state)`` rebuilds the same view."""
         return dict(self._values)
+
+    @property
+    def results(self):
+        """Read-only mapping: step name -> its current result (the solver's answer)."""
+        return self._results_view
 
     @property
     def status_text(self) -> str:

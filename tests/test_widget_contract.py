@@ -1,0 +1,251 @@
+"""The contract every exported widget keeps (one test module, parametrised over all of them):
+state round trip, presets and the preset menu, page echoes, front-end messages, locks,
+validation, pyplot left alone, close(), and a picture that depends only on the state."""
+import math
+import random
+
+import ipywidgets
+import matplotlib
+import numpy as np
+import pytest
+
+from saddle_widgets.widgets._docs import widget_classes
+
+WIDGETS = widget_classes()
+ids = [c.__name__ for c in WIDGETS]
+
+
+@pytest.fixture(scope="module", params=WIDGETS, ids=ids)
+def cls(request):
+    return request.param
+
+
+@pytest.fixture
+def widget(cls):
+    w = cls()
+    yield w
+    w.close()
+
+
+def test_state_round_trips_exactly_also_after_display(widget, cls):
+    widget._repr_mimebundle_()                       # what displaying it does
+    assert cls(**widget.state).state == widget.state
+    assert widget.state == cls.DEFAULTS
+
+
+def test_every_preset_applies_is_shown_in_the_menu_and_round_trips(widget, cls):
+    for name, values in cls.PRESETS.items():
+        widget.preset.value = name
+        assert widget.error is None, (name, widget.error)
+        assert widget.preset.value == name
+        assert widget.state == {**cls.DEFAULTS, **values}
+        assert cls(**widget.state).state == widget.state
+        widget.apply_preset(name)                    # from code: the menu shows it too
+        assert widget.preset.value == name
+
+
+def _echo(param, value):
+    """What the page sends back for a kernel value: snapped to the control's grid."""
+    return param.snap(value) if param.kind == "float" else value
+
+
+def test_a_page_echo_of_every_control_changes_nothing_in_any_preset(widget, cls):
+    for preset in [None, *cls.PRESETS]:
+        if preset is None:
+            widget.reset()
+        else:
+            widget.apply_preset(preset)
+        state, text, shown = widget.state, widget.status_text, widget.preset.value
+        for name, param in cls.PARAMS.items():
+            widget.controls[name].value = _echo(param, state[name])
+        assert widget.state == state, preset
+        assert widget.status_text == text, preset
+        assert widget.preset.value == shown
+
+
+def test_a_front_end_update_message_applies(widget):
+    msg = {"content": {"data": {"method": "update", "state": {"box_style": "info"},
+                                "buffer_paths": []}}, "buffers": []}
+    widget._handle_msg(msg)
+    assert widget.box_style == "info"
+
+
+def test_no_public_member_shadows_an_ipywidgets_method(cls):
+    base = set(dir(ipywidgets.VBox))
+    ours = {n for n in dir(cls) if not n.startswith("_")} - base
+
+    def defined_by_us(name):
+        owner = next(k for k in cls.__mro__ if name in vars(k))
+        return owner not in ipywidgets.VBox.__mro__
+    shadowing = {n for n in base if not n.startswith("_") and defined_by_us(n)}
+    assert shadowing <= {"set_state", "close"}, shadowing
+    assert {"state", "results", "set_params", "figure", "add_figure", "on"} <= ours
+
+
+def _bad_values(param):
+    if param.kind == "float":
+        return [float("nan"), float("inf"), "1", None]
+    if param.kind == "int":
+        return [1.5, "1", True, None]
+    if param.kind == "bool":
+        return [1, "yes", None]
+    return ["no such option", None]
+
+
+def test_every_bad_value_is_a_value_error_naming_the_parameter(cls):
+    for name, param in cls.PARAMS.items():
+        values = _bad_values(param)
+        if param.kind in ("float", "int"):
+            lo, hi = param.bounds(cls.DEFAULTS)
+            values.append(hi + (param.step if param.kind == "int" else abs(hi) + 1.0))
+        for bad in values:
+            with pytest.raises(ValueError, match=name):
+                cls(**{name: bad})
+
+
+def test_locked_parameters_hold_against_every_preset_and_reset(widget, cls):
+    start = widget.state
+    widget.lock(*cls.PARAMS)
+    for name in cls.PRESETS:
+        widget.apply_preset(name)
+        assert widget.state == start
+    widget.reset()
+    assert widget.state == start
+    widget.unlock(*cls.PARAMS)
+    assert not any(widget.controls[n].disabled for n in cls.PARAMS
+                   if cls.PARAMS[n].when is None)
+
+
+def test_building_a_widget_leaves_pyplot_and_its_backend_alone(cls):
+    import matplotlib.pyplot as plt
+    plt.switch_backend("agg")
+    fig = plt.figure()
+    w = cls(canvas="ipympl")
+    assert matplotlib.get_backend() == "agg"
+    assert plt.fignum_exists(fig.number)             # the notebook's own figures stay
+    w.close()
+    plt.close(fig)
+
+
+def test_close_closes_every_child_widget_and_stops_updates(cls):
+    from ipywidgets.widgets.widget import _instances
+    w = cls(canvas="ipympl")
+    children = list(_walk(w))
+    ids = {c.model_id for c in children}
+    assert ids <= set(_instances)
+    state = w.state
+    w.close()
+    assert all(c.comm is None for c in children)
+    assert not ids & set(_instances)
+    name = next(n for n, p in w.PARAMS.items() if p.kind in ("int", "float"))
+    w.controls[name].value = w.controls[name].max
+    assert w.state == state
+
+
+def _walk(box):
+    for child in getattr(box, "children", ()):
+        yield child
+        yield from _walk(child)
+
+
+def random_value(param, state, rng):
+    if param.kind == "float":
+        lo, hi = param.bounds(state)
+        return param.snap(rng.uniform(lo, hi)) if rng.random() < 0.5 else rng.uniform(lo, hi)
+    if param.kind == "int":
+        lo, hi = param.bounds(state)
+        return rng.randint(lo, hi)
+    if param.kind == "bool":
+        return rng.random() < 0.5
+    return rng.choice(param.options)
+
+
+def artist_data(fig):
+    """What each artist of a figure shows, as comparable arrays and strings."""
+    out = []
+    for ax in fig.axes:
+        out.append(("limits", ax.get_xlim(), ax.get_ylim(), ax.get_title()))
+        for a in [*ax.lines, *ax.collections, *ax.images, *ax.texts]:
+            if not a.get_visible():
+                out.append((type(a).__name__, "hidden"))
+            elif hasattr(a, "get_xydata"):
+                out.append(("line", np.asarray(a.get_xydata(), float)))
+            elif hasattr(a, "get_array") and a.get_array() is not None \
+                    and type(a).__name__ == "AxesImage":
+                out.append(("image", np.asarray(a.get_array(), float), tuple(a.get_extent())))
+            elif hasattr(a, "get_text"):
+                out.append(("text", a.get_text()))
+            elif hasattr(a, "get_offsets"):
+                out.append(("offsets", np.asarray(a.get_offsets(), float)))
+    return out
+
+
+def assert_same_picture(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert len(x) == len(y) and x[0] == y[0]
+        for u, v in zip(x[1:], y[1:]):
+            if isinstance(u, np.ndarray):
+                np.testing.assert_allclose(u, v, rtol=1e-9, atol=1e-12, equal_nan=True)
+            else:
+                assert u == v
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_after_random_changes_the_picture_equals_a_fresh_build(cls, seed):
+    """Whatever sequence of changes (drags included) led to a state, the picture is that of
+    a fresh widget built from the state: no result left over from an earlier state."""
+    rng = random.Random(seed)
+    w = cls()
+    names = list(cls.PARAMS)
+    for i in range(12):
+        name = rng.choice(names)
+        value = random_value(cls.PARAMS[name], w.state, rng)
+        if rng.random() < 0.5:
+            with w.dragging():
+                w.controls[name].value = value
+        else:
+            w._guard(lambda: w.set_params(**{name: value}))
+        if i == 5 and cls.PRESETS:
+            w.apply_preset(rng.choice(list(cls.PRESETS)))
+    fresh = cls(**w.state)
+    assert fresh.error == w.error
+    if w.error is None:
+        assert fresh.status_text == w.status_text
+        for f1, f2 in zip(w.figures, fresh.figures):
+            assert_same_picture(artist_data(f1), artist_data(f2))
+    w.close()
+    fresh.close()
+
+
+def _container_size(obj, depth=0):
+    if depth > 2:
+        return 0
+    if isinstance(obj, dict):
+        return len(obj) + sum(_container_size(v, depth + 1) for v in obj.values())
+    if isinstance(obj, (list, set, tuple)):
+        return len(obj)
+    return 0
+
+
+def test_random_changes_do_not_grow_what_the_widget_keeps(cls):
+    """Bounded caches: between the 60th and the 200th random change nothing the widget
+    holds (its caches and containers) grows."""
+    rng = random.Random(3)
+    w = cls()
+    names = list(cls.PARAMS)
+
+    def held():
+        return (sum(len(c.data) for c in w._caches.values()),
+                sum(_container_size(v) for k, v in vars(w).items()
+                    if k not in ("_trait_values", "_trait_notifiers", "_trait_validators")))
+    sizes = []
+    for i in range(200):
+        name = rng.choice(names)
+        w._guard(lambda: w.set_params(**{name: random_value(cls.PARAMS[name], w.state, rng)}))
+        if i in (59, 199):
+            sizes.append(held())
+    assert sizes[1][0] <= sum(s.cache for s in cls._steps)
+    assert sizes[1][1] <= sizes[0][1] + 5, sizes
+    assert not any(isinstance(v, float) and math.isnan(v) for v in w.state.values())
+    w.close()
