@@ -6,7 +6,9 @@ figures are redrawn (the base redraws synchronously outside a kernel). Two paths
 
 * drag:    inside ``widget.dragging()``: what a learner dragging a slider gets,
            coarse pictures allowed; the budget is median <= 50 ms, p95 <= 100 ms;
-* release: the full-quality redraw after the drag stops (``widget.refine()``).
+* release: the full-quality redraw after the drag stops (``widget.refine()``);
+* single:  one change at a time outside a drag (a click on the track, a key press): full
+           quality at once.
 
 Usage::
 
@@ -71,13 +73,22 @@ def bench_widget(cls, n_values):
                 control.value = v
                 drag.append(time.perf_counter() - t0)
                 errors += widget.error is not None
-        release = widget.last_update_seconds if widget.COARSE_WHILE_DRAGGING else float("nan")
+        release = widget.last_update_seconds if widget._has_coarse else float("nan")
+        single = []
+        for v in control_values(control, n_values)[::-1]:   # one change at a time, full quality
+            if control.value == v:
+                continue
+            t0 = time.perf_counter()
+            control.value = v
+            single.append(time.perf_counter() - t0)
         rows.append({
             "widget": cls.__name__, "control": name, "n": len(drag),
             "median_ms": 1000 * statistics.median(drag) if drag else float("nan"),
             "p95_ms": 1000 * percentile(drag, 95) if drag else float("nan"),
             "max_ms": 1000 * max(drag) if drag else float("nan"),
             "release_ms": 1000 * release, "errors_shown": errors,
+            "single_median_ms": 1000 * statistics.median(single) if single else float("nan"),
+            "single_p95_ms": 1000 * percentile(single, 95) if single else float("nan"),
         })
         widget.reset()
     return rows
@@ -121,8 +132,8 @@ def main(argv=None):
                         help="also time the full redraw after a release in every preset")
     args = parser.parse_args(argv)
 
-    import saddle_widgets.widgets as sw
-    classes = [getattr(sw, n) for n in sw.__all__ if n != "Explorer"]
+    from saddle_widgets.widgets._docs import widget_classes
+    classes = widget_classes()
     if args.widget:
         classes = [c for c in classes if c.__name__ in args.widget]
     rows = []
@@ -133,18 +144,19 @@ def main(argv=None):
           f"{platform.python_implementation()} {platform.python_version()}, "
           f"matplotlib {matplotlib.__version__}")
     print(f"import saddle_widgets with all widgets: {import_seconds() * 1000:.0f} ms\n")
-    print("| widget | control | n | median ms (drag) | p95 ms (drag) | max ms | full redraw after release ms | within budget |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| widget | control | n | median ms (drag) | p95 ms (drag) | max ms | full redraw after release ms | single change median / p95 ms | drag within budget |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         ok = r["median_ms"] <= BUDGET_MEDIAN_MS and r["p95_ms"] <= BUDGET_P95_MS
         print(f"| {r['widget']} | {r['control']} | {r['n']} | {r['median_ms']:.1f} | "
               f"{r['p95_ms']:.1f} | {r['max_ms']:.1f} | {r['release_ms']:.1f} | "
+              f"{r['single_median_ms']:.1f} / {r['single_p95_ms']:.1f} | "
               f"{'yes' if ok else 'NO'} |")
     if args.presets:
         print("\n| widget | preset | controls | release median ms | release max ms |")
         print("|---|---|---|---|---|")
         for cls in classes:
-            if not cls.COARSE_WHILE_DRAGGING:
+            if not cls._has_coarse:
                 continue
             for r in bench_release_per_preset(cls):
                 rows.append(r)

@@ -1,0 +1,88 @@
+"""Resident memory of every widget under many random control changes (issue: bounded caches).
+
+For each exported widget: build it, apply N random legal changes (a random control, a random
+value in its range, half of them as drags), and report the resident set size (RSS, from
+/proc/self/statm) after the 1,000th and after the last change, the largest step cache and
+the number of changes whose update raised anything other than the status-line message.
+
+    python benchmarks/memory.py                       # 10,000 changes per widget
+    python benchmarks/memory.py --changes 2000 --widget PLRNNExplorer
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import random
+import sys
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+
+def rss_mib() -> float:
+    with open("/proc/self/statm") as fh:
+        pages = int(fh.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+
+
+def random_value(param, state, rng):
+    if param.kind == "float":
+        lo, hi = param.bounds(state)
+        return param.snap(rng.uniform(lo, hi))
+    if param.kind == "int":
+        lo, hi = param.bounds(state)
+        return rng.randint(lo, hi)
+    if param.kind == "bool":
+        return rng.random() < 0.5
+    return rng.choice(param.options)
+
+
+def run(cls, n_changes, seed=0):
+    rng = random.Random(seed)
+    w = cls(canvas="agg")
+    names = list(cls.PARAMS)
+    at_1000 = None
+    slowest = 0.0
+    start = time.perf_counter()
+    for i in range(1, n_changes + 1):
+        name = rng.choice(names)
+        value = random_value(cls.PARAMS[name], w.state, rng)
+        t0 = time.perf_counter()
+        if rng.random() < 0.5:
+            with w.dragging():
+                w.controls[name].value = value
+        else:
+            w.controls[name].value = value
+        slowest = max(slowest, time.perf_counter() - t0)
+        if i == min(1000, n_changes):
+            gc.collect()
+            at_1000 = rss_mib()
+    gc.collect()
+    return {"widget": cls.__name__, "changes": n_changes, "rss_1000": at_1000,
+            "rss_end": rss_mib(), "largest_cache": max(len(c.data) for c in w._caches.values()),
+            "slowest_s": slowest, "seconds": time.perf_counter() - start}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--changes", type=int, default=10_000)
+    parser.add_argument("--widget", action="append")
+    args = parser.parse_args(argv)
+    from saddle_widgets.widgets._docs import widget_classes
+    classes = [c for c in widget_classes() if not args.widget or c.__name__ in args.widget]
+    print("| widget | changes | RSS after 1,000th MiB | RSS after last MiB | growth MiB | "
+          "largest step cache | slowest update s | run s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for cls in classes:
+        r = run(cls, args.changes)
+        print(f"| {r['widget']} | {r['changes']} | {r['rss_1000']:.1f} | {r['rss_end']:.1f} | "
+              f"{r['rss_end'] - r['rss_1000']:+.1f} | {r['largest_cache']} | "
+              f"{r['slowest_s']:.2f} | {r['seconds']:.0f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
