@@ -660,3 +660,156 @@ def test_convergence_time_and_reduced_rate_reject_bad_input_with_a_clear_message
         gf.reduced_flow_rate("hinge", 0.5, 1.0)
     assert gf.reduced_flow_rate("quadratic", 0.5, 0.0, target=1.0) == pytest.approx(0.5)
     assert gf.convergence_time([0.0, 1.0, 2.0], [0.1, 0.5, 1.0], "quadratic") == 2.0
+
+
+# ---------------------------------------------------------- the phase plane (widget maths)
+@FAST
+@given(x0=st.floats(-2.5, 2.5), c=st.floats(-6, 6), mirror=st.booleans())
+def test_tanh_start_has_product_x0_on_the_hyperbola(x0, c, mirror):
+    """tanh_start(x0, c) = (w1, w2) with w2 tanh(w1) = x0 and w1^2 - w2^2 = c (bisection to
+    1e-9); the mirror start (-w1, -w2) has the same product and the same c."""
+    w1, w2 = gf.tanh_start(x0, c, mirror=mirror)
+    assert w2 * math.tanh(w1) == pytest.approx(x0, abs=1e-9)
+    assert w1 * w1 - w2 * w2 == pytest.approx(c, abs=1e-9)
+    assert (w1 <= 0) == mirror or w1 == 0
+
+
+def test_tanh_start_starts_the_tanh_flow_with_the_requested_product():
+    """integrate_flow from tanh_start(x0, c) begins at x = x0 and conserves
+    Q = sinh^2 w1 - w2^2 (the invariant of the tanh neuron)."""
+    w = gf.tanh_start(0.3, 0.5)
+    r = gf.integrate_flow("quadratic", w[0], w[1], np.linspace(0, 5, 51), activation="tanh")
+    assert r.x[0] == pytest.approx(0.3, abs=1e-12)
+    assert np.ptp(r.conserved) < 1e-8
+
+
+@pytest.mark.parametrize("depth", [2, 3, 4, 5])
+@pytest.mark.parametrize("name,target", COSTS + [("quadratic", -1.3)])
+def test_minima_curves_lie_where_x_equals_a_minimiser(depth, name, target):
+    """Every finite point of minima_curves has x(w) = w1 w2^(N-1) equal to a minimiser of f
+    (to 1e-9), so g - g* = 0 there; the curves are not empty."""
+    cost = gf.make_cost(name, target)
+    a, b = gf.minima_curves(cost, depth=depth)
+    ok = np.isfinite(b)
+    assert ok.sum() > 50
+    x = gf.plane_product(a[ok], b[ok], depth=depth)
+    assert np.max(cost.distance_to_minimum(x)) < 1e-9
+    assert np.max(gf.plane_loss_gap(cost, a[ok], b[ok], depth=depth)) < 1e-12
+
+
+@pytest.mark.parametrize("name,target", COSTS)
+def test_minima_curves_of_the_tanh_neuron_solve_w2_tanh_w1_equals_xstar(name, target):
+    """For x = w2 tanh(w1) the minima are w2 = x* / tanh(w1): x = x* on every finite point."""
+    cost = gf.make_cost(name, target)
+    a, b = gf.minima_curves(cost, activation="tanh")
+    ok = np.isfinite(b)
+    assert ok.sum() > 50
+    x = gf.plane_product(a[ok], b[ok], activation="tanh")
+    assert np.max(cost.distance_to_minimum(x)) < 1e-9
+
+
+def test_plane_loss_gap_is_f_of_x_minus_min_f():
+    """g(w) - g* = f(x(w)) - min f: f(0) - f* = x*^2/2 at the saddle for the quadratic,
+    f(w1 w2^3) - f* for the tied chain of depth 4 at a random point, and >= 0 everywhere."""
+    cost = gf.make_cost("quadratic", 0.8)
+    assert gf.plane_loss_gap(cost, 0.0, 0.0) == pytest.approx(0.32)
+    rng = np.random.default_rng(3)
+    w1, w2 = rng.uniform(-2, 2, (2, 100))
+    np.testing.assert_allclose(gf.plane_loss_gap(cost, w1, w2, depth=4),
+                               0.5 * (w1 * w2 ** 3 - 0.8) ** 2, atol=1e-12)
+    dw = gf.make_cost("double well", 1.5)
+    assert np.min(gf.plane_loss_gap(dw, w1, w2, activation="tanh")) >= 0
+
+
+@pytest.mark.parametrize("activation", ["linear", "tanh"])
+@pytest.mark.parametrize("start", [(0.9, 0.3), (-0.4, 1.2), (0.2, -0.7), (-1.1, -0.5)])
+def test_conserved_curve_through_a_start_carries_the_starts_invariant(activation, start):
+    """The conserved curve through the first point of a flow has w1^2 - w2^2 (linear) or
+    sinh^2 w1 - w2^2 (tanh) equal to its value at the start (1e-9), passes through the
+    start and spans the flow's range; the flow itself stays on it."""
+    r = gf.integrate_flow("quadratic", *start, np.linspace(0, 6, 61), activation=activation)
+    a, b = r.weights[:, 0], r.weights[:, 1]
+    ca, cb = gf.conserved_curve(a, b, activation=activation)
+    inv = (lambda u, v: np.sinh(u) ** 2 - v ** 2) if activation == "tanh" else \
+        (lambda u, v: u ** 2 - v ** 2)
+    np.testing.assert_allclose(inv(ca, cb), inv(a[0], b[0]), atol=1e-9)
+    np.testing.assert_allclose(inv(a, b), inv(a[0], b[0]), atol=1e-8)
+    assert np.min(np.hypot(ca - a[0], cb - b[0])) < 0.05
+    assert np.min(np.hypot(ca - a[-1], cb - b[-1])) < 0.05
+    assert gf.conserved_curve(a[:1], b[:1])[0].size == 0
+
+
+@pytest.mark.parametrize("activation", ["linear", "tanh"])
+@pytest.mark.parametrize("name,target", [("quadratic", 1.0), ("log-cosh", -0.5)])
+def test_origin_manifolds_stable_curve_flows_into_the_saddle_unstable_one_away(
+        activation, name, target):
+    """A start on the stable curve (w2 = sgn f'(0) w1, or sgn f'(0) sinh w1 for tanh) flows
+    into the origin (|w| comes below 1e-3 by t = 20; a saddle: rounding then carries it
+    off); one on the unstable curve leaves it. Both curves lie on w1^2 = w2^2 (linear) or
+    Q = sinh^2 w1 - w2^2 = 0 (tanh)."""
+    cost = gf.make_cost(name, target)
+    (sa, sb), (ua, ub) = gf.origin_manifolds(cost, activation=activation)
+    inv = (lambda u, v: np.sinh(u) ** 2 - v ** 2) if activation == "tanh" else \
+        (lambda u, v: u ** 2 - v ** 2)
+    assert np.max(np.abs(inv(sa, sb))) < 1e-9 and np.max(np.abs(inv(ua, ub))) < 1e-9
+    if activation == "tanh":               # a sample point of each curve near w1 = 0.3
+        k = np.argmin(np.abs(sa - 0.3))
+        w1, stable, unstable = sa[k], sb[k], ub[k]
+    else:                                  # the lines through the origin, scaled
+        w1, stable, unstable = 0.3, 0.3 * sb[1] / sa[1], 0.3 * ub[1] / ua[1]
+    t = np.linspace(0, 20, 201)
+    into = gf.integrate_flow(cost, w1, stable, t, activation=activation)
+    away = gf.integrate_flow(cost, 0.01, 0.01 * unstable / w1, t, activation=activation)
+    assert np.min(np.hypot(*into.weights.T)) < 1e-3
+    assert np.hypot(*away.weights[-1]) > 0.5
+
+
+def test_origin_manifolds_exist_only_at_a_strict_saddle():
+    """Deep chains (Hessian 0) and f'(0) = 0 (the symmetric double well) have no stable and
+    unstable curves; depth 2 with f'(0) != 0 has them."""
+    assert gf.origin_manifolds("quadratic", depth=3) is None
+    assert gf.origin_manifolds(gf.make_cost("double well", 1.0)) is None
+    assert gf.origin_manifolds(gf.make_cost("double well", 1.5)) is not None
+
+
+@pytest.mark.parametrize("name,target", [("quadratic", 1.0), ("log-cosh", -0.5), ("log-cosh", 1.5)])
+@pytest.mark.parametrize("x0,c", [(0.05, 0.5), (-0.3, 2.0), (1.9, -1.0), (0.5, 4.0)])
+def test_loss_bound_holds_along_the_flow(name, target, x0, c):
+    """f(x(t)) - f* <= d0^2/2 e^(-2 mu |c| t) along the integrated flow (x0, c), with mu from
+    loss_bound_rate: brute force on |x - x*| <= d0 confirms (x - x*) f'(x) >= mu (x - x*)^2,
+    with equality at the edge (mu is the largest such constant)."""
+    cost = gf.make_cost(name, target)
+    mu = gf.loss_bound_rate(cost, x0)
+    d0 = float(cost.distance_to_minimum(x0))
+    u = np.linspace(-d0, d0, 2001)
+    u = u[u != 0]
+    ratio = u * cost.df(target + u) / u ** 2
+    assert np.min(ratio) >= mu - 1e-12 and np.min(ratio) == pytest.approx(mu, rel=1e-9)
+    w0 = gf.initial_weights(x0, c)
+    t = np.linspace(0, 8, 161)
+    r = gf.integrate_flow(cost, w0[:1], w0[1:], t, rtol=1e-10)
+    bound = gf.loss_bound(cost, x0, c, t)
+    assert np.all(r.loss - 0.0 <= bound + 1e-12)
+
+
+def test_loss_bound_needs_a_positive_mu():
+    """The double well has (x - x*) f'(x) < 0 between its wells: no such mu, no bound."""
+    dw = gf.make_cost("double well", 1.0)
+    assert gf.loss_bound_rate(dw, 0.1) is None and gf.loss_bound(dw, 0.1, 1.0, [0, 1]) is None
+
+
+@pytest.mark.parametrize("width", [1, 3, 6])
+@pytest.mark.parametrize("c", [1.0, -0.8])
+def test_phase_plane_coordinates_of_a_width_h_run_are_its_scalar_pair(width, c):
+    """The plane shows a width-h run as (a, b) with a b = x(t) and a^2 - b^2 = sgn(c) c_*
+    (c_* its nuclear-norm imbalance): the same curve as the h = 1 run from (x0, c); for h = 1
+    the coordinates are the weights themselves."""
+    w0 = gf.initial_weights(0.3, c, width=width)
+    t = np.linspace(0, 6, 61)
+    r = gf.integrate_flow("quadratic", w0[:width], w0[width:], t)
+    a, b = gf.phase_plane_coordinates(r, branch=c)
+    np.testing.assert_allclose(a * b, r.x, atol=1e-12)
+    np.testing.assert_allclose(a ** 2 - b ** 2, c, atol=1e-6)
+    w1 = gf.initial_weights(0.3, c)
+    one = gf.integrate_flow("quadratic", w1[:1], w1[1:], t)
+    np.testing.assert_allclose(np.c_[a, b], one.weights, atol=1e-6)

@@ -29,7 +29,9 @@ __all__ = [
     "FlowResult", "integrate_flow", "integrate_chain", "gradient_descent", "DescentResult",
     "OriginSaddle", "classify_origin", "origin_hessian", "gd_step_limit",
     "convergence_time", "convergence_time_closed_form", "convergence_time_numeric",
-    "initial_weights", "reduced_flow_rate", "start_from_point", "scalar_pair",
+    "initial_weights", "reduced_flow_rate", "start_from_point", "scalar_pair", "tanh_start",
+    "plane_product", "plane_loss_gap", "conserved_curve", "minima_curves", "origin_manifolds",
+    "loss_bound_rate", "loss_bound", "phase_plane_coordinates",
 ]
 
 DIVERGENCE_LIMIT = 1e6  # |x| or |w| beyond this counts as divergence
@@ -663,3 +665,191 @@ def _tied_chain_weights(x0, c, depth):
         s = 0.5 * (lo + hi)
     w1 = np.copysign(np.sqrt(np.maximum(s * s + c, 0.0)), x0)   # x0 = -0.0 gives w1 <= 0
     return np.stack([w1] + [s] * (depth - 1), -1)
+
+
+# ------------------------------------------------------ the phase plane (w1, w2)
+# The plane shows (w1, w2) for h = 1, (w_1, w_2 = ... = w_N) for a tied chain of depth N,
+# and (w1, w2) of the tanh neuron x = w2 tanh(w1).
+
+def _plane_model(depth, activation):
+    depth = integer_in_range("depth", depth, 2, 50)
+    choice("activation", activation, ("linear", "tanh"))
+    if activation == "tanh" and depth != 2:
+        raise ValueError("the tanh neuron x = w2 tanh(w1) has depth 2")
+    return depth, activation
+
+
+def tanh_start(x0, imbalance, *, mirror=False):
+    """(w1, w2) of the tanh neuron with w2 tanh(w1) = x0 on the hyperbola w1^2 - w2^2 = c.
+
+    On the branch w1 >= 0 the product |w2| tanh(w1) grows monotonically from 0 to infinity
+    along the hyperbola, so it is solved by bisection (every x0 is reachable) in the
+    well-conditioned coordinate u >= 0: |w2| = u, w1 = sqrt(u^2 + c) for c >= 0, and
+    w1 = u, |w2| = sqrt(u^2 - c) for c < 0. w2 takes the sign of x0; ``mirror`` gives the
+    mirror start (-w1, -w2) with the same product and the same c.
+    """
+    x0 = finite_scalar("x0", x0)
+    c = finite_scalar("imbalance", imbalance)
+
+    def pair(u):
+        return (math.sqrt(u * u + c), u) if c >= 0 else (u, math.sqrt(u * u - c))
+
+    def product(u):
+        a, b = pair(u)
+        return b * math.tanh(a)
+    # u tanh(u) >= u - 1, so the product at u = |x0| + 1 is at least |x0|
+    lo, hi = 0.0, abs(x0) + 1.0
+    if x0 != 0:
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if mid in (lo, hi):
+                break
+            lo, hi = (mid, hi) if product(mid) < abs(x0) else (lo, mid)
+    w1, w2 = pair(0.5 * (lo + hi) if x0 != 0 else 0.0)
+    w2 = math.copysign(w2, x0)
+    return np.array([-w1, -w2] if mirror else [w1, w2])
+
+
+def plane_product(w1, w2, *, depth=2, activation="linear"):
+    """x at the plane point (w1, w2): w1 w2^(N-1) (tied chain, N = depth; w1 w2 for N = 2)
+    or w2 tanh(w1) for the tanh neuron."""
+    depth, activation = _plane_model(depth, activation)
+    w1 = np.asarray(w1, dtype=float)
+    w2 = np.asarray(w2, dtype=float)
+    return w2 * np.tanh(w1) if activation == "tanh" else w1 * w2 ** (depth - 1)
+
+
+def plane_loss_gap(cost, w1, w2, *, depth=2, activation="linear", target=None):
+    """g(w) - g* = f(x(w)) - min f on the plane (x from ``plane_product``): zero exactly on
+    the minima curves, f(0) - min f at the saddle."""
+    cost = _as_cost(cost, target)
+    x = plane_product(w1, w2, depth=depth, activation=activation)
+    return cost.f(x) - float(np.min(cost.f(np.asarray(cost.minimisers))))
+
+
+def conserved_curve(w1, w2, *, activation="linear", n=100):
+    """The level set of the conserved quantity through the first point of a plane path
+    (w1, w2), over the stretch of the path: w1^2 - w2^2 = c (the hyperbola; parametrised
+    by w2 when c >= 0, by w1 when c < 0, where the path may cross w1 = 0) or
+    sinh^2 w1 - w2^2 = Q for the tanh neuron (w1 = sgn(w1(0)) arsinh sqrt(Q + w2^2) for
+    Q >= 0, w2 = sgn(w2(0)) sqrt(sinh^2 w1 - Q) for Q < 0). Empty for fewer than 2 points."""
+    choice("activation", activation, ("linear", "tanh"))
+    a = finite_array("w1", w1, ndim=1)
+    b = finite_array("w2", w2, ndim=1)
+    if a.shape != b.shape:
+        raise ValueError(f"w1 and w2 must have the same length, got {a.size} and {b.size}")
+    if a.size < 2:
+        return np.empty(0), np.empty(0)
+    if activation == "tanh":
+        q = math.sinh(a[0]) ** 2 - b[0] ** 2
+        if q >= 0:
+            bs = np.linspace(b.min(), b.max(), n)
+            return np.sign(a[0] or 1) * np.arcsinh(np.sqrt(np.maximum(q + bs ** 2, 0))), bs
+        as_ = np.linspace(a.min(), a.max(), n)
+        return as_, np.sign(b[0] or 1) * np.sqrt(np.sinh(as_) ** 2 - q)
+    c = a[0] ** 2 - b[0] ** 2
+    if c >= 0:
+        bs = np.linspace(b.min(), b.max(), n)
+        return np.sign(a[0] or 1) * np.sqrt(c + bs ** 2), bs
+    as_ = np.linspace(a.min(), a.max(), n)
+    return as_, np.sign(b[0] or 1) * np.sqrt(as_ ** 2 - c)
+
+
+def minima_curves(cost, *, depth=2, activation="linear", extent=2.5, n=400, target=None):
+    """The minima of g in the plane, x(w) = x* for each minimiser x* of f, as one polyline
+    with NaN breaks over w1 in [-extent, extent]: w2 = (x*/w1)^(1/(N-1)) (one real root when
+    N - 1 is odd; the two roots +-|x*/w1|^(1/(N-1)) where x*/w1 > 0 when N - 1 is even), or
+    w2 = x* / tanh(w1) for the tanh neuron. Points with |w2| > 2 extent are NaN (off the picture)."""
+    cost = _as_cost(cost, target)
+    depth, activation = _plane_model(depth, activation)
+    extent = positive_scalar("extent", extent)
+    w1s = np.linspace(-extent, extent, n)
+    segs = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for m in cost.minimisers:
+            if activation == "tanh":
+                w2s = m / np.tanh(w1s)
+                segs += [(w1s[w1s > 0], w2s[w1s > 0]), (w1s[w1s < 0], w2s[w1s < 0])]
+                continue
+            r = m / w1s
+            k = depth - 1
+            root = np.sign(r) * np.abs(r) ** (1.0 / k)
+            for side in (w1s > 0, w1s < 0):
+                if k % 2 == 1:
+                    segs.append((w1s[side], root[side]))
+                else:
+                    ok = side & (r > 0)
+                    segs += [(w1s[ok], root[ok]), (w1s[ok], -root[ok])]
+    if not segs:
+        return np.empty(0), np.empty(0)
+    xs = np.concatenate([np.append(a, np.nan) for a, _ in segs])
+    ys = np.concatenate([np.append(b, np.nan) for _, b in segs])
+    ys[np.abs(ys) > 2 * extent] = np.nan
+    return xs, ys
+
+
+def origin_manifolds(cost, *, depth=2, activation="linear", extent=2.5, target=None):
+    """The stable and unstable curves of the saddle at the origin, each (w1, w2) over
+    |w1| <= extent, or None where the origin is no strict saddle (depth >= 3, f'(0) = 0).
+
+    Linear, depth 2: the lines w2 = +-sgn(f'(0)) w1 (stable: +), from ``classify_origin``.
+    Tanh neuron: both lie on Q = sinh^2 w1 - w2^2 = 0, the stable one w2 = sgn(f'(0)) sinh w1
+    and the unstable one w2 = -sgn(f'(0)) sinh w1 (tangent to the linear lines at 0)."""
+    cost = _as_cost(cost, target)
+    depth, activation = _plane_model(depth, activation)
+    extent = positive_scalar("extent", extent)
+    sad = classify_origin(cost, depth=depth)
+    if sad.stable_direction is None:
+        return None
+    if activation == "tanh":
+        w1s = np.linspace(-extent, extent, 200)
+        sgn = math.copysign(1.0, float(cost.df(0.0)))
+        return (w1s, sgn * np.sinh(w1s)), (w1s, -sgn * np.sinh(w1s))
+    s = np.array([-2 * extent, 2 * extent])
+    return ((s * sad.stable_direction[0], s * sad.stable_direction[1]),
+            (s * sad.unstable_direction[0], s * sad.unstable_direction[1]))
+
+
+# ----------------------------------------------------------- the loss bound
+def loss_bound_rate(cost, x0, *, target=None):
+    """mu with (x - x*) f'(x) >= mu (x - x*)^2 for |x - x*| <= d0 = |x0 - x*| (None where no
+    such mu > 0 holds: the double well): 1 for the quadratic, tanh(d0)/d0 for log-cosh
+    (tanh(u)/u decreases in |u|, so its value at the edge d0 is the minimum)."""
+    cost = _as_cost(cost, target)
+    x0 = finite_scalar("x0", x0)
+    d0 = float(cost.distance_to_minimum(x0))
+    if cost.name == "quadratic":
+        return 1.0
+    if cost.name == "log-cosh":
+        return math.tanh(d0) / d0 if d0 > 0 else 1.0
+    return None
+
+
+def loss_bound(cost, x0, imbalance, t, *, target=None):
+    """The bound f(x(t)) - f* <= d0^2/2 e^(-2 mu c t) of the flow from x0 with imbalance c
+    (c = |c|, mu = ``loss_bound_rate``; d0 = |x0 - x*|), or None without a mu.
+
+    From d/dt (x - x*)^2/2 = -(x - x*) f'(x) sqrt(c^2 + 4x^2) <= -mu c (x - x*)^2 and
+    f - f* <= (x - x*)^2 / 2 for the quadratic and log-cosh costs."""
+    cost = _as_cost(cost, target)
+    mu = loss_bound_rate(cost, x0)
+    c = abs(finite_scalar("imbalance", imbalance))
+    t = finite_array("t", t)
+    if mu is None:
+        return None
+    d0 = float(cost.distance_to_minimum(finite_scalar("x0", x0)))
+    return 0.5 * d0 ** 2 * np.exp(-2 * mu * c * t)
+
+
+def phase_plane_coordinates(result, *, branch=1.0, mirror=False):
+    """(w1, w2) along a run as the phase plane shows it: the weights themselves for h = 1,
+    a chain (w_1, w_2) and the tanh neuron; for width h > 1 the equivalent scalar pair with
+    the same x and w1^2 - w2^2 = sgn(branch) c (c the run's nuclear-norm imbalance), which by
+    the exact reduction follows the same x(t)."""
+    branch = finite_scalar("branch", branch)
+    w = np.asarray(result.weights, dtype=float)
+    if result.model == "linear" and w.shape[1] > 2:
+        h = w.shape[1] // 2
+        c = float(imbalance(w[0, :h], w[0, h:])) * (1.0 if branch >= 0 else -1.0)
+        return scalar_pair(result.x, c, mirror=mirror)
+    return w[:, 0], w[:, 1]
