@@ -4,9 +4,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from saddle_widgets import PLRNNExplorer
+from saddle_widgets.plots.plrnn import BASIN_COLOURS, basin_colour_index
 from saddle_widgets.solvers import plrnn as pl
-from saddle_widgets.widgets.plrnn import (BASIN_COLOURS, MATRIX_KEYS, PLRNNExplorer,
-                                          basin_colour_index)
+from saddle_widgets.solvers.plrnn import MATRIX_KEYS
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def picture_is_finite(widget):
     for artist in (widget.stable_mark, widget.saddle_mark, widget.unstable_mark,
                    widget.other_mark):
         assert np.all(np.isfinite(offsets(artist)))
-    for artist in (widget.trajectory, widget.ts_z1, widget.ts_z2, widget.homoclinic_mark,
+    for artist in (widget.orbit_line, widget.ts_z1, widget.ts_z2, widget.homoclinic_mark,
                    widget.bif_line):
         assert np.all(np.isfinite(line(artist)))
     for artist in (widget.stable_line, widget.unstable_line):
@@ -56,11 +57,11 @@ def test_basin_image_is_the_solvers_basin_map(widget):
     attractor k -> 2 + k mod 4), on the widget's grid, attractors and settings."""
     widget.apply_preset("multistability")
     model = pl.preset("multistability")
-    bm = pl.basin_map(model, attractors=widget.attractors, **widget.basin_settings())
-    np.testing.assert_array_equal(widget.basin.labels, bm.labels)
+    bm = pl.basin_map(model, attractors=widget.results["attractors"], **widget.basin_settings())
+    np.testing.assert_array_equal(widget.results["basin"].labels, bm.labels)
     np.testing.assert_array_equal(np.asarray(widget.basin_image.get_array()),
                                   basin_colour_index(bm.labels))
-    assert widget.basin.labels.shape == (160, 160)
+    assert widget.results["basin"].labels.shape == (160, 160)
     assert tuple(widget.basin_image.get_extent()) == (-4.0, 4.0, -4.0, 4.0)
     # two stable nodes, each with a basin
     assert set(np.unique(bm.labels)) == {0, 1}
@@ -121,17 +122,18 @@ def test_chaos_preset_has_homoclinic_points_on_both_manifolds(widget):
     widget.apply_preset("chaos")
     hp = line(widget.homoclinic_mark).T
     assert len(hp) > 0
-    hom = pl.manifold_intersections(widget.manifolds[0][1], widget.manifolds[0][2])
+    saddle, stable, unstable = widget.results["manifolds"].traced[0]
+    hom = pl.manifold_intersections(stable, unstable)
     np.testing.assert_allclose(hp, hom.points)
-    assert widget.lyapunov[0] == pytest.approx(0.49, abs=0.03)
-    assert widget.basin.fraction(pl.BOUNDED_OTHER) > 0.5   # the chaotic attractor's basin
+    assert widget.results["lyapunov"][0] == pytest.approx(0.49, abs=0.03)
+    assert widget.results["basin"].fraction(pl.BOUNDED_OTHER) > 0.5   # the chaotic attractor's basin
 
 
 def test_16_cycle_is_found_and_coloured(widget):
     widget.apply_preset("16-cycle")
-    att = [c for c in widget.attractors if c.period == 16]
+    att = [c for c in widget.results["attractors"] if c.period == 16]
     assert len(att) == 1 and att[0].kind == "stable"
-    assert widget.basin.fraction(0) > 0.5
+    assert widget.results["basin"].fraction(0) > 0.5
     assert len(offsets(widget.stable_mark)) == 16
 
 
@@ -140,7 +142,8 @@ def test_click_starts_a_trajectory_and_fills_the_time_series(widget):
     widget.set_start(0.2, -0.3)
     assert widget.state["x0"] == 0.2 and widget.state["y0"] == -0.3
     traj = pl.preset("chaos").trajectory([0.2, -0.3], widget.state["steps"])
-    np.testing.assert_allclose(line(widget.trajectory).T, traj)
+    np.testing.assert_allclose(line(widget.orbit_line).T, traj)
+    np.testing.assert_allclose(widget.results["trajectory"], traj)
     np.testing.assert_allclose(line(widget.ts_z1), [np.arange(len(traj)), traj[:, 0]])
     np.testing.assert_allclose(line(widget.ts_z2), [np.arange(len(traj)), traj[:, 1]])
     lam = pl.lyapunov_exponents(pl.preset("chaos"), np.array([0.2, -0.3]), 2000,
@@ -157,19 +160,21 @@ def test_click_outside_the_range_is_a_message(widget):
 
 def test_bifurcation_panel_marks_the_current_value_and_recomputes_only_when_needed(widget):
     widget.apply_preset("chaos")
-    bif = widget.bifurcation
+    bif = widget.results["bifurcation"]
     assert bif.parameter == "h1"
     x, y = line(widget.bif_points)
     px, py = bif.points(0)
     np.testing.assert_allclose(x, px)
     np.testing.assert_allclose(y, py)
     widget.controls["h1"].value = -0.5                    # the swept parameter: no recompute
-    assert widget.bifurcation is bif
+    assert widget.results["bifurcation"] is bif
     assert line(widget.bif_line)[0].tolist() == [-0.5, -0.5]
     widget.controls["h2"].value = -0.3                    # another parameter: recompute
-    assert widget.bifurcation is not bif
+    assert widget.results["bifurcation"] is not bif
     widget.controls["bif_param"].value = "a12"
-    assert widget.bifurcation.parameter == "A[0,1]"
+    assert widget.results["bifurcation"].parameter == "A[0,1]"
+    np.testing.assert_allclose(line(widget.bif_points),
+                               widget.results["bifurcation"].points(0))
     assert widget.ax_bif.get_xlim() == (-2.5, 2.5)
 
 
@@ -185,7 +190,7 @@ def test_every_control_at_both_ends_gives_a_finite_picture_or_a_message(widget, 
 
 def test_non_invertible_map_says_the_stable_manifold_cannot_be_traced(widget):
     # strong mutual inhibition: det(A + W D) changes sign between subregions (0.25 vs -2.0)
-    widget.set_state(w21=-1.5, w12=-1.5, w11=0.2, h1=0.9, h2=0.7)
+    widget.set_params(w21=-1.5, w12=-1.5, w11=0.2, h1=0.9, h2=0.7)
     assert not widget.model().is_invertible()
     assert "flip saddle" in widget.status_text
     assert "not invertible" in widget.status_text
@@ -194,7 +199,7 @@ def test_non_invertible_map_says_the_stable_manifold_cannot_be_traced(widget):
 
 
 def test_everything_diverges_is_a_clear_message(widget):
-    widget.set_state(a11=2.5, a22=2.5, a12=0.0, a21=0.0, w11=0, w12=0, w21=0, w22=0)
+    widget.set_params(a11=2.5, a22=2.5, a12=0.0, a21=0.0, w11=0, w12=0, w21=0, w22=0)
     assert "every orbit started in view diverges" in widget.status_text
     assert "diverges" in widget.status_text
     picture_is_finite(widget)
@@ -238,7 +243,7 @@ _weight = st.floats(-1.5, 1.5, allow_nan=False)
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(_weight, min_size=len(MATRIX_KEYS), max_size=len(MATRIX_KEYS)))
 def test_random_weights_give_a_finite_picture_or_a_message(widget, values):
-    widget.set_state(**{k: round(v, 3) for k, v in zip(MATRIX_KEYS, values)})
+    widget.set_params(**{k: round(v, 3) for k, v in zip(MATRIX_KEYS, values)})
     assert widget.error is None or len(widget.error) > 10
     assert widget.status_text
     picture_is_finite(widget)

@@ -10,11 +10,14 @@ plrnn_cycles, plrnn_manifolds and plrnn_dynamics; everything public is re-export
 """
 from .plrnn_cycles import EXHAUSTIVE_LIMIT, Cycle, cycle_from_points, find_cycles
 from .plrnn_dynamics import (BOUNDED_OTHER, DIVERGENT, BasinMap, BifurcationDiagram, basin_map,
-                             bifurcation_diagram, lyapunov_exponents, refine_stable_cycle,
-                             same_orbit, stable_cycles_by_iteration)
-from .plrnn_manifolds import (AffinePiece, Manifold, ManifoldIntersections, ManifoldPieces, homoclinic_points,
-                              invariant_manifold, manifold_intersections, manifold_quality)
-from .plrnn_model import DIVERGENCE_BOUND, PLRNN, PRESET_NOTES, PRESETS, ShallowPLRNN, preset
+                             bifurcation_diagram, index_of_cycle, lyapunov_exponents, merge_cycles,
+                             refine_stable_cycle, same_orbit, stable_cycles_by_iteration)
+from .plrnn_manifolds import (AffinePiece, Manifold, ManifoldIntersections, ManifoldPieces,
+                              SaddleManifolds, homoclinic_points, invariant_manifold,
+                              manifold_intersections, manifold_quality, manifold_saddles,
+                              saddle_manifolds)
+from .plrnn_model import (DIVERGENCE_BOUND, MATRIX_KEYS, PLRNN, PRESET_NOTES, PRESETS, ShallowPLRNN,
+                          entries, entry_parameter, from_entries, preset)
 
 __all__ = [
     "PLRNN", "ShallowPLRNN", "PRESETS", "PRESET_NOTES", "preset", "DIVERGENCE_BOUND",
@@ -23,5 +26,6 @@ __all__ = [
     "ManifoldIntersections", "manifold_intersections", "homoclinic_points",
     "BasinMap", "basin_map", "DIVERGENT", "BOUNDED_OTHER", "lyapunov_exponents",
     "BifurcationDiagram", "bifurcation_diagram", "stable_cycles_by_iteration", "refine_stable_cycle",
-    "same_orbit",
+    "same_orbit", "index_of_cycle", "merge_cycles", "manifold_saddles", "SaddleManifolds",
+    "saddle_manifolds", "MATRIX_KEYS", "from_entries", "entries", "entry_parameter",
 ]

@@ -470,6 +470,22 @@ def same_orbit(a, b, rtol=1e-5) -> bool:
     return len(a) == len(b) and np.min(np.max(np.abs(a - b[0]), axis=1)) <= tol
 
 
+def index_of_cycle(cycle, cycles, rtol=1e-5):
+    """Position of ``cycle`` in ``cycles``: the first that is the same object or traces the
+    same orbit (``same_orbit``: equal point sets up to the start, within rtol); else None."""
+    for i, c in enumerate(cycles):
+        if c is cycle or same_orbit(c.points, cycle.points, rtol):
+            return i
+    return None
+
+
+def merge_cycles(cycles, more, rtol=1e-5) -> list:
+    """``cycles`` followed by the cycles of ``more`` that trace none of their orbits
+    (e.g. find_cycles' answer plus the long-period attractors found by iterating)."""
+    cycles = list(cycles)
+    return cycles + [c for c in more if index_of_cycle(c, cycles, rtol) is None]
+
+
 def lyapunov_exponents(model, z0, n_steps: int = 20000, *, n_transient: int = 1000,
                        block: int = 8) -> np.ndarray:
     """Lyapunov exponents λ_1 >= ... >= λ_M of the orbit from z0 (natural log per step).

@@ -17,7 +17,8 @@ from .plrnn_cycles import Cycle
 from .plrnn_model import _PiecewiseAffineMap
 
 __all__ = ["Manifold", "AffinePiece", "ManifoldPieces", "invariant_manifold", "manifold_quality",
-           "ManifoldIntersections", "manifold_intersections", "homoclinic_points"]
+           "ManifoldIntersections", "manifold_intersections", "homoclinic_points", "manifold_saddles",
+           "SaddleManifolds", "saddle_manifolds"]
 
 
 def _ro(a):
@@ -559,3 +560,72 @@ def homoclinic_points(model, saddle: Cycle, *, other: Cycle | None = None, **man
     wu = invariant_manifold(model, saddle, "unstable", representation="polyline", **manifold_kwargs)
     ws = invariant_manifold(model, target, "stable", representation="polyline", **manifold_kwargs)
     return manifold_intersections(ws, wu)
+
+
+def manifold_saddles(cycles, max_count: int = 2) -> list:
+    """The saddles whose manifolds organise a phase portrait: the saddle cycles of the lowest
+    period present (at most ``max_count``, in the given order) — the saddle fixed points if
+    there are any, else e.g. the saddle 3-cycle. Their stable manifolds bound basins."""
+    max_count = integer_in_range("max_count", max_count, 0)
+    saddles = [c for c in cycles if isinstance(c, Cycle) and c.kind == "saddle"]
+    if not saddles:
+        return []
+    low = min(c.period for c in saddles)
+    return [c for c in saddles if c.period == low][:max_count]
+
+
+@dataclass(frozen=True)
+class SaddleManifolds:
+    """The manifolds of the saddles chosen by ``manifold_saddles`` (see ``saddle_manifolds``).
+
+    traced: (saddle, stable Manifold or None, unstable Manifold or None) per traced saddle.
+    homoclinic: (N, 2) transversal crossings of W^s and W^u of one saddle, all saddles.
+    failures: (saddle, 'stable' | 'unstable', message) for branches that could not be traced.
+    skipped: saddles left out because only fixed points were asked for.
+    invertible: whether F is invertible (else no stable manifold is traced: it needs F^-1).
+    """
+
+    traced: tuple
+    homoclinic: np.ndarray
+    failures: tuple
+    skipped: tuple
+    invertible: bool
+
+
+def saddle_manifolds(model, cycles, *, max_saddles: int = 2, fixed_points_only: bool = False,
+                     intersections: bool = True, **manifold_kwargs) -> SaddleManifolds:
+    """W^u and W^s (1-D polylines, ``invariant_manifold``) of the saddles of ``cycles`` that
+    ``manifold_saddles`` picks, and their homoclinic points W^s ∩ W^u (if ``intersections``).
+
+    ``fixed_points_only`` keeps only saddle fixed points (at most one; a cheap picture: a
+    cycle's F^-k is slow). ``max_length=0`` traces nothing. W^s is traced only when F is
+    invertible; a branch that cannot be traced is listed in ``failures``, not raised.
+    Keyword arguments (max_length, max_step, max_iter, bound, ...) go to invariant_manifold.
+    """
+    if model.dim != 2:
+        raise ValueError(f"saddle manifolds are drawn in 2-D state spaces; this model has M = {model.dim}")
+    empty = np.zeros((0, 2))
+    empty.setflags(write=False)
+    length = manifold_kwargs.get("max_length", 60.0)
+    if length == 0:
+        return SaddleManifolds((), empty, (), (), model.is_invertible())
+    chosen = manifold_saddles(cycles, max_saddles)
+    saddles = [s for s in chosen if s.period == 1][:1] if fixed_points_only else chosen
+    skipped = tuple(s for s in chosen if not any(s is t for t in saddles))
+    invertible = model.is_invertible()
+    traced, failures, homoclinic = [], [], []
+    for s in saddles:
+        found = {"stable": None, "unstable": None}
+        for which in ("unstable", "stable") if invertible else ("unstable",):
+            try:
+                found[which] = invariant_manifold(model, s, which, representation="polyline",
+                                                  **manifold_kwargs)
+            except ValueError as exc:
+                failures.append((s, which, str(exc)))
+        traced.append((s, found["stable"], found["unstable"]))
+        if intersections and found["stable"] is not None and found["unstable"] is not None:
+            hom = manifold_intersections(found["stable"], found["unstable"])
+            if len(hom.points):
+                homoclinic.append(hom.points)
+    hp = _ro(np.concatenate(homoclinic)) if homoclinic else empty
+    return SaddleManifolds(tuple(traced), hp, tuple(failures), skipped, invertible)

@@ -15,7 +15,8 @@ import numpy as np
 
 from ._validation import finite_array, finite_scalar, integer_in_range
 
-__all__ = ["PLRNN", "ShallowPLRNN", "PRESETS", "preset"]
+__all__ = ["PLRNN", "ShallowPLRNN", "PRESETS", "preset", "MATRIX_KEYS", "from_entries", "entries",
+           "entry_parameter"]
 
 #: |z| beyond which an orbit counts as divergent (a label, never an overflow).
 DIVERGENCE_BOUND = 1e6
@@ -118,6 +119,32 @@ class _PiecewiseAffineMap:
             if not np.all(np.abs(z) <= DIVERGENCE_BOUND):
                 raise ValueError(f"the orbit diverges: |z| exceeded {DIVERGENCE_BOUND:g} after {t + 1} steps")
             out[t + 1] = z
+        return out
+
+    def orbit_until_divergence(self, z0, n_steps: int, *, bound: float = DIVERGENCE_BOUND) -> np.ndarray:
+        """Orbit z_0, F(z_0), ..., F^k(z_0) of one state, stopped before it leaves |z| <= bound.
+
+        k = n_steps if every state stays within the bound (then it equals ``trajectory``);
+        else F^{k+1}(z_0) is the first state with max_i |z_i| > bound (or not finite) and the
+        returned (k+1, M) orbit ends at the last state still in range. A diverging orbit is an
+        answer here, not an error: ``len(orbit) < n_steps + 1`` says it diverged.
+        """
+        z = self._state(z0, "z0")
+        if z.ndim != 1:
+            raise ValueError(f"z0 must be one state of {self.dim} numbers, got shape {z.shape}")
+        n_steps = integer_in_range("n_steps", n_steps, 0, 10_000_000)
+        bound = finite_scalar("bound", bound)
+        if bound <= 0:
+            raise ValueError(f"bound must be positive, got {bound!r}")
+        out = np.empty((n_steps + 1, self.dim))
+        out[0] = z
+        params = self._params()
+        with np.errstate(over="ignore", invalid="ignore"):
+            for t in range(n_steps):
+                z = self._step_with(params, z)
+                if not np.all(np.abs(z) <= bound):
+                    return out[: t + 1].copy()
+                out[t + 1] = z
         return out
 
     def jacobian(self, z) -> np.ndarray:
@@ -445,6 +472,44 @@ def _build_presets() -> dict:
 
 #: The note's 2-D presets (plus 'multistability'), name -> PLRNN.
 PRESETS: dict = _build_presets()
+
+
+#: the entries of a 2-D PLRNN by name: A = [[a11, a12], [a21, a22]], W = [[w11, w12],
+#: [w21, w22]], h = (h1, h2) (the explorer's sliders)
+MATRIX_KEYS = ("a11", "a12", "a21", "a22", "w11", "w12", "w21", "w22", "h1", "h2")
+
+
+def from_entries(values: dict) -> PLRNN:
+    """The 2-D PLRNN with A = [[a11, a12], [a21, a22]], W = [[w11, w12], [w21, w22]],
+    h = (h1, h2) read from ``values`` (a mapping with every key of MATRIX_KEYS)."""
+    missing = [k for k in MATRIX_KEYS if k not in values]
+    if missing:
+        raise ValueError(f"a 2-D PLRNN needs the entries {', '.join(MATRIX_KEYS)}; "
+                         f"missing {', '.join(missing)}")
+    v = values
+    return PLRNN([[v["a11"], v["a12"]], [v["a21"], v["a22"]]],
+                 [[v["w11"], v["w12"]], [v["w21"], v["w22"]]], [v["h1"], v["h2"]])
+
+
+def entries(model: PLRNN) -> dict:
+    """The inverse of ``from_entries``: {'a11': A[0, 0], ..., 'h2': h[1]} of a 2-D PLRNN."""
+    if not isinstance(model, PLRNN) or model.dim != 2:
+        raise ValueError("entries needs a 2-D PLRNN (A, W 2 x 2 and h of length 2)")
+    out = {}
+    for key in MATRIX_KEYS:
+        out[key] = float(model.h[int(key[1]) - 1] if key[0] == "h"
+                         else getattr(model, key[0].upper())[int(key[1]) - 1, int(key[2]) - 1])
+    return out
+
+
+def entry_parameter(key: str) -> str:
+    """The bifurcation_diagram name of an entry: 'a12' -> 'A[0,1]', 'w21' -> 'W[1,0]',
+    'h1' -> 'h1'."""
+    if key not in MATRIX_KEYS:
+        raise ValueError(f"unknown entry {key!r}; entries are {', '.join(MATRIX_KEYS)}")
+    if key[0] == "h":
+        return key
+    return f"{key[0].upper()}[{int(key[1]) - 1},{int(key[2]) - 1}]"
 
 
 def preset(name: str) -> PLRNN:

@@ -1,0 +1,212 @@
+"""Plots of PLRNN solver results: basin maps, cycles by kind, invariant manifolds,
+trajectories and bifurcation diagrams, in axes passed in.
+
+Colours are defined once here (Okabe-Ito, ``plots.style``): basins are lightened so the
+markers and manifolds drawn over them stay visible; stable manifolds blue, unstable
+vermillion; attractor k (and its basin) in the k-th of four colours, cycling. Each
+function returns the artists it made; the ``set_*`` functions update them in place.
+"""
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.colors import ListedColormap, to_rgb
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from ..solvers.plrnn_dynamics import DIVERGENT, index_of_cycle
+from .style import OKABE_ITO
+
+__all__ = ["ATTRACTOR_COLOUR_NAMES", "BASIN_COLOURS", "BASIN_CMAP", "basin_colour_index",
+           "attractor_colour", "basin_image", "set_basin", "basin_legend_handles",
+           "cycle_markers", "set_cycle_markers", "manifold_lines", "set_manifolds",
+           "phase_legend", "border_lines", "set_border_lines", "trajectory_line", "set_trajectory",
+           "time_series", "set_time_series", "bifurcation_points", "set_bifurcation"]
+
+#: Okabe-Ito names of the attractor colours (attractor k -> name k mod 4)
+ATTRACTOR_COLOUR_NAMES = ("orange", "sky", "green", "yellow")
+_N = len(ATTRACTOR_COLOUR_NAMES)
+
+
+def _light(colour, amount=0.55):
+    rgb = np.array(to_rgb(colour))
+    return tuple(rgb + (1 - rgb) * amount)
+
+
+#: basin colours by index: 0 divergent, 1 chaotic/other bounded, 2 + k attractor k (mod 4)
+BASIN_COLOURS = ([_light("#999999", 0.35), _light(OKABE_ITO["purple"], 0.45)]
+                 + [_light(OKABE_ITO[n]) for n in ATTRACTOR_COLOUR_NAMES])
+BASIN_CMAP = ListedColormap(BASIN_COLOURS, name="plrnn_basins")
+
+
+def basin_colour_index(labels) -> np.ndarray:
+    """Colour index of basin-map labels: DIVERGENT -> 0, BOUNDED_OTHER -> 1, attractor k ->
+    2 + (k mod 4); the colour shown is BASIN_COLOURS[index]."""
+    labels = np.asarray(labels)
+    return np.where(labels >= 0, 2 + np.mod(labels, _N),
+                    np.where(labels == DIVERGENT, 0, 1)).astype(np.int64)
+
+
+def attractor_colour(k: int, *, name: bool = False) -> str:
+    """The (unlightened) colour of attractor k, or its Okabe-Ito name if ``name``."""
+    colour = ATTRACTOR_COLOUR_NAMES[k % _N]
+    return colour if name else OKABE_ITO[colour]
+
+
+def basin_image(ax, basin=None, *, extent=(-1.0, 1.0, -1.0, 1.0), zorder=0):
+    """The image of a BasinMap's labels (``basin_map``) in the basin colours; returns it."""
+    image = ax.imshow(np.zeros((2, 2), dtype=np.int64), origin="lower", extent=extent,
+                      cmap=BASIN_CMAP, vmin=-0.5, vmax=len(BASIN_COLOURS) - 0.5,
+                      interpolation="nearest", zorder=zorder)
+    if basin is not None:
+        set_basin(image, basin)
+    return image
+
+
+def set_basin(image, basin) -> None:
+    image.set_data(basin_colour_index(basin.labels))
+    image.set_extent(basin.extent)
+
+
+def basin_legend_handles(n: int = _N) -> list:
+    """Legend patches: basin 1..n, divergent, chaotic/other."""
+    out = [Patch(color=BASIN_COLOURS[2 + i % _N], label=f"basin {i + 1}") for i in range(n)]
+    return out + [Patch(color=BASIN_COLOURS[0], label="divergent"),
+                  Patch(color=BASIN_COLOURS[1], label="chaotic/other")]
+
+
+_KINDS = ("stable", "saddle", "unstable", "non-hyperbolic")
+
+
+def cycle_markers(ax) -> dict:
+    """Empty scatter artists per cycle kind: stable (filled with its basin's colour),
+    saddle (purple X), unstable (open circle), non-hyperbolic (open purple diamond)."""
+    empty = (np.zeros(0), np.zeros(0))
+    return {
+        "stable": ax.scatter(*empty, s=50, marker="o", edgecolors="black", linewidths=1.0,
+                             zorder=6, label="stable"),
+        "saddle": ax.scatter(*empty, s=60, marker="X", facecolors=OKABE_ITO["purple"],
+                             edgecolors="black", linewidths=0.8, zorder=6, label="saddle"),
+        "unstable": ax.scatter(*empty, s=50, marker="o", facecolors="none", edgecolors="black",
+                               linewidths=1.2, zorder=6, label="unstable"),
+        "non-hyperbolic": ax.scatter(*empty, s=50, marker="D", facecolors="none",
+                                     edgecolors=OKABE_ITO["purple"], linewidths=1.2, zorder=6,
+                                     label="non-hyperbolic"),
+    }
+
+
+def set_cycle_markers(markers: dict, cycles, attractors=()) -> None:
+    """Show ``cycles`` by kind (fixed points large, k-cycles small); a stable cycle is
+    filled with the colour of its position in ``attractors`` (a BasinMap's), else white."""
+    groups = {k: [c for c in cycles if c.kind == k] for k in _KINDS}
+    for kind, artist in markers.items():
+        cyc = groups[kind]
+        pts = np.concatenate([c.points for c in cyc]) if cyc else np.zeros((0, 2))
+        sizes = (np.concatenate([np.full(c.period, 55.0 if c.period == 1 else 18.0) for c in cyc])
+                 if cyc else np.zeros(0))
+        artist.set_offsets(pts)
+        artist.set_sizes(sizes)
+        if kind == "stable":
+            colours = []
+            for c in cyc:
+                k = index_of_cycle(c, attractors)
+                colours += [attractor_colour(k) if k is not None else "white"] * c.period
+            artist.set_facecolors(colours if colours else "white")
+
+
+def manifold_lines(ax) -> tuple:
+    """(stable line, unstable line, homoclinic-point marks), empty."""
+    (stable,) = ax.plot([], [], color=OKABE_ITO["blue"], lw=1.3, zorder=3, label="stable manifold")
+    (unstable,) = ax.plot([], [], color=OKABE_ITO["vermillion"], lw=1.3, zorder=3,
+                          label="unstable manifold")
+    (homoclinic,) = ax.plot([], [], "*", color=OKABE_ITO["yellow"], mec="black", mew=0.5, ms=8,
+                            ls="none", zorder=7, label="homoclinic points")
+    return stable, unstable, homoclinic
+
+
+def _polyline(manifolds):
+    """The branches of the given Manifolds as one NaN-separated polyline (x, y)."""
+    xs, ys = [], []
+    for m in manifolds:
+        if m is None:
+            continue
+        for b in m.branches:
+            xs += [b[:, 0], [np.nan]]
+            ys += [b[:, 1], [np.nan]]
+    if not xs:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def set_manifolds(lines, result) -> None:
+    """Draw a SaddleManifolds (``saddle_manifolds``) into ``manifold_lines``' artists."""
+    stable, unstable, homoclinic = lines
+    stable.set_data(*_polyline([t[1] for t in result.traced]))
+    unstable.set_data(*_polyline([t[2] for t in result.traced]))
+    homoclinic.set_data(result.homoclinic[:, 0], result.homoclinic[:, 1])
+
+
+def border_lines(ax, view: float = 1.0):
+    """The subregion borders z_1 = 0 and z_2 = 0 (dotted) across [-view, view]^2."""
+    (line,) = ax.plot([], [], color="#555555", lw=0.8, ls=":", zorder=1, label="borders z_i = 0")
+    set_border_lines(line, view)
+    return line
+
+
+def set_border_lines(line, view: float) -> None:
+    line.set_data([-view, view, np.nan, 0, 0], [0, 0, np.nan, -view, view])
+
+
+def phase_legend(ax, handles) -> None:
+    """The phase-plane legend outside the axes: ``handles`` (lines and marks), the cycle
+    kinds and the basin colours."""
+    kinds = [Line2D([], [], ls="none", marker="o", mfc=BASIN_COLOURS[2], mec="black",
+                    label="stable (fill = basin)"),
+             Line2D([], [], ls="none", marker="X", mfc=OKABE_ITO["purple"], mec="black",
+                    label="saddle"),
+             Line2D([], [], ls="none", marker="o", mfc="none", mec="black", label="unstable"),
+             Line2D([], [], ls="none", marker="D", mfc="none", mec=OKABE_ITO["purple"],
+                    label="non-hyperbolic")]
+    ax.legend(handles=[*handles, *kinds, *basin_legend_handles()],
+              loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=6.5, frameon=False,
+              handlelength=1.5, title="small markers: k-cycles", title_fontsize=6.5)
+
+
+def trajectory_line(ax) -> tuple:
+    """(orbit line, start mark), empty."""
+    (line,) = ax.plot([], [], "-", color="#333333", lw=0.5, marker=".", ms=2.5, alpha=0.8,
+                      zorder=2, label="trajectory")
+    (start,) = ax.plot([], [], "s", color="black", ms=4, zorder=8)
+    return line, start
+
+
+def set_trajectory(artists, orbit) -> None:
+    line, start = artists
+    line.set_data(orbit[:, 0], orbit[:, 1])
+    start.set_data([orbit[0, 0]], [orbit[0, 1]])
+
+
+def time_series(ax) -> tuple:
+    """(z1 line, z2 line) of an orbit against the step t, empty, with a legend."""
+    (z1,) = ax.plot([], [], color=OKABE_ITO["orange"], lw=1.2, marker=".", ms=3, label="z1")
+    (z2,) = ax.plot([], [], color=OKABE_ITO["sky"], lw=1.2, marker=".", ms=3, label="z2")
+    ax.set(xlabel="step t", ylabel="state")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=6.5, frameon=False)
+    return z1, z2
+
+
+def set_time_series(lines, orbit) -> None:
+    t = np.arange(len(orbit))
+    for line, column in zip(lines, orbit.T):
+        line.set_data(t, column)
+
+
+def bifurcation_points(ax, diagram=None, *, coordinate: int = 0):
+    """The long-run states of a BifurcationDiagram as dots; returns the artist."""
+    (points,) = ax.plot([], [], ls="none", marker=".", ms=0.8, color="black", alpha=0.6)
+    if diagram is not None:
+        set_bifurcation(points, diagram, coordinate=coordinate)
+    return points
+
+
+def set_bifurcation(points, diagram, *, coordinate: int = 0) -> None:
+    points.set_data(*diagram.points(coordinate))
