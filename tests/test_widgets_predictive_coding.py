@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from saddle_widgets import EscapeRaceExplorer, PCLandscapeExplorer, SaddleSpectrumExplorer
 from saddle_widgets.solvers import predictive_coding as pc
-from saddle_widgets.widgets.predictive_coding import (
-    ESCAPE_FRACTION, EscapeRaceExplorer, PCLandscapeExplorer, SaddleSpectrumExplorer)
+from saddle_widgets.solvers.predictive_coding import ESCAPE_FRACTION
 
 CLASSES = [PCLandscapeExplorer, SaddleSpectrumExplorer, EscapeRaceExplorer]
 
@@ -134,9 +134,9 @@ def test_landscape_images_are_the_solver_landscapes(landscape):
     X, Y = pc.toy_scalar_data(0)
     for depth, pair, k in [(2, "last two", "equilibrium"), (3, "first and last", 5),
                            (4, "first two", 0)]:
-        w.set_state(depth=depth, pair=pair, inference_steps=k)
+        w.set_params(depth=depth, pair=pair, inference_steps=k)
         assert w.error is None
-        g = w._image_axis[False]
+        g = w.image_axis[False]
         a, b = {"last two": (depth - 1, depth), "first two": (1, 2),
                 "first and last": (1, depth)}[pair]
         fixed = w.start_weights()
@@ -145,8 +145,8 @@ def test_landscape_images_are_the_solver_landscapes(landscape):
         en = pc.scalar_chain_landscape(g, g, depth=depth, X=X, Y=Y, pair=(a, b), fixed=fixed,
                                        objective="energy", gradient=False,
                                        inference_steps=None if k == "equilibrium" else k)
-        np.testing.assert_allclose(w._artists["mse"]["image"].get_array(), mse.values)
-        np.testing.assert_allclose(w._artists["energy"]["image"].get_array(), en.values)
+        np.testing.assert_allclose(w.panels["mse"]["image"].get_array(), mse.values)
+        np.testing.assert_allclose(w.panels["energy"]["image"].get_array(), en.values)
         if k == 0:   # no inference: the energy is the MSE
             np.testing.assert_allclose(en.values, mse.values, atol=1e-14)
 
@@ -156,13 +156,13 @@ def test_landscape_arrows_are_the_normalised_negative_gradient(landscape):
     w = landscape
     w.reset()
     X, Y = pc.toy_scalar_data(0)
-    q = w._quiver_axis
+    q = w.quiver_axis
     f = pc.scalar_chain_landscape(q, q, depth=2, X=X, Y=Y, pair=(1, 2),
                                   fixed=w.start_weights(), objective="energy")
     n = np.hypot(f.grad_a, f.grad_b)
     flat = n == 0          # a flat point (e.g. the origin) gets no arrow
     n = np.where(flat, 1.0, n)
-    quiv = w._artists["energy"]["quiver"]
+    quiv = w.panels["energy"]["quiver"]
     np.testing.assert_allclose(np.asarray(quiv.U).reshape(n.shape), -f.grad_a / n)
     np.testing.assert_allclose(np.asarray(quiv.V).reshape(n.shape), -f.grad_b / n)
 
@@ -173,12 +173,12 @@ def test_landscape_status_classifies_the_origin(landscape):
     w = landscape
     X, Y = pc.toy_scalar_data(0)
     syy = (Y @ Y.T).item() / X.shape[1]
-    w.set_state(depth=2)
+    w.set_params(depth=2)
     assert "strict saddle of F*" in w.status_text and "strict saddle of the MSE" in w.status_text
-    w.set_state(depth=3)
+    w.set_params(depth=3)
     assert f"strict saddle of F*, λ_min = {-syy:.3g}" in w.status_text
     assert "non-strict saddle of the MSE (Hessian = 0)" in w.status_text
-    assert w._artists["mse"]["origin"].get_markerfacecolor() == "white"
+    assert w.panels["mse"]["origin"].get_markerfacecolor() == "white"
 
 
 def test_click_sets_the_start_and_changes_the_trajectories(landscape):
@@ -186,18 +186,18 @@ def test_click_sets_the_start_and_changes_the_trajectories(landscape):
     equal pc.train from those weights."""
     w = landscape
     w.reset()
-    before = w._artists["mse"]["bp"].get_data()[0].copy()
+    before = w.panels["mse"]["bp"].get_data()[0].copy()
     w.set_start(0.5, -0.4)
     assert w.error is None and (w.state["start_a"], w.state["start_b"]) == (0.5, -0.4)
-    xa, xb = w._artists["energy"]["pc"].get_data()
+    xa, xb = w.panels["energy"]["pc"].get_data()
     assert (xa[0], xb[0]) == (0.5, -0.4)
-    assert not np.array_equal(before, w._artists["mse"]["bp"].get_data()[0])
+    assert not np.array_equal(before, w.panels["mse"]["bp"].get_data()[0])
     X, Y = pc.toy_scalar_data(0)
     ws = [np.array([[v]]) for v in w.start_weights()]
     r = pc.train(ws, X, Y, method="pc", lr=w.state["lr"], n_steps=w.state["train_steps"],
                  record_weights=True, on_divergence="stop")
     np.testing.assert_allclose(xa, r.weight_trajectory[0][:, 0, 0])
-    np.testing.assert_allclose(w.loss_pc.get_data()[1], r.losses, atol=1e-299)
+    np.testing.assert_allclose(w.loss["pc"].get_data()[1], r.losses, atol=1e-299)
     w._guard(lambda: w.set_start(3.0, 0.0))
     assert "square" in w.error
 
@@ -206,33 +206,34 @@ def test_training_step_moves_the_markers_only(landscape):
     """The step control (driven by Play) moves the markers along the stored trajectories."""
     w = landscape
     w.reset()
-    runs = w._runs
+    runs = w.results["runs"]
     w.controls["step"].value = 7
-    assert w._runs is runs
-    xa, xb = w._artists["mse"]["bp"].get_data()
-    assert w._artists["mse"]["mark_bp"].get_data() == ([xa[7]], [xb[7]])
+    assert w.results["runs"] is runs
+    xa, xb = w.panels["mse"]["bp"].get_data()
+    assert w.panels["mse"]["mark_bp"].get_data() == ([xa[7]], [xb[7]])
     assert list(w.loss_cursor.get_xdata()) == [7, 7]
-    w.set_state(train_steps=20)
+    w.set_params(train_steps=20)
     assert w.controls["step"].max == 20 and w.controls["step"].value <= 20
+    assert w.play.max == 20
 
 
-def test_longer_horizon_continues_the_cached_run_exactly(landscape):
-    """Extending the horizon continues the cached run: the same numbers as one long run."""
+def test_changing_the_horizon_gives_the_numbers_of_one_run_of_that_length(landscape):
+    """Shortening or extending the horizon shows the same numbers as one run of it."""
     w = landscape
     w.reset()
-    w.set_state(train_steps=40)
-    w.set_state(train_steps=90)
+    w.set_params(train_steps=40)
+    w.set_params(train_steps=90)
     X, Y = pc.toy_scalar_data(0)
     ws = [np.array([[v]]) for v in w.start_weights()]
     r = pc.train(ws, X, Y, method="bp", lr=w.state["lr"], n_steps=90)
-    np.testing.assert_allclose(w.loss_bp.get_data()[1], r.losses, rtol=0, atol=1e-299)
+    np.testing.assert_allclose(w.loss["bp"].get_data()[1], r.losses, rtol=0, atol=1e-299)
 
 
 def test_diverging_learning_rate_is_reported_not_painted(landscape):
     """A too-large learning rate from a far start: the status says so, the data stay finite."""
     w = landscape
     w.reset()
-    w.set_state(depth=4, start_a=1.5, start_b=1.5, lr=1.5)
+    w.set_params(depth=4, start_a=1.5, start_b=1.5, lr=1.5)
     assert "diverged" in w.status_text
     assert _finite(w)
     w.reset()
@@ -241,10 +242,10 @@ def test_diverging_learning_rate_is_reported_not_painted(landscape):
 def test_bad_values_give_a_message(landscape):
     """Out-of-range values are refused with a sentence; the picture stays finite."""
     w = landscape
-    w._guard(lambda: w.set_state(inference_steps=7))
+    w._guard(lambda: w.set_params(inference_steps=7))
     assert w.error and "inference_steps must be one of" in w.error
     with pytest.raises(ValueError, match="depth must be between"):
-        w.set_state(depth=9)
+        w.set_params(depth=9)
     assert _finite(w)
     w.reset()
 
@@ -260,11 +261,14 @@ def test_heat_maps_are_the_numerical_and_theory_hessians(spectrum):
     mse = pc.numerical_hessian(ws, X, Y, objective="mse")
     en = pc.numerical_hessian(ws, X, Y, objective="energy")
     th = pc.origin_hessian_theory(widths, X, Y, objective="energy")
-    for im, H in zip(w.heat_images, (mse, en, th)):
+    for im, H in zip(w.heat["images"], (mse, en, th)):
         np.testing.assert_allclose(im.get_array(), H)
     lam = np.linalg.eigvalsh(en)
-    edges = np.linspace(-w._xmax, w._xmax, 42)
-    np.testing.assert_array_equal(w.histograms["energy"], np.histogram(lam, edges)[0])
+    xmax = w.results["histograms"]["xmax"]
+    edges = np.linspace(-xmax, xmax, 42)
+    np.testing.assert_array_equal(w.results["histograms"]["counts"]["energy"],
+                                  np.histogram(lam, edges)[0])
+    assert w.ax_spec.get_xlim() == (-xmax, xmax)
     assert "strict saddle of F*" in w.status_text
     assert "non-strict saddle of the MSE (Hessian = 0)" in w.status_text
 
@@ -275,7 +279,7 @@ def test_lambda_min_against_depth_equals_the_classifier(spectrum):
     w = spectrum
     w.reset()
     X, Y = pc.gaussian_toy_data(0, dim=2, batch=64)
-    hs, mse = w.depth_energy.get_data(), w.depth_mse.get_data()
+    hs, mse = w.depth["energy"].get_data(), w.depth["mse"].get_data()
     assert list(hs[0]) == [1, 2, 3, 4]
     for H, le, lm in zip(hs[0], hs[1], mse[1]):
         widths = [2] + [5] * int(H) + [2]
@@ -287,7 +291,7 @@ def test_lambda_min_against_depth_equals_the_classifier(spectrum):
     syy = np.linalg.eigvalsh(Y @ Y.T / 64)[-1]
     np.testing.assert_allclose(hs[1][1:], -syy, atol=1e-12)
     np.testing.assert_allclose(mse[1][1:], 0.0, atol=1e-12)
-    assert w.depth_mark_energy.get_data() == ([2], [hs[1][1]])
+    assert w.depth["mark_energy"].get_data() == ([2], [hs[1][1]])
 
 
 def test_other_saddle_choice_and_its_bad_combination(spectrum):
@@ -301,10 +305,10 @@ def test_other_saddle_choice_and_its_bad_combination(spectrum):
     assert w.error is not None and "H ≥ 2" in w.error
     assert _finite(w)
     w.reset()
-    w.set_state(altered_target=True, dim=1)
+    w.set_params(altered_target=True, dim=1)
     assert w.error is not None and "dim" in w.error
     w.reset()
-    w.set_state(hidden=4, width=8, dim=3)
+    w.set_params(hidden=4, width=8, dim=3)
     assert w.error is not None and "weights" in w.error
     w.reset()
 
@@ -317,15 +321,16 @@ def test_race_curves_are_the_solver_runs(race):
     X, Y = pc.gaussian_toy_data(0, dim=1, batch=64)
     ws = pc.init_weights([1, 1, 1, 1], 0.05, 0)
     thr = ESCAPE_FRACTION * 0.5 * (Y @ Y.T).item() / 64
-    for m, loss, grad in (("bp", w.loss_bp, w.grad_bp), ("pc", w.loss_pc, w.grad_pc)):
+    for m in ("bp", "pc"):
+        loss, grad = w.loss[m], w.grad[m]
         r = pc.train(ws, X, Y, method=m, lr=0.4, n_steps=200)
         np.testing.assert_allclose(loss.get_data()[1], r.losses, atol=1e-299)
         np.testing.assert_allclose(grad.get_data()[1], r.grad_norms)
-    t_bp, t_pc = w.sweep[2]
+    t_bp, t_pc = w.results["escape"][2]
     assert t_bp == pc.steps_to_escape(pc.train(ws, X, Y, method="bp", lr=0.4, n_steps=200), thr)
     assert t_pc == pc.steps_to_escape(pc.train(ws, X, Y, method="pc", lr=0.4, n_steps=200), thr)
     assert t_pc < t_bp
-    assert set(w.sweep) == {1, 2, 3, 4, 5}
+    assert set(w.results["escape"]) == {1, 2, 3, 4, 5}
     assert "PC escapes at step" in w.status_text
 
 
@@ -333,9 +338,9 @@ def test_race_depth_change_uses_the_cache(race):
     """Changing the depth reuses the cached sweep (no new training for the sweep)."""
     w = race
     w.reset()
-    n = len(w._escape)
+    sweep = w.results["sweep"]
     w.controls["hidden"].value = 3
-    assert len(w._escape) == n
+    assert w.results["sweep"] is sweep and set(w.results["escape"]) == {1, 2, 3, 4, 5}
     w.reset()
 
 
@@ -368,7 +373,7 @@ def test_random_states_give_finite_pictures_or_a_message(cls):
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(states)
     def check(state):
-        w.set_state(**state)
+        w.set_params(**state)
         assert _finite(w)
         if w.error is not None:
             assert len(w.error) > 20 and "Traceback" not in w.error

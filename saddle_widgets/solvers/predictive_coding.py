@@ -38,6 +38,11 @@ __all__ = [
     "zero_rank_saddle_hessian_theory",
     "classify_critical_point", "scalar_chain_landscape", "train", "steps_to_escape",
     "toy_scalar_data", "gaussian_toy_data", "init_weights", "zero_rank_saddle_weights",
+    "ESCAPE_FRACTION", "origin_loss", "escape_threshold", "truncate_run", "escape_step",
+    "train_bp_and_pc", "training_horizon",
+    "SLICE_PAIRS", "slice_pair", "random_scalar_chain", "network_widths", "SADDLE_POINTS",
+    "saddle_weights", "saddle_hessian_theory", "classify_origin", "describe_saddles",
+    "describe_escape",
 ]
 
 _MAX_LAYERS = 100
@@ -758,18 +763,22 @@ class TrainingResult:
 
 def train(weights0, X, Y, *, method: str = "bp", lr: float = 0.4, n_steps: int = 100,
           inference="exact", dt: float = 0.1, record_weights: bool = False,
-          on_divergence: str = "raise") -> TrainingResult:
+          on_divergence: str = "raise", stop_below: float | None = None) -> TrainingResult:
     """Full-batch gradient descent W <- W - lr * g.
     'bp': g = ∇L (backprop).  'pc': g = ∂F/∂W at inferred activities: with inference='exact'
     at the equilibrium (so g = ∇F*), with inference=k after k Euler steps of size ``dt`` from
     the feed-forward pass. on_divergence='raise' raises ValueError if the weights blow up;
-    'stop' returns the steps done so far with diverged=True."""
+    'stop' returns the steps done so far with diverged=True. ``stop_below``: stop at the
+    first step t with L(W_t) <= stop_below (the run is then the first t steps of the full
+    one, number for number)."""
     ws, X, Y = _check(weights0, X, Y)
     choice("method", method, ("bp", "pc"))
     lr = positive_scalar("lr", lr)
     n_steps = integer_in_range("n_steps", n_steps, 0, 1_000_000)
     dt = positive_scalar("dt", dt)
     choice("on_divergence", on_divergence, ("raise", "stop"))
+    if stop_below is not None:
+        stop_below = finite_scalar("stop_below", stop_below)
     if isinstance(inference, str):
         choice("inference", inference, ("exact",))
         k = None
@@ -818,7 +827,7 @@ def train(weights0, X, Y, *, method: str = "bp", lr: float = 0.4, n_steps: int =
             energies.append(energy)
             norms.append(gn)
             last_ok = ws
-            if t == n_steps:
+            if t == n_steps or (stop_below is not None and loss <= stop_below):
                 break
             ws = [w - lr * gi for w, gi in zip(ws, g)]
             if traj is not None:
@@ -847,6 +856,67 @@ def steps_to_escape(result: TrainingResult, threshold: float, *,
     series = result.losses if quantity == "loss" else result.energies
     hits = np.flatnonzero(series <= threshold)
     return int(hits[0]) if hits.size else None
+
+
+#: escape from the origin plateau: the MSE falls below this fraction of its value at W = 0
+ESCAPE_FRACTION = 0.02
+
+
+def origin_loss(Y) -> float:
+    """MSE (= F*) at the origin W = 0: L(0) = ½ tr Σ_yy = 1/(2B) Σ_i ||y_i||^2."""
+    Y = _as_data("Y", Y)
+    return 0.5 * float(np.sum(Y * Y)) / Y.shape[1]
+
+
+def escape_threshold(Y, fraction: float = ESCAPE_FRACTION) -> float:
+    """The MSE below which a run has escaped the origin plateau: fraction · ½ tr Σ_yy."""
+    fraction = positive_scalar("fraction", fraction)
+    return fraction * origin_loss(Y)
+
+
+def truncate_run(result: TrainingResult, n_steps: int) -> TrainingResult:
+    """The first ``n_steps`` steps of a run: equal, number for number, to the run trained for
+    ``n_steps`` steps from the same start (gradient descent is step by step deterministic).
+    A run that is no longer (or diverged before) is returned as it is."""
+    if not isinstance(result, TrainingResult):
+        raise ValueError("result must be the TrainingResult returned by train(...)")
+    n_steps = integer_in_range("n_steps", n_steps, 0, None)
+    if len(result.losses) - 1 <= n_steps:
+        return result
+    if result.weight_trajectory is None:
+        raise ValueError("truncating a run needs its weight trajectory: "
+                         "train it with record_weights=True")
+    k = n_steps + 1
+    traj = tuple(t[:k] for t in result.weight_trajectory)
+    weights = tuple(t[-1].copy() for t in traj)
+    return TrainingResult(result.losses[:k], result.energies[:k], result.grad_norms[:k],
+                          weights, traj, False, result.method, result.lr, result.inference)
+
+
+def train_bp_and_pc(weights0, X, Y, *, lr: float, n_steps: int) -> dict:
+    """{'bp': run, 'pc': run}: backprop (descent on L) and predictive coding with exact
+    inference (descent on F*) from the same start, weights recorded, stopping at divergence."""
+    return {m: train(weights0, X, Y, method=m, lr=lr, n_steps=n_steps, record_weights=True,
+                     on_divergence="stop") for m in ("bp", "pc")}
+
+
+def training_horizon(n_steps: int, block: int = 50) -> int:
+    """n_steps rounded up to a multiple of ``block``: train that far once, and every shorter
+    run is ``truncate_run`` of it."""
+    n_steps = integer_in_range("n_steps", n_steps, 0, None)
+    block = integer_in_range("block", block, 1, None)
+    return -(-n_steps // block) * block
+
+
+def escape_step(weights0, X, Y, *, method: str, lr: float, n_steps: int,
+                threshold: float) -> int | None:
+    """Steps to escape: the first t <= n_steps with L(W_t) <= threshold, training only as far
+    as needed (``train(..., stop_below=threshold)``); None if the run does not get there
+    within n_steps or diverges first."""
+    threshold = finite_scalar("threshold", threshold)
+    run = train(weights0, X, Y, method=method, lr=lr, n_steps=n_steps,
+                on_divergence="stop", stop_below=threshold)
+    return steps_to_escape(run, threshold)
 
 
 # ----------------------------------------------------------------------------- toy data
@@ -900,3 +970,91 @@ def zero_rank_saddle_weights(widths, scale: float = 1.0, seed: int = 0) -> list:
     ws = [np.zeros((ns[l + 1], ns[l])) for l in range(L)]
     ws[L - 2] = scale * rng.standard_normal((ns[L - 1], ns[L - 2]))
     return ws
+
+
+# ----------------------------------------------------------------------------- explorers' setups
+#: which two weights of a scalar chain span a 2-D slice (``slice_pair``)
+SLICE_PAIRS = ("last two", "first two", "first and last")
+#: the zero-rank saddles of ``saddle_weights``
+SADDLE_POINTS = ("origin", "other zero-rank saddle")
+
+
+def slice_pair(depth: int, pair: str) -> tuple[int, int]:
+    """1-based layer indices (a, b) of the two weights spanning a slice of a chain of
+    ``depth`` weights: 'last two' (L−1, L), 'first two' (1, 2), 'first and last' (1, L)."""
+    L = integer_in_range("depth", depth, 2, _MAX_LAYERS)
+    choice("pair", pair, SLICE_PAIRS)
+    return {"last two": (L - 1, L), "first two": (1, 2), "first and last": (1, L)}[pair]
+
+
+def random_scalar_chain(depth: int, scale: float, seed: int) -> np.ndarray:
+    """The paper's initialisation w_l ~ N(0, scale²) of a scalar chain of ``depth`` weights
+    (the same numbers as ``init_weights([1] * (depth + 1), scale, seed)``)."""
+    depth = integer_in_range("depth", depth, 2, _MAX_LAYERS)
+    return np.array([float(w[0, 0]) for w in init_weights([1] * (depth + 1), scale, seed)])
+
+
+def network_widths(hidden: int, width: int, dim: int) -> list[int]:
+    """Layer sizes (d, n, ..., n, d) of a network with ``hidden`` hidden layers of ``width``
+    units and input = output dimension ``dim``."""
+    hidden = integer_in_range("hidden", hidden, 1, _MAX_LAYERS - 1)
+    width = integer_in_range("width", width, 1, 100_000)
+    dim = integer_in_range("dim", dim, 1, 100_000)
+    return [dim] + [width] * hidden + [dim]
+
+
+def saddle_weights(widths, point: str = "origin", *, scale: float = 1.0,
+                   seed: int = 0) -> list:
+    """Weights at a zero-rank saddle (W_{L:1} = 0): the origin (all W_l = 0) or the other
+    zero-rank saddle of ``zero_rank_saddle_weights`` (all zero except W_{L−1} ~ N(0, scale²)),
+    which is a critical point only for H ≥ 2 hidden layers."""
+    ns = _check_widths(widths)
+    choice("point", point, SADDLE_POINTS)
+    if point == "origin":
+        return [np.zeros((ns[l + 1], ns[l])) for l in range(len(ns) - 1)]
+    if len(ns) - 1 < 3:
+        raise ValueError("the other zero-rank saddle (all weights zero except W_{L−1}) "
+                         "needs H ≥ 2 hidden layers: with H = 1 it is not a critical "
+                         "point. Choose H ≥ 2 or the origin")
+    return zero_rank_saddle_weights(ns, scale=scale, seed=seed)
+
+
+def saddle_hessian_theory(weights, X, Y, *, objective: str = "energy") -> np.ndarray:
+    """Exact Hessian at a zero-rank saddle of ``saddle_weights``: ``origin_hessian_theory``
+    where every weight is zero, else ``zero_rank_saddle_hessian_theory``."""
+    ws = _check_weights(weights)
+    if all(not np.any(w) for w in ws):
+        widths = [ws[0].shape[1]] + [w.shape[0] for w in ws]
+        return origin_hessian_theory(widths, X, Y, objective=objective)
+    return zero_rank_saddle_hessian_theory(ws, X, Y, objective=objective)
+
+
+def classify_origin(widths, X, Y) -> dict:
+    """{'mse': CriticalPoint, 'energy': CriticalPoint}: the origin classified from its exact
+    Hessians (``origin_hessian_theory``); the origin is not a minimum (L(0) > 0 unless Y = 0),
+    so a zero Hessian means a non-strict saddle."""
+    return {obj: classify_critical_point(origin_hessian_theory(widths, X, Y, objective=obj),
+                                         is_minimum=False) for obj in _OBJECTIVES}
+
+
+def describe_saddles(energy: CriticalPoint, mse: CriticalPoint) -> str:
+    """One line: 'strict saddle of F*, λ_min = -1.02; non-strict saddle of the MSE
+    (Hessian = 0)' for a critical point classified for F* and for the MSE."""
+    e = f"{energy.kind} of F*, λ_min = {energy.lambda_min:.3g}"
+    if mse.kind == "non-strict saddle" and mse.n_positive == 0:
+        m = "non-strict saddle of the MSE (Hessian = 0)"
+    else:
+        m = f"{mse.kind} of the MSE, λ_min = {mse.lambda_min:.3g}"
+    return f"{e}; {m}"
+
+
+def describe_escape(name: str, result: TrainingResult, threshold: float) -> str:
+    """One line on a run: diverged (at which step), escaped (``steps_to_escape``) or still on
+    the plateau after its last step."""
+    t = steps_to_escape(result, threshold)
+    if result.diverged:
+        return f"{name} diverged at step {len(result.losses)} (lower the learning rate)"
+    if t is not None:
+        return f"{name} escapes at step {t}"
+    return (f"{name} still on the plateau after {len(result.losses) - 1} steps "
+            f"(MSE {result.losses[-1]:.3g})")

@@ -1,0 +1,281 @@
+"""Figures of the predictive-coding paper (Innocenti et al., NeurIPS 2024).
+
+Each function draws into axes it is given and returns the artists to update later; the
+``set_*`` functions update them from a solver result. Colours: backprop vermillion,
+predictive coding blue, theory black (``BP_COLOUR``, ``PC_COLOUR``, ``THEORY_COLOUR``).
+"""
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.colors import PowerNorm
+from matplotlib.ticker import MaxNLocator, NullLocator
+
+from .style import OKABE_ITO
+
+BP_COLOUR = OKABE_ITO["vermillion"]
+PC_COLOUR = OKABE_ITO["blue"]
+THEORY_COLOUR = OKABE_ITO["black"]
+ORIGIN_COLOUR = OKABE_ITO["purple"]
+#: landscapes: √ colour scale on [0, 1.5] (the toy chain's origin sits at ~0.51)
+LANDSCAPE_CMAP = "viridis"
+LANDSCAPE_NORM_MAX = 1.5
+#: Hessian heat maps: one symmetric colour range, red positive, blue negative
+HEAT_CMAP = "RdBu_r"
+HEAT_RANGE = 2.0
+_SMALL = dict(labelsize=7, length=2, pad=1)
+_LABEL = dict(fontsize=7.5, labelpad=1)
+
+
+def lean_log_axis(ax, yticks) -> None:
+    """Few ticks and no minor ticks: a log axis with minor ticks costs ~60 ms per draw."""
+    ax.set_yticks(yticks)
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
+    ax.tick_params(**_SMALL)
+
+
+def pixel_centres(extent: float, n: int) -> np.ndarray:
+    """Centres of n pixels across [-extent, extent] (where an image's values belong)."""
+    return -extent + (np.arange(n) + 0.5) * 2 * extent / n
+
+
+def arrow_axis(extent: float, n: int) -> np.ndarray:
+    """n arrow positions strictly inside [-extent, extent], evenly spaced."""
+    return np.linspace(-extent, extent, n + 2)[1:-1]
+
+
+# ----------------------------------------------------------------------------- landscapes
+def landscape_panel(ax, *, extent: float, pixels: int, arrows: int, title: str = " ") -> dict:
+    """An empty landscape slice on [-extent, extent]²: image (√ colour scale), arrows of the
+    downhill direction, backprop and PC trajectories, start and step markers, the origin,
+    corner labels of the two weights. Returns the artists by name."""
+    q = arrow_axis(extent, arrows)
+    zeros = np.zeros((q.size, q.size))
+    norm = PowerNorm(0.5, vmin=0.0, vmax=LANDSCAPE_NORM_MAX)
+    image = ax.imshow(np.zeros((pixels, pixels)), origin="lower",
+                      extent=(-extent, extent, -extent, extent), cmap=LANDSCAPE_CMAP,
+                      norm=norm, interpolation="bilinear")
+    quiver = ax.quiver(*np.meshgrid(q, q), zeros, zeros, color="white", alpha=0.75,
+                       angles="xy", scale_units="xy", scale=1 / (0.7 * (q[1] - q[0])),
+                       pivot="mid", width=0.006, headwidth=3.5)
+    (bp,) = ax.plot([], [], color=BP_COLOUR, lw=1.8, label="backprop")
+    (pc,) = ax.plot([], [], color=PC_COLOUR, lw=1.8, label="predictive coding")
+    (start,) = ax.plot([], [], "o", color="white", mec="black", ms=6, label="start")
+    (mark_bp,) = ax.plot([], [], "o", color=BP_COLOUR, mec="black", ms=6)
+    (mark_pc,) = ax.plot([], [], "o", color=PC_COLOUR, mec="black", ms=6)
+    (origin,) = ax.plot([0], [0], "X", color=ORIGIN_COLOUR, mec="black", ms=10, label="origin")
+    ax.set(xlim=(-extent, extent), ylim=(-extent, extent), aspect="equal",
+           xticks=[-1, 0, 1], yticks=[-1, 0, 1])
+    ax.tick_params(**_SMALL)
+    box = dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8)
+    xlabel = ax.text(0.98, 0.02, "", transform=ax.transAxes, ha="right", va="bottom",
+                     fontsize=8, bbox=box)
+    ylabel = ax.text(0.02, 0.98, "", transform=ax.transAxes, ha="left", va="top",
+                     fontsize=8, bbox=box)
+    title = ax.set_title(title, fontsize=8.5)
+    return dict(image=image, quiver=quiver, bp=bp, pc=pc, start=start, mark_bp=mark_bp,
+                mark_pc=mark_pc, origin=origin, xlabel=xlabel, ylabel=ylabel, title=title)
+
+
+def landscape_legend(ax, panel: dict) -> None:
+    """The legend of a landscape panel (trajectories, start, origin)."""
+    ax.legend(handles=[panel[k] for k in ("bp", "pc", "start", "origin")], loc="lower left",
+              fontsize=5.5, framealpha=0.8)
+
+
+def set_landscape(panel: dict, image, field) -> None:
+    """Show a ``ScalarLandscape`` on the pixel grid (``image``) and the unit downhill
+    direction −∇f / |∇f| of one on the arrow grid (``field``); a flat point gets no arrow."""
+    panel["image"].set_data(image.values)
+    norm = np.hypot(field.grad_a, field.grad_b)
+    flat = norm <= 1e-12 * max(1.0, float(np.max(norm)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = np.where(flat, 0.0, -field.grad_a / norm)
+        v = np.where(flat, 0.0, -field.grad_b / norm)
+    panel["quiver"].set_UVC(u, v)
+
+
+def set_slice_labels(panel: dict, a: int, b: int) -> None:
+    """Corner labels 'w₁ →' and 'w₂ ↑' naming the weights on the two axes."""
+    sub = dict(enumerate("₀₁₂₃₄₅₆₇₈₉"))
+    panel["xlabel"].set_text(f"w{sub[a]} →")
+    panel["ylabel"].set_text(f"w{sub[b]} ↑")
+
+
+def set_origin_marker(panel: dict, strict: bool) -> None:
+    """The origin's X: filled for a strict saddle, white for a non-strict one."""
+    panel["origin"].set_markerfacecolor(ORIGIN_COLOUR if strict else "white")
+
+
+def set_trajectories(panel: dict, runs: dict, a: int, b: int, start) -> None:
+    """Backprop and PC weight trajectories (``TrainingResult.weight_trajectory``) projected
+    on the slice weights w_a, w_b, and the start marker."""
+    for method in ("bp", "pc"):
+        traj = runs[method].weight_trajectory
+        panel[method].set_data(traj[a - 1][:, 0, 0], traj[b - 1][:, 0, 0])
+    panel["start"].set_data([start[a - 1]], [start[b - 1]])
+
+
+def set_step_markers(panel: dict, runs: dict, a: int, b: int, step: int) -> None:
+    """Markers at training step ``step`` of each run (its last step if it is shorter)."""
+    for method in ("bp", "pc"):
+        traj = runs[method].weight_trajectory
+        i = min(step, len(traj[0]) - 1)
+        panel[f"mark_{method}"].set_data([traj[a - 1][i, 0, 0]], [traj[b - 1][i, 0, 0]])
+
+
+# ----------------------------------------------------------------------------- training curves
+def loss_curves(ax, *, ylim=(1e-6, 5.0), yticks=(1e-6, 1e-4, 1e-2, 1), legend=True,
+                labels=("backprop", "predictive coding")) -> dict:
+    """Backprop and PC curves on a lean log axis, and a dotted 'escaped below' line.
+    Returns {'bp', 'pc', 'threshold'}."""
+    (bp,) = ax.semilogy([], [], color=BP_COLOUR, lw=1.6, label=labels[0])
+    (pc,) = ax.semilogy([], [], color=PC_COLOUR, lw=1.6, label=labels[1])
+    (threshold,) = ax.plot([], [], color="gray", lw=0.8, ls=":", label="escaped below")
+    ax.set_ylim(*ylim)
+    lean_log_axis(ax, list(yticks))
+    if legend:
+        ax.legend(loc="lower left", fontsize=6)
+    return dict(bp=bp, pc=pc, threshold=threshold)
+
+
+def set_loss_curves(curves: dict, runs: dict, series: str = "losses") -> None:
+    """Curves of ``TrainingResult.<series>`` (losses or grad_norms) against the step."""
+    for method in ("bp", "pc"):
+        y = getattr(runs[method], series)
+        curves[method].set_data(np.arange(len(y)), np.maximum(y, 1e-300))
+
+
+def set_threshold(curves: dict, threshold: float, n_steps: int) -> None:
+    curves["threshold"].set_data([0, n_steps], [threshold, threshold])
+
+
+def escape_panel(ax, depths) -> dict:
+    """Steps to escape against depth: BP and PC points, open triangles where a run does
+    not escape within the horizon, a tick at the current depth."""
+    (bp,) = ax.plot([], [], "o-", color=BP_COLOUR, lw=1.5, ms=4, label="backprop")
+    (pc,) = ax.plot([], [], "s-", color=PC_COLOUR, lw=1.5, ms=4, label="predictive coding")
+    (bp_never,) = ax.plot([], [], "^", mfc="none", mec=BP_COLOUR, ms=7,
+                          label="not within the horizon")
+    (pc_never,) = ax.plot([], [], "^", mfc="none", mec=PC_COLOUR, ms=7)
+    (mark,) = ax.plot([], [], "|", color="black", ms=30, mew=0.8)
+    ax.set(xlim=(min(depths) - 0.4, max(depths) + 0.4), xticks=list(depths))
+    ax.set_xlabel("hidden layers H", **_LABEL)
+    ax.set_ylabel("steps to escape", **_LABEL)
+    ax.tick_params(**_SMALL)
+    ax.legend(loc="upper left", fontsize=6)
+    return dict(bp=bp, pc=pc, bp_never=bp_never, pc_never=pc_never, mark=mark)
+
+
+def set_escape_points(panel: dict, escape: dict, n_steps: int) -> None:
+    """``escape``: {H: (steps for BP or None, steps for PC or None)}; None is drawn as an
+    open triangle at the horizon ``n_steps``."""
+    for i, method in enumerate(("bp", "pc")):
+        hs = [H for H in escape if escape[H][i] is not None]
+        panel[method].set_data(hs, [escape[H][i] for H in hs])
+        never = [H for H in escape if escape[H][i] is None]
+        panel[f"{method}_never"].set_data(never, [n_steps] * len(never))
+
+
+# ----------------------------------------------------------------------------- Hessians
+def hessian_heat_maps(fig, titles) -> dict:
+    """One heat map per title on the shared symmetric colour range [−HEAT_RANGE, HEAT_RANGE]
+    with a colour bar, layer-boundary lines and a note on the middle map."""
+    axes = fig.subplots(1, len(titles))
+    images, grids = [], []
+    for ax, title in zip(axes, titles):
+        images.append(ax.imshow(np.zeros((2, 2)), extent=(0, 1, 1, 0), cmap=HEAT_CMAP,
+                                vmin=-HEAT_RANGE, vmax=HEAT_RANGE, interpolation="nearest"))
+        grids.append(ax.plot([], [], color="gray", lw=0.5)[0])
+        ax.set(xlim=(0, 1), ylim=(1, 0), xticks=[], yticks=[])
+        ax.set_title(title, fontsize=8.5)
+    fig.colorbar(images[0], ax=list(axes), shrink=0.8, pad=0.02,
+                 ticks=[-HEAT_RANGE, 0, HEAT_RANGE]).ax.tick_params(labelsize=7)
+    mid = axes[len(axes) // 2]
+    note = mid.text(0.5, 0.5, "", ha="center", va="center", fontsize=7.5,
+                    transform=mid.transAxes, bbox=dict(fc="white", ec="gray", alpha=0.9))
+    return dict(axes=axes, images=images, grids=grids, note=note)
+
+
+def layer_boundaries(sizes) -> tuple[list, list]:
+    """One polyline (no NaN gaps) through the layer boundaries of a Hessian whose blocks
+    have ``sizes`` weights, in unit coordinates: up and down the vertical cuts, then back
+    and forth along the horizontal ones; every join runs along the frame."""
+    cuts = np.cumsum(sizes)[:-1] / float(np.sum(sizes))
+    xs, ys, y_end = [0.0], [0.0], 0.0
+    for i, c in enumerate(cuts):
+        ends = (0.0, 1.0) if i % 2 == 0 else (1.0, 0.0)
+        xs += [c, c]
+        ys += list(ends)
+        y_end = ends[1]
+    xs += [1.0]
+    ys += [y_end]
+    for i, c in enumerate(cuts):
+        ends = (1.0, 0.0) if i % 2 == 0 else (0.0, 1.0)
+        xs += list(ends)
+        ys += [c, c]
+    return xs, ys
+
+
+def eigenvalue_histograms(ax, bins: int) -> dict:
+    """Stair histograms of Hessian eigenvalues (MSE, F* numerical, F* theory) on a log count
+    axis. Returns {'mse', 'energy', 'theory', 'note'}."""
+    edges = np.linspace(-1, 1, bins + 1)
+    ones = np.full(bins, 0.7)
+    out = {
+        "mse": ax.stairs(ones, edges, baseline=0.7, color=BP_COLOUR, lw=1.6, label="MSE"),
+        "energy": ax.stairs(ones, edges, baseline=0.7, color=PC_COLOUR, lw=1.6,
+                            label="F* numerical"),
+        "theory": ax.stairs(ones, edges, baseline=0.7, color=THEORY_COLOUR, lw=1.0, ls="--",
+                            label="F* theory"),
+    }
+    ax.axvline(0, color="gray", lw=0.6)
+    ax.set_yscale("log")
+    ax.set(ylim=(0.7, 400), xlim=(-1, 1))
+    lean_log_axis(ax, [1, 10, 100])
+    ax.set_xlabel("Hessian eigenvalue λ", **_LABEL)
+    ax.set_ylabel("count", **_LABEL)
+    ax.legend(loc="upper left", fontsize=6)
+    out["note"] = ax.text(0.98, 0.97, "", transform=ax.transAxes, ha="right", va="top",
+                          fontsize=6.5)
+    return out
+
+
+def symmetric_range(values, steps=(0.5, 1, 2, 3, 5, 10, 20, 50), last=100.0) -> float:
+    """The first of ``steps`` holding |values| with a 5 % margin (fixed axes while a
+    value moves a little)."""
+    big = max(float(np.max(np.abs(v))) for v in values)
+    return next((m for m in steps if m >= 1.05 * big), last)
+
+
+def histogram_counts(eigenvalues: dict, xmax: float, bins: int) -> dict:
+    """{'edges': bins + 1 equal edges over [−xmax, xmax], 'counts': {name: counts}} of each
+    set of eigenvalues (values beyond ±xmax go in the end bins; None sets are left out)."""
+    edges = np.linspace(-xmax, xmax, bins + 1)
+    counts = {name: np.histogram(np.clip(lam, -xmax, xmax), edges)[0]
+              for name, lam in eigenvalues.items() if lam is not None}
+    return {"edges": edges, "counts": counts}
+
+
+def set_histograms(hist: dict, histograms: dict) -> None:
+    """Stairs of ``histogram_counts``; a set without counts hides its stairs."""
+    for name in ("mse", "energy", "theory"):
+        counts = histograms["counts"].get(name)
+        hist[name].set_visible(counts is not None)
+        if counts is not None:
+            hist[name].set_data(np.maximum(counts, 0.7), histograms["edges"], baseline=0.7)
+
+
+def depth_panel(ax, depths) -> dict:
+    """λ_min at the saddle against depth, MSE and F*, with rings at the current depth."""
+    (mse,) = ax.plot([], [], "o-", color=BP_COLOUR, lw=1.5, ms=4, label="MSE")
+    (energy,) = ax.plot([], [], "s-", color=PC_COLOUR, lw=1.5, ms=4, label="F*")
+    (mark_mse,) = ax.plot([], [], "o", mfc="none", mec="black", ms=10)
+    (mark_energy,) = ax.plot([], [], "o", mfc="none", mec="black", ms=10)
+    ax.axhline(0, color="gray", lw=0.6)
+    ax.set(xlim=(min(depths) - 0.4, max(depths) + 0.4), xticks=list(depths), ylim=(-3, 0.5))
+    ax.set_xlabel("hidden layers H", **_LABEL)
+    ax.set_ylabel("λ_min at the saddle", **_LABEL)
+    ax.tick_params(**_SMALL)
+    ax.legend(loc="lower right", fontsize=6)
+    return dict(mse=mse, energy=energy, mark_mse=mark_mse, mark_energy=mark_energy)

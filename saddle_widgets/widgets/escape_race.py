@@ -1,0 +1,166 @@
+"""EscapeRaceExplorer: backprop against predictive coding from a start near the origin.
+
+After Innocenti, Achour, Singh & Buckley, "Only Strict Saddles in the Energy Landscape of
+Predictive Coding Networks?" (NeurIPS 2024). Every number comes from
+``saddle_widgets.solvers.predictive_coding``; every artist from
+``saddle_widgets.plots.predictive_coding``.
+"""
+from __future__ import annotations
+
+from ..plots import predictive_coding as pcplot
+from ..solvers import predictive_coding as pc
+from ._base import Explorer, draw, status, step
+from ._params import Fig, Float, Int
+
+RACE_DEPTHS = (1, 2, 3, 4, 5)
+HORIZON_BLOCK = 50          # runs are trained to train_steps rounded up to this, then cut
+MAX_CLASSIFIED_WEIGHTS = 400
+
+
+class EscapeRaceExplorer(Explorer):
+    """Backprop (gradient descent on the MSE) against predictive coding (gradient descent on
+    F*, exact inference) from the same start near the origin of a deep linear network.
+
+    Parameters: hidden (H = 1-5 hidden layers), width (units per hidden layer), dim (input =
+    output dimension), init_scale (w ~ N(0, init_scale²), as in the paper), lr (learning
+    rate of both), seed (of the initial weights), train_steps (horizon). Data: the paper's
+    toy task x ~ N(1, 0.1²), y = −x (per dimension), 64 samples, seed 0. Escape = the MSE
+    falls below 2 % of its value at the origin (½ tr Σ_yy). Panels: MSE and gradient norm
+    against training step; steps to escape against depth H = 1-5 for the same settings
+    (it does not depend on H, so changing the depth is cheap; while other sliders are
+    dragged it shows the current depth and is completed on release).
+    Results: ``w.results["runs"]`` ({'bp', 'pc'}: ``TrainingResult``), ``["escape"]``
+    ({H: (steps for BP, steps for PC)}, None = not within the horizon), ``["threshold"]``,
+    ``["origin"]`` (the origin classified, or None for more than 400 weights).
+    """
+
+    PARAMS = {
+        "hidden": Int("hidden layers H", 2, 1, max(RACE_DEPTHS)),
+        "width": Int("width", 1, 1, 8, doc="units per hidden layer"),
+        "dim": Int("in = out dim", 1, 1, 3, doc="input = output dimension"),
+        "init_scale": Float("initial scale σ", 0.05, 0.001, 0.5, step=0.001, fmt=".3f",
+                            doc="initial weights w ~ N(0, σ²)"),
+        "lr": Float("learning rate η", 0.4, 0.01, 1.5, step=0.01,
+                    doc="learning rate of both trainings"),
+        "seed": Int("seed", 0, 0, 20, doc="seed of the initial weights"),
+        "train_steps": Int("training steps", 200, 20, 400, step=10, doc="the horizon"),
+    }
+    FIGURES = {"curves": Fig(4.2, 3.6), "escape": Fig(3.4, 2.6)}
+    SUMMARY_KEYS = ("hidden", "width", "dim", "init_scale", "lr", "seed")
+    PRESETS = {
+        "paper toy chain, H = 2 (BP stalls, PC escapes)": {},
+        "H = 1: both escape": {"hidden": 1, "train_steps": 100},
+        "H = 3, longer horizon": {"hidden": 3, "train_steps": 300},
+        "wide net: width 8, dim 2, H = 2": {"width": 8, "dim": 2, "hidden": 2},
+        "tiny initialisation σ = 0.005 (paper's deep nets)": {"init_scale": 0.005,
+                                                               "hidden": 2, "train_steps": 300},
+        "learning rate too large (diverges)": {"hidden": 1, "lr": 1.5, "train_steps": 60},
+    }
+
+    # ------------------------------------------------------------------ figures
+    def build_curves(self, fig):
+        self.ax_loss, self.ax_grad = fig.subplots(2, 1, sharex=True)
+        self.loss = pcplot.loss_curves(self.ax_loss, ylim=(1e-7, 10))
+        self.ax_loss.set_ylabel("MSE", fontsize=7.5, labelpad=1)
+        self.grad = pcplot.loss_curves(self.ax_grad, ylim=(1e-12, 1e2),
+                                       yticks=(1e-12, 1e-8, 1e-4, 1), legend=False)
+        self.ax_grad.set_ylabel("‖update‖", fontsize=7.5, labelpad=1)
+        self.ax_grad.set_xlabel("training step", fontsize=7.5, labelpad=1)
+        self.ax_loss.set_xlim(0, self.DEFAULTS["train_steps"])
+        self.animate(fig, [*self.loss.values(), self.grad["bp"], self.grad["pc"]])
+
+    def build_escape(self, fig):
+        self.ax_escape = fig.add_subplot()
+        self.escape_points = pcplot.escape_panel(self.ax_escape, RACE_DEPTHS)
+        self.ax_escape.set_ylim(0, self.DEFAULTS["train_steps"] * 1.08)
+        self.animate(fig, list(self.escape_points.values()))
+
+    # ------------------------------------------------------------------ steps
+    @step("dim")
+    def data(self, dim):
+        """The paper's Gaussian toy data (X, Y = −X), 64 samples, seed 0."""
+        return pc.gaussian_toy_data(0, dim=dim, batch=64)
+
+    @step("data")
+    def threshold(self, data):
+        return pc.escape_threshold(data[1])
+
+    @step("hidden", "width", "dim", "init_scale", "seed")
+    def start(self, hidden, width, dim, init_scale, seed):
+        return pc.init_weights(pc.network_widths(hidden, width, dim), init_scale, seed)
+
+    @step("data", "hidden", "width", "dim")
+    def origin(self, data, hidden, width, dim):
+        widths = pc.network_widths(hidden, width, dim)
+        if sum(a * b for a, b in zip(widths[1:], widths[:-1])) > MAX_CLASSIFIED_WEIGHTS:
+            return None
+        return pc.classify_origin(widths, *data)
+
+    @step("train_steps")
+    def horizon(self, train_steps):
+        return pc.training_horizon(train_steps, HORIZON_BLOCK)
+
+    @step("data", "start", "lr", "horizon", cache=8)
+    def long_runs(self, data, start, lr, horizon):
+        return pc.train_bp_and_pc(start, *data, lr=lr, n_steps=horizon)
+
+    @step("long_runs", "train_steps", cache=8)
+    def runs(self, long_runs, train_steps):
+        """{'bp', 'pc'}: the two trainings at the chosen depth, train_steps steps."""
+        return {m: pc.truncate_run(r, train_steps) for m, r in long_runs.items()}
+
+    @step("data", "threshold", "width", "dim", "init_scale", "lr", "seed", "horizon",
+          coarse=True)
+    def sweep(self, data, threshold, width, dim, init_scale, lr, seed, horizon, *, coarse):
+        """{H: (steps to escape with BP, with PC)} for every depth, within the horizon
+        (each run stops once it escapes); None while dragging."""
+        if coarse:
+            return None
+        out = {}
+        for H in RACE_DEPTHS:
+            ws = pc.init_weights(pc.network_widths(H, width, dim), init_scale, seed)
+            out[H] = tuple(pc.escape_step(ws, *data, method=m, lr=lr, n_steps=horizon,
+                                          threshold=threshold) for m in ("bp", "pc"))
+        return out
+
+    @step("sweep", "runs", "threshold", "hidden", "train_steps")
+    def escape(self, sweep, runs, threshold, hidden, train_steps):
+        """{H: (BP, PC)} steps to escape within train_steps (None: not within it); while
+        dragging only the current depth."""
+        here = tuple(pc.steps_to_escape(runs[m], threshold) for m in ("bp", "pc"))
+        if sweep is None:
+            return {hidden: here}
+        within = lambda t: t if t is not None and t <= train_steps else None   # noqa: E731
+        return {H: tuple(within(t) for t in ts) for H, ts in sweep.items()}
+
+    # ------------------------------------------------------------------ draws
+    @draw("curves", "runs", "threshold", "train_steps")
+    def draw_curves(self, runs, threshold, train_steps):
+        pcplot.set_loss_curves(self.loss, runs)
+        pcplot.set_loss_curves(self.grad, runs, "grad_norms")
+        pcplot.set_threshold(self.loss, threshold, train_steps)
+
+    @draw("escape", "escape", "hidden", "train_steps")
+    def draw_escape(self, escape, hidden, train_steps):
+        pcplot.set_escape_points(self.escape_points, escape, train_steps)
+        self.escape_points["mark"].set_data([hidden], [train_steps * 0.5])
+
+    @draw("curves", "train_steps", layer="static", coarse=True)
+    def draw_axes(self, train_steps, *, coarse):
+        if not coarse:                      # fixed axes while dragging; rescale on release
+            self.ax_loss.set_xlim(0, train_steps)
+            self.ax_escape.set_ylim(0, train_steps * 1.08)
+            self.invalidate(self.figure("escape"))
+
+    # ------------------------------------------------------------------ status
+    @status("runs", "escape", "threshold", "origin", "hidden")
+    def describe(self, runs, escape, threshold, origin, hidden):
+        head = ("" if origin is None else
+                "origin: " + pc.describe_saddles(origin["energy"], origin["mse"]) + " · ")
+        race = "; ".join(pc.describe_escape(name, runs[m], threshold)
+                         for name, m in (("BP", "bp"), ("PC", "pc")))
+        t_bp, t_pc = escape[hidden]
+        if t_bp is not None and t_pc is not None and t_pc > 0:
+            race += f" ({t_bp / t_pc:.1f}× faster with PC)"
+        tail = " · depth sweep completes on release" if len(escape) < len(RACE_DEPTHS) else ""
+        return f"H = {hidden}: {race} · {head}escape = MSE < {threshold:.3g}{tail}"

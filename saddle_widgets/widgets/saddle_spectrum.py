@@ -1,0 +1,204 @@
+"""SaddleSpectrumExplorer: Hessians of the MSE and of F* at a zero-rank saddle.
+
+After Innocenti, Achour, Singh & Buckley, "Only Strict Saddles in the Energy Landscape of
+Predictive Coding Networks?" (NeurIPS 2024), Theorems 2 and 3. Every number comes from
+``saddle_widgets.solvers.predictive_coding``; every artist from
+``saddle_widgets.plots.predictive_coding``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..plots import predictive_coding as pcplot
+from ..solvers import predictive_coding as pc
+from ._base import Explorer, draw, status, step
+from ._params import Bool, Choice, Fig, Float, Int
+
+MAX_WEIGHTS = 160          # a live numerical Hessian of F* costs ~0.3 ms per weight
+HIST_BINS = 41             # odd: the middle bin holds the zero eigenvalues
+SPECTRUM_DEPTHS = (1, 2, 3, 4)
+DEPTH_LIMITS = (1, 2, 3, 5, 10, 15, 20, 30, 50, 100, 200)
+
+
+def _other_saddle(state):
+    return state["point"] != "origin"
+
+
+class SaddleSpectrumExplorer(Explorer):
+    """Hessians of the MSE and of the equilibrated energy F* at a zero-rank saddle of a deep
+    linear network, as heat maps and eigenvalue histograms, and λ_min against depth.
+
+    Parameters: hidden (H = 1-4 hidden layers), width (units per hidden layer), dim (input =
+    output dimension), point ('origin' or 'other zero-rank saddle': all weights zero except
+    W_{L−1} ~ N(0, saddle_scale²) drawn with ``seed``), altered_target (the paper's H = 4
+    data: output row 2 replaced by fresh noise). Data: the paper's Gaussian toy task
+    X ~ N(1, 0.1²), Y = −X, 64 samples (seed 0). Panels: the MSE Hessian and the F* Hessian
+    by finite differences (``numerical_hessian``; while a slider is dragged they follow on
+    release), F* from theory, all on one symmetric colour scale; the eigenvalue histograms
+    of the three; λ_min of the MSE and of F* for H = 1-4.
+    Results: ``w.results["theory"]`` and ``["numeric"]`` ({'mse', 'energy'} Hessians),
+    ``["classes"]`` (``CriticalPoint`` per Hessian), ``["histograms"]``, ``["depth_sweep"]``.
+    """
+
+    PARAMS = {
+        "hidden": Int("hidden layers H", 2, 1, 4),
+        "width": Int("width", 5, 1, 8, doc="units per hidden layer"),
+        "dim": Int("in = out dim", 2, 1, 3, doc="input = output dimension"),
+        "point": Choice("critical point", "origin", pc.SADDLE_POINTS,
+                        doc="the origin, or all weights zero except W_{L−1} (Theorem 3)"),
+        "saddle_scale": Float("scale of W_{L−1}", 1.0, 0.0, 2.0, step=0.05, when=_other_saddle,
+                              doc="W_{L−1} ~ N(0, scale²) at the other zero-rank saddle"),
+        "seed": Int("seed of W_{L−1}", 0, 0, 20, when=_other_saddle),
+        "altered_target": Bool("altered target", False,
+                               doc="the paper's H = 4 data: output row 2 replaced by noise"),
+    }
+    FIGURES = {"heat": Fig(7.4, 2.6), "spectrum": Fig(3.6, 2.5), "depth": Fig(3.4, 2.5)}
+    SUMMARY_KEYS = ("hidden", "width", "dim", "point")
+    PRESETS = {
+        "paper: H = 1, width 8 (paper: 10)": {"hidden": 1, "width": 8},
+        "paper: H = 2, width 5": {"hidden": 2, "width": 5},
+        "paper: H = 3, width 4": {"hidden": 3, "width": 4},
+        "paper: H = 4, width 4, altered target": {"hidden": 4, "width": 4,
+                                                  "altered_target": True},
+        "other zero-rank saddle, H = 3 (Theorem 3)": {"hidden": 3, "width": 4,
+                                                      "point": "other zero-rank saddle"},
+        "other zero-rank saddle, H = 2": {"hidden": 2, "width": 3,
+                                          "point": "other zero-rank saddle"},
+    }
+
+    # ------------------------------------------------------------------ figures
+    def build_heat(self, fig):
+        self.heat = pcplot.hessian_heat_maps(fig, ["MSE (numerical)", "F* (numerical)",
+                                                   "F* (theory)"])
+        self.animate(fig, [*self.heat["images"], *self.heat["grids"], self.heat["note"]])
+
+    def build_spectrum(self, fig):
+        self.ax_spec = fig.add_subplot()
+        self.hist = pcplot.eigenvalue_histograms(self.ax_spec, HIST_BINS)
+        self.animate(fig, [self.hist[k] for k in ("mse", "energy", "theory", "note")])
+
+    def build_depth(self, fig):
+        self.ax_depth = fig.add_subplot()
+        self.depth = pcplot.depth_panel(self.ax_depth, SPECTRUM_DEPTHS)
+        self.animate(fig, list(self.depth.values()))
+
+    # ------------------------------------------------------------------ steps
+    @step("dim", "altered_target")
+    def data(self, dim, altered_target):
+        """The paper's Gaussian toy data (X, Y), 64 samples, seed 0."""
+        return pc.gaussian_toy_data(0, dim=dim, batch=64, altered_target=altered_target)
+
+    @step("hidden", "width", "dim", "point", "saddle_scale", "seed")
+    def weights(self, hidden, width, dim, point, saddle_scale, seed):
+        return pc.saddle_weights(pc.network_widths(hidden, width, dim), point,
+                                 scale=saddle_scale, seed=seed)
+
+    @step("data", "weights")
+    def theory(self, data, weights):
+        """{'mse', 'energy'}: the exact Hessians at the saddle."""
+        return {obj: pc.saddle_hessian_theory(weights, *data, objective=obj)
+                for obj in ("mse", "energy")}
+
+    @step("data", "weights", coarse=True)
+    def numeric(self, data, weights, *, coarse):
+        """{'mse', 'energy'}: Hessians by finite differences (None while dragging)."""
+        if coarse:
+            return None
+        P = sum(w.size for w in weights)
+        if P > MAX_WEIGHTS:
+            raise ValueError(f"this network has {P} weights; the live numerical Hessian "
+                             f"is limited to {MAX_WEIGHTS}: lower the width or depth")
+        return {obj: pc.numerical_hessian(weights, *data, objective=obj)
+                for obj in ("mse", "energy")}
+
+    @step("theory", "numeric")
+    def classes(self, theory, numeric):
+        """CriticalPoint of each Hessian: 'theory' / 'mse_theory' (F* / MSE, exact) and,
+        once computed, 'energy' / 'mse' (finite differences)."""
+        out = {"theory": theory["energy"], "mse_theory": theory["mse"]}
+        if numeric is not None:
+            out.update(energy=numeric["energy"], mse=numeric["mse"])
+        return {k: pc.classify_critical_point(H, is_minimum=False) for k, H in out.items()}
+
+    @step("classes")
+    def histograms(self, classes):
+        """Eigenvalue counts: MSE (numerical, else theory), F* numerical, F* theory."""
+        lams = {"theory": classes["theory"].eigenvalues,
+                "mse": classes.get("mse", classes["mse_theory"]).eigenvalues,
+                "energy": classes["energy"].eigenvalues if "energy" in classes else None}
+        xmax = pcplot.symmetric_range([v for v in lams.values() if v is not None])
+        return {"xmax": xmax, **pcplot.histogram_counts(lams, xmax, HIST_BINS)}
+
+    @step("data", "width", "dim", "point", "saddle_scale", "seed", coarse=True)
+    def depth_sweep(self, data, width, dim, point, saddle_scale, seed, *, coarse):
+        """{'hidden', 'mse', 'energy'}: λ_min of the exact Hessians at this kind of saddle
+        for H = 1-4 (H ≥ 2 for the other saddle); None while dragging."""
+        if coarse:
+            return None
+        out = {"hidden": [], "mse": [], "energy": []}
+        for H in SPECTRUM_DEPTHS:
+            if point != "origin" and H < 2:
+                continue
+            ws = pc.saddle_weights(pc.network_widths(H, width, dim), point,
+                                   scale=saddle_scale, seed=seed)
+            out["hidden"].append(H)
+            for obj in ("mse", "energy"):
+                H_obj = pc.saddle_hessian_theory(ws, *data, objective=obj)
+                out[obj].append(pc.classify_critical_point(H_obj, is_minimum=False).lambda_min)
+        return {k: np.asarray(v, float) for k, v in out.items()}
+
+    # ------------------------------------------------------------------ draws
+    @draw("heat", "theory", "numeric", "weights")
+    def draw_heat(self, theory, numeric, weights):
+        shown = ([numeric["mse"], numeric["energy"]] if numeric is not None
+                 else [theory["mse"], np.zeros_like(theory["energy"])]) + [theory["energy"]]
+        for im, H in zip(self.heat["images"], shown):
+            im.set_data(H)
+        self.heat["images"][1].set_alpha(1.0 if numeric is not None else 0.15)
+        self.heat["note"].set_text("" if numeric is not None
+                                   else "finite differences\nfollow on release")
+        xs, ys = pcplot.layer_boundaries([w.size for w in weights])
+        for g in self.heat["grids"]:
+            g.set_data(xs, ys)
+
+    @draw("spectrum", "histograms", "weights")
+    def draw_histograms(self, histograms, weights):
+        pcplot.set_histograms(self.hist, histograms)
+        self.hist["note"].set_text(f"{sum(w.size for w in weights)} weights")
+        xmax = histograms["xmax"]
+        if self.ax_spec.get_xlim() != (-xmax, xmax):     # the axis range moved: full redraw
+            self.ax_spec.set_xlim(-xmax, xmax)
+            self.invalidate(self.figure("spectrum"))
+
+    @draw("depth", "depth_sweep", "hidden")
+    def draw_depth(self, sweep, hidden):
+        for line in self.depth.values():
+            line.set_visible(sweep is not None)
+        if sweep is None:              # while dragging: the depth sweep follows on release
+            return
+        self.depth["mse"].set_data(sweep["hidden"], sweep["mse"])
+        self.depth["energy"].set_data(sweep["hidden"], sweep["energy"])
+        i = list(sweep["hidden"]).index(hidden) if hidden in sweep["hidden"] else None
+        for name in ("mse", "energy"):
+            self.depth[f"mark_{name}"].set_data(*(([hidden], [sweep[name][i]]) if i is not None
+                                                  else ([], [])))
+        lo = min(-1.0, float(np.min(sweep["energy"])), float(np.min(sweep["mse"])))
+        ylim = (-next((m for m in DEPTH_LIMITS if m >= -lo * 1.1), -lo * 1.1), 0.5)
+        if self.ax_depth.get_ylim() != ylim:             # the axis range moved: full redraw
+            self.ax_depth.set_ylim(*ylim)
+            self.invalidate(self.figure("depth"))
+
+    # ------------------------------------------------------------------ status
+    @status("classes", "theory", "numeric", "weights", "hidden", "width", "point",
+            "saddle_scale")
+    def describe(self, classes, theory, numeric, weights, hidden, width, point, scale):
+        where = ("origin" if point == "origin"
+                 else f"zero-rank saddle (W_{hidden} ~ N(0, {scale:g}²))")
+        head = f"{where}, H = {hidden}, width {width}, {sum(w.size for w in weights)} weights: "
+        th, mt = classes["theory"], classes["mse_theory"]
+        if numeric is None:
+            return head + pc.describe_saddles(th, mt) + " (theory; finite differences follow)"
+        err = float(np.max(np.abs(numeric["energy"] - theory["energy"])))
+        return (head + pc.describe_saddles(classes["energy"], classes["mse"])
+                + f" · theory λ_min(F*) = {th.lambda_min:.3g}, max |numerical − theory| = "
+                f"{err:.1e}")
