@@ -543,3 +543,128 @@ def test_zero_rank_saddle_theory_rejects_points_where_it_does_not_hold():
     ws = pc.init_weights([2, 3, 3, 2], 0.1, 0)
     with pytest.raises(ValueError, match="every weight except"):
         pc.zero_rank_saddle_hessian_theory(ws, X, Y)
+
+
+# ----------------------------------------------------------------------- explorers' setups
+def test_origin_loss_is_half_the_trace_of_the_output_covariance_and_the_threshold_a_fraction():
+    """L(0) = F*(0) = ½ tr Σ_yy, and the escape threshold is 2 % of it."""
+    X, Y = pc.gaussian_toy_data(0, dim=2, batch=64)
+    zeros = _origin([2, 3, 2])
+    half_trace = 0.5 * np.trace(Y @ Y.T / 64)
+    assert pc.origin_loss(Y) == pytest.approx(half_trace, rel=1e-14)
+    assert pc.origin_loss(Y) == pytest.approx(pc.mse_loss(zeros, X, Y), rel=1e-14)
+    assert pc.origin_loss(Y) == pytest.approx(pc.equilibrated_energy(zeros, X, Y), rel=1e-14)
+    assert pc.ESCAPE_FRACTION == 0.02
+    assert pc.escape_threshold(Y) == pytest.approx(0.02 * half_trace, rel=1e-14)
+    with pytest.raises(ValueError, match="fraction"):
+        pc.escape_threshold(Y, fraction=-1)
+
+
+@pytest.mark.parametrize("method", ["bp", "pc"])
+def test_a_truncated_run_is_the_run_of_that_length_number_for_number(method):
+    """Gradient descent is deterministic step by step: the first n steps of a long run are
+    the run of n steps, exactly (losses, energies, norms, trajectory, last weights)."""
+    _, ws, X, Y = _random_problem(3, 2, scale=0.3)
+    long = pc.train(ws, X, Y, method=method, lr=0.1, n_steps=60, record_weights=True)
+    short = pc.train(ws, X, Y, method=method, lr=0.1, n_steps=25, record_weights=True)
+    cut = pc.truncate_run(long, 25)
+    for name in ("losses", "energies", "grad_norms"):
+        np.testing.assert_array_equal(getattr(cut, name), getattr(short, name))
+    for a, b in zip(cut.weight_trajectory + cut.weights, short.weight_trajectory + short.weights):
+        np.testing.assert_array_equal(a, b)
+    assert pc.truncate_run(long, 80) is long
+    with pytest.raises(ValueError, match="record_weights"):
+        pc.truncate_run(pc.train(ws, X, Y, lr=0.1, n_steps=30), 10)
+
+
+def test_training_stops_below_a_loss_at_the_first_step_that_gets_there():
+    """stop_below: the run is the full run cut at its first step t with L(W_t) <= threshold,
+    so escape_step equals steps_to_escape of the full run."""
+    X, Y = pc.toy_scalar_data(0)
+    ws = pc.init_weights([1, 1, 1, 1], 0.05, 0)
+    thr = pc.escape_threshold(Y)
+    for method in ("bp", "pc"):
+        full = pc.train(ws, X, Y, method=method, lr=0.4, n_steps=250)
+        t = pc.steps_to_escape(full, thr)
+        stopped = pc.train(ws, X, Y, method=method, lr=0.4, n_steps=250, stop_below=thr)
+        assert len(stopped.losses) == t + 1 and stopped.losses[-1] <= thr < stopped.losses[-2]
+        np.testing.assert_array_equal(stopped.losses, full.losses[:t + 1])
+        assert pc.escape_step(ws, X, Y, method=method, lr=0.4, n_steps=250, threshold=thr) == t
+    assert pc.escape_step(ws, X, Y, method="bp", lr=0.4, n_steps=100, threshold=thr) is None
+
+
+def test_bp_and_pc_from_one_start_are_the_two_trainings():
+    X, Y = pc.toy_scalar_data(0)
+    ws = pc.init_weights([1, 1, 1], 0.05, 0)
+    both = pc.train_bp_and_pc(ws, X, Y, lr=0.4, n_steps=30)
+    for m in ("bp", "pc"):
+        one = pc.train(ws, X, Y, method=m, lr=0.4, n_steps=30, record_weights=True)
+        np.testing.assert_array_equal(both[m].losses, one.losses)
+        assert both[m].method == m
+
+
+@pytest.mark.parametrize("n, block, expected", [(0, 50, 0), (1, 50, 50), (50, 50, 50),
+                                                (51, 50, 100), (300, 50, 300), (7, 1, 7)])
+def test_training_horizon_is_the_smallest_multiple_of_the_block_not_below_n(n, block, expected):
+    assert pc.training_horizon(n, block) == expected
+
+
+@pytest.mark.parametrize("depth", [2, 3, 6])
+def test_slice_pairs_name_the_right_layers_and_the_random_chain_is_the_paper_init(depth):
+    """'last two' = (L−1, L), 'first two' = (1, 2), 'first and last' = (1, L); the chain is
+    init_weights of a scalar network, w_l ~ N(0, σ²)."""
+    assert pc.slice_pair(depth, "last two") == (depth - 1, depth)
+    assert pc.slice_pair(depth, "first two") == (1, 2)
+    assert pc.slice_pair(depth, "first and last") == (1, depth)
+    with pytest.raises(ValueError, match="pair"):
+        pc.slice_pair(depth, "middle")
+    w = pc.random_scalar_chain(depth, 0.05, 3)
+    np.testing.assert_array_equal(w, [v.item() for v in pc.init_weights([1] * (depth + 1),
+                                                                       0.05, 3)])
+    assert pc.network_widths(3, 4, 2) == [2, 4, 4, 4, 2]
+
+
+@pytest.mark.parametrize("H", [1, 2, 3])
+@pytest.mark.parametrize("point", pc.SADDLE_POINTS)
+def test_saddle_theory_hessians_match_finite_differences_at_both_zero_rank_saddles(H, point):
+    """saddle_weights is a critical point (zero gradients) whose exact Hessians
+    (saddle_hessian_theory) equal the finite-difference ones; the other saddle needs H ≥ 2."""
+    X, Y = pc.gaussian_toy_data(0, dim=2, batch=64)
+    widths = pc.network_widths(H, 3, 2)
+    if point != "origin" and H == 1:
+        with pytest.raises(ValueError, match="H ≥ 2"):
+            pc.saddle_weights(widths, point)
+        return
+    ws = pc.saddle_weights(widths, point, scale=0.8, seed=1)
+    assert pc.mse_loss(ws, X, Y) == pytest.approx(pc.origin_loss(Y))
+    for objective, grad in (("mse", pc.mse_gradient), ("energy", pc.energy_gradient)):
+        assert max(np.max(np.abs(g)) for g in grad(ws, X, Y)) < 1e-12
+        np.testing.assert_allclose(pc.saddle_hessian_theory(ws, X, Y, objective=objective),
+                                   pc.numerical_hessian(ws, X, Y, objective=objective),
+                                   atol=1e-6)
+
+
+@pytest.mark.parametrize("H", [1, 2, 4])
+def test_classify_origin_strict_for_F_star_always_and_for_the_mse_only_with_one_hidden_layer(H):
+    X, Y = pc.toy_scalar_data(0)
+    c = pc.classify_origin([1] * (H + 2), X, Y)
+    assert c["energy"].kind == "strict saddle"
+    assert c["mse"].kind == ("strict saddle" if H == 1 else "non-strict saddle")
+    words = pc.describe_saddles(c["energy"], c["mse"])
+    assert words.startswith("strict saddle of F*, λ_min = ")
+    assert ("non-strict saddle of the MSE (Hessian = 0)" in words) == (H > 1)
+
+
+def test_escape_sentences_say_escaped_plateau_or_diverged():
+    X, Y = pc.toy_scalar_data(0)
+    thr = pc.escape_threshold(Y)
+    ws = pc.init_weights([1, 1, 1, 1], 0.05, 0)
+    assert pc.describe_escape("PC", pc.train(ws, X, Y, method="pc", n_steps=100), thr) \
+        == "PC escapes at step 35"
+    assert pc.describe_escape("BP", pc.train(ws, X, Y, n_steps=100), thr).startswith(
+        "BP still on the plateau after 100 steps (MSE 0.511")
+    far = [np.array([[1.5]])] * 4
+    r = pc.train(far, X, Y, lr=1.5, n_steps=50, on_divergence="stop")
+    assert r.diverged
+    assert pc.describe_escape("BP", r, thr) == (f"BP diverged at step {len(r.losses)} "
+                                                "(lower the learning rate)")
