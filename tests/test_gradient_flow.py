@@ -813,3 +813,14 @@ def test_phase_plane_coordinates_of_a_width_h_run_are_its_scalar_pair(width, c):
     w1 = gf.initial_weights(0.3, c)
     one = gf.integrate_flow("quadratic", w1[:1], w1[1:], t)
     np.testing.assert_allclose(np.c_[a, b], one.weights, atol=1e-6)
+
+
+@pytest.mark.parametrize("x0,target", [(0.01, 1.0), (-0.5, 1.2), (0.3, -0.7)])
+def test_large_c_asymptote_is_the_limit_of_the_closed_form_time(x0, target):
+    """c T(c) -> ln(|x0 - x*| / eps) as c -> infinity: the asymptote agrees with the closed
+    form to 1 % at c = 1e3 and gets closer as c grows; c = 0 is refused."""
+    T = [gf.convergence_time_closed_form(x0, target, c, 1e-3) for c in (1e2, 1e3)]
+    A = gf.convergence_time_large_c(gf.make_cost("quadratic", target), x0, [1e2, 1e3], 1e-3)
+    assert abs(A[1] / T[1] - 1) < 1e-2 and abs(A[1] / T[1] - 1) < abs(A[0] / T[0] - 1)
+    with pytest.raises(ValueError, match="c != 0"):
+        gf.convergence_time_large_c("quadratic", x0, [0.0, 1.0])

@@ -1,6 +1,8 @@
 """Gradient-flow explorer, headless: what is drawn is what the solver computes."""
 import math
 
+from matplotlib.backend_bases import MouseEvent
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,7 +33,7 @@ def all_dynamic_data_finite(widget):
 
 
 def test_trajectory_is_the_solvers_flow(widget):
-    widget.set_state(imbalance=1.3, x0=0.2, cost="log-cosh", target=-0.5)
+    widget.set_params(imbalance=1.3, x0=0.2, cost="log-cosh", target=-0.5)
     w0 = gf.initial_weights(0.2, 1.3)
     r = gf.integrate_flow(gf.make_cost("log-cosh", -0.5), w0[:1], w0[1:],
                           np.linspace(0, widget.state["horizon"], 161), rtol=1e-8)
@@ -42,31 +44,31 @@ def test_trajectory_is_the_solvers_flow(widget):
 def test_exact_curve_is_the_closed_form_and_the_flow_lies_on_it(widget):
     """For f = (x - y)^2/2 the drawn exact curve is quadratic_flow_solution mapped to the
     plane, and the numeric trajectory's product w1 w2 agrees with it to 1e-6."""
-    widget.set_state(imbalance=0.7, x0=-0.3, target=1.2)
+    widget.set_params(imbalance=0.7, x0=-0.3, target=1.2)
     t = np.linspace(0, widget.state["horizon"], 200)
     x = gf.quadratic_flow_solution(t, -0.3, 1.2, 0.7)
     ea, eb = line(widget.exact_curve)
     np.testing.assert_allclose(ea * eb, x, atol=1e-12)
     np.testing.assert_allclose(ea ** 2 - eb ** 2, 0.7, atol=1e-9)
-    r = widget.result
+    r = widget.results["run"]
     np.testing.assert_allclose(r.x, gf.quadratic_flow_solution(r.t, -0.3, 1.2, 0.7), atol=1e-6)
 
 
 def test_width_h_is_drawn_as_its_equivalent_scalar_pair(widget):
     """Exact reduction: for width h the plane shows (a, b) with ab = x, a^2 - b^2 = c, and x(t)
     is the same as for h = 1."""
-    widget.set_state(imbalance=1.0, x0=0.3, width=1)
-    x1 = widget.result.x.copy()
+    widget.set_params(imbalance=1.0, x0=0.3, width=1)
+    x1 = widget.results["run"].x.copy()
     widget.controls["width"].value = 5
-    assert widget.result.weights.shape[1] == 10
-    np.testing.assert_allclose(widget.result.x, x1, atol=1e-6)
+    assert widget.results["run"].weights.shape[1] == 10
+    np.testing.assert_allclose(widget.results["run"].x, x1, atol=1e-6)
     a, b = line(widget.trajectory)
-    np.testing.assert_allclose(a * b, widget.result.x, atol=1e-12)
+    np.testing.assert_allclose(a * b, widget.results["run"].x, atol=1e-12)
     np.testing.assert_allclose(a ** 2 - b ** 2, 1.0, atol=1e-6)
 
 
 def test_convergence_time_panel_shows_numeric_and_closed_form(widget):
-    widget.set_state(x0=0.1, imbalance=2.0)
+    widget.set_params(x0=0.1, imbalance=2.0)
     cs, T = line(widget.time_numeric)
     Te = [gf.convergence_time_closed_form(0.1, 1.0, c, 1e-3) for c in cs]
     np.testing.assert_allclose(T, Te, rtol=2e-3)
@@ -77,7 +79,7 @@ def test_convergence_time_panel_shows_numeric_and_closed_form(widget):
 
 
 def test_status_names_the_saddle_from_the_hessian(widget):
-    widget.set_state(target=0.8)
+    widget.set_params(target=0.8)
     assert "strict saddle (eigenvalues ±0.8)" in widget.status_text
     widget.controls["depth"].value = 3
     assert "non-strict saddle" in widget.status_text
@@ -85,23 +87,23 @@ def test_status_names_the_saddle_from_the_hessian(widget):
 
 def test_stable_line_preset_reaches_the_saddle(widget):
     widget.apply_preset("start on the stable line (reaches the saddle)")
-    assert abs(widget.result.x[-1]) < 1e-3
+    assert abs(widget.results["run"].x[-1]) < 1e-3
     assert "saddle" in widget.status_text and widget.error is None
 
 
 def test_large_step_preset_reports_divergence_with_the_limit(widget):
     widget.apply_preset("step too large (diverges)")
     limit = gf.gd_step_limit(gf.make_cost("quadratic", 1.0), 3.0)
-    assert widget.result.diverged
+    assert widget.results["run"].diverged
     assert f"{limit:.3g}" in widget.status_text and "diverged" in widget.status_text
     all_dynamic_data_finite(widget)
 
 
 def test_imbalance_accelerates_convergence_between_presets(widget):
     widget.apply_preset("balanced start (plateau)")
-    slow = widget._T_now
+    slow = widget.results["convergence_time"]
     widget.apply_preset("large imbalance (fast)")
-    assert widget._T_now < slow / 2
+    assert widget.results["convergence_time"] < slow / 2
 
 
 def test_every_preset_applies_without_error(widget):
@@ -131,7 +133,7 @@ def test_cursor_marks_the_trajectory_at_that_time(widget):
     a, b = line(widget.trajectory)
     k = round(0.5 * (len(a) - 1))
     assert tuple(line(widget.cursor_mark)[:, 0]) == (a[k], b[k])
-    assert widget.loss_cursor.get_xdata()[0] == pytest.approx(widget.result.t[k])
+    assert widget.loss_cursor.get_xdata()[0] == pytest.approx(widget.results["run"].t[k])
 
 
 states = st.fixed_dictionaries({
@@ -152,10 +154,148 @@ states = st.fixed_dictionaries({
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(states)
 def test_random_parameters_give_a_finite_picture_or_a_clear_message(widget, state):
-    widget.set_state(**state)
+    widget.set_params(**state)
     if widget.error is None:
         all_dynamic_data_finite(widget)
         assert not any(s in widget.status_text for s in ("nan", "inf"))
     else:
         assert len(widget.error) > 10 and "Traceback" not in widget.error
         assert math.isfinite(widget.last_update_seconds)
+
+
+# ------------------------------------------------------------------ clicks on the plane
+def click(widget, w1, w2):
+    """A real left click at data point (w1, w2) of the phase plane, through matplotlib."""
+    fig = widget.figure("phase")
+    fig.canvas.draw()
+    x, y = widget.ax_phase.transData.transform((w1, w2))
+    event = MouseEvent("button_press_event", fig.canvas, x, y, button=1)
+    fig.canvas.callbacks.process("button_press_event", event)
+
+
+def test_click_sets_the_start_of_the_trajectory(widget):
+    click(widget, -1.2, 0.4)
+    a, b = widget.trajectory.get_data()
+    assert (a[0], b[0]) == pytest.approx((-1.2, 0.4), abs=0.02)
+    assert widget.state["mirror"] is True
+
+
+def test_bad_click_shows_a_message_in_the_status_line_not_a_traceback(widget):
+    click(widget, 2.4, 2.4)                  # x = 5.8 is beyond the x0 slider
+    assert widget.error is not None and "click closer" in widget.error
+    assert "⚠" in widget.status.value
+    click(widget, 0.5, 0.5)
+    assert widget.error is None and "⚠" not in widget.status.value
+
+
+@pytest.mark.parametrize("point", [(-1.2, 0.4), (0.7, -1.1), (1.5, 0.3)])
+def test_a_click_starts_the_tanh_neuron_and_a_deep_chain_where_clicked(widget, point):
+    """The click's (w1, w2) round-trips through the start step for the tanh neuron
+    (x0 = w2 tanh w1, c = w1² − w2²) and the tied chain of depth 4 (to the 4 decimals the
+    sliders keep)."""
+    for state in ({"activation": "tanh"}, {"depth": 4}):
+        widget.reset()
+        widget.set_params(**state)
+        click(widget, *point)
+        assert widget.error is None, widget.error
+        assert tuple(widget.results["plane"][i][0] for i in (0, 1)) == pytest.approx(point, abs=0.02)
+
+
+def test_a_locked_x0_holds_against_a_click(widget):
+    widget.lock("x0")
+    try:
+        click(widget, -1.2, 0.4)
+        assert "locked" in widget.error and widget.state["x0"] == 0.05
+    finally:
+        widget.unlock("x0")
+
+
+# ------------------------------------------------------------------ the steps
+def test_results_are_the_named_solver_results(widget):
+    """w.results holds each step; the origin is classified once and shared by the picture
+    and the status line; the T mark is the numeric T at the current c."""
+    assert {"cost_fn", "network", "origin", "start", "run", "times", "plane", "closed_form",
+            "conserved_curve", "bound", "convergence_curve", "convergence_time",
+            "landscape", "minima", "manifolds"} <= set(widget.results)
+    assert widget.results["origin"].description in widget.status_text
+    assert isinstance(widget.results["run"], gf.FlowResult)
+    T = gf.convergence_time_numeric(gf.make_cost("quadratic", 1.0), 0.05, 0.5, 1e-3,
+                                    t_max=60.0, safety=0.2)
+    assert widget.results["convergence_time"] == T
+
+
+def test_moving_the_cursor_recomputes_nothing(widget):
+    before = {k: v for k, v in widget.results.items()}
+    widget.controls["cursor"].value = 0.3
+    assert all(widget.results[k] is v for k, v in before.items())
+
+
+def test_dragging_x0_draws_a_coarse_time_curve_and_release_the_full_one(widget):
+    with widget.dragging():
+        widget.controls["x0"].value = 0.2
+        assert len(line(widget.time_numeric)[0]) == 13
+        run = widget.results["run"]
+    assert len(line(widget.time_numeric)[0]) == 49
+    assert widget.results["run"] is run          # only the coarse step reran
+
+
+def test_the_loss_time_axis_follows_the_horizon_after_the_drag(widget):
+    with widget.dragging():
+        widget.controls["horizon"].value = 20.0
+        assert widget.ax_loss.get_xlim()[1] == 10.0
+    assert widget.ax_loss.get_xlim()[1] == 20.0
+
+
+def test_the_loss_bound_is_above_the_loss(widget):
+    """The drawn bound d0²/2 e^(−2μct) lies above the numeric loss (quadratic, log-cosh)."""
+    for cost in ("quadratic", "log-cosh"):
+        widget.set_params(cost=cost, imbalance=1.5, x0=-0.4)
+        tb, bound = line(widget.loss_bound)
+        t, loss = line(widget.loss_line)
+        assert np.all(np.interp(t, tb, bound) >= loss * (1 - 1e-6) - 1e-12)
+
+
+# ------------------------------------------------------------------ preset promises
+def test_balanced_start_preset_sits_on_a_plateau_before_it_converges(widget):
+    """Balanced, x0 = 0.01: at t = 1 the loss is still above 85 % of its start (a plateau),
+    where the large-imbalance preset's is below 1 %; both then converge."""
+    for preset, above in (("balanced start (plateau)", True), ("large imbalance (fast)", False)):
+        widget.apply_preset(preset)
+        r = widget.results["run"]
+        k = np.searchsorted(r.t, 1.0)
+        assert (r.loss[k] > 0.85 * r.loss[0]) if above else (r.loss[k] < 0.01 * r.loss[0])
+        assert "converged" in widget.status_text
+        assert math.isfinite(widget.results["convergence_time"])
+
+
+def test_self_balancing_preset_converges_at_a_smaller_imbalance(widget):
+    """η = 0.55 just below the limit at c = 3 (0.555): gradient descent does not diverge, x
+    closes in on x* = 1, and c drifts down from 3 (towards a flatter minimum, whose own step
+    limit is larger than η)."""
+    widget.apply_preset("step near the limit (self-balances)")
+    r = widget.results["run"]
+    assert not r.diverged and abs(r.x[-1] - 1.0) < 1e-2
+    c_end = abs(r.conserved[-1])
+    assert c_end < 0.9 * abs(r.conserved[0])
+    assert gf.gd_step_limit(gf.make_cost("quadratic", 1.0), c_end) > 0.55
+    assert f"c drifted to {c_end:.3g}" in widget.status_text
+
+
+def test_deep_chain_preset_shows_a_non_strict_saddle_and_a_longer_plateau(widget):
+    widget.apply_preset("balanced start (plateau)")
+    T2 = widget.results["convergence_time"]
+    widget.apply_preset("deep chain (non-strict saddle)")
+    assert widget.results["origin"].kind == "non-strict saddle"
+    assert widget.results["manifolds"] is None and line(widget.stable_line).size == 0
+    assert "non-strict saddle" in widget.status_text
+    assert widget.results["convergence_time"] > T2
+
+
+def test_tanh_preset_conserves_q_and_bends_the_stable_line(widget):
+    widget.apply_preset("tanh neuron (extension)")
+    r = widget.results["run"]
+    assert r.model == "tanh" and np.ptp(r.conserved) < 1e-6
+    a, b = line(widget.stable_line)
+    np.testing.assert_allclose(b, -np.sinh(a), atol=1e-12)     # f'(0) = −1: w2 = −sinh w1
+    assert widget.time_note.get_text() == "T(c) is drawn for linear networks"
+    assert widget.controls["width"].disabled and widget.controls["depth"].disabled

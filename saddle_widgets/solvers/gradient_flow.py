@@ -29,6 +29,7 @@ __all__ = [
     "FlowResult", "integrate_flow", "integrate_chain", "gradient_descent", "DescentResult",
     "OriginSaddle", "classify_origin", "origin_hessian", "gd_step_limit",
     "convergence_time", "convergence_time_closed_form", "convergence_time_numeric",
+    "convergence_time_large_c",
     "initial_weights", "reduced_flow_rate", "start_from_point", "scalar_pair", "tanh_start",
     "plane_product", "plane_loss_gap", "conserved_curve", "minima_curves", "origin_manifolds",
     "loss_bound_rate", "loss_bound", "phase_plane_coordinates",
@@ -198,6 +199,19 @@ def convergence_time_closed_form(x0, target, imbalance, eps=1e-3):
     if n0 <= 1e-300 or N(x_eps) <= 0:
         return math.inf                  # balanced start on the stable line: converges to the saddle
     return math.log(abs(N(x_eps)) * abs(x0 - y) / (eps * abs(n0))) / K
+
+
+def convergence_time_large_c(cost, x0, imbalances, eps=1e-3, *, target=None):
+    """The large-imbalance asymptote T(c) ~ (1/c) ln(|x0 - x*| / eps) of the convergence time
+    (|x - x*| shrinks at least at rate about c near the minimum); vectorised over c > 0, and
+    0 where the start is already within eps."""
+    cost = _as_cost(cost, target)
+    c = np.abs(finite_array("imbalances", imbalances))
+    if np.any(c == 0):
+        raise ValueError("the large-imbalance asymptote needs c != 0")
+    eps = positive_scalar("eps", eps)
+    d0 = float(cost.distance_to_minimum(finite_scalar("x0", x0)))
+    return np.log(max(d0, eps) / eps) / c
 
 
 def reduced_flow_rate(cost, x, c, *, target=None):

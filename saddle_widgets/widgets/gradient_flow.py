@@ -1,42 +1,85 @@
 """Gradient-flow explorer: imbalance, the universal saddle and acceleration.
 
 Three linked canvases: the phase portrait in (w1, w2), the loss against time for the
-current start, and the convergence time against imbalance.
+current start, and the convergence time against imbalance. Every number drawn comes from
+``saddle_widgets.solvers.gradient_flow``; the artists from ``saddle_widgets.plots.gradient_flow``.
 """
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import ipywidgets as widgets
 import numpy as np
 
+from ..plots import gradient_flow as plot
 from ..solvers import gradient_flow as gf
-from ._base import OKABE_ITO, Explorer, dropdown, slider
+from ._base import Explorer, draw, status, step
+from ._params import Bool, Choice, Fig, Float, Int
 
 EXTENT = 2.5          # the phase plane shows [-EXTENT, EXTENT]^2
-GRID = 121
+GRID = 121            # landscape pixels per side
 EPS = 1e-3            # convergence means |x - x*| < EPS
 C_MAX = 6.0
+C_GRID = np.linspace(0.0, C_MAX, 49)    # the imbalances of the T(c) panel (every 4th while dragging)
+FLOW_SAMPLES = 161    # samples of a gradient-flow run over the horizon
+MAX_GD_STEPS = 5000
+
+
+def _linear(state):
+    return state["activation"] == "linear"
+
+
+class Network(NamedTuple):
+    """The factorisation the flow runs on: ``model`` "linear" (x = w2·w1, width h), "chain"
+    (x = w_N…w_1, depth N >= 3) or "tanh" (x = w2·tanh(w1))."""
+    model: str
+    depth: int
+    width: int
 
 
 class GradientFlowExplorer(Explorer):
     """Gradient flow of f(x) with x = w2·w1 (width h), x = w_N…w_1 (depth N) or w2·tanh(w1).
 
-    Parameters (all optional, also readable as ``widget.state``): cost, target,
-    imbalance (c = w1² − w2², signed: the hyperbola branch), x0 (initial product),
-    mirror (start at the mirror image w → −w), horizon, width, depth, activation,
-    method ("gradient flow" / "gradient descent"), lr (step size), cursor (fraction
-    of the horizon marked on the trajectory). Click the phase plane to set the start.
+    The imbalance c = w1² − w2² (signed: the hyperbola branch) is conserved by the flow;
+    x0 is the initial product. Click the phase plane to set the start. The solver results
+    behind the picture are in ``w.results`` (the trajectory is ``w.results["run"]``).
     """
 
-    COARSE_WHILE_DRAGGING = True
-    COLUMNS = [[0], [1, 2]]
-    SUMMARY_KEYS = ("cost", "target", "imbalance", "x0", "depth", "width", "method")
-    DEFAULTS = {
-        "cost": "quadratic", "target": 1.0, "imbalance": 0.5, "x0": 0.05, "mirror": False,
-        "horizon": 10.0, "width": 1, "depth": 2, "activation": "linear",
-        "method": "gradient flow", "lr": 0.1, "cursor": 1.0,
+    PARAMS = {
+        "cost": Choice("cost f", "quadratic", tuple(gf.COSTS),
+                       doc="the loss f(x) of the product x, minimised at the target"),
+        "target": Float("target x*", 1.0, -2.0, 2.0, step=0.05,
+                        doc="the minimiser x* of f (for the double well: its right minimum)"),
+        "imbalance": Float("imbalance c", 0.5, -C_MAX, C_MAX, step=0.05,
+                           doc="c = w1² − w2², conserved by the flow; its sign picks the "
+                               "hyperbola branch"),
+        "x0": Float("initial x", 0.05, -3.0, 3.0, step=0.01,
+                    doc="the initial product x = w2·w1 (w1·w2^(N−1), w2·tanh(w1))"),
+        "mirror": Bool("mirror start (w → −w)", False,
+                       doc="start at the mirror image of the weights: same x, same c"),
+        "horizon": Float("time horizon", 10.0, 1.0, 40.0, step=0.5, fmt=".1f",
+                         doc="how long the flow runs (time units; for gradient descent "
+                             "horizon / η steps, at most 5000)"),
+        "width": Int("width h", 1, 1, 8,
+                     when=lambda s: _linear(s) and s["depth"] == 2,
+                     doc="hidden units of x = w2ᵀw1 (depth 2, linear)"),
+        "depth": Int("depth N", 2, 2, 6, when=_linear,
+                     doc="layers of the scalar chain x = w_N…w_1 (tied w2 = … = wN in the plane)"),
+        "activation": Choice("activation", "linear", ("linear", "tanh"),
+                             doc="x = w2·w1, or the tanh neuron x = w2·tanh(w1) (an extension)"),
+        "method": Choice("method", "gradient flow", ("gradient flow", "gradient descent"),
+                         doc="the continuous flow, or discrete steps of size η"),
+        "lr": Float("step size η", 0.1, 0.01, 2.0, step=0.01,
+                    when=lambda s: s["method"] == "gradient descent",
+                    doc="the step of gradient descent"),
+        "cursor": Float("time cursor", 1.0, 0.0, 1.0, step=0.01,
+                        doc="fraction of the horizon marked on the trajectory and the loss"),
     }
+    FIGURES = {"phase": Fig(4.3, 4.1, click="set_start"), "loss": Fig(4.0, 2.2),
+               "time": Fig(4.0, 2.2)}
+    COLUMNS = [["phase"], ["loss", "time"]]
+    SUMMARY_KEYS = ("cost", "target", "imbalance", "x0", "depth", "width", "method")
     PRESETS = {
         "balanced start (plateau)": {"imbalance": 0.0, "x0": 0.01, "horizon": 12.0},
         "large imbalance (fast)": {"imbalance": 4.0, "x0": 0.01, "horizon": 12.0},
@@ -51,23 +94,37 @@ class GradientFlowExplorer(Explorer):
         "tanh neuron (extension)": {"activation": "tanh", "imbalance": 0.5, "x0": 0.05},
     }
 
-    # ------------------------------------------------------------------ build
-    def _make_controls(self):
-        return {
-            "cost": dropdown("cost f", list(gf.COSTS), "quadratic"),
-            "target": slider("target x*", 1.0, -2.0, 2.0, 0.05),
-            "imbalance": slider("imbalance c = w1²−w2²", 0.5, -C_MAX, C_MAX, 0.05),
-            "x0": slider("initial x = w2·w1", 0.05, -3.0, 3.0, 0.01),
-            "mirror": widgets.Checkbox(value=False, description="mirror start (w → −w)",
-                                       indent=False),
-            "horizon": slider("time horizon", 10.0, 1.0, 40.0, 0.5, fmt=".1f"),
-            "width": slider("width h", 1, 1, 8, 1, integer=True),
-            "depth": slider("depth N", 2, 2, 6, 1, integer=True),
-            "activation": dropdown("activation", ["linear", "tanh"], "linear"),
-            "method": dropdown("method", ["gradient flow", "gradient descent"], "gradient flow"),
-            "lr": slider("step size η", 0.1, 0.01, 2.0, 0.01),
-            "cursor": slider("time cursor (fraction)", 1.0, 0.0, 1.0, 0.01),
-        }
+    # ------------------------------------------------------------------ figures
+    def build_phase(self, fig):
+        self.ax_phase = fig.add_subplot()
+        a = self.phase_artists = plot.phase_portrait(self.ax_phase, EXTENT, GRID)
+        self.landscape_image, self.hyperbolas = a["landscape"], a["hyperbolas"]
+        self.minima_line, self.stable_line, self.unstable_line = (
+            a["minima"], a["stable"], a["unstable"])
+        self.exact_curve, self.trajectory = a["exact"], a["trajectory"]
+        self.start_mark, self.cursor_mark = a["start"], a["cursor"]
+        self.saddle_mark, self.phase_note = a["saddle"], a["note"]
+        # the landscape changes with cost, target and depth only: a cached backdrop under
+        # the trajectory; axes, ticks, title and legend are the static background
+        self.animate(fig, [self.exact_curve, self.trajectory, self.start_mark,
+                           self.cursor_mark, self.phase_note],
+                     backdrop=[self.landscape_image, self.hyperbolas, self.minima_line,
+                               self.stable_line, self.unstable_line, self.saddle_mark])
+
+    def build_loss(self, fig):
+        self.ax_loss = fig.add_subplot()
+        a = plot.loss_panel(self.ax_loss)
+        self.loss_line, self.loss_exact = a["numeric"], a["exact"]
+        self.loss_bound, self.loss_cursor = a["bound"], a["cursor"]
+        self.animate(fig, [self.loss_line, self.loss_exact, self.loss_bound, self.loss_cursor])
+
+    def build_time(self, fig):
+        self.ax_time = fig.add_subplot()
+        a = plot.convergence_panel(self.ax_time, C_MAX, EPS)
+        self.time_numeric, self.time_exact = a["numeric"], a["exact"]
+        self.time_asym, self.time_mark, self.time_note = a["asymptote"], a["mark"], a["note"]
+        self.animate(fig, [self.time_numeric, self.time_exact, self.time_asym, self.time_mark,
+                           self.time_note])
 
     def _control_panel(self):
         self.play = widgets.Play(value=100, min=0, max=100, step=2, interval=60,
@@ -79,352 +136,256 @@ class GradientFlowExplorer(Explorer):
                 c["width"], c["depth"], c["activation"], c["method"], c["lr"],
                 widgets.HBox([self.play, c["cursor"]])]
 
-    def _make_figures(self):
-        self._times_coarse = False
-        fig_p = self._figure(4.3, 4.1, click=lambda ax, x, y: self.set_start(x, y))
-        fig_l = self._figure(4.0, 2.2)
-        fig_t = self._figure(4.0, 2.2)
-        self._build_phase(fig_p.add_subplot())
-        self._build_loss(fig_l.add_subplot())
-        self._build_time(fig_t.add_subplot())
-        # the landscape changes with cost, target and depth only: a cached backdrop under
-        # the trajectory; axes, ticks, title and legend are the static background
-        self.animate(fig_p, [self.exact_curve, self.trajectory, self.start_mark,
-                             self.cursor_mark, self.phase_note],
-                     backdrop=[self.landscape, self.hyperbolas, self.minima_line,
-                               self.stable_line, self.unstable_line, self.saddle_mark])
-        self.animate(fig_l, [self.loss_line, self.loss_exact, self.loss_bound, self.loss_cursor])
-        self.animate(fig_t, [self.time_numeric, self.time_exact, self.time_asym, self.time_mark,
-                             self.time_note])
-        return [fig_p, fig_l, fig_t]
-
-    def _build_phase(self, ax):
-        self.ax_phase = ax
-        g = np.linspace(-EXTENT, EXTENT, GRID)
-        self._w1g, self._w2g = np.meshgrid(g, g)
-        self.landscape = ax.imshow(np.zeros((GRID, GRID)), extent=(-EXTENT, EXTENT, -EXTENT, EXTENT),
-                                   origin="lower", cmap="cividis", vmin=-4, vmax=1, alpha=0.85,
-                                   interpolation="bilinear")
-        # the family of conserved hyperbolas w1^2 - w2^2 = const: a static layer, drawn once
-        self.hyperbolas = ax.contour(self._w1g, self._w2g, self._w1g ** 2 - self._w2g ** 2,
-                                     levels=np.linspace(-6, 6, 13), colors="white",
-                                     linewidths=0.5, alpha=0.5)
-        (self.minima_line,) = ax.plot([], [], color=OKABE_ITO["green"], lw=2.5,
-                                      label="minima (x = x*)")
-        (self.stable_line,) = ax.plot([], [], color=OKABE_ITO["blue"], lw=1.5, ls="--",
-                                      label="stable line")
-        (self.unstable_line,) = ax.plot([], [], color=OKABE_ITO["vermillion"], lw=1.5, ls="--",
-                                        label="unstable line")
-        (self.exact_curve,) = ax.plot([], [], color="black", lw=1, ls=(0, (4, 3)),
-                                      label="exact / conserved curve")
-        (self.trajectory,) = ax.plot([], [], color=OKABE_ITO["orange"], lw=2.2, marker="",
-                                     label="trajectory")
-        (self.start_mark,) = ax.plot([], [], "o", color=OKABE_ITO["orange"], mec="black", ms=7)
-        (self.cursor_mark,) = ax.plot([], [], "o", color="white", mec="black", ms=6)
-        (self.saddle_mark,) = ax.plot([0], [0], "X", color=OKABE_ITO["purple"], mec="black",
-                                      ms=10, label="saddle")
-        self.phase_note = ax.text(0.02, 0.98, "", transform=ax.transAxes, va="top", fontsize=7,
-                                  bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
-        ax.set(xlim=(-EXTENT, EXTENT), ylim=(-EXTENT, EXTENT), xlabel="w1", ylabel="w2",
-               aspect="equal")
-        ax.set_title("phase portrait (click to set the start)", fontsize=9)
-        # outside the axes: the landscape is blitted over the plot area only
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=6.5,
-                  frameon=False)
-
-    def _build_loss(self, ax):
-        self.ax_loss = ax
-        (self.loss_line,) = ax.semilogy([], [], color=OKABE_ITO["orange"], lw=2, label="numeric")
-        (self.loss_exact,) = ax.semilogy([], [], color="black", lw=1, ls="--", label="closed form")
-        (self.loss_bound,) = ax.semilogy([], [], color=OKABE_ITO["sky"], lw=1.2, ls=":",
-                                         label="bound e^(−2μct)")
-        self.loss_cursor = ax.axvline(0, color="gray", lw=0.8)
-        ax.set(ylim=(1e-12, 1e2), xlabel="time t", ylabel="f(x) − f(x*)")
-        ax.legend(loc="upper right", fontsize=6.5)
-
-    def _build_time(self, ax):
-        self.ax_time = ax
-        self._cs = np.linspace(0.0, C_MAX, 49)
-        (self.time_numeric,) = ax.plot([], [], color=OKABE_ITO["orange"], lw=2, label="numeric")
-        (self.time_exact,) = ax.plot([], [], color="black", lw=1, ls="--", label="closed form")
-        (self.time_asym,) = ax.plot([], [], color=OKABE_ITO["sky"], lw=1.2, ls=":",
-                                    label="(1/c) ln(|x0−x*|/ε)")
-        (self.time_mark,) = ax.plot([], [], "o", color=OKABE_ITO["vermillion"], mec="black")
-        self.time_note = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", fontsize=8)
-        ax.set(xlim=(0, C_MAX), ylim=(0, 15), xlabel="imbalance |c|",
-               ylabel=f"time to |x−x*|<{EPS:g}")
-        ax.legend(loc="upper right", fontsize=6.5)
-
     # ------------------------------------------------------------------ interaction
     def set_start(self, w1: float, w2: float) -> None:
         """Start the trajectory at (w1, w2) in the phase plane (what a click does)."""
-        depth = self.controls["depth"].value if self.controls["activation"].value == "linear" else 2
-        if self.controls["activation"].value == "tanh":
-            x0, c, mirror = w2 * math.tanh(w1), w1 * w1 - w2 * w2, w1 < 0
+        p = self.state
+        if p["activation"] == "tanh":
+            x0 = float(gf.plane_product(w1, w2, activation="tanh"))
+            c, mirror = float(gf.signed_imbalance(w1, w2)), bool(w1 < 0)
         else:
-            x0, c, mirror = gf.start_from_point(w1, w2, depth=depth)
-        lo, hi = self.controls["x0"].min, self.controls["x0"].max
+            x0, c, mirror = gf.start_from_point(w1, w2, depth=p["depth"])
+        lo, hi = self.PARAMS["x0"].lo, self.PARAMS["x0"].hi
         if not (lo <= x0 <= hi and abs(c) <= C_MAX):
             raise ValueError(f"that start has x = {x0:.2f}, c = {c:.2f}; "
                              f"click closer to the origin (|x| ≤ {hi:g}, |c| ≤ {C_MAX:g})")
-        self.set_state(x0=round(x0, 4), imbalance=round(c, 4), mirror=mirror)
+        self.set_params(x0=round(x0, 4), imbalance=round(c, 4), mirror=mirror)
 
-    # ------------------------------------------------------------------ update
-    def _start_weights(self, p):
-        if p["activation"] == "tanh":
-            return self._tanh_start(p["x0"], p["imbalance"], p["mirror"])
-        return gf.initial_weights(p["x0"], p["imbalance"], width=p["width"], depth=p["depth"],
-                                  mirror=p["mirror"])
+    # ------------------------------------------------------------------ steps
+    @step("activation", "depth", "width")
+    def network(self, activation, depth, width):
+        """The factorisation: linear of width h (depth 2), a chain of depth N, or tanh"""
+        if activation == "tanh":
+            return Network("tanh", 2, 1)
+        return Network("chain", depth, 1) if depth > 2 else Network("linear", 2, width)
 
-    @staticmethod
-    def _tanh_start(x0, c, mirror):
-        """(w1, w2) with w2 tanh(w1) = x0 on the hyperbola w1^2 - w2^2 = c (bisection in w1)."""
-        lo, hi = math.sqrt(max(c, 0.0)), 50.0
-        f = lambda a: math.sqrt(max(a * a - c, 0.0)) * math.tanh(a) - abs(x0)
-        if f(hi) < 0:
-            raise ValueError("the tanh neuron cannot reach that x0 on this hyperbola")
-        for _ in range(100):
-            mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if f(mid) < 0 else (lo, mid)
-        w1 = 0.5 * (lo + hi)
-        w2 = math.copysign(math.sqrt(max(w1 * w1 - c, 0.0)), x0)
-        return np.array([-w1, -w2] if mirror else [w1, w2])
+    @step("cost", "target")
+    def cost_fn(self, cost, target):
+        """The cost f with its derivatives and minimisers (``gf.make_cost``)"""
+        return gf.make_cost(cost, target)
 
-    def _update(self, changed, coarse):
-        p = self.state
-        cost = gf.make_cost(p["cost"], p["target"])
-        tanh = p["activation"] == "tanh"
-        depth = 2 if tanh else p["depth"]
-        width = 1 if tanh or depth > 2 else p["width"]
-        self.controls["width"].disabled = tanh or depth > 2
-        self.controls["depth"].disabled = tanh
-        self.controls["lr"].disabled = p["method"] == "gradient flow"
-        landscape_keys = {"cost", "target", "depth", "activation"}
-        fig_p, fig_l, fig_t = self.figures
-        if changed & landscape_keys:
-            self._draw_landscape(cost, depth, tanh)
-        if not coarse and self.ax_loss.get_xlim()[1] != p["horizon"]:
-            # the time axis follows the horizon when the drag stops, not while dragging
-            self.ax_loss.set_xlim(0, p["horizon"])
-            self.invalidate(fig_l)
-        self.time_note.set_text("T(c) is drawn for linear networks" if tanh else "")
-        if changed - {"cursor"}:
-            self.result = self._run(p, cost, depth, width, tanh)
-            self._draw_trajectory(p, cost, depth, width, tanh)
-        curve_keys = landscape_keys | {"x0", "mirror"}
-        if changed & curve_keys or (not changed and self._times_coarse):
-            self._draw_times(p, cost, depth, tanh, coarse, curve=True)
-        elif "imbalance" in changed:
-            self._draw_times(p, cost, depth, tanh, coarse, curve=False)
-        self._draw_cursor(p)
-        return self._status(p, cost, depth, width, tanh)
+    @step("cost_fn", "network")
+    def origin(self, cost_fn, network):
+        """The critical point at the origin classified from its Hessian (``gf.classify_origin``)"""
+        return gf.classify_origin(cost_fn, depth=network.depth)
 
-    def _run(self, p, cost, depth, width, tanh):
-        w0 = self._start_weights(p)
-        if p["method"] == "gradient descent":
-            n = int(min(5000, math.ceil(p["horizon"] / p["lr"])))
-            model = "tanh" if tanh else ("chain" if depth > 2 else "linear")
-            return gf.gradient_descent(cost, w0, lr=p["lr"], n_steps=n, model=model)
-        t = np.linspace(0.0, p["horizon"], 161)
-        if tanh:
-            return gf.integrate_flow(cost, w0[:1], w0[1:], t, activation="tanh", rtol=1e-8)
-        if depth > 2:
-            return gf.integrate_chain(cost, w0, t, rtol=1e-8)
-        return gf.integrate_flow(cost, w0[:width], w0[width:], t, rtol=1e-8)
+    @step("cost_fn", "network")
+    def landscape(self, cost_fn, network):
+        """The loss gap g(w) − g* on the phase-plane grid"""
+        g = np.linspace(-EXTENT, EXTENT, GRID)
+        w1, w2 = np.meshgrid(g, g)
+        return gf.plane_loss_gap(cost_fn, w1, w2, depth=network.depth,
+                                 activation=_activation(network))
 
-    def _times(self, p):
-        r = self.result
-        if isinstance(r, gf.DescentResult):
-            return np.arange(len(r.x)) * p["lr"]
-        return r.t
+    @step("cost_fn", "network")
+    def minima(self, cost_fn, network):
+        """The minima curves x(w) = x* in the plane, (w1, w2) with NaN breaks"""
+        return gf.minima_curves(cost_fn, depth=network.depth, activation=_activation(network),
+                                extent=EXTENT)
 
-    def _plane_coords(self, p, width, depth):
-        """Phase-plane coordinates: the weights for h = 1 and chains (w_1, w_2), and the
-        equivalent scalar pair (same x, same c) for width h > 1."""
-        w = self.result.weights
-        if width > 1:
-            c = gf.imbalance(w[0, :width], w[0, width:]) * (1 if p["imbalance"] >= 0 else -1)
-            return gf.scalar_pair(self.result.x, c, mirror=p["mirror"])
-        return w[:, 0], w[:, 1]
+    @step("cost_fn", "network")
+    def manifolds(self, cost_fn, network):
+        """The (stable, unstable) curves of the saddle, or None where it is not strict"""
+        return gf.origin_manifolds(cost_fn, depth=network.depth,
+                                   activation=_activation(network), extent=EXTENT)
 
-    def _draw_landscape(self, cost, depth, tanh):
-        w1, w2 = self._w1g, self._w2g
-        x = w2 * np.tanh(w1) if tanh else w1 * w2 ** (depth - 1)
-        fmin = float(np.min(cost.f(np.asarray(cost.minimisers))))
-        self.landscape.set_data(np.log10(np.maximum(cost.f(x) - fmin, 1e-4)))
-        segs = []
-        w1s = np.linspace(-EXTENT, EXTENT, 400)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            for m in cost.minimisers:
-                if tanh:
-                    w2s = m / np.tanh(w1s)
-                    segs += [w1s[w1s > 0], w2s[w1s > 0], w1s[w1s < 0], w2s[w1s < 0]]
-                    continue
-                r = m / w1s
-                k = depth - 1
-                root = np.sign(r) * np.abs(r) ** (1.0 / k)
-                for side in (w1s > 0, w1s < 0):
-                    if k % 2 == 1:
-                        segs += [w1s[side], root[side]]
-                    else:
-                        ok = side & (r > 0)
-                        segs += [w1s[ok], root[ok], w1s[ok], -root[ok]]
-        xs, ys = [], []
-        for a, b in zip(segs[::2], segs[1::2]):
-            xs += [a, [np.nan]]
-            ys += [b, [np.nan]]
-        ys = np.concatenate(ys)
-        ys[np.abs(ys) > 2 * EXTENT] = np.nan
-        self.minima_line.set_data(np.concatenate(xs), ys)
-        sad = gf.classify_origin(cost, depth=depth)
-        if sad.stable_direction is not None and tanh:
-            # Q = sinh^2 w1 - w2^2 = 0: stable w2 = sgn(f'(0)) sinh w1, unstable the other branch
-            w1s = np.linspace(-EXTENT, EXTENT, 200)
-            sgn = math.copysign(1.0, float(cost.df(0.0)))
-            self.stable_line.set_data(w1s, sgn * np.sinh(w1s))
-            self.unstable_line.set_data(w1s, -sgn * np.sinh(w1s))
-        elif sad.stable_direction is not None:
-            s = np.array([-2 * EXTENT, 2 * EXTENT])
-            self.stable_line.set_data(s * sad.stable_direction[0], s * sad.stable_direction[1])
-            self.unstable_line.set_data(s * sad.unstable_direction[0],
-                                        s * sad.unstable_direction[1])
+    @step("x0", "imbalance", "mirror", "network")
+    def start(self, x0, imbalance, mirror, network):
+        """The initial weights with product x0 and imbalance c"""
+        if network.model == "tanh":
+            return gf.tanh_start(x0, imbalance, mirror=mirror)
+        return gf.initial_weights(x0, imbalance, width=network.width, depth=network.depth,
+                                  mirror=mirror)
+
+    @step("cost_fn", "start", "network", "method", "lr", "horizon")
+    def run(self, cost_fn, start, network, method, lr, horizon):
+        """The trajectory: a ``gf.FlowResult`` (or ``gf.DescentResult`` for gradient descent)"""
+        if method == "gradient descent":
+            n = int(min(MAX_GD_STEPS, math.ceil(horizon / lr)))
+            return gf.gradient_descent(cost_fn, start, lr=lr, n_steps=n, model=network.model)
+        t = np.linspace(0.0, horizon, FLOW_SAMPLES)
+        if network.model == "tanh":
+            return gf.integrate_flow(cost_fn, start[:1], start[1:], t, activation="tanh",
+                                     rtol=1e-8)
+        if network.model == "chain":
+            return gf.integrate_chain(cost_fn, start, t, rtol=1e-8)
+        h = network.width
+        return gf.integrate_flow(cost_fn, start[:h], start[h:], t, rtol=1e-8)
+
+    @step("run")
+    def times(self, run):
+        """The time of each sample of the run (k·η for gradient descent)"""
+        return run.t if isinstance(run, gf.FlowResult) else np.arange(len(run.x)) * run.lr
+
+    @step("run", "imbalance", "mirror")
+    def plane(self, run, imbalance, mirror):
+        """The run in the phase plane, (w1, w2) (width h: its equivalent scalar pair)"""
+        return gf.phase_plane_coordinates(run, branch=imbalance, mirror=mirror)
+
+    @step("cost_fn", "x0", "imbalance", "mirror", "horizon", "network")
+    def closed_form(self, cost_fn, x0, imbalance, mirror, horizon, network):
+        """The closed-form flow for the quadratic cost at depth 2 (t, x, w1, w2), else None"""
+        if cost_fn.name != "quadratic" or network.model != "linear":
+            return None
+        t = np.linspace(0.0, horizon, 200)
+        x = gf.quadratic_flow_solution(t, x0, cost_fn.target, imbalance)
+        w1, w2 = gf.scalar_pair(x, imbalance, mirror=mirror)
+        return {"t": t, "x": x, "w1": w1, "w2": w2, "loss": cost_fn.f(x)}
+
+    @step("plane", "network")
+    def conserved_curve(self, plane, network):
+        """The level set of the conserved quantity through the start, over the run"""
+        return gf.conserved_curve(*plane, activation=_activation(network))
+
+    @step("cost_fn", "x0", "run", "horizon", "network")
+    def bound(self, cost_fn, x0, run, horizon, network):
+        """The loss bound (t, d0²/2·e^(−2μct)) at depth 2, else None"""
+        if network.model != "linear":
+            return None
+        t = np.linspace(0.0, horizon, 100)
+        values = gf.loss_bound(cost_fn, x0, float(run.conserved[0]), t)
+        return None if values is None else (t, values)
+
+    @step("cost_fn", "x0", "network", coarse=True)
+    def convergence_curve(self, cost_fn, x0, network, *, coarse):
+        """T(|c|) over the panel's imbalances: numeric, closed form, asymptote (None for tanh)"""
+        if network.model == "tanh":
+            return None
+        cs = C_GRID[::4] if coarse else C_GRID       # a coarser curve while dragging
+        out = {"c": cs, "numeric": gf.convergence_time_numeric(
+            cost_fn, x0, cs, EPS, depth=network.depth, t_max=60.0, safety=0.2),
+            "exact": None, "asymptote": None}
+        if cost_fn.name == "quadratic" and network.depth == 2:
+            out["exact"] = np.array([gf.convergence_time_closed_form(x0, cost_fn.target, c, EPS)
+                                     for c in cs])
+        if network.depth == 2 and float(cost_fn.distance_to_minimum(x0)) > EPS:
+            out["asymptote"] = gf.convergence_time_large_c(cost_fn, x0, cs[1:], EPS)
+        return out
+
+    @step("cost_fn", "x0", "imbalance", "network")
+    def convergence_time(self, cost_fn, x0, imbalance, network):
+        """T at the current c (numeric; NaN for the tanh neuron)"""
+        if network.model == "tanh":
+            return math.nan
+        return gf.convergence_time_numeric(cost_fn, x0, imbalance, EPS, depth=network.depth,
+                                           t_max=60.0, safety=0.2)
+
+    # ------------------------------------------------------------------ draws
+    @draw("phase", "landscape", "minima", "manifolds", "origin", layer="backdrop")
+    def draw_landscape(self, landscape, minima, manifolds, origin):
+        plot.show_landscape(self.phase_artists, landscape, minima, manifolds,
+                            origin.kind == "strict saddle")
+
+    @draw("phase", "network")
+    def draw_note(self, network):
+        self.phase_note.set_text(
+            f"depth {network.depth}: w2 = w3 = … = w{network.depth} (tied layers)"
+            if network.model == "chain" else
+            ("x = w2·tanh(w1)" if network.model == "tanh" else ""))
+
+    @draw("phase", "plane", "run")
+    def draw_trajectory(self, plane, run):
+        plot.show_path(self.trajectory, self.start_mark, *plane,
+                       discrete=isinstance(run, gf.DescentResult))
+
+    @draw("phase", "closed_form", "conserved_curve")
+    def draw_reference(self, closed_form, conserved_curve):
+        if closed_form is not None:
+            self.exact_curve.set_data(closed_form["w1"], closed_form["w2"])
         else:
-            self.stable_line.set_data([], [])
-            self.unstable_line.set_data([], [])
-        self.saddle_mark.set_markerfacecolor(OKABE_ITO["purple"] if sad.kind == "strict saddle"
-                                             else "white")
-        self.phase_note.set_text(f"depth {depth}: w2 = w3 = … = w{depth} (tied layers)"
-                                 if depth > 2 else ("x = w2·tanh(w1)" if tanh else ""))
+            self.exact_curve.set_data(*conserved_curve)
 
-    def _draw_trajectory(self, p, cost, depth, width, tanh):
-        r = self.result
-        t = self._times(p)
-        a, b = self._plane_coords(p, width, depth)
-        descent = isinstance(r, gf.DescentResult)
-        self.trajectory.set_data(a, b)
-        self.trajectory.set_marker("." if descent else "")
-        self.start_mark.set_data(a[:1], b[:1])
-        closed = p["cost"] == "quadratic" and depth == 2 and not tanh
-        if closed:
-            te = np.linspace(0.0, p["horizon"], 200)
-            xe = gf.quadratic_flow_solution(te, p["x0"], p["target"], p["imbalance"])
-            ea, eb = gf.scalar_pair(xe, p["imbalance"], mirror=p["mirror"])
-            self.exact_curve.set_data(ea, eb)
-            self.loss_exact.set_data(te, np.maximum(cost.f(xe), 1e-300))
-        else:
-            self.exact_curve.set_data(*self._conserved_curve(a, b, tanh))
+    @draw("phase", "plane", "times", "cursor")
+    def draw_cursor(self, plane, times, cursor):
+        if len(times):
+            k = _cursor_index(times, cursor)
+            self.cursor_mark.set_data([plane[0][k]], [plane[1][k]])
+
+    @draw("loss", "run", "times", "cost_fn")
+    def draw_loss(self, run, times, cost_fn):
+        fmin = float(np.min(cost_fn.f(np.asarray(cost_fn.minimisers))))
+        self.loss_line.set_data(times, plot.positive(run.loss - fmin))
+        self.loss_line.set_marker("." if isinstance(run, gf.DescentResult) else "")
+
+    @draw("loss", "closed_form")
+    def draw_loss_exact(self, closed_form):
+        if closed_form is None:
             self.loss_exact.set_data([], [])
-        fmin = float(np.min(cost.f(np.asarray(cost.minimisers))))
-        self.loss_line.set_data(t, np.maximum(r.loss - fmin, 1e-300))
-        self.loss_line.set_marker("." if descent else "")
-        mu = self._mu(cost, p["x0"])
-        if depth == 2 and not tanh and mu is not None:
-            d0 = float(cost.distance_to_minimum(p["x0"]))
-            c = abs(float(r.conserved[0])) if width == 1 else gf.imbalance(
-                r.weights[0, :width], r.weights[0, width:])
-            tb = np.linspace(0, p["horizon"], 100)
-            self.loss_bound.set_data(tb, np.maximum(0.5 * d0 ** 2 * np.exp(-2 * mu * c * tb),
-                                                    1e-300))
         else:
-            self.loss_bound.set_data([], [])
+            self.loss_exact.set_data(closed_form["t"], plot.positive(closed_form["loss"]))
 
-    @staticmethod
-    def _conserved_curve(a, b, tanh):
-        """The level set of the conserved quantity through the start, between start and end."""
-        if len(a) < 2:
-            return [], []
-        if tanh:
-            q = math.sinh(a[0]) ** 2 - b[0] ** 2
-            bs = np.linspace(min(b), max(b), 100)
-            return np.sign(a[0]) * np.arcsinh(np.sqrt(np.maximum(q + bs ** 2, 0))), bs
-        c = a[0] ** 2 - b[0] ** 2
-        if c >= 0:
-            bs = np.linspace(min(b), max(b), 100)
-            return np.sign(a[0] or 1) * np.sqrt(c + bs ** 2), bs
-        as_ = np.linspace(min(a), max(a), 100)
-        return as_, np.sign(b[0] or 1) * np.sqrt(as_ ** 2 - c)
+    @draw("loss", "bound")
+    def draw_bound(self, bound):
+        self.loss_bound.set_data(*(([], []) if bound is None else
+                                   (bound[0], plot.positive(bound[1]))))
 
-    @staticmethod
-    def _mu(cost, x0):
-        """mu with (x - x*) f'(x) >= mu (x - x*)^2 on |x - x*| <= |x0 - x*| (None if no bound)."""
-        d0 = float(cost.distance_to_minimum(x0))
-        if cost.name == "quadratic":
-            return 1.0
-        if cost.name == "log-cosh":
-            return math.tanh(d0) / d0 if d0 > 0 else 1.0
-        return None
+    @draw("loss", "times", "cursor")
+    def draw_loss_cursor(self, times, cursor):
+        if len(times):
+            t = times[_cursor_index(times, cursor)]
+            self.loss_cursor.set_xdata([t, t])
 
-    def _draw_times(self, p, cost, depth, tanh, coarse, curve):
-        if tanh:
-            for line in (self.time_numeric, self.time_exact, self.time_asym, self.time_mark):
+    @draw("loss", "horizon", layer="static", coarse=True)
+    def draw_loss_axis(self, horizon, *, coarse):
+        # the time axis follows the horizon when the drag stops, not while dragging
+        if not coarse and self.ax_loss.get_xlim()[1] != horizon:
+            self.ax_loss.set_xlim(0, horizon)
+
+    @draw("time", "convergence_curve")
+    def draw_convergence_curve(self, curve):
+        self.time_note.set_text("T(c) is drawn for linear networks" if curve is None else "")
+        if curve is None:
+            for line in (self.time_numeric, self.time_exact, self.time_asym):
                 line.set_data([], [])
-            self._T_now = math.nan
             return
-        c_now = p["imbalance"]
-        if not curve:
-            self._T_now = gf.convergence_time_numeric(cost, p["x0"], c_now, EPS, depth=depth,
-                                                      t_max=60.0, safety=0.2)
-            self._mark_time(c_now)
-            return
-        cs = self._cs[::4] if coarse else self._cs        # a coarser curve while dragging
-        self._times_coarse = coarse
-        T = gf.convergence_time_numeric(cost, p["x0"], np.append(cs, c_now), EPS, depth=depth,
-                                        t_max=60.0, safety=0.2)
-        T, self._T_now = T[:-1], float(T[-1])
-        self.time_numeric.set_data(cs, np.where(np.isfinite(T), T, np.nan))
-        d0 = float(cost.distance_to_minimum(p["x0"]))
-        if p["cost"] == "quadratic" and depth == 2:
-            Te = [gf.convergence_time_closed_form(p["x0"], p["target"], c, EPS) for c in cs]
-            self.time_exact.set_data(cs, np.where(np.isfinite(Te), Te, np.nan))
-        else:
-            self.time_exact.set_data([], [])
-        if depth == 2 and d0 > EPS:
-            self.time_asym.set_data(cs[1:], np.log(d0 / EPS) / cs[1:])
-        else:
-            self.time_asym.set_data([], [])
-        self._mark_time(c_now)
+        cs = curve["c"]
+        self.time_numeric.set_data(cs, plot.finite_or_gap(curve["numeric"]))
+        self.time_exact.set_data(*(([], []) if curve["exact"] is None else
+                                   (cs, plot.finite_or_gap(curve["exact"]))))
+        self.time_asym.set_data(*(([], []) if curve["asymptote"] is None else
+                                  (cs[1:], curve["asymptote"])))
 
-    def _mark_time(self, c_now):
-        top = self.ax_time.get_ylim()[1]
-        self.time_mark.set_data([abs(c_now)], [min(self._T_now, top)])
-
-    def _draw_cursor(self, p):
-        t = self._times(p)
-        if len(t) == 0:
-            return
-        k = int(round(p["cursor"] * (len(t) - 1)))
-        a, b = self.trajectory.get_data()
-        self.cursor_mark.set_data([a[k]], [b[k]])
-        self.loss_cursor.set_xdata([t[k], t[k]])
-
-    def _status(self, p, cost, depth, width, tanh):
-        sad = gf.classify_origin(cost, depth=depth)
-        if sad.kind == "strict saddle":
-            parts = [f"origin: strict saddle (eigenvalues ±{abs(float(cost.df(0.0))):.3g})"]
+    @draw("time", "convergence_time", "imbalance")
+    def draw_convergence_mark(self, T, imbalance):
+        if math.isnan(T):
+            self.time_mark.set_data([], [])
         else:
-            parts = [sad.description]
-        r = self.result
-        c = float(r.conserved[0]) if width == 1 else float(
-            gf.imbalance(r.weights[0, :width], r.weights[0, width:]))
-        parts.append(("Q = sinh²w1 − w2² = " if tanh else "c = ") + f"{c:.3g}")
-        if isinstance(r, gf.DescentResult):
-            limit = gf.gd_step_limit(cost, c if not tanh else 0.0)
+            self.time_mark.set_data([abs(imbalance)], [min(T, self.ax_time.get_ylim()[1])])
+
+    # ------------------------------------------------------------------ status
+    @status("origin", "run", "times", "cost_fn", "network", "horizon")
+    def describe(self, origin, run, times, cost_fn, network, horizon):
+        tanh = network.model == "tanh"
+        c = float(run.conserved[0])
+        parts = [origin.description,
+                 ("Q = sinh²w1 − w2² = " if tanh else "c = ") + f"{c:.3g}"]
+        if isinstance(run, gf.DescentResult):
+            limit = gf.gd_step_limit(cost_fn, c if not tanh else 0.0)
             limit = f"{limit:.3g}" if math.isfinite(limit) else "∞ (flat minimum)"
-            if r.diverged:
-                parts.append(f"gradient descent diverged at step {r.diverged_at} "
-                             f"(η = {p['lr']:g}; stable only for η < {limit} at this c)")
+            if run.diverged:
+                parts.append(f"gradient descent diverged at step {run.diverged_at} "
+                             f"(η = {run.lr:g}; stable only for η < {limit} at this c)")
             else:
-                T = gf.convergence_time(np.arange(len(r.x)) * p["lr"], r.x, cost, EPS)
-                c_end = float(r.conserved[-1])
-                parts.append(f"η = {p['lr']:g} (step limit {limit}); "
-                             + (f"converged at step {round(T / p['lr'])}" if math.isfinite(T)
+                T = gf.convergence_time(times, run.x, cost_fn, EPS)
+                c_end = float(run.conserved[-1])
+                parts.append(f"η = {run.lr:g} (step limit {limit}); "
+                             + (f"converged at step {round(T / run.lr)}" if math.isfinite(T)
                                 else "not converged") + f"; c drifted to {c_end:.3g}")
         else:
-            T = gf.convergence_time(r.t, r.x, cost, EPS)
+            T = gf.convergence_time(times, run.x, cost_fn, EPS)
             if math.isfinite(T):
                 parts.append(f"converged (|x − x*| < {EPS:g}) at t = {T:.2f}")
-            elif abs(r.x[-1]) < 1e-3 and abs(c) < 1e-9:
+            elif abs(run.x[-1]) < 1e-3 and abs(c) < 1e-9:
                 parts.append("heading into the saddle: a balanced start on the stable line")
             else:
-                parts.append(f"not converged by t = {p['horizon']:g} (x = {r.x[-1]:.3g})")
+                parts.append(f"not converged by t = {horizon:g} (x = {run.x[-1]:.3g})")
         return " · ".join(parts)
+
+
+def _activation(network: Network) -> str:
+    return "tanh" if network.model == "tanh" else "linear"
+
+
+def _cursor_index(times, cursor) -> int:
+    """The sample marked by the time cursor (a fraction of the run)."""
+    return int(round(cursor * (len(times) - 1)))
