@@ -277,3 +277,48 @@ def test_find_cycles_validates_arguments():
         find_cycles(m, 2, method="magic")
     with pytest.raises(ValueError, match="model"):
         find_cycles("not a model", 2)
+
+
+def test_orbit_until_divergence_stops_before_the_bound_and_equals_trajectory_when_bounded():
+    """z' = 2 z (A = 2 I, W = 0): z_t = 2^t z_0, so with |z_0| = 1 and bound 100 the states
+    z_0..z_6 (|z_6| = 64) are kept and z_7 (128) is the first outside."""
+    m = PLRNN(2.0 * np.eye(2), np.zeros((2, 2)), [0.0, 0.0])
+    orbit = m.orbit_until_divergence([1.0, -0.5], 20, bound=100.0)
+    np.testing.assert_array_equal(orbit, 2.0 ** np.arange(7)[:, None] * [1.0, -0.5])
+    # with the default bound 1e6: 2^19 < 1e6 < 2^20, so z_0..z_19
+    assert len(m.orbit_until_divergence([1.0, 0.0], 40)) == 20
+    with pytest.raises(ValueError, match="diverges"):
+        m.trajectory([1.0, 0.0], 40)
+    bounded = PRESETS["chaos"]
+    np.testing.assert_array_equal(bounded.orbit_until_divergence([0.1, 0.1], 300),
+                                  bounded.trajectory([0.1, 0.1], 300))
+    for bad, match in (([[0.0, 0.0]], "one state"), ([0.0, np.nan], "z0"),):
+        with pytest.raises(ValueError, match=match):
+            bounded.orbit_until_divergence(bad, 5)
+    with pytest.raises(ValueError, match="bound"):
+        bounded.orbit_until_divergence([0.0, 0.0], 5, bound=0.0)
+
+
+def test_entries_round_trip_and_name_the_bifurcation_parameter():
+    """from_entries(entries(m)) is m; varying entry k in bifurcation_diagram is the model
+    with that entry changed (A[i-1, j-1] for a_ij, W[i-1, j-1] for w_ij, h[i-1] for h_i)."""
+    from saddle_widgets.solvers.plrnn import (MATRIX_KEYS, bifurcation_diagram, entries,
+                                              entry_parameter, from_entries)
+    m = PRESETS["chaos"]
+    e = entries(m)
+    assert tuple(e) == MATRIX_KEYS
+    back = from_entries(e)
+    for name in ("A", "W", "h"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(m, name))
+    assert [entry_parameter(k) for k in ("a12", "w21", "h2")] == ["A[0,1]", "W[1,0]", "h2"]
+    z0 = np.array([[0.1, 0.2]])
+    for key in MATRIX_KEYS:
+        value = e[key] + 0.01
+        bd = bifurcation_diagram(m, [value], parameter=entry_parameter(key), z0s=z0,
+                                 n_transient=5, n_keep=3)
+        direct = from_entries({**e, key: value}).trajectory(z0[0], 7)[5:8]
+        np.testing.assert_allclose(bd.states[0, 0], direct, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="missing h2"):
+        from_entries({k: 0.0 for k in MATRIX_KEYS[:-1]})
+    with pytest.raises(ValueError, match="unknown entry"):
+        entry_parameter("b11")

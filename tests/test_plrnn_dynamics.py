@@ -199,3 +199,19 @@ def test_stable_cycles_by_iteration_finds_the_16_cycle_beyond_the_finders_period
     assert same_orbit(found[0].points, np.roll(found[0].points, 5, axis=0))
     with pytest.raises(ValueError, match="columns"):
         stable_cycles_by_iteration(model, np.zeros((3, 3)))
+
+
+def test_cycles_match_as_orbits_whatever_their_start_and_merge_without_repeats():
+    """A k-cycle started at any of its points is the same orbit (index_of_cycle finds it);
+    merge_cycles appends only the orbits not yet listed, keeping the order."""
+    from saddle_widgets.solvers.plrnn import cycle_from_points, index_of_cycle, merge_cycles
+    m = PRESETS["saddle 3-cycle"]
+    cycles = find_cycles(m, 3)
+    three = [c for c in cycles if c.period == 3][0]
+    rotated = cycle_from_points(m, np.roll(three.points, 1, axis=0))
+    assert rotated is not three
+    assert index_of_cycle(rotated, cycles) == cycles.index(three)
+    fixed = [c for c in cycles if c.period == 1]
+    assert index_of_cycle(fixed[0], [three]) is None
+    merged = merge_cycles(fixed, [rotated, fixed[0], three])
+    assert merged[:len(fixed)] == fixed and merged[len(fixed):] == [rotated]

@@ -156,3 +156,52 @@ def test_manifold_errors_are_clear():
     with pytest.raises(ValueError, match="not invertible"):
         invariant_manifold(bad, sad[0], "stable")
     assert isinstance(invariant_manifold(bad, sad[0], "unstable", max_length=3), Manifold)
+
+
+def test_manifold_saddles_are_those_of_the_lowest_saddle_period():
+    """The saddle fixed point where there is one (bounded basin, multistability), else the
+    lowest-period saddle cycle (the saddle 3-cycle preset has no saddle fixed point)."""
+    from saddle_widgets.solvers.plrnn import manifold_saddles
+    for name, period in (("bounded basin", 1), ("multistability", 1), ("saddle 3-cycle", 3)):
+        chosen = manifold_saddles(find_cycles(PRESETS[name], 8))
+        assert len(chosen) == 1 and chosen[0].kind == "saddle" and chosen[0].period == period
+    chaos = find_cycles(PRESETS["chaos"], 8)            # one flip saddle and saddle cycles
+    assert [c.period for c in manifold_saddles(chaos)] == [1]
+    assert manifold_saddles([c for c in chaos if c.period > 1], max_count=2)[0].period == 2
+    assert manifold_saddles([c for c in chaos if c.kind != "saddle"]) == []
+
+
+def test_saddle_manifolds_are_invariant_manifold_branches_and_their_crossings():
+    """Each traced branch is invariant_manifold's; the homoclinic points are the crossings
+    of W^s and W^u of the same saddle (manifold_intersections)."""
+    from saddle_widgets.solvers.plrnn import manifold_intersections, saddle_manifolds
+    kw = {"max_length": 15.0, "max_step": 0.03, "max_iter": 40, "bound": 4.5}
+    m = PRESETS["chaos"]
+    res = saddle_manifolds(m, find_cycles(m, 8), **kw)
+    (saddle, ws, wu), = res.traced
+    assert saddle.period == 1 and res.invertible and not res.failures and not res.skipped
+    for which, got in (("stable", ws), ("unstable", wu)):
+        ref = invariant_manifold(m, saddle, which, **kw)
+        assert len(got.branches) == len(ref.branches)
+        for a, b in zip(got.branches, ref.branches):
+            np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(res.homoclinic, manifold_intersections(ws, wu).points)
+    assert len(res.homoclinic) > 0
+    assert len(saddle_manifolds(m, find_cycles(m, 8), intersections=False, **kw).homoclinic) == 0
+    assert saddle_manifolds(m, find_cycles(m, 8), max_length=0).traced == ()
+
+
+def test_saddle_manifolds_without_inverse_or_with_fixed_points_only():
+    """No F^-1 (det(A + W D) changes sign): only W^u is traced. fixed_points_only leaves a
+    saddle cycle out and says so (skipped)."""
+    from saddle_widgets.solvers.plrnn import saddle_manifolds
+    m = PLRNN(0.5 * np.eye(2), [[0.2, -1.5], [-1.5, 0.2]], [0.9, 0.7])
+    assert not m.is_invertible()
+    res = saddle_manifolds(m, find_cycles(m, 4), max_length=10.0)
+    assert not res.invertible and res.traced
+    assert all(ws is None and wu is not None for _, ws, wu in res.traced)
+    m3 = PRESETS["saddle 3-cycle"]
+    res3 = saddle_manifolds(m3, find_cycles(m3, 8), fixed_points_only=True, max_length=5.0)
+    assert res3.traced == () and [s.period for s in res3.skipped] == [3]
+    with pytest.raises(ValueError, match="2-D"):
+        saddle_manifolds(PLRNN(np.eye(3) * 0.5, np.zeros((3, 3)), np.zeros(3)), [])

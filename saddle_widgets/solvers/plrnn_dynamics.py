@@ -480,10 +480,13 @@ def index_of_cycle(cycle, cycles, rtol=1e-5):
 
 
 def merge_cycles(cycles, more, rtol=1e-5) -> list:
-    """``cycles`` followed by the cycles of ``more`` that trace none of their orbits
+    """``cycles`` followed by each cycle of ``more`` whose orbit is not listed before it
     (e.g. find_cycles' answer plus the long-period attractors found by iterating)."""
-    cycles = list(cycles)
-    return cycles + [c for c in more if index_of_cycle(c, cycles, rtol) is None]
+    out = list(cycles)
+    for c in more:
+        if index_of_cycle(c, out, rtol) is None:
+            out.append(c)
+    return out
 
 
 def lyapunov_exponents(model, z0, n_steps: int = 20000, *, n_transient: int = 1000,
