@@ -824,3 +824,14 @@ def test_large_c_asymptote_is_the_limit_of_the_closed_form_time(x0, target):
     assert abs(A[1] / T[1] - 1) < 1e-2 and abs(A[1] / T[1] - 1) < abs(A[0] / T[0] - 1)
     with pytest.raises(ValueError, match="c != 0"):
         gf.convergence_time_large_c("quadratic", x0, [0.0, 1.0])
+
+
+def test_hyperbolas_are_the_level_sets_of_the_imbalance():
+    """Each branch of hyperbolas(levels) has w1^2 - w2^2 equal to its level (1e-12), two
+    branches per level, and they reach the edge of the square."""
+    levels = np.linspace(-6, 6, 13)
+    branches = gf.hyperbolas(levels, 2.5)
+    assert len(branches) == 26
+    for k, (a, b) in zip(np.repeat(levels, 2), branches):
+        np.testing.assert_allclose(a ** 2 - b ** 2, k, atol=1e-12)
+        assert max(np.max(np.abs(a)), np.max(np.abs(b))) >= 2.5

@@ -7,7 +7,9 @@ once, here.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.collections import LineCollection
 
+from ..solvers import gradient_flow as gf
 from .style import OKABE_ITO
 
 #: the landscape log10(g - g*) in the phase plane: colour map and range
@@ -27,15 +29,14 @@ def phase_portrait(ax, extent, grid=121, *, title="phase portrait (click to set 
     minima (green), stable / unstable curves of the saddle (blue / vermillion, dashed), the
     exact or conserved curve (black, dashed), the trajectory (orange) with its start and a
     cursor, the saddle mark and a note; legend below the axes. Returns the artists by name."""
-    g = np.linspace(-extent, extent, grid)
-    w1g, w2g = np.meshgrid(g, g)
     box = (-extent, extent, -extent, extent)
-    a = {"w1_grid": w1g, "w2_grid": w2g}
+    a = {}
     a["landscape"] = ax.imshow(np.zeros((grid, grid)), extent=box, origin="lower",
                                cmap=LANDSCAPE_CMAP, vmin=LANDSCAPE_RANGE[0],
                                vmax=LANDSCAPE_RANGE[1], alpha=0.85, interpolation="bilinear")
-    a["hyperbolas"] = ax.contour(w1g, w2g, w1g ** 2 - w2g ** 2, levels=HYPERBOLA_LEVELS,
-                                 colors="white", linewidths=0.5, alpha=0.5)
+    a["hyperbolas"] = ax.add_collection(LineCollection(
+        [np.c_[u, v] for u, v in gf.hyperbolas(HYPERBOLA_LEVELS, extent)], colors="white",
+        linewidths=0.5, alpha=0.5), autolim=False)
     (a["minima"],) = ax.plot([], [], color=OKABE_ITO["green"], lw=2.5, label="minima (x = x*)")
     (a["stable"],) = ax.plot([], [], color=OKABE_ITO["blue"], lw=1.5, ls="--",
                              label="stable line")

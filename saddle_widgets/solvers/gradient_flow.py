@@ -31,7 +31,7 @@ __all__ = [
     "convergence_time", "convergence_time_closed_form", "convergence_time_numeric",
     "convergence_time_large_c",
     "initial_weights", "reduced_flow_rate", "start_from_point", "scalar_pair", "tanh_start",
-    "plane_product", "plane_loss_gap", "conserved_curve", "minima_curves", "origin_manifolds",
+    "plane_product", "plane_loss_gap", "hyperbolas", "conserved_curve", "minima_curves", "origin_manifolds",
     "loss_bound_rate", "loss_bound", "phase_plane_coordinates",
 ]
 
@@ -739,6 +739,27 @@ def plane_loss_gap(cost, w1, w2, *, depth=2, activation="linear", target=None):
     cost = _as_cost(cost, target)
     x = plane_product(w1, w2, depth=depth, activation=activation)
     return cost.f(x) - float(np.min(cost.f(np.asarray(cost.minimisers))))
+
+
+def hyperbolas(levels, extent, n=200):
+    """The level sets w1^2 - w2^2 = k of the imbalance for each k in ``levels``, as a list of
+    (w1, w2) branches over the square |w1|, |w2| <= extent: w1 = +-sqrt(k + w2^2) for k > 0,
+    w2 = +-sqrt(w1^2 - k) for k < 0, and the diagonals w2 = +-w1 for k = 0. (Points of a
+    branch may lie outside the square; the axes clip them.)"""
+    levels = finite_array("levels", levels, ndim=1)
+    extent = positive_scalar("extent", extent)
+    u = np.linspace(-extent, extent, n)
+    out = []
+    for k in levels:
+        if k > 0:
+            v = np.sqrt(k + u ** 2)
+            out += [(v, u), (-v, u)]
+        elif k < 0:
+            v = np.sqrt(u ** 2 - k)
+            out += [(u, v), (u, -v)]
+        else:
+            out += [(u, u), (u, -u)]
+    return out
 
 
 def conserved_curve(w1, w2, *, activation="linear", n=100):

@@ -31,11 +31,12 @@ def _linear(state):
 
 
 class Network(NamedTuple):
-    """The factorisation the flow runs on: ``model`` "linear" (x = w2·w1, width h), "chain"
-    (x = w_N…w_1, depth N >= 3) or "tanh" (x = w2·tanh(w1))."""
+    """The factorisation the flow runs on: ``model`` "linear" (x = w2ᵀw1, depth 2), "chain"
+    (x = w_N…w_1, depth N >= 3) or "tanh" (x = w2·tanh(w1)). The width h of the linear
+    model is a parameter of the start and the run only: by the exact reduction nothing
+    else depends on it."""
     model: str
     depth: int
-    width: int
 
 
 class GradientFlowExplorer(Explorer):
@@ -152,12 +153,12 @@ class GradientFlowExplorer(Explorer):
         self.set_params(x0=round(x0, 4), imbalance=round(c, 4), mirror=mirror)
 
     # ------------------------------------------------------------------ steps
-    @step("activation", "depth", "width")
-    def network(self, activation, depth, width):
-        """The factorisation: linear of width h (depth 2), a chain of depth N, or tanh"""
+    @step("activation", "depth")
+    def network(self, activation, depth):
+        """The factorisation: linear (depth 2), a scalar chain of depth N, or the tanh neuron"""
         if activation == "tanh":
-            return Network("tanh", 2, 1)
-        return Network("chain", depth, 1) if depth > 2 else Network("linear", 2, width)
+            return Network("tanh", 2)
+        return Network("chain", depth) if depth > 2 else Network("linear", 2)
 
     @step("cost", "target")
     def cost_fn(self, cost, target):
@@ -189,13 +190,13 @@ class GradientFlowExplorer(Explorer):
         return gf.origin_manifolds(cost_fn, depth=network.depth,
                                    activation=_activation(network), extent=EXTENT)
 
-    @step("x0", "imbalance", "mirror", "network")
-    def start(self, x0, imbalance, mirror, network):
-        """The initial weights with product x0 and imbalance c"""
+    @step("x0", "imbalance", "mirror", "network", "width")
+    def start(self, x0, imbalance, mirror, network, width):
+        """The initial weights with product x0 and imbalance c ([w1…, w2…] or [w_1…w_N])"""
         if network.model == "tanh":
             return gf.tanh_start(x0, imbalance, mirror=mirror)
-        return gf.initial_weights(x0, imbalance, width=network.width, depth=network.depth,
-                                  mirror=mirror)
+        return gf.initial_weights(x0, imbalance, depth=network.depth, mirror=mirror,
+                                  width=width if network.model == "linear" else 1)
 
     @step("cost_fn", "start", "network", "method", "lr", "horizon")
     def run(self, cost_fn, start, network, method, lr, horizon):
@@ -209,7 +210,7 @@ class GradientFlowExplorer(Explorer):
                                      rtol=1e-8)
         if network.model == "chain":
             return gf.integrate_chain(cost_fn, start, t, rtol=1e-8)
-        h = network.width
+        h = len(start) // 2
         return gf.integrate_flow(cost_fn, start[:h], start[h:], t, rtol=1e-8)
 
     @step("run")
