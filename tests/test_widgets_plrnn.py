@@ -247,3 +247,77 @@ def test_random_weights_give_a_finite_picture_or_a_message(widget, values):
     assert widget.error is None or len(widget.error) > 10
     assert widget.status_text
     picture_is_finite(widget)
+
+
+def _preset_promise(name, r):
+    """What each preset's name promises, read from the results (PRESET_NOTES)."""
+    stable = [c for c in r["attractors"]]
+    saddles = [c for c in r["cycles"] if c.kind == "saddle"]
+    basin = r["basin"]
+    if name == "bounded basin":
+        # one attractor (the focus) with a basin; everything else diverges, and W^s bounds it
+        assert [(c.kind, c.focus, c.period) for c in stable] == [("stable", True, 1)]
+        assert 0 < basin.fraction(0) < 1 and basin.fraction(pl.DIVERGENT) > 0
+        assert basin.fraction(0) + basin.fraction(pl.DIVERGENT) == pytest.approx(1.0)
+        assert r["manifolds"].traced[0][1] is not None
+    elif name == "saddle 3-cycle":
+        three = [c for c in saddles if c.period == 3]
+        assert len(three) == 1 and not [c for c in saddles if c.period == 1]
+        assert r["manifolds"].traced[0][0].period == 3       # its manifolds are drawn
+    elif name == "chaos":
+        assert r["lyapunov"][0] > 0.4 and not stable
+        assert len(r["manifolds"].homoclinic) > 0
+    elif name == "16-cycle":
+        assert [c.period for c in stable] == [16] and basin.fraction(0) > 0.5
+    elif name == "multistability":
+        assert [c.kind for c in stable] == ["stable", "stable"]
+        assert basin.fraction(0) > 0.2 and basin.fraction(1) > 0.2
+        assert [c.period for c in saddles] == [1]
+
+
+@pytest.mark.parametrize("name", list(PLRNNExplorer.PRESETS))
+def test_each_preset_keeps_its_promise_in_the_results(widget, name):
+    widget.apply_preset(name)
+    _preset_promise(name, widget.results)
+
+
+def test_while_dragging_the_bifurcation_diagram_waits_and_its_value_line_moves(widget):
+    widget.apply_preset("chaos")
+    bif = widget.results["bifurcation"]
+    drawn = line(widget.bif_points)
+    with widget.dragging():
+        widget.controls["h2"].value = -0.35
+        assert widget.results["bifurcation"] is None          # not recomputed while dragging
+        np.testing.assert_array_equal(line(widget.bif_points), drawn)
+        assert "the bifurcation diagram" in widget.status_text
+        widget.controls["h1"].value = -0.6                    # the line follows the value
+        assert line(widget.bif_line)[0].tolist() == [-0.6, -0.6]
+    after = widget.results["bifurcation"]
+    assert after is not None and after is not bif
+    np.testing.assert_allclose(line(widget.bif_points), after.points(0))
+
+
+def test_a_long_period_attractor_comes_back_after_a_drag(widget):
+    """While dragging, stable cycles are searched only up to period 5 (the 16-cycle is
+    not shown, and the status says so); after release the picture is the full one."""
+    widget.apply_preset("16-cycle")
+    value = widget.state["h1"]
+    with widget.dragging():
+        widget.controls["h1"].value = value + 0.001
+        assert "cycles of period > 5" in widget.status_text
+    widget.set_params(h1=value)
+    _preset_promise("16-cycle", widget.results)
+    assert len(offsets(widget.stable_mark)) == 16
+
+
+def test_a_diverging_orbit_is_shown_up_to_where_it_leaves_the_view(widget):
+    widget.set_params(a11=2.5, a22=2.5, a12=0.0, a21=0.0, w11=0, w12=0, w21=0, w22=0,
+                      x0=1.0, y0=1.0)
+    orbit = widget.results["trajectory"]
+    expected = widget.model().orbit_until_divergence([1.0, 1.0], widget.state["steps"],
+                                                      bound=100 * widget.state["view"])
+    np.testing.assert_array_equal(orbit, expected)
+    assert np.max(np.abs(orbit)) <= 100 * widget.state["view"] < np.max(np.abs(
+        widget.model().step(orbit[-1])))
+    assert f"diverges after {len(orbit)} steps" in widget.status_text
+    assert widget.results["lyapunov"] is None
