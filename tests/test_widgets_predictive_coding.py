@@ -381,3 +381,132 @@ def test_random_states_give_finite_pictures_or_a_message(cls):
             assert w.status_text
 
     check()
+
+
+# ----------------------------------------------------------------------------- presets keep
+#                                                                               their promise
+def test_landscape_presets_do_what_their_names_say(landscape):
+    w = landscape
+    w.apply_preset("paper toy chain, H = 1 (BP and PC both escape)")
+    esc = w.results["escape"]
+    assert w.state["depth"] == 2 and esc["bp"] is not None and esc["pc"] is not None
+    w.apply_preset("paper toy chain, H = 2 (BP stalls, PC escapes)")
+    esc = w.results["escape"]
+    assert w.state["depth"] == 3 and (esc["bp"], esc["pc"]) == (182, 35)
+    assert esc["bp"] > 4 * esc["pc"]                  # backprop sits on the plateau
+    w.apply_preset("H = 2, inference off (k = 0: the energy is the MSE)")
+    np.testing.assert_allclose(w.panels["energy"]["image"].get_array(),
+                               w.panels["mse"]["image"].get_array(), atol=1e-14)
+    w.apply_preset("H = 3, first and last weights")
+    assert w.state["depth"] == 4 and w.results["pair_index"] == (1, 4)
+    w.apply_preset("start on the diagonal w_1 = w_2 (H = 1)")
+    xa, xb = w.panels["mse"]["bp"].get_data()
+    assert xa[0] == xb[0] == 0.3
+    np.testing.assert_allclose(xa, xb, atol=1e-8)      # backprop keeps w_1 = w_2 (balanced)
+    w.reset()
+
+
+def test_spectrum_presets_do_what_their_names_say(spectrum):
+    w = spectrum
+    for name, (H, width) in {"paper: H = 1, width 8 (paper: 10)": (1, 8),
+                             "paper: H = 2, width 5": (2, 5), "paper: H = 3, width 4": (3, 4),
+                             "paper: H = 4, width 4, altered target": (4, 4)}.items():
+        w.apply_preset(name)
+        ws = w.results["weights"]
+        assert len(ws) == H + 1 and ws[0].shape == (width, 2) and not any(np.any(x) for x in ws)
+        c = w.results["classes"]
+        assert c["energy"].kind == "strict saddle"
+        assert c["mse"].kind == ("strict saddle" if H == 1 else "non-strict saddle")
+    X, Y = w.results["data"]
+    assert not np.allclose(Y[1], -X[1])                # the altered target is not −x
+    for name, H in {"other zero-rank saddle, H = 3 (Theorem 3)": 3,
+                    "other zero-rank saddle, H = 2": 2}.items():
+        w.apply_preset(name)
+        ws = w.results["weights"]
+        assert len(ws) == H + 1 and np.any(ws[-2]) and not any(np.any(x) for x in ws[:-2])
+        X, Y = w.results["data"]
+        bound = -np.linalg.eigvalsh(Y @ Y.T / Y.shape[1])[-1]
+        assert w.results["classes"]["energy"].kind == "strict saddle"
+        assert w.results["classes"]["energy"].lambda_min <= bound + 1e-9    # Theorem 3
+    w.reset()
+
+
+def test_race_presets_do_what_their_names_say(race):
+    w = race
+    w.apply_preset("paper toy chain, H = 2 (BP stalls, PC escapes)")
+    t_bp, t_pc = w.results["escape"][2]
+    assert t_pc is not None and t_bp > 4 * t_pc
+    w.apply_preset("H = 1: both escape")
+    assert None not in w.results["escape"][1]
+    w.apply_preset("H = 3, longer horizon")
+    assert w.results["escape"][3][0] is None and w.results["escape"][3][1] is not None
+    w.apply_preset("wide net: width 8, dim 2, H = 2")
+    assert [x.shape for x in w.results["start"]] == [(8, 2), (8, 8), (2, 8)]
+    assert None not in w.results["escape"][2]
+    w.apply_preset("tiny initialisation σ = 0.005 (paper's deep nets)")
+    assert w.results["escape"][2][0] is None and w.results["escape"][2][1] is not None
+    w.reset()
+
+
+@pytest.mark.xfail(strict=True, reason="the preset's values (H = 1, lr 1.5, 60 steps) do not "
+                   "diverge: backprop oscillates (MSE 0.03-0.27) and PC converges; its name "
+                   "and values predate the port and are kept (reported to the lead)")
+def test_race_preset_learning_rate_too_large_diverges(race):
+    race.apply_preset("learning rate too large (diverges)")
+    try:
+        assert any(r.diverged for r in race.results["runs"].values())
+    finally:
+        race.reset()
+
+
+# ----------------------------------------------------------------------------- follow, echo
+def test_landscape_draws_a_new_start_when_the_chain_changes_unless_one_is_given(landscape):
+    """Depth, slice, σ or seed changed without a start: the start is drawn w_l ~ N(0, σ²)."""
+    w = landscape
+    w.reset()
+    w.set_params(depth=4, pair="first and last", seed=5)
+    chain = pc.random_scalar_chain(4, 0.05, 5)
+    assert (w.state["start_a"], w.state["start_b"]) == (round(chain[0], 4), round(chain[3], 4))
+    np.testing.assert_array_equal(w.start_weights()[1:3], chain[1:3])
+    w.set_params(seed=6, start_a=0.2, start_b=-0.1)          # a given start is kept
+    assert (w.state["start_a"], w.state["start_b"]) == (0.2, -0.1)
+    w.random_start()
+    assert w.state["seed"] == 7 and w.state["start_a"] == round(
+        pc.random_scalar_chain(4, 0.05, 7)[0], 4)
+    w.reset()
+
+
+def test_a_page_echo_of_the_start_keeps_the_tutorials_escape_steps(landscape):
+    """Tutorial 02: the front end snaps start_a = −0.0066 to −0.007; that echo is ignored,
+    so the widget keeps saying BP escapes at step 182 (as the exercise checks)."""
+    w = landscape
+    w.apply_preset("paper toy chain, H = 2 (BP stalls, PC escapes)")
+    before, text = w.state, w.status_text
+    w.controls["start_a"].value = -0.007
+    assert w.state == before and w.status_text == text
+    assert w.results["escape"] == {"bp": 182, "pc": 35}
+    w.reset()
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_caches_stay_bounded_under_many_random_changes(cls):
+    """Random control changes (values across every range): every step keeps at most its
+    cache size, so memory does not grow with the number of changes."""
+    import random
+    rng = random.Random(0)
+    w = cls()
+    names = [n for n in w.controls if not w.controls[n].disabled or True]
+    for _ in range(60):
+        name = rng.choice(names)
+        values = _ends(w.controls[name])
+        lo, hi = values[0], values[-1]
+        if isinstance(w.controls[name], widgets.IntSlider):
+            value = rng.randint(lo, hi)
+        elif isinstance(w.controls[name], widgets.FloatSlider):
+            value = round(rng.uniform(lo, hi), 3)
+        else:
+            value = rng.choice(values)
+        w._guard(lambda: w.set_params(**{name: value}))
+    for name, cache in w._caches.items():
+        assert len(cache.data) <= cache.size <= 12, name
+    assert not [k for k, v in vars(w).items() if isinstance(v, dict) and len(v) > 50]

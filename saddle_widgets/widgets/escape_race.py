@@ -145,12 +145,14 @@ class EscapeRaceExplorer(Explorer):
         pcplot.set_escape_points(self.escape_points, escape, train_steps)
         self.escape_points["mark"].set_data([hidden], [train_steps * 0.5])
 
-    @draw("curves", "train_steps", layer="static", coarse=True)
+    @draw("curves", "train_steps", coarse=True)
     def draw_axes(self, train_steps, *, coarse):
-        if not coarse:                      # fixed axes while dragging; rescale on release
+        """Step axes span the horizon; fixed while a slider is dragged, and only a new range
+        redraws the figures in full (not each frame of a drag)."""
+        if not coarse and self.ax_loss.get_xlim() != (0, train_steps):
             self.ax_loss.set_xlim(0, train_steps)
             self.ax_escape.set_ylim(0, train_steps * 1.08)
-            self.invalidate(self.figure("escape"))
+            self.invalidate(self.figure("curves"), self.figure("escape"))
 
     # ------------------------------------------------------------------ status
     @status("runs", "escape", "threshold", "origin", "hidden")

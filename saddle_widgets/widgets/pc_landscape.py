@@ -303,10 +303,13 @@ class PCLandscapeExplorer(Explorer):
     def draw_cursor(self, step):
         self.loss_cursor.set_xdata([step, step])
 
-    @draw("loss", "train_steps", layer="static", coarse=True)
+    @draw("loss", "train_steps", coarse=True)
     def draw_loss_axis(self, train_steps, *, coarse):
-        if not coarse:                          # fixed axes while dragging
+        """The step axis spans the horizon; it stays fixed while a slider is dragged, and
+        only a new range redraws the figure in full (not each frame of a drag)."""
+        if not coarse and self.ax_loss.get_xlim() != (0, train_steps):
             self.ax_loss.set_xlim(0, train_steps)
+            self.invalidate(self.figure("loss"))
 
     # ------------------------------------------------------------------ status
     @status("origin", "runs", "threshold", "step", "inference_steps")

@@ -99,7 +99,7 @@ class SaddleSpectrumExplorer(Explorer):
         return {obj: pc.saddle_hessian_theory(weights, *data, objective=obj)
                 for obj in ("mse", "energy")}
 
-    @step("data", "weights", coarse=True)
+    @step("data", "weights", coarse=True, cache=12)       # ≤ 12 × 2 × 160² floats: ≤ 5 MB
     def numeric(self, data, weights, *, coarse):
         """{'mse', 'energy'}: Hessians by finite differences (None while dragging)."""
         if coarse:
@@ -129,7 +129,7 @@ class SaddleSpectrumExplorer(Explorer):
         xmax = pcplot.symmetric_range([v for v in lams.values() if v is not None])
         return {"xmax": xmax, **pcplot.histogram_counts(lams, xmax, HIST_BINS)}
 
-    @step("data", "width", "dim", "point", "saddle_scale", "seed", coarse=True)
+    @step("data", "width", "dim", "point", "saddle_scale", "seed", coarse=True, cache=8)
     def depth_sweep(self, data, width, dim, point, saddle_scale, seed, *, coarse):
         """{'hidden', 'mse', 'energy'}: λ_min of the exact Hessians at this kind of saddle
         for H = 1-4 (H ≥ 2 for the other saddle); None while dragging."""
