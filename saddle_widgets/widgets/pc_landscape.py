@@ -278,21 +278,16 @@ class PCLandscapeExplorer(Explorer):
             else ("energy at k = 0: the MSE" if k == 0
                   else f"energy F after k = {k} inference steps"))
 
+    # trajectories and markers are drawn into both landscapes (moving layer: blitted)
     @draw("mse", "runs", "pair_index", "start")
-    def draw_mse_runs(self, runs, pair, start):
-        pcplot.set_trajectories(self.panels["mse"], runs, *pair, start)
-
-    @draw("energy", "runs", "pair_index", "start")
-    def draw_energy_runs(self, runs, pair, start):
-        pcplot.set_trajectories(self.panels["energy"], runs, *pair, start)
+    def draw_runs(self, runs, pair, start):
+        for panel in self.panels.values():
+            pcplot.set_trajectories(panel, runs, *pair, start)
 
     @draw("mse", "runs", "pair_index", "step")
-    def draw_mse_step(self, runs, pair, step):
-        pcplot.set_step_markers(self.panels["mse"], runs, *pair, step)
-
-    @draw("energy", "runs", "pair_index", "step")
-    def draw_energy_step(self, runs, pair, step):
-        pcplot.set_step_markers(self.panels["energy"], runs, *pair, step)
+    def draw_step(self, runs, pair, step):
+        for panel in self.panels.values():
+            pcplot.set_step_markers(panel, runs, *pair, step)
 
     @draw("loss", "runs", "threshold", "train_steps")
     def draw_loss(self, runs, threshold, train_steps):
