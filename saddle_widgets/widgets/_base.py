@@ -130,8 +130,8 @@ def _collect(cls):
     """The class's steps in dependency order, its draws in declaration order, its status."""
     nodes = {}
     for klass in reversed(cls.__mro__):
-        for name in klass.__dict__:
-            node = getattr(getattr(cls, name, None), "_explorer_node", None)
+        for name, value in vars(klass).items():
+            node = getattr(value, "_explorer_node", None) if callable(value) else None
             if node is not None:
                 nodes.pop(name, None)
                 nodes[name] = node
