@@ -31,7 +31,8 @@ __all__ = [
     "convergence_time", "convergence_time_closed_form", "convergence_time_numeric",
     "convergence_time_large_c",
     "initial_weights", "reduced_flow_rate", "start_from_point", "scalar_pair", "tanh_start",
-    "plane_product", "plane_loss_gap", "hyperbolas", "conserved_curve", "minima_curves", "origin_manifolds",
+    "plane_product", "plane_loss_gap", "hyperbolas", "conserved_curve", "minima_curves",
+    "origin_manifolds",
     "loss_bound_rate", "loss_bound", "phase_plane_coordinates",
 ]
 
@@ -794,7 +795,8 @@ def minima_curves(cost, *, depth=2, activation="linear", extent=2.5, n=400, targ
     """The minima of g in the plane, x(w) = x* for each minimiser x* of f, as one polyline
     with NaN breaks over w1 in [-extent, extent]: w2 = (x*/w1)^(1/(N-1)) (one real root when
     N - 1 is odd; the two roots +-|x*/w1|^(1/(N-1)) where x*/w1 > 0 when N - 1 is even), or
-    w2 = x* / tanh(w1) for the tanh neuron. Points with |w2| > 2 extent are NaN (off the picture)."""
+    w2 = x* / tanh(w1) for the tanh neuron. Points with |w2| > 2 extent are NaN (off the
+    picture)."""
     cost = _as_cost(cost, target)
     depth, activation = _plane_model(depth, activation)
     extent = positive_scalar("extent", extent)

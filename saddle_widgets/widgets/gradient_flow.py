@@ -21,7 +21,7 @@ EXTENT = 2.5          # the phase plane shows [-EXTENT, EXTENT]^2
 GRID = 121            # landscape pixels per side
 EPS = 1e-3            # convergence means |x - x*| < EPS
 C_MAX = 6.0
-C_GRID = np.linspace(0.0, C_MAX, 49)    # the imbalances of the T(c) panel (every 4th while dragging)
+C_GRID = np.linspace(0.0, C_MAX, 49)    # imbalances of the T(c) panel (every 4th while dragging)
 FLOW_SAMPLES = 161    # samples of a gradient-flow run over the horizon
 MAX_GD_STEPS = 5000
 
@@ -66,7 +66,8 @@ class GradientFlowExplorer(Explorer):
                      when=lambda s: _linear(s) and s["depth"] == 2,
                      doc="hidden units of x = w2ᵀw1 (depth 2, linear)"),
         "depth": Int("depth N", 2, 2, 6, when=_linear,
-                     doc="layers of the scalar chain x = w_N…w_1 (tied w2 = … = wN in the plane)"),
+                     doc="layers of the scalar chain x = w_N…w_1 (tied w2 = … = wN in the "
+                         "plane)"),
         "activation": Choice("activation", "linear", ("linear", "tanh"),
                              doc="x = w2·w1, or the tanh neuron x = w2·tanh(w1) (an extension)"),
         "method": Choice("method", "gradient flow", ("gradient flow", "gradient descent"),
@@ -225,7 +226,7 @@ class GradientFlowExplorer(Explorer):
 
     @step("cost_fn", "x0", "imbalance", "mirror", "horizon", "network")
     def closed_form(self, cost_fn, x0, imbalance, mirror, horizon, network):
-        """The closed-form flow for the quadratic cost at depth 2 (t, x, w1, w2), else None"""
+        """The closed-form flow of the quadratic cost at depth 2 (t, x, w1, w2, loss), else None"""
         if cost_fn.name != "quadratic" or network.model != "linear":
             return None
         t = np.linspace(0.0, horizon, 200)
