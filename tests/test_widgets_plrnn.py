@@ -298,13 +298,18 @@ def test_while_dragging_the_bifurcation_diagram_waits_and_its_value_line_moves(w
 
 
 def test_a_long_period_attractor_comes_back_after_a_drag(widget):
-    """While dragging, stable cycles are searched only up to period 5 (the 16-cycle is
-    not shown, and the status says so); after release the picture is the full one."""
+    """While dragging, cycles are found up to period 5 and no orbits are iterated to find
+    longer ones (the 16-cycle is not shown, and the status says so); after release the
+    picture is the full one."""
     widget.apply_preset("16-cycle")
     value = widget.state["h1"]
     with widget.dragging():
         widget.controls["h1"].value = value + 0.001
-        assert "cycles of period > 5" in widget.status_text
+        assert widget.results["discovered"] is None
+        assert not [c for c in widget.results["attractors"] if c.period == 16]
+        assert "long-period attractors" in widget.status_text
+        assert "follow when the drag stops" in widget.status_text
+        assert "reach no periodic attractor" not in widget.status_text
     widget.set_params(h1=value)
     _preset_promise("16-cycle", widget.results)
     assert len(offsets(widget.stable_mark)) == 16

@@ -56,8 +56,8 @@ def _manifold_settings(length, view, coarse) -> dict:
 
 def _entry(key, default) -> Float:
     r = RANGES[key[0]]
-    return Float(key, default, -r, r, step=0.001, fmt=".3f",
-                 doc=f"{'A' if key[0] == 'a' else 'W' if key[0] == 'w' else 'h'} entry {key}")
+    what = {"a": "A, the linear part", "w": "W, the ReLU weights", "h": "the bias h"}[key[0]]
+    return Float(key, default, -r, r, step=0.001, fmt=".3f", doc=f"entry {key} of {what}")
 
 
 def _sweep(key):
@@ -81,6 +81,8 @@ def _sweep(key):
         if diagram is not None:          # None: not swept, or recomputed after the drag
             plots.set_bifurcation(self.bif_points, diagram)
 
+    sweep.__doc__ = (f"The diagram over {key}'s range if bif_param is {key} "
+                     f"(else, and while dragging, None).")
     sweep.__name__ = sweep.__qualname__ = f"bifurcation_{key}"
     draw_sweep.__name__ = draw_sweep.__qualname__ = f"draw_bifurcation_{key}"
     return {sweep.__name__: step("bif_param", "view", *others, coarse=True, cache=2)(sweep),
@@ -128,7 +130,8 @@ class PLRNNExplorer(_Sweeps, Explorer):
                     doc="start of the trajectory (click the phase plane)"),
         "y0": Float("start z2", 0.3, -10.0, 10.0, step=0.001, fmt=".3f",
                     doc="start of the trajectory (click the phase plane)"),
-        "steps": Int("trajectory steps", 60, 5, 1000, step=5),
+        "steps": Int("trajectory steps", 60, 5, 1000, step=5,
+                     doc="length of the trajectory (and of its time series)"),
         "bif_param": Choice("swept parameter", "h1", MATRIX_KEYS,
                             doc="the parameter on the bifurcation diagram's axis, "
                                 "over its slider's range"),
@@ -227,8 +230,7 @@ class PLRNNExplorer(_Sweeps, Explorer):
     # ------------------------------------------------------------------ steps
     @step(*MATRIX_KEYS)
     def model(self, *entries):
-        """The PLRNN: ``model()`` of the current parameters, ``model(state)`` of a state
-        dict; as a step, of the ten entries a11 … h2."""
+        """The PLRNN of the entries a11 … h2 (``model()``: current, ``model(state)``: a state)."""
         if not entries:
             return self.results["model"]
         if len(entries) == 1:
@@ -244,16 +246,16 @@ class PLRNNExplorer(_Sweeps, Explorer):
     @step("model", "view", coarse=True)
     def discovered(self, model, view, *, coarse):
         """Stable cycles (period <= 64) reached by a 4x4 grid of orbits iterated long
-        (not searched for while dragging)."""
+        (None while dragging: not searched for)."""
         if coarse:
-            return []
+            return None
         g = np.linspace(-0.8 * view, 0.8 * view, 4)
         return pl.stable_cycles_by_iteration(model, np.array(np.meshgrid(g, g)).reshape(2, -1).T)
 
     @step("cycles", "discovered")
     def attractors(self, cycles, discovered):
         """The stable cycles plus those found only by iterating."""
-        return pl.merge_cycles([c for c in cycles if c.kind == "stable"], discovered)
+        return pl.merge_cycles([c for c in cycles if c.kind == "stable"], discovered or [])
 
     @step("cycles", "attractors")
     def objects(self, cycles, attractors):
@@ -262,13 +264,16 @@ class PLRNNExplorer(_Sweeps, Explorer):
 
     @step("model", "attractors", "view", "resolution", coarse=True)
     def basin(self, model, attractors, view, resolution, *, coarse):
+        """The basin map over [-view, view]² (64 x 64 and fewer iterations while dragging)."""
         return pl.basin_map(model, attractors=attractors,
                             **_basin_settings(view, resolution, coarse))
 
     @step("model", "cycles", "manifold_length", "view", coarse=True)
     def manifolds(self, model, cycles, manifold_length, view, *, coarse):
-        """Manifolds of the lowest-period saddles; while dragging of one saddle fixed point
-        only (a cycle's F^-k is slow), coarser and without homoclinic points."""
+        """W^s, W^u and homoclinic points of the lowest-period saddles (SaddleManifolds).
+
+        While dragging: one saddle fixed point only (a cycle's F^-k is slow), coarser, and
+        no homoclinic points."""
         return pl.saddle_manifolds(model, cycles, max_saddles=MAX_MANIFOLD_SADDLES,
                                    fixed_points_only=coarse, intersections=not coarse,
                                    **_manifold_settings(manifold_length, view, coarse))
@@ -356,10 +361,10 @@ class PLRNNExplorer(_Sweeps, Explorer):
         """'2 fixed points (stable focus, saddle), 1 saddle 3-cycle' for the current picture."""
         return _objects_text(self.results["objects"])
 
-    @status("objects", "attractors", "basin", "manifolds", "trajectory", "lyapunov",
-            "bifurcation", "x0", "y0", "steps", "max_period", coarse=True)
-    def describe(self, objects, attractors, basin, manifolds, trajectory, lyapunov,
-                 bifurcation, x0, y0, steps, max_period, *, coarse):
+    @status("objects", "attractors", "discovered", "basin", "manifolds", "trajectory",
+            "lyapunov", "bifurcation", "x0", "y0", "steps", coarse=True)
+    def describe(self, objects, attractors, discovered, basin, manifolds, trajectory, lyapunov,
+                 bifurcation, x0, y0, steps, *, coarse):
         parts = [_objects_text(objects)]
         start = f"({x0:.3g}, {y0:.3g})"
         if len(trajectory) < steps + 1:
@@ -379,7 +384,7 @@ class PLRNNExplorer(_Sweeps, Explorer):
             parts.append("every orbit started in view diverges")
         elif fr_div > 0 and attractors:
             parts.append(f"{100 * fr_div:.0f}% of the view diverges")
-        if not attractors and np.any(basin.labels == pl.BOUNDED_OTHER):
+        if not attractors and discovered is not None and np.any(basin.labels == pl.BOUNDED_OTHER):
             parts.append("bounded orbits reach no periodic attractor (chaotic/other)")
         if manifolds.skipped:
             parts.append("manifolds of saddle cycles are drawn when the drag stops")
@@ -390,8 +395,8 @@ class PLRNNExplorer(_Sweeps, Explorer):
                          "the stable manifold cannot be traced backward and is not drawn")
         if coarse:
             later = []
-            if max_period > COARSE_MAX_PERIOD:
-                later.append(f"cycles of period > {COARSE_MAX_PERIOD}")
+            if discovered is None:
+                later.append("long-period attractors")
             if bifurcation is None:
                 later.append("the bifurcation diagram")
             parts.append("coarse while dragging"
