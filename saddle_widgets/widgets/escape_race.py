@@ -18,8 +18,10 @@ MAX_CLASSIFIED_WEIGHTS = 400
 
 
 class EscapeRaceExplorer(Explorer):
-    """Backprop (gradient descent on the MSE) against predictive coding (gradient descent on
-    F*, exact inference) from the same start near the origin of a deep linear network.
+    """Backprop against predictive coding from one start near the origin of a deep network.
+
+    Backprop is gradient descent on the MSE, predictive coding gradient descent on F* (exact
+    inference); the network is deep and linear.
 
     Parameters: hidden (H = 1-5 hidden layers), width (units per hidden layer), dim (input =
     output dimension), init_scale (w ~ N(0, init_scale²), as in the paper), lr (learning
@@ -35,7 +37,7 @@ class EscapeRaceExplorer(Explorer):
     """
 
     PARAMS = {
-        "hidden": Int("hidden layers H", 2, 1, max(RACE_DEPTHS)),
+        "hidden": Int("hidden layers H", 2, 1, max(RACE_DEPTHS), doc="depth of the raced network"),
         "width": Int("width", 1, 1, 8, doc="units per hidden layer"),
         "dim": Int("in = out dim", 1, 1, 3, doc="input = output dimension"),
         "init_scale": Float("initial scale σ", 0.05, 0.001, 0.5, step=0.001, fmt=".3f",
@@ -83,14 +85,17 @@ class EscapeRaceExplorer(Explorer):
 
     @step("data")
     def threshold(self, data):
+        """Escape threshold: the MSE 2 % of its value ½ tr Σ_yy at the origin."""
         return pc.escape_threshold(data[1])
 
     @step("hidden", "width", "dim", "init_scale", "seed")
     def start(self, hidden, width, dim, init_scale, seed):
+        """The initial weights W_l ~ N(0, σ²) of both trainings."""
         return pc.init_weights(pc.network_widths(hidden, width, dim), init_scale, seed)
 
     @step("data", "hidden", "width", "dim")
     def origin(self, data, hidden, width, dim):
+        """{'mse', 'energy'}: the origin classified; None for more than 400 weights."""
         widths = pc.network_widths(hidden, width, dim)
         if sum(a * b for a, b in zip(widths[1:], widths[:-1])) > MAX_CLASSIFIED_WEIGHTS:
             return None
@@ -98,10 +103,12 @@ class EscapeRaceExplorer(Explorer):
 
     @step("train_steps")
     def horizon(self, train_steps):
+        """How far the runs are trained: train_steps rounded up to a block of 50."""
         return pc.training_horizon(train_steps, HORIZON_BLOCK)
 
     @step("data", "start", "lr", "horizon", cache=8)
     def long_runs(self, data, start, lr, horizon):
+        """{'bp', 'pc'}: both trainings from the start to the horizon."""
         return pc.train_bp_and_pc(start, *data, lr=lr, n_steps=horizon)
 
     @step("long_runs", "train_steps", cache=8)
@@ -112,8 +119,9 @@ class EscapeRaceExplorer(Explorer):
     @step("data", "threshold", "width", "dim", "init_scale", "lr", "seed", "horizon",
           coarse=True)
     def sweep(self, data, threshold, width, dim, init_scale, lr, seed, horizon, *, coarse):
-        """{H: (steps to escape with BP, with PC)} for every depth, within the horizon
-        (each run stops once it escapes); None while dragging."""
+        """{H: (BP, PC) steps to escape} for H = 1-5 within the horizon; None while dragging.
+
+        Each run stops once it escapes."""
         if coarse:
             return None
         out = {}
@@ -125,8 +133,7 @@ class EscapeRaceExplorer(Explorer):
 
     @step("sweep", "runs", "threshold", "hidden", "train_steps")
     def escape(self, sweep, runs, threshold, hidden, train_steps):
-        """{H: (BP, PC)} steps to escape within train_steps (None: not within it); while
-        dragging only the current depth."""
+        """{H: (BP, PC) steps to escape within train_steps, None if not}; dragging: this H."""
         here = tuple(pc.steps_to_escape(runs[m], threshold) for m in ("bp", "pc"))
         if sweep is None:
             return {hidden: here}

@@ -66,7 +66,7 @@ class PCLandscapeExplorer(Explorer):
 
     PARAMS = {
         "depth": Int("depth L", 2, 2, 6, doc="number of weights L = H + 1 of the chain"),
-        "pair": Choice("pair_index", "last two", pc.SLICE_PAIRS, labels=PAIR_LABELS,
+        "pair": Choice("slice", "last two", pc.SLICE_PAIRS, labels=PAIR_LABELS,
                        doc="the two weights spanning the picture; the others stay at the "
                            "start"),
         "init_scale": Float("initial scale σ", 0.05, 0.0, 0.5, step=0.005, fmt=".3f",
@@ -79,7 +79,8 @@ class PCLandscapeExplorer(Explorer):
                          step=0.001, fmt=".3f", doc="start of the vertical slice weight"),
         "lr": Float("learning rate η", 0.4, 0.01, 1.5, step=0.01,
                     doc="learning rate of both trainings"),
-        "train_steps": Int("training steps", 100, 10, 300, step=10),
+        "train_steps": Int("training steps", 100, 10, 300, step=10,
+                           doc="how many steps both trainings run"),
         "step": Int("training step", 0, 0, "train_steps",
                     doc="the step marked on the trajectories (Play moves it)"),
         "inference_steps": Choice("inference k", "equilibrium", INFERENCE_OPTIONS,
@@ -195,6 +196,7 @@ class PCLandscapeExplorer(Explorer):
 
     @step("data")
     def threshold(self, data):
+        """Escape threshold: the MSE 2 % of its value ½ tr Σ_yy at the origin."""
         return pc.escape_threshold(data[1])
 
     @step("depth", "init_scale", "seed")
@@ -204,16 +206,19 @@ class PCLandscapeExplorer(Explorer):
 
     @step("depth", "pair")
     def pair_index(self, depth, pair):
+        """(a, b): 1-based layers of the two slice weights."""
         return pc.slice_pair(depth, pair)
 
     @step("chain", "pair_index", "start_a", "start_b")
     def start(self, chain, pair, start_a, start_b):
+        """The start of both trainings: the chain with the slice pair at (start_a, start_b)."""
         w = chain.copy()
         w[pair[0] - 1], w[pair[1] - 1] = start_a, start_b
         return w
 
     @step("data", "depth")
     def origin(self, data, depth):
+        """{'mse', 'energy'}: the origin classified (strict or non-strict saddle)."""
         return pc.classify_origin([1] * (depth + 1), *data)
 
     def _landscape(self, data, chain, pair, objective, k, coarse):
@@ -226,23 +231,23 @@ class PCLandscapeExplorer(Explorer):
 
     @step("data", "chain", "pair_index", coarse=True)
     def mse_landscape(self, data, chain, pair, *, coarse):
-        """(image, arrows): the MSE on the pixel grid (coarser while dragging) and its
-        gradient on the arrow grid."""
+        """(image, arrows) of the MSE: pixel grid (coarser while dragging), arrow grid."""
         return self._landscape(data, chain, pair, "mse", None, coarse)
 
     @step("data", "chain", "pair_index", "inference_steps", coarse=True)
     def energy_landscape(self, data, chain, pair, inference_steps, *, coarse):
+        """(image, arrows) of F* or of the energy after k inference steps."""
         k = None if inference_steps == "equilibrium" else inference_steps
         return self._landscape(data, chain, pair, "energy", k, coarse)
 
     @step("train_steps")
     def horizon(self, train_steps):
-        """Runs are trained to train_steps rounded up to a block and then cut, so moving
-        the horizon within a block trains nothing."""
+        """How far the runs are trained: train_steps rounded up to a block of 50."""
         return pc.training_horizon(train_steps, HORIZON_BLOCK)
 
     @step("data", "start", "lr", "horizon", cache=8)
     def long_runs(self, data, start, lr, horizon):
+        """{'bp', 'pc'}: both trainings from the start to the horizon."""
         return pc.train_bp_and_pc([np.array([[v]]) for v in start], *data, lr=lr,
                                   n_steps=horizon)
 

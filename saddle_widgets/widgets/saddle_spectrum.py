@@ -25,8 +25,9 @@ def _other_saddle(state):
 
 
 class SaddleSpectrumExplorer(Explorer):
-    """Hessians of the MSE and of the equilibrated energy F* at a zero-rank saddle of a deep
-    linear network, as heat maps and eigenvalue histograms, and λ_min against depth.
+    """Hessians of the MSE and of F* at a zero-rank saddle of a deep linear network.
+
+    Shown as heat maps and eigenvalue histograms, with λ_min against depth.
 
     Parameters: hidden (H = 1-4 hidden layers), width (units per hidden layer), dim (input =
     output dimension), point ('origin' or 'other zero-rank saddle': all weights zero except
@@ -41,14 +42,15 @@ class SaddleSpectrumExplorer(Explorer):
     """
 
     PARAMS = {
-        "hidden": Int("hidden layers H", 2, 1, 4),
+        "hidden": Int("hidden layers H", 2, 1, 4, doc="hidden layers of the network"),
         "width": Int("width", 5, 1, 8, doc="units per hidden layer"),
         "dim": Int("in = out dim", 2, 1, 3, doc="input = output dimension"),
         "point": Choice("critical point", "origin", pc.SADDLE_POINTS,
                         doc="the origin, or all weights zero except W_{L−1} (Theorem 3)"),
         "saddle_scale": Float("scale of W_{L−1}", 1.0, 0.0, 2.0, step=0.05, when=_other_saddle,
                               doc="W_{L−1} ~ N(0, scale²) at the other zero-rank saddle"),
-        "seed": Int("seed of W_{L−1}", 0, 0, 20, when=_other_saddle),
+        "seed": Int("seed of W_{L−1}", 0, 0, 20, when=_other_saddle,
+                    doc="seed of W_{L−1} at the other zero-rank saddle"),
         "altered_target": Bool("altered target", False,
                                doc="the paper's H = 4 data: output row 2 replaced by noise"),
     }
@@ -90,6 +92,7 @@ class SaddleSpectrumExplorer(Explorer):
 
     @step("hidden", "width", "dim", "point", "saddle_scale", "seed")
     def weights(self, hidden, width, dim, point, saddle_scale, seed):
+        """The weights at the chosen zero-rank saddle."""
         return pc.saddle_weights(pc.network_widths(hidden, width, dim), point,
                                  scale=saddle_scale, seed=seed)
 
@@ -113,8 +116,10 @@ class SaddleSpectrumExplorer(Explorer):
 
     @step("theory", "numeric")
     def classes(self, theory, numeric):
-        """CriticalPoint of each Hessian: 'theory' / 'mse_theory' (F* / MSE, exact) and,
-        once computed, 'energy' / 'mse' (finite differences)."""
+        """CriticalPoint per Hessian: theory, mse_theory, and numerical energy, mse.
+
+        'theory' / 'mse_theory' are F* / MSE (exact); 'energy' / 'mse' come from finite
+        differences once computed."""
         out = {"theory": theory["energy"], "mse_theory": theory["mse"]}
         if numeric is not None:
             out.update(energy=numeric["energy"], mse=numeric["mse"])
@@ -131,8 +136,9 @@ class SaddleSpectrumExplorer(Explorer):
 
     @step("data", "width", "dim", "point", "saddle_scale", "seed", coarse=True, cache=8)
     def depth_sweep(self, data, width, dim, point, saddle_scale, seed, *, coarse):
-        """{'hidden', 'mse', 'energy'}: λ_min of the exact Hessians at this kind of saddle
-        for H = 1-4 (H ≥ 2 for the other saddle); None while dragging."""
+        """{'hidden', 'mse', 'energy'}: λ_min at this saddle for H = 1-4; None dragging.
+
+        From the exact Hessians; H ≥ 2 for the other saddle."""
         if coarse:
             return None
         out = {"hidden": [], "mse": [], "energy": []}
