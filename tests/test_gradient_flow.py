@@ -1,5 +1,5 @@
 """Tests of the gradient-flow solver against theory (de Oliveira, Jatkar & Sontag; Du, Hu & Lee;
-Arora et al.; Saxe et al.), see shared/science/overparameterized-gradient-flow.md.
+Arora et al.; Saxe et al.), see docs/science/overparameterized-gradient-flow.md.
 
 Each test's name and docstring states the mathematical fact it checks. Notation: x = w2 . w1
 (width h), x = w_N ... w_1 (chain) or x = w2 tanh(w1) (tanh extension); g(w) = f(x(w));

@@ -2,7 +2,7 @@
 
 Science: de Oliveira, Jatkar & Sontag (2025) and the literature it builds on
 (Du, Hu & Lee 2018; Arora et al. 2018; Saxe et al. 2014); see
-``shared/science/overparameterized-gradient-flow.md``.
+``docs/science/overparameterized-gradient-flow.md``.
 
 A cost f: R -> R is minimised through a factorised parameter
 
