@@ -8,6 +8,10 @@ import ipywidgets
 import matplotlib
 import numpy as np
 import pytest
+from matplotlib.collections import Collection
+from matplotlib.image import AxesImage
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
 
 from saddle_widgets.widgets._docs import widget_classes
 
@@ -168,15 +172,17 @@ def artist_data(fig):
         for a in [*ax.lines, *ax.collections, *ax.images, *ax.texts]:
             if not a.get_visible():
                 out.append((type(a).__name__, "hidden"))
-            elif hasattr(a, "get_xydata"):
+            elif isinstance(a, Line2D):
                 out.append(("line", np.asarray(a.get_xydata(), float)))
-            elif hasattr(a, "get_array") and a.get_array() is not None \
-                    and type(a).__name__ == "AxesImage":
+            elif isinstance(a, AxesImage):
                 out.append(("image", np.asarray(a.get_array(), float), tuple(a.get_extent())))
-            elif hasattr(a, "get_text"):
+            elif isinstance(a, Text):
                 out.append(("text", a.get_text()))
-            elif hasattr(a, "get_offsets"):
-                out.append(("offsets", np.asarray(a.get_offsets(), float)))
+            elif isinstance(a, Collection):
+                paths = [p.vertices for p in a.get_paths()]
+                out.append(("collection", np.asarray(a.get_offsets(), float),
+                            np.concatenate(paths) if paths else np.zeros((0, 2)),
+                            np.asarray(a.get_facecolors(), float)))
     return out
 
 

@@ -691,8 +691,11 @@ class Explorer(widgets.VBox):
         elif node.kind == "draw":
             method(*values, **kwargs)
             self._keys[node.name] = key
-            if node.layer == "static":
-                self.invalidate(self._figs[node.figure])
+            fig = self._figs[node.figure]
+            if node.layer == "static" and fig.stale:
+                # matplotlib marks the figure stale only when a non-animated artist (axes,
+                # ticks, labels) changed: a coarse draw that kept the axes costs no full draw
+                self.invalidate(fig)
         else:
             text = method(*values, **kwargs)
             self._keys[node.name] = key
