@@ -301,15 +301,12 @@ class PLRNNExplorer(_Sweeps, Explorer):
         return sweeps[MATRIX_KEYS.index(bif_param)]
 
     # ------------------------------------------------------------------ draws
-    # The axes stay fixed while the view is dragged and follow it on release. These draws
-    # are not declared "static" (which redraws the figure in full at every call, coarse
-    # ones included): they invalidate the static layer themselves when they change it.
-    @draw("phase", "view", coarse=True)
+    # the axes stay fixed while the view is dragged and follow it on release
+    @draw("phase", "view", layer="static", coarse=True)
     def draw_phase_axes(self, view, *, coarse):
         if not coarse:
             self.ax_phase.set(xlim=(-view, view), ylim=(-view, view))
             plots.set_border_lines(self.border_lines, view)
-            self.invalidate(self.figure("phase"))
 
     @draw("phase", "basin", layer="backdrop")
     def draw_basin(self, basin):
@@ -336,20 +333,18 @@ class PLRNNExplorer(_Sweeps, Explorer):
     def draw_time_steps(self, steps):
         self.ax_time.set_xlim(0, steps)
 
-    @draw("time", "view", coarse=True)
+    @draw("time", "view", layer="static", coarse=True)
     def draw_time_axes(self, view, *, coarse):
         if not coarse:
             self.ax_time.set_ylim(-view, view)
-            self.invalidate(self.figure("time"))
 
-    @draw("bifurcation", "bif_param", "view", coarse=True)
+    @draw("bifurcation", "bif_param", "view", layer="static", coarse=True)
     def draw_bifurcation_axes(self, bif_param, view, *, coarse):
         if not coarse:
             p = self.PARAMS[bif_param]
             self.ax_bif.set(xlim=(p.lo, p.hi), ylim=(-view, view), xlabel=bif_param)
             self.ax_bif.set_title(f"bifurcation diagram: long-run z1 against {bif_param}",
                                   fontsize=8)
-            self.invalidate(self.figure("bifurcation"))
 
     @draw("bifurcation", "bif_param", "view", *MATRIX_KEYS)
     def draw_bifurcation_value(self, bif_param, view, *entries):
