@@ -421,3 +421,23 @@ def test_a_resized_figure_is_drawn_in_full_not_blitted(widget):
     fig.set_size_inches(5.0, 3.0)
     widget.controls["lr"].value = 0.3
     assert len(draws) == 1
+
+
+def test_a_by_value_step_recomputes_its_dependents_only_when_its_result_changes():
+    class Rounded(Quadratic):
+        @step("kappa", by_value=True)
+        def kappa_class(self, kappa):
+            """κ rounded to an integer (hashable)."""
+            return round(kappa)
+
+        @step("kappa_class")
+        def spectrum(self, kappa_class):
+            self.calls.append("spectrum")
+            return (1.0, float(kappa_class))
+
+    w = Rounded(kappa=4.0)
+    w.calls.clear()
+    w.set_params(kappa=4.5)          # round(4.5) = 4: same result, the spectrum stays
+    assert "spectrum" not in w.calls and w.results["kappa_class"] == 4
+    w.set_params(kappa=6.0)
+    assert w.calls.count("spectrum") == 1 and w.results["spectrum"] == (1.0, 6.0)

@@ -95,12 +95,17 @@ class _Node:
     cache: int = 4                 # steps: entries kept per step
     figure: str | None = None      # draws: the figure drawn into
     layer: str = "moving"          # draws: "moving", "backdrop" or "static"
+    by_value: bool = False         # steps: dependents are keyed on the (hashable) result
 
 
-def step(*inputs: str, coarse: bool = False, cache: int = 4):
-    """Declare a computation: ``method(*values of inputs[, coarse=])`` -> a result."""
+def step(*inputs: str, coarse: bool = False, cache: int = 4, by_value: bool = False):
+    """Declare a computation: ``method(*values of inputs[, coarse=])`` -> a result.
+
+    ``by_value=True``: the result is small and hashable, and what depends on this step
+    recomputes only when the result changes (not whenever an input does), e.g. "the model
+    with the swept parameter left out" for a bifurcation diagram."""
     def mark(fn):
-        fn._explorer_node = _Node("step", fn.__name__, inputs, coarse, cache)
+        fn._explorer_node = _Node("step", fn.__name__, inputs, coarse, cache, by_value=by_value)
         return fn
     return mark
 
@@ -206,6 +211,7 @@ class Explorer(widgets.VBox):
         super().__init_subclass__(**kwargs)
         cls.DEFAULTS = {name: p.default for name, p in cls.PARAMS.items()}
         cls._steps, cls._draws, cls._status_node = _collect(cls)
+        cls._by_value = {s.name: s.by_value for s in cls._steps}
         cls._has_coarse = any(n.coarse for n in [*cls._steps, *cls._draws,
                                                  *filter(None, [cls._status_node])])
         # parameters with a bound named after another parameter are validated last
@@ -666,6 +672,8 @@ class Explorer(widgets.VBox):
         if name in self._values:
             v = self._values[name]
             return (type(v).__name__, v), v
+        if self._by_value[name]:
+            return ("=", self._results[name]), self._results[name]
         return self._keys[name], self._results[name]
 
     def _call(self, node: _Node, coarse: bool):

@@ -60,46 +60,11 @@ def _entry(key, default) -> Float:
     return Float(key, default, -r, r, step=0.001, fmt=".3f", doc=f"entry {key} of {what}")
 
 
-def _sweep(key):
-    """The step computing the bifurcation diagram over ``key``'s slider range when ``key``
-    is the swept parameter (None otherwise, and while dragging). It does not read ``key``
-    itself, so moving the swept parameter only moves the current-value line."""
-    others = tuple(k for k in MATRIX_KEYS if k != key)
-    lo = -RANGES[key[0]]
-
-    def sweep(self, bif_param, view, *values, coarse):
-        if bif_param != key or coarse:
-            return None
-        model = pl.from_entries({**dict(zip(others, values)), key: lo})
-        g = np.linspace(-0.5 * view, 0.5 * view, 3)
-        z0s = np.array([[a, b] for a in g for b in g]) + 0.01
-        return pl.bifurcation_diagram(model, np.linspace(lo, -lo, BIF_VALUES),
-                                      parameter=pl.entry_parameter(key), z0s=z0s,
-                                      n_transient=BIF_TRANSIENT, n_keep=BIF_KEEP)
-
-    def draw_sweep(self, diagram):
-        if diagram is not None:          # None: not swept, or recomputed after the drag
-            plots.set_bifurcation(self.bif_points, diagram)
-
-    sweep.__doc__ = (f"The diagram over {key}'s range if bif_param is {key} "
-                     f"(else, and while dragging, None).")
-    sweep.__name__ = sweep.__qualname__ = f"bifurcation_{key}"
-    draw_sweep.__name__ = draw_sweep.__qualname__ = f"draw_bifurcation_{key}"
-    return {sweep.__name__: step("bif_param", "view", *others, coarse=True, cache=2)(sweep),
-            draw_sweep.__name__: draw("bifurcation", sweep.__name__, layer="backdrop")(draw_sweep)}
-
-
-#: one sweep step (and its draw) per parameter that can be swept
-_Sweeps = type("_Sweeps", (), {name: fn for key in MATRIX_KEYS
-                               for name, fn in _sweep(key).items()})
-_SWEEPS = tuple(f"bifurcation_{k}" for k in MATRIX_KEYS)
-
-
 def _preset(name, **view) -> dict:
     return {**pl.entries(pl.preset(name)), **view}
 
 
-class PLRNNExplorer(_Sweeps, Explorer):
+class PLRNNExplorer(Explorer):
     """2-D PLRNN z' = A z + W relu(z) + h: phase plane, time series and bifurcation diagram.
 
     Parameters (also ``widget.state``): a11 a12 a21 a22 (A, full), w11 w12 w21 w22 (W),
@@ -295,10 +260,28 @@ class PLRNNExplorer(_Sweeps, Explorer):
         except ValueError:
             return None
 
-    @step("bif_param", *_SWEEPS, cache=1)   # picks a sweep: caching it twice would copy it
-    def bifurcation(self, bif_param, *sweeps):
-        """The bifurcation diagram over the swept parameter (None while it is recomputed)."""
-        return sweeps[MATRIX_KEYS.index(bif_param)]
+    @step("bif_param", *MATRIX_KEYS, by_value=True)
+    def sweep(self, bif_param, *entries):
+        """The swept parameter and the model's entries with it at its lower bound: all the
+        bifurcation diagram depends on, so moving the swept value only moves the red line."""
+        values = dict(zip(MATRIX_KEYS, entries))
+        values[bif_param] = -RANGES[bif_param[0]]
+        return bif_param, tuple(values[k] for k in MATRIX_KEYS)
+
+    @step("sweep", "view", coarse=True, cache=2)
+    def bifurcation(self, sweep, view, *, coarse):
+        """The bifurcation diagram over the swept parameter's slider range (None while
+        dragging: it is recomputed when the drag stops)."""
+        if coarse:
+            return None
+        key, entries = sweep
+        lo = -RANGES[key[0]]
+        g = np.linspace(-0.5 * view, 0.5 * view, 3)
+        z0s = np.array([[a, b] for a in g for b in g]) + 0.01
+        return pl.bifurcation_diagram(pl.from_entries(dict(zip(MATRIX_KEYS, entries))),
+                                      np.linspace(lo, -lo, BIF_VALUES),
+                                      parameter=pl.entry_parameter(key), z0s=z0s,
+                                      n_transient=BIF_TRANSIENT, n_keep=BIF_KEEP)
 
     # ------------------------------------------------------------------ draws
     # the axes stay fixed while the view is dragged and follow it on release
@@ -345,6 +328,11 @@ class PLRNNExplorer(_Sweeps, Explorer):
             self.ax_bif.set(xlim=(p.lo, p.hi), ylim=(-view, view), xlabel=bif_param)
             self.ax_bif.set_title(f"bifurcation diagram: long-run z1 against {bif_param}",
                                   fontsize=8)
+
+    @draw("bifurcation", "bifurcation", layer="backdrop")
+    def draw_bifurcation(self, diagram):
+        if diagram is not None:          # None: recomputed when the drag stops
+            plots.set_bifurcation(self.bif_points, diagram)
 
     @draw("bifurcation", "bif_param", "view", *MATRIX_KEYS)
     def draw_bifurcation_value(self, bif_param, view, *entries):
