@@ -248,6 +248,13 @@ def symmetric_range(values, steps=(0.5, 1, 2, 3, 5, 10, 20, 50), last=100.0) -> 
     return next((m for m in steps if m >= 1.05 * big), last)
 
 
+def negative_range(values, steps=(1, 2, 3, 5, 10, 15, 20, 30, 50, 100, 200)) -> float:
+    """The first of ``steps`` at least 1.1 × |the most negative of values| (and ≥ 1): an
+    axis down to −that holds them all and stays put while they move a little."""
+    lo = min(-1.0, *(float(np.min(v)) for v in values))
+    return next((m for m in steps if m >= -lo * 1.1), -lo * 1.1)
+
+
 def histogram_counts(eigenvalues: dict, xmax: float, bins: int) -> dict:
     """{'edges': bins + 1 equal edges over [−xmax, xmax], 'counts': {name: counts}} of each
     set of eigenvalues (values beyond ±xmax go in the end bins; None sets are left out)."""

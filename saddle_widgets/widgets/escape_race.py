@@ -101,7 +101,7 @@ class EscapeRaceExplorer(Explorer):
             return None
         return pc.classify_origin(widths, *data)
 
-    @step("train_steps")
+    @step("train_steps", by_value=True)      # runs and sweep redo only when the block changes
     def horizon(self, train_steps):
         """How far the runs are trained: train_steps rounded up to a block of 50."""
         return pc.training_horizon(train_steps, HORIZON_BLOCK)
@@ -152,14 +152,17 @@ class EscapeRaceExplorer(Explorer):
         pcplot.set_escape_points(self.escape_points, escape, train_steps)
         self.escape_points["mark"].set_data([hidden], [train_steps * 0.5])
 
-    @draw("curves", "train_steps", coarse=True)
-    def draw_axes(self, train_steps, *, coarse):
-        """Step axes span the horizon; fixed while a slider is dragged, and only a new range
-        redraws the figures in full (not each frame of a drag)."""
-        if not coarse and self.ax_loss.get_xlim() != (0, train_steps):
+    @draw("curves", "train_steps", layer="static", coarse=True)
+    def draw_step_axis(self, train_steps, *, coarse):
+        """The step axis spans the horizon; fixed while a slider is dragged."""
+        if not coarse:
             self.ax_loss.set_xlim(0, train_steps)
+
+    @draw("escape", "train_steps", layer="static", coarse=True)
+    def draw_escape_axis(self, train_steps, *, coarse):
+        """Steps to escape range over the horizon; fixed while a slider is dragged."""
+        if not coarse:
             self.ax_escape.set_ylim(0, train_steps * 1.08)
-            self.invalidate(self.figure("curves"), self.figure("escape"))
 
     # ------------------------------------------------------------------ status
     @status("runs", "escape", "threshold", "origin", "hidden")

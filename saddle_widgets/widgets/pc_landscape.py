@@ -240,7 +240,7 @@ class PCLandscapeExplorer(Explorer):
         k = None if inference_steps == "equilibrium" else inference_steps
         return self._landscape(data, chain, pair, "energy", k, coarse)
 
-    @step("train_steps")
+    @step("train_steps", by_value=True)      # the runs retrain only when the block changes
     def horizon(self, train_steps):
         """How far the runs are trained: train_steps rounded up to a block of 50."""
         return pc.training_horizon(train_steps, HORIZON_BLOCK)
@@ -303,13 +303,11 @@ class PCLandscapeExplorer(Explorer):
     def draw_cursor(self, step):
         self.loss_cursor.set_xdata([step, step])
 
-    @draw("loss", "train_steps", coarse=True)
+    @draw("loss", "train_steps", layer="static", coarse=True)
     def draw_loss_axis(self, train_steps, *, coarse):
-        """The step axis spans the horizon; it stays fixed while a slider is dragged, and
-        only a new range redraws the figure in full (not each frame of a drag)."""
-        if not coarse and self.ax_loss.get_xlim() != (0, train_steps):
+        """The step axis spans the horizon; fixed while a slider is dragged."""
+        if not coarse:
             self.ax_loss.set_xlim(0, train_steps)
-            self.invalidate(self.figure("loss"))
 
     # ------------------------------------------------------------------ status
     @status("origin", "runs", "threshold", "step", "inference_steps")

@@ -17,7 +17,6 @@ from ._params import Bool, Choice, Fig, Float, Int
 MAX_WEIGHTS = 160          # a live numerical Hessian of F* costs ~0.3 ms per weight
 HIST_BINS = 41             # odd: the middle bin holds the zero eigenvalues
 SPECTRUM_DEPTHS = (1, 2, 3, 4)
-DEPTH_LIMITS = (1, 2, 3, 5, 10, 15, 20, 30, 50, 100, 200)
 
 
 def _other_saddle(state):
@@ -153,6 +152,18 @@ class SaddleSpectrumExplorer(Explorer):
                 out[obj].append(pc.classify_critical_point(H_obj, is_minimum=False).lambda_min)
         return {k: np.asarray(v, float) for k, v in out.items()}
 
+    @step("histograms", by_value=True)
+    def spectrum_range(self, histograms):
+        """xmax: the eigenvalue axis spans [−xmax, xmax]."""
+        return histograms["xmax"]
+
+    @step("depth_sweep", by_value=True)
+    def depth_range(self, sweep):
+        """The λ_min axis range (None while the sweep follows on release)."""
+        if sweep is None:
+            return None
+        return (-pcplot.negative_range([sweep["energy"], sweep["mse"]]), 0.5)
+
     # ------------------------------------------------------------------ draws
     @draw("heat", "theory", "numeric", "weights")
     def draw_heat(self, theory, numeric, weights):
@@ -171,10 +182,10 @@ class SaddleSpectrumExplorer(Explorer):
     def draw_histograms(self, histograms, weights):
         pcplot.set_histograms(self.hist, histograms)
         self.hist["note"].set_text(f"{sum(w.size for w in weights)} weights")
-        xmax = histograms["xmax"]
-        if self.ax_spec.get_xlim() != (-xmax, xmax):     # the axis range moved: full redraw
-            self.ax_spec.set_xlim(-xmax, xmax)
-            self.invalidate(self.figure("spectrum"))
+
+    @draw("spectrum", "spectrum_range", layer="static")
+    def draw_spectrum_axis(self, xmax):
+        self.ax_spec.set_xlim(-xmax, xmax)
 
     @draw("depth", "depth_sweep", "hidden")
     def draw_depth(self, sweep, hidden):
@@ -188,11 +199,11 @@ class SaddleSpectrumExplorer(Explorer):
         for name in ("mse", "energy"):
             self.depth[f"mark_{name}"].set_data(*(([hidden], [sweep[name][i]]) if i is not None
                                                   else ([], [])))
-        lo = min(-1.0, float(np.min(sweep["energy"])), float(np.min(sweep["mse"])))
-        ylim = (-next((m for m in DEPTH_LIMITS if m >= -lo * 1.1), -lo * 1.1), 0.5)
-        if self.ax_depth.get_ylim() != ylim:             # the axis range moved: full redraw
+
+    @draw("depth", "depth_range", layer="static")
+    def draw_depth_axis(self, ylim):
+        if ylim is not None:                    # kept while the sweep follows on release
             self.ax_depth.set_ylim(*ylim)
-            self.invalidate(self.figure("depth"))
 
     # ------------------------------------------------------------------ status
     @status("classes", "theory", "numeric", "weights", "hidden", "width", "point",
