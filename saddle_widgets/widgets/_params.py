@@ -62,26 +62,35 @@ def _bound(b, state):
 
 
 @dataclass(frozen=True)
-class Float(Param):
-    """A real number in [lo, hi] on a slider of the given step."""
+class _Number(Param):
+    """A number in [lo, hi] of type ``_cast``; a bound may name another parameter."""
 
-    lo: float | str = 0.0
-    hi: float | str = 1.0
-    step: float = 0.01
-    fmt: str = ".2f"
-    kind: ClassVar[str] = "float"
+    lo: Any = 0
+    hi: Any = 1
+    _abc: ClassVar[type] = Real
+    _cast: ClassVar[type] = float
+    _word: ClassVar[str] = "a number"
 
     def bounds(self, state):
         return _bound(self.lo, state), _bound(self.hi, state)
 
     def validate(self, name, value, state):
-        if isinstance(value, bool) or not isinstance(value, Real):
-            raise ValueError(f"{name} must be a number, got {value!r}")
-        value = float(value)
+        if isinstance(value, bool) or not isinstance(value, self._abc):
+            raise ValueError(f"{name} must be {self._word}, got {value!r}")
+        value = self._cast(value)
         lo, hi = self.bounds(state)
-        if not math.isfinite(value) or not lo <= value <= hi:
+        if not (math.isfinite(value) and lo <= value <= hi):
             raise ValueError(f"{name} must be between {lo:g} and {hi:g}, got {value!r}")
         return value
+
+
+@dataclass(frozen=True)
+class Float(_Number):
+    """A real number in [lo, hi] on a slider of the given step."""
+
+    step: float = 0.01
+    fmt: str = ".2f"
+    kind: ClassVar[str] = "float"
 
     def snap(self, value: float, state=None) -> float:
         """``value`` on the slider's grid lo + k·step, as the front end shows it."""
@@ -108,25 +117,14 @@ class Float(Param):
 
 
 @dataclass(frozen=True)
-class Int(Param):
+class Int(_Number):
     """An integer in [lo, hi] on a slider."""
 
-    lo: int | str = 0
-    hi: int | str = 10
     step: int = 1
     kind: ClassVar[str] = "int"
-
-    def bounds(self, state):
-        return _bound(self.lo, state), _bound(self.hi, state)
-
-    def validate(self, name, value, state):
-        if isinstance(value, bool) or not isinstance(value, Integral):
-            raise ValueError(f"{name} must be an integer, got {value!r}")
-        value = int(value)
-        lo, hi = self.bounds(state)
-        if not lo <= value <= hi:
-            raise ValueError(f"{name} must be between {lo} and {hi}, got {value!r}")
-        return value
+    _abc: ClassVar[type] = Integral
+    _cast: ClassVar[type] = int
+    _word: ClassVar[str] = "an integer"
 
     def is_echo(self, old, new):
         return isinstance(new, Integral) and not isinstance(new, bool) and int(new) == old
