@@ -116,8 +116,10 @@ class EscapeRaceExplorer(Explorer):
         """{'bp', 'pc'}: the two trainings at the chosen depth, train_steps steps."""
         return {m: pc.truncate_run(r, train_steps) for m, r in long_runs.items()}
 
+    # coarse results (None) share the cache: 16 entries (a few numbers each) keep the full
+    # sweeps a drag returns to
     @step("data", "threshold", "width", "dim", "init_scale", "lr", "seed", "horizon",
-          coarse=True)
+          coarse=True, cache=16)
     def sweep(self, data, threshold, width, dim, init_scale, lr, seed, horizon, *, coarse):
         """{H: (BP, PC) steps to escape} for H = 1-5 within the horizon; None while dragging.
 

@@ -101,7 +101,9 @@ class SaddleSpectrumExplorer(Explorer):
         return {obj: pc.saddle_hessian_theory(weights, *data, objective=obj)
                 for obj in ("mse", "energy")}
 
-    @step("data", "weights", coarse=True, cache=12)       # ≤ 12 × 2 × 160² floats: ≤ 5 MB
+    # coarse results (None) share the cache: 16 entries hold a drag's worth of them and the
+    # full Hessians it returns to (≤ 16 × 2 × 160² floats: ≤ 6.6 MB)
+    @step("data", "weights", coarse=True, cache=16)
     def numeric(self, data, weights, *, coarse):
         """{'mse', 'energy'}: Hessians by finite differences (None while dragging)."""
         if coarse:
@@ -133,7 +135,7 @@ class SaddleSpectrumExplorer(Explorer):
         xmax = pcplot.symmetric_range([v for v in lams.values() if v is not None])
         return {"xmax": xmax, **pcplot.histogram_counts(lams, xmax, HIST_BINS)}
 
-    @step("data", "width", "dim", "point", "saddle_scale", "seed", coarse=True, cache=8)
+    @step("data", "width", "dim", "point", "saddle_scale", "seed", coarse=True, cache=16)
     def depth_sweep(self, data, width, dim, point, saddle_scale, seed, *, coarse):
         """{'hidden', 'mse', 'energy'}: λ_min at this saddle for H = 1-4; None dragging.
 
