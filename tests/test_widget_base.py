@@ -441,3 +441,14 @@ def test_a_by_value_step_recomputes_its_dependents_only_when_its_result_changes(
     assert "spectrum" not in w.calls and w.results["kappa_class"] == 4
     w.set_params(kappa=6.0)
     assert w.calls.count("spectrum") == 1 and w.results["spectrum"] == (1.0, 6.0)
+
+
+def test_coarse_results_do_not_evict_full_ones_from_the_cache():
+    w = Quadratic(n=40)                              # run's cache holds 3
+    w.set_params(lr=0.2)
+    with w.dragging():                               # four coarse results, then one full
+        for lr in (0.11, 0.12, 0.13, 0.14):
+            w.controls["lr"].value = lr
+    w.calls.clear()
+    w.set_params(lr=0.2)                             # still cached at full quality
+    assert w.calls == []

@@ -688,10 +688,12 @@ class Explorer(widgets.VBox):
         method = getattr(self, node.name)
         kwargs = {"coarse": quality} if node.coarse else {}
         if node.kind == "step":
-            hit, value = self._caches[node.name].get(key)
+            # coarse results are not kept: they would evict the full ones a drag returns to
+            hit, value = (False, None) if quality else self._caches[node.name].get(key)
             if not hit:
                 value = method(*values, **kwargs)
-                self._caches[node.name].put(key, value)
+                if not quality:
+                    self._caches[node.name].put(key, value)
             self._results[node.name] = value
             self._keys[node.name] = key
             for callback in self._callbacks.get(node.name, ()):
