@@ -448,13 +448,11 @@ def test_race_presets_do_what_their_names_say(race):
     w.reset()
 
 
-@pytest.mark.xfail(strict=True, reason="the preset's values (H = 1, lr 1.5, 60 steps) do not "
-                   "diverge: backprop oscillates (MSE 0.03-0.27) and PC converges; its name "
-                   "and values predate the port and are kept (reported to the lead)")
 def test_race_preset_learning_rate_too_large_diverges(race):
     race.apply_preset("learning rate too large (diverges)")
     try:
-        assert any(r.diverged for r in race.results["runs"].values())
+        assert all(r.diverged for r in race.results["runs"].values())
+        assert "diverged" in race.status_text
     finally:
         race.reset()
 

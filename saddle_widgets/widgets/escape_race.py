@@ -56,7 +56,10 @@ class EscapeRaceExplorer(Explorer):
         "wide net: width 8, dim 2, H = 2": {"width": 8, "dim": 2, "hidden": 2},
         "tiny initialisation σ = 0.005 (paper's deep nets)": {"init_scale": 0.005,
                                                                "hidden": 2, "train_steps": 300},
-        "learning rate too large (diverges)": {"hidden": 1, "lr": 1.5, "train_steps": 60},
+        # H = 1 with width 1 only oscillates at η = 1.5 (no minimum is stable, yet the
+        # orbit stays bounded); four units and two dimensions make both trainings diverge
+        "learning rate too large (diverges)": {"hidden": 1, "width": 4, "dim": 2, "lr": 1.5,
+                                               "train_steps": 60},
     }
 
     # ------------------------------------------------------------------ figures
