@@ -835,3 +835,13 @@ def test_hyperbolas_are_the_level_sets_of_the_imbalance():
     for k, (a, b) in zip(np.repeat(levels, 2), branches):
         np.testing.assert_allclose(a ** 2 - b ** 2, k, atol=1e-12)
         assert max(np.max(np.abs(a)), np.max(np.abs(b))) >= 2.5
+
+
+def test_conserved_curve_of_a_diverging_descent_path_is_nan_where_squares_overflow():
+    """A path that diverges to |w1| = 1e200 (tanh: sinh overflows beyond |w1| ≈ 710) gives
+    NaN breaks, never an overflow warning (RuntimeWarnings are errors in this suite)."""
+    for activation in ("linear", "tanh"):
+        a, b = gf.conserved_curve([0.3, 1e200], [2.0, -1e200], activation=activation)
+        assert a.shape == b.shape == (100,)
+        assert np.isnan(a).any() or np.isnan(b).any()
+        assert np.isfinite(a[0]) and np.isfinite(b[0])

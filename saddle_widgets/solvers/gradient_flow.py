@@ -776,8 +776,16 @@ def conserved_curve(w1, w2, *, activation="linear", n=100):
         raise ValueError(f"w1 and w2 must have the same length, got {a.size} and {b.size}")
     if a.size < 2:
         return np.empty(0), np.empty(0)
+    # a diverging descent path reaches weights whose squares overflow: such points are NaN
+    # (a break in the drawn line), not a warning
+    with np.errstate(over="ignore", invalid="ignore"):
+        u, v = _conserved_curve(a, b, activation, n)
+    return np.where(np.isfinite(u), u, np.nan), np.where(np.isfinite(v), v, np.nan)
+
+
+def _conserved_curve(a, b, activation, n):
     if activation == "tanh":
-        q = math.sinh(a[0]) ** 2 - b[0] ** 2
+        q = np.sinh(a[0]) ** 2 - b[0] ** 2
         if q >= 0:
             bs = np.linspace(b.min(), b.max(), n)
             return np.sign(a[0] or 1) * np.arcsinh(np.sqrt(np.maximum(q + bs ** 2, 0))), bs
