@@ -452,3 +452,27 @@ def test_coarse_results_do_not_evict_full_ones_from_the_cache():
     w.calls.clear()
     w.set_params(lr=0.2)                             # still cached at full quality
     assert w.calls == []
+
+
+def test_a_late_page_echo_of_an_earlier_value_does_not_undo_a_change_from_code(widget):
+    """Run All: a cell sets lr = 0.3 before the page has rendered the slider, which then
+    sends back its first value (0.1 snapped to the grid) after the kernel's 0.3."""
+    control = widget.controls["lr"]
+    widget.set_params(lr=0.3)
+    with control._lock_property(value=0.1 + 1e-17):     # the page's late echo of 0.1
+        control.value = 0.1 + 1e-17
+    assert widget.state["lr"] == 0.3
+    with control._lock_property(value=0.25):            # a learner's real move applies
+        control.value = 0.25
+    assert widget.state["lr"] == 0.25
+    with control._lock_property(value=0.1):             # and after it, 0.1 is a real value
+        control.value = 0.1
+    assert widget.state["lr"] == 0.1
+
+
+def test_a_preset_says_which_locked_parameters_it_kept(widget):
+    widget.lock("kappa")
+    widget.apply_preset("ill-conditioned")
+    assert widget.status_text.endswith("locked, kept: kappa = 4")
+    widget.set_params(n=25)
+    assert "locked" not in widget.status_text

@@ -88,10 +88,11 @@ def loss_panel(ax):
     (a["numeric"],) = ax.semilogy([], [], color=OKABE_ITO["orange"], lw=2, label="numeric")
     (a["exact"],) = ax.semilogy([], [], color="black", lw=1, ls="--", label="closed form")
     (a["bound"],) = ax.semilogy([], [], color=OKABE_ITO["sky"], lw=1.2, ls=":",
-                                label="bound e^(−2μct)")
+                                label="bound $e^{-2\\mu c t}$")
     a["cursor"] = ax.axvline(0, color="gray", lw=0.8)
     ax.set(ylim=(1e-12, 1e2), xlabel="time t", ylabel="f(x) − f(x*)")
-    ax.legend(loc="upper right", fontsize=6.5)
+    # lower left: below a decaying loss and below a diverging one (both start near 1)
+    ax.legend(loc="lower left", fontsize=6.5)
     return a
 
 

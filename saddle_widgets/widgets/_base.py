@@ -50,7 +50,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..plots.style import OKABE_ITO  # noqa: F401  (re-exported for the widgets)
-from ._params import CONTROL_WIDTH, Bool, Choice, Fig, Float, Int, Param  # noqa: F401
+from ._params import CONTROL_WIDTH, LABEL_WIDTH, Bool, Choice, Fig, Float, Int, Param  # noqa: F401
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 _STATUS_OK = '<span style="font-family: var(--jp-ui-font-family, sans-serif)">{}</span>'
 _STATUS_ERROR = '<span style="color:#b00020; font-weight:600">⚠ {}</span>'
 CUSTOM = "(custom)"
+PANEL_WIDTH = "370px"
 
 
 def in_live_kernel() -> bool:
@@ -243,6 +244,10 @@ class Explorer(widgets.VBox):
         self._locked: set[str] = set()
         self._setting_disabled = False
         self._pending: dict = {}
+        #: values the kernel sent to each control since the page last sent a new one: the
+        #: page may echo any of them late (a view rendered after the cell that changed it)
+        self._sent: dict[str, list] = {name: [] for name in self.PARAMS}
+        self._lock_note = ""
         self._scheduled = None
         self._refine_handle = None
         self._settle_handle = None
@@ -271,11 +276,12 @@ class Explorer(widgets.VBox):
         for name, p in self.PARAMS.items():
             control = p.control()
             self.controls[name] = control
+            self._sent[name].append(control.value)
         self.status = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
         self.preset = widgets.Dropdown(options=[CUSTOM, *self.PRESETS], value=CUSTOM,
                                        description="preset",
                                        style={"description_width": "initial"},
-                                       layout=widgets.Layout(width="230px"))
+                                       layout=widgets.Layout(width="auto", flex="1 1 auto"))
         self.reset_button = widgets.Button(description="reset", icon="undo",
                                            tooltip="restore the default parameters",
                                            layout=widgets.Layout(width="90px"))
@@ -316,10 +322,18 @@ class Explorer(widgets.VBox):
     # ------------------------------------------------------------------ layout
     def _layout(self) -> list[widgets.Widget]:
         """Controls on the left, then one column of canvases per entry of ``COLUMNS``."""
-        header = widgets.HBox([self.preset, self.reset_button])
+        header = widgets.HBox([self.preset, self.reset_button],
+                              layout=widgets.Layout(width=PANEL_WIDTH))
         panel = widgets.VBox([header, *self._control_panel()],
-                             layout=widgets.Layout(width="330px", flex="0 0 auto"))
-        return [widgets.HBox([panel, self._plots]), self.status]
+                             layout=widgets.Layout(width=PANEL_WIDTH, flex="0 0 auto"))
+        # the status line sits on top of the figures, so it is in view beside the picture
+        return [widgets.HBox([panel, widgets.VBox([self.status, self._plots])])]
+
+    def play_row(self, play: widgets.Play, control: widgets.Widget) -> widgets.Widget:
+        """A slider with its Play button on the row below, under its track (beside it the
+        track would have no room in the panel)."""
+        play.layout = widgets.Layout(margin=f"0 0 0 {LABEL_WIDTH}")
+        return widgets.VBox([control, play])
 
     def _lay_out_plots(self):
         # columns that do not fit beside each other wrap below, rather than run off the page
@@ -571,6 +585,11 @@ class Explorer(widgets.VBox):
             raise ValueError(f"{', '.join(sorted(held))} "
                              f"{'is' if len(held) == 1 else 'are'} locked here")
         values = {k: v for k, v in values.items() if k not in held}
+        note = ("locked, kept: " + ", ".join(f"{k} = {_show(self._values[k])}"
+                                             for k in sorted(held))) if held else ""
+        if note != self._lock_note:
+            self._lock_note = note
+            self._keys.pop(getattr(self._status_node, "name", None), None)
         new = self._validated({**self._values, **values}, set(values))
         changed = any(type(new[k]) is not type(v) or new[k] != v
                       for k, v in self._values.items())
@@ -598,6 +617,9 @@ class Explorer(widgets.VBox):
                     control.min, control.max = lo, hi
                 if control.value != self._values[name]:
                     control.value = self._values[name]
+                    sent = self._sent[name]
+                    sent.append(self._values[name])
+                    del sent[:-8]
                 off = name in self._locked or (p.when is not None and not p.when(self._values))
                 if control.disabled != off:
                     self._setting_disabled = True
@@ -624,15 +646,20 @@ class Explorer(widgets.VBox):
         if self._holding or self._closed:
             return
         name = next(k for k, c in self.controls.items() if c is change["owner"])
-        if self.PARAMS[name].is_echo(self._values[name], change["new"]):
+        param, new = self.PARAMS[name], change["new"]
+        if param.is_echo(self._values[name], new):
             return          # the page sent back our own value, snapped to the slider's grid
         from_frontend = bool(getattr(change["owner"], "_property_lock", None))
+        if from_frontend:
+            if any(param.is_echo(old, new) for old in self._sent[name]):
+                return      # a late echo of a value we sent before the current one
+            self._sent[name].clear()
         loop = _running_loop() if from_frontend else None
         if loop is None:
-            self._guard(lambda: self._apply({name: change["new"]}, coarse=self._dragging))
+            self._guard(lambda: self._apply({name: new}, coarse=self._dragging))
             return
         # A drag in the browser: coalesce (latest value wins), coarse now, full soon after.
-        self._pending[name] = change["new"]
+        self._pending[name] = new
         if self._scheduled is None:
             self._scheduled = loop.call_soon(self._flush)
         if self._refine_handle is not None:
@@ -761,6 +788,8 @@ class Explorer(widgets.VBox):
 
     def _set_status(self, text: str) -> None:
         self.error = None
+        if self._lock_note:
+            text = f"{text} · {self._lock_note}" if text else self._lock_note
         self._status_plain = text
         self.status.value = _STATUS_OK.format(text)
 
@@ -824,6 +853,10 @@ class Explorer(widgets.VBox):
                                f'alt="{html.escape(summary.splitlines()[0])}"/>'
                                f"<pre>{html.escape(summary)}</pre>")
         return bundle
+
+
+def _show(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _paint(artists, renderer):

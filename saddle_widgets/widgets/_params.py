@@ -15,8 +15,9 @@ from typing import Any, Callable, ClassVar
 
 import ipywidgets as widgets
 
-#: width of every control; the label width is fixed so each slider track is >= 120 px
-CONTROL_WIDTH = "300px"
+#: width of every control; with the label width fixed, each slider track is >= 120 px
+#: (350 - 120 - ~95 px of readout and margins, measured in Chromium)
+CONTROL_WIDTH = "350px"
 LABEL_WIDTH = "120px"
 
 

@@ -136,7 +136,7 @@ class GradientFlowExplorer(Explorer):
         c = self.controls
         return [c["cost"], c["target"], c["imbalance"], c["x0"], c["mirror"], c["horizon"],
                 c["width"], c["depth"], c["activation"], c["method"], c["lr"],
-                widgets.HBox([self.play, c["cursor"]])]
+                self.play_row(self.play, c["cursor"])]
 
     # ------------------------------------------------------------------ interaction
     def set_start(self, w1: float, w2: float) -> None:

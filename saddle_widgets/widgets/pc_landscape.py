@@ -150,8 +150,8 @@ class PCLandscapeExplorer(Explorer):
         self.random_button.on_click(lambda _: self._guard(self.random_start))
         return [c["depth"], c["pair"], c["init_scale"], c["seed"], self.random_button,
                 c["start_a"], c["start_b"], c["lr"], c["train_steps"],
-                widgets.HBox([self.play, c["step"]]),
-                widgets.HBox([self.play_inference, c["inference_steps"]])]
+                self.play_row(self.play, c["step"]),
+                self.play_row(self.play_inference, c["inference_steps"])]
 
     # ------------------------------------------------------------------ figures
     def _build_landscape(self, fig, name, title):
