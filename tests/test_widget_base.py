@@ -458,16 +458,27 @@ def test_a_late_page_echo_of_an_earlier_value_does_not_undo_a_change_from_code(w
     """Run All: a cell sets lr = 0.3 before the page has rendered the slider, which then
     sends back its first value (0.1 snapped to the grid) after the kernel's 0.3."""
     control = widget.controls["lr"]
-    widget.set_params(lr=0.3)
-    with control._lock_property(value=0.1 + 1e-17):     # the page's late echo of 0.1
-        control.value = 0.1 + 1e-17
-    assert widget.state["lr"] == 0.3
-    with control._lock_property(value=0.25):            # a learner's real move applies
-        control.value = 0.25
-    assert widget.state["lr"] == 0.25
-    with control._lock_property(value=0.1):             # and after it, 0.1 is a real value
-        control.value = 0.1
-    assert widget.state["lr"] == 0.1
+
+    def send(value):                                    # a message from the page
+        with control._lock_property(value=value):
+            control.value = value
+
+    async def session():
+        widget.set_params(lr=0.3)
+        send(0.1 + 1e-17)                               # the page's late echo of 0.1
+        await asyncio.sleep(0)
+        late = widget.state["lr"]
+        send(0.25)                                      # a learner's real move applies
+        await asyncio.sleep(0)
+        moved = widget.state["lr"]
+        send(0.1)                                       # and after it, 0.1 is a real value
+        await asyncio.sleep(0)
+        return late, moved, widget.state["lr"]
+    result = {}
+    t = threading.Thread(target=lambda: result.setdefault("v", asyncio.run(session())))
+    t.start()
+    t.join()
+    assert result["v"] == (0.3, 0.25, 0.1)
 
 
 def test_a_preset_says_which_locked_parameters_it_kept(widget):
