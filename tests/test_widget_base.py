@@ -464,8 +464,9 @@ def test_a_late_page_echo_of_an_earlier_value_does_not_undo_a_change_from_code(w
             control.value = value
 
     async def session():
-        widget.set_params(lr=0.3)
-        send(0.1 + 1e-17)                               # the page's late echo of 0.1
+        widget._repr_mimebundle_()                      # displayed with lr = 0.1
+        widget.set_params(lr=0.3)                       # the next cell, before the view renders
+        send(0.1 + 1e-17)                               # the new view's first echo, of 0.1
         await asyncio.sleep(0)
         late = widget.state["lr"]
         send(0.25)                                      # a learner's real move applies
@@ -479,6 +480,19 @@ def test_a_late_page_echo_of_an_earlier_value_does_not_undo_a_change_from_code(w
     t.start()
     t.join()
     assert result["v"] == (0.3, 0.25, 0.1)
+
+
+def test_a_value_sent_before_the_display_is_a_real_move_afterwards(widget):
+    """A preset applied before display (lr 0.1 -> 0.19): the learner's move back to 0.1
+    is a change, not an echo."""
+    widget.apply_preset("ill-conditioned")
+    widget._repr_mimebundle_()
+    control = widget.controls["lr"]
+    with control._lock_property(value=0.1):
+        control.value = 0.1
+    if widget._pending:                                 # a loop is running (Playwright)
+        widget._flush()
+    assert widget.state["lr"] == 0.1
 
 
 def test_a_preset_says_which_locked_parameters_it_kept(widget):

@@ -244,9 +244,11 @@ class Explorer(widgets.VBox):
         self._locked: set[str] = set()
         self._setting_disabled = False
         self._pending: dict = {}
-        #: values the kernel sent to each control since the page last sent a new one: the
-        #: page may echo any of them late (a view rendered after the cell that changed it)
+        #: values the kernel sent to each control since the widget was displayed, until the
+        #: page's first message for that control: a view that renders after the cell that
+        #: changed a value (Run All) may echo an earlier one first
         self._sent: dict[str, list] = {name: [] for name in self.PARAMS}
+        self._recording: set[str] = set()
         self._lock_note = ""
         self._scheduled = None
         self._refine_handle = None
@@ -276,7 +278,6 @@ class Explorer(widgets.VBox):
         for name, p in self.PARAMS.items():
             control = p.control()
             self.controls[name] = control
-            self._sent[name].append(control.value)
         self.status = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
         self.preset = widgets.Dropdown(options=[CUSTOM, *self.PRESETS], value=CUSTOM,
                                        description="preset",
@@ -617,9 +618,10 @@ class Explorer(widgets.VBox):
                     control.min, control.max = lo, hi
                 if control.value != self._values[name]:
                     control.value = self._values[name]
-                    sent = self._sent[name]
-                    sent.append(self._values[name])
-                    del sent[:-8]
+                    if name in self._recording:
+                        sent = self._sent[name]
+                        sent.append(self._values[name])
+                        del sent[:-8]
                 off = name in self._locked or (p.when is not None and not p.when(self._values))
                 if control.disabled != off:
                     self._setting_disabled = True
@@ -647,13 +649,14 @@ class Explorer(widgets.VBox):
             return
         name = next(k for k, c in self.controls.items() if c is change["owner"])
         param, new = self.PARAMS[name], change["new"]
+        from_frontend = bool(getattr(change["owner"], "_property_lock", None))
+        if from_frontend and name in self._recording:
+            self._recording.discard(name)
+            sent, self._sent[name] = self._sent[name], []
+            if any(param.is_echo(old, new) for old in sent):
+                return      # a new view's first echo, of a value sent since the display
         if param.is_echo(self._values[name], new):
             return          # the page sent back our own value, snapped to the slider's grid
-        from_frontend = bool(getattr(change["owner"], "_property_lock", None))
-        if from_frontend:
-            if any(param.is_echo(old, new) for old in self._sent[name]):
-                return      # a late echo of a value we sent before the current one
-            self._sent[name].clear()
         loop = _running_loop() if from_frontend else None
         if loop is None:
             self._guard(lambda: self._apply({name: new}, coarse=self._dragging))
@@ -840,6 +843,9 @@ class Explorer(widgets.VBox):
         return out.getvalue()
 
     def _repr_mimebundle_(self, **kwargs):
+        # displayed: a new view will render and may echo any value sent from now on
+        self._sent = {name: [value] for name, value in self._values.items()}
+        self._recording = set(self.PARAMS)
         bundle = super()._repr_mimebundle_(**kwargs) or {}
         if isinstance(bundle, tuple):
             bundle = bundle[0]
