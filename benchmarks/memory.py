@@ -36,18 +36,6 @@ def rss_mib() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
 
 
-def random_value(param, state, rng):
-    if param.kind == "float":
-        lo, hi = param.bounds(state)
-        return param.snap(rng.uniform(lo, hi))
-    if param.kind == "int":
-        lo, hi = param.bounds(state)
-        return rng.randint(lo, hi)
-    if param.kind == "bool":
-        return rng.random() < 0.5
-    return rng.choice(param.options)
-
-
 def run(cls, n_changes, seed=0):
     rng = random.Random(seed)
     w = cls(canvas="agg")
@@ -57,7 +45,7 @@ def run(cls, n_changes, seed=0):
     start = time.perf_counter()
     for i in range(1, n_changes + 1):
         name = rng.choice(names)
-        value = random_value(cls.PARAMS[name], w.state, rng)
+        value = cls.PARAMS[name].random_value(w.state, rng)
         t0 = time.perf_counter()
         if rng.random() < 0.5:
             with w.dragging():

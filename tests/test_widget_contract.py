@@ -131,6 +131,23 @@ def test_building_a_widget_leaves_pyplot_and_its_backend_alone(cls):
     plt.close(fig)
 
 
+def test_the_first_ipympl_import_leaves_the_backend_alone_in_a_fresh_interpreter(cls):
+    """ipympl switches the backend when first imported (ipympl#623): build the widget as the
+    first thing that imports ipympl, with and without pyplot loaded."""
+    import subprocess
+    import sys
+    for pyplot in ("", "import matplotlib.pyplot as plt; fig = plt.figure(); "):
+        code = (f"import matplotlib; {pyplot}"
+                "before = dict.__getitem__(matplotlib.rcParams, 'backend'); "
+                f"from saddle_widgets import {cls.__name__} as W; W(canvas='ipympl'); "
+                "after = dict.__getitem__(matplotlib.rcParams, 'backend'); "
+                "assert after is before or after == before, (before, after); "
+                + ("assert plt.fignum_exists(fig.number); " if pyplot else "")
+                + "import sys; assert 'ipympl' in sys.modules")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr[-2000:]
+
+
 def test_close_closes_every_child_widget_and_stops_updates(cls):
     from ipywidgets.widgets.widget import _instances
     w = cls(canvas="ipympl")
@@ -153,15 +170,8 @@ def _walk(box):
 
 
 def random_value(param, state, rng):
-    if param.kind == "float":
-        lo, hi = param.bounds(state)
-        return param.snap(rng.uniform(lo, hi)) if rng.random() < 0.5 else rng.uniform(lo, hi)
-    if param.kind == "int":
-        lo, hi = param.bounds(state)
-        return rng.randint(lo, hi)
-    if param.kind == "bool":
-        return rng.random() < 0.5
-    return rng.choice(param.options)
+    """On the slider grid or anywhere in range, at random."""
+    return param.random_value(state, rng, on_grid=rng.random() < 0.5)
 
 
 def artist_data(fig):

@@ -50,6 +50,11 @@ class Param:
         """True if the front end sent back ``old`` (snapped to its grid), not a new value."""
         return type(old) is type(new) and old == new
 
+    def random_value(self, state: dict, rng, *, on_grid: bool = True):
+        """A random legal value in ``state`` (``rng``: a ``random.Random``), for tests and
+        benchmarks that throw random changes at a widget."""
+        raise NotImplementedError
+
     def control(self) -> widgets.ValueWidget:
         raise NotImplementedError
 
@@ -83,6 +88,13 @@ class _Number(Param):
         if not (math.isfinite(value) and lo <= value <= hi):
             raise ValueError(f"{name} must be between {lo:g} and {hi:g}, got {value!r}")
         return value
+
+    def random_value(self, state, rng, *, on_grid=True):
+        lo, hi = self.bounds(state)
+        if self._cast is int:
+            return rng.randint(lo, hi)
+        value = rng.uniform(lo, hi)
+        return self.snap(value) if on_grid else value
 
 
 @dataclass(frozen=True)
@@ -170,6 +182,9 @@ class Choice(Param):
     def describe(self):
         return ", ".join(f"`{o!r}`" for o in self.options)
 
+    def random_value(self, state, rng, *, on_grid=True):
+        return rng.choice(self.options)
+
 
 @dataclass(frozen=True)
 class Bool(Param):
@@ -189,6 +204,9 @@ class Bool(Param):
 
     def describe(self):
         return "`True`, `False`"
+
+    def random_value(self, state, rng, *, on_grid=True):
+        return rng.random() < 0.5
 
 
 @dataclass(frozen=True)
