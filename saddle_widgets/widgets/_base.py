@@ -75,12 +75,14 @@ def _ipympl():
     """ipympl's Canvas and FigureManager, imported without switching pyplot's backend
     (importing ipympl calls ``matplotlib.use``: matplotlib/ipympl issue #623)."""
     import matplotlib
-    use = matplotlib.use
+    use, backend = matplotlib.use, dict.__getitem__(matplotlib.rcParams, "backend")
     matplotlib.use = lambda *args, **kwargs: None
     try:
         from ipympl.backend_nbagg import Canvas, FigureManager
     finally:
         matplotlib.use = use
+        # and whatever else the import set: the notebook's backend (or its "auto") stays
+        dict.__setitem__(matplotlib.rcParams, "backend", backend)
     return Canvas, FigureManager
 
 
