@@ -2,8 +2,9 @@
 Arora et al.; Saxe et al.), see docs/science/overparameterized-gradient-flow.md.
 
 Each test's name and docstring states the mathematical fact it checks. Notation: x = w2 . w1
-(width h), x = w_N ... w_1 (chain) or x = w2 tanh(w1) (tanh extension); g(w) = f(x(w));
-C = w1 w1^T - w2 w2^T, c = ||C||_* (nuclear norm, signed w1^2 - w2^2 when h = 1).
+(width h), x = w_N ... w_1 (chain), x = w2 σ(w1) (the paper's sigmoid σ(z) = z/√(1+z²)) or
+x = w2 tanh(w1) (tanh extension); g(w) = f(x(w)); C = w1 w1^T - w2^T w2, c = ||C||_* (nuclear
+norm, signed w1^2 - w2^2 when h = 1) = sqrt of the paper's c = 2 tr(C²) − tr(C)².
 """
 import math
 
@@ -664,23 +665,178 @@ def test_convergence_time_and_reduced_rate_reject_bad_input_with_a_clear_message
 
 # ---------------------------------------------------------- the phase plane (widget maths)
 @FAST
-@given(x0=st.floats(-2.5, 2.5), c=st.floats(-6, 6), mirror=st.booleans())
-def test_tanh_start_has_product_x0_on_the_hyperbola(x0, c, mirror):
-    """tanh_start(x0, c) = (w1, w2) with w2 tanh(w1) = x0 and w1^2 - w2^2 = c (bisection to
-    1e-9); the mirror start (-w1, -w2) has the same product and the same c."""
-    w1, w2 = gf.tanh_start(x0, c, mirror=mirror)
-    assert w2 * math.tanh(w1) == pytest.approx(x0, abs=1e-9)
-    assert w1 * w1 - w2 * w2 == pytest.approx(c, abs=1e-9)
+@given(x0=st.floats(-3, 3), q=st.floats(-6, 6), mirror=st.booleans(),
+       activation=st.sampled_from(["sigmoid", "tanh"]))
+def test_neuron_start_has_product_x0_on_the_level_set_of_its_invariant(x0, q, mirror,
+                                                                      activation):
+    """neuron_start(x0, C) = (w1, w2) with w2 act(w1) = x0 and invariant C (bisection along
+    the monotone curve w2 = x0 / act(w1), to 1e-9); the mirror start (-w1, -w2) has the
+    same product and invariant."""
+    w1, w2 = gf.neuron_start(x0, q, activation=activation, mirror=mirror)
+    assert float(gf.plane_product(w1, w2, activation=activation)) == pytest.approx(x0, abs=1e-9)
+    assert float(gf.neuron_invariant(w1, w2, activation=activation)) == pytest.approx(
+        q, abs=1e-8 * max(1.0, abs(q)))
     assert (w1 <= 0) == mirror or w1 == 0
 
 
-def test_tanh_start_starts_the_tanh_flow_with_the_requested_product():
-    """integrate_flow from tanh_start(x0, c) begins at x = x0 and conserves
-    Q = sinh^2 w1 - w2^2 (the invariant of the tanh neuron)."""
-    w = gf.tanh_start(0.3, 0.5)
-    r = gf.integrate_flow("quadratic", w[0], w[1], np.linspace(0, 5, 51), activation="tanh")
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+def test_neuron_start_starts_the_flow_with_the_requested_product(activation):
+    """integrate_flow from neuron_start(x0, C) begins at x = x0 and conserves C."""
+    w = gf.neuron_start(0.3, 0.5, activation=activation)
+    r = gf.integrate_flow("quadratic", w[0], w[1], np.linspace(0, 5, 51), activation=activation)
     assert r.x[0] == pytest.approx(0.3, abs=1e-12)
-    assert np.ptp(r.conserved) < 1e-8
+    assert r.conserved[0] == pytest.approx(0.5, abs=1e-9) and np.ptp(r.conserved) < 1e-8
+
+
+# -------------------------------------------------- the paper's own metric and examples
+@pytest.mark.parametrize("h", range(1, 9))
+def test_the_papers_imbalance_is_the_square_of_the_nuclear_norm(h):
+    """Prop. 7 (eqs. 19-20): c_paper = 2 tr(C²) − tr(C)² with C = w1w1ᵀ − w2ᵀw2 equals
+    ||C||_*² (C has rank <= 2, eigenvalues l+ >= 0 >= l-: c = (l+ − l-)²), to 1e-12, for
+    random widths 1..8; for scalars (w1² − w2²)²."""
+    rng = np.random.default_rng(h)
+    w1, w2 = rng.normal(size=(2, 20, h)) * rng.uniform(0.1, 3, size=(2, 20, 1))
+    np.testing.assert_allclose(gf.imbalance_paper(w1, w2), gf.imbalance(w1, w2) ** 2,
+                               rtol=1e-12, atol=1e-12)
+    lam = np.linalg.eigvalsh(np.einsum("ki,kj->kij", w1, w1) - np.einsum("ki,kj->kij", w2, w2))
+    spread = (lam[:, -1] - lam[:, 0]) ** 2 if h > 1 else lam[:, 0] ** 2
+    np.testing.assert_allclose(gf.imbalance_paper(w1, w2), spread, rtol=1e-9, atol=1e-12)
+    assert float(gf.imbalance_paper(2.0, 1.0)) == 9.0
+
+
+def test_the_reduced_flow_in_the_papers_units():
+    """The paper writes dx/dt = −f'(x) sqrt(c + 4x²) with its c: the package's reduction
+    with c_pkg = sqrt(c_paper) is the same right-hand side."""
+    cost = gf.make_cost("log-cosh", 0.7)
+    x = np.linspace(-2, 2, 9)
+    for c_paper in (0.0, 0.3, 4.0, 30.0):
+        np.testing.assert_allclose(gf.reduced_flow_rate(cost, x, math.sqrt(c_paper)),
+                                   -cost.df(x) * np.sqrt(c_paper + 4 * x ** 2), rtol=1e-14)
+
+
+@pytest.mark.parametrize("name,target", COSTS)
+@pytest.mark.parametrize("w", [(0.7, -0.4), (-1.5, 2.0), (2.5, 0.1)])
+def test_sigmoid_neuron_conserves_the_papers_invariant(name, target, w):
+    """Section 4, eq. 10: for x = w2 σ(w1), σ(z) = z/√(1+z²), C = w2² − ½(1 + w1²)² is
+    conserved (w1 (1 + w1²) σ'(w1) = σ(w1)): drift < 1e-8 along the flow."""
+    r = gf.integrate_flow(name, w[0], w[1], np.linspace(0, 6, 61), target=target,
+                          activation="sigmoid")
+    assert not r.diverged
+    np.testing.assert_allclose(r.conserved, w[1] ** 2 - 0.5 * (1 + w[0] ** 2) ** 2, atol=1e-8)
+    np.testing.assert_allclose(r.x, r.weights[:, 1] * gf.sigmoid(r.weights[:, 0]), atol=1e-14)
+
+
+def test_sigmoid_is_the_papers_algebraic_sigmoid_not_tanh():
+    """σ(z) = z/√(1+z²): σ(1) = 1/√2, odd, |σ| < 1, σ'(0) = 1 (tanh(1) = 0.76 differs)."""
+    assert float(gf.sigmoid(1.0)) == pytest.approx(1 / math.sqrt(2), abs=1e-15)
+    z = np.linspace(-50, 50, 1001)
+    np.testing.assert_allclose(gf.sigmoid(-z), -gf.sigmoid(z))
+    assert np.all(np.abs(gf.sigmoid(z)) < 1)
+    assert (float(gf.sigmoid(1e-6)) - float(gf.sigmoid(-1e-6))) / 2e-6 == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("target", [1.0, -0.6])
+def test_sigmoid_separatrices_are_the_level_set_c_minus_half(target):
+    """The separatrices w2 = ±w1 sqrt((2 + w1²)/2) lie on C = −½ (the origin's level), the
+    centre-stable one w2 = s w1 sqrt(...) with s = sgn f'(0) (the paper's f: the minus
+    branch) and the unstable one with −s."""
+    cost = gf.make_cost("quadratic", target)
+    (a, b), (c, d) = gf.origin_manifolds(cost, activation="sigmoid", extent=4.0)
+    for u, v in ((a, b), (c, d)):
+        np.testing.assert_allclose(gf.neuron_invariant(u, v, activation="sigmoid"), -0.5,
+                                   atol=1e-12)
+    s = math.copysign(1.0, float(cost.df(0.0)))
+    np.testing.assert_allclose(b, s * a * np.sqrt((2 + a ** 2) / 2), atol=1e-12)
+    np.testing.assert_allclose(d, -s * c * np.sqrt((2 + c ** 2) / 2), atol=1e-12)
+
+
+def test_a_start_on_the_minus_separatrix_converges_to_the_saddle():
+    """The paper's example (x* = 1, f'(0) < 0): a start on the minus branch, the
+    centre-stable manifold, flows into the origin; just off it, to the target set."""
+    w1 = 0.8
+    on = gf.integrate_flow("quadratic", w1, -w1 * math.sqrt((2 + w1 ** 2) / 2),
+                           np.linspace(0, 8, 81), activation="sigmoid", rtol=1e-12)
+    assert np.max(np.abs(on.weights[-1])) < 1e-2 and abs(on.x[-1]) < 1e-4
+    off = gf.integrate_flow("quadratic", w1, -w1 * math.sqrt((2 + w1 ** 2) / 2) + 0.05,
+                            np.linspace(0, 30, 301), activation="sigmoid")
+    assert abs(off.x[-1] - 1.0) < 1e-3
+
+
+def test_the_sigmoids_target_set_needs_w2_beyond_the_target():
+    """w2 σ(w1) = x* has |w2| > |x*| (|σ| < 1): for x* = 1 the target set lies in |w2| > 1,
+    with g = 0 on it."""
+    cost = gf.make_cost("quadratic", 1.0)
+    a, b = gf.minima_curves(cost, activation="sigmoid", extent=4.0)
+    ok = np.isfinite(b)
+    assert ok.sum() > 100 and np.all(np.abs(b[ok]) > 1)
+    np.testing.assert_allclose(b[ok] * gf.sigmoid(a[ok]), 1.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["linear", "sigmoid", "tanh"])
+def test_level_sets_are_level_sets_and_include_the_origins(activation):
+    """Every drawn level-set branch has one value of the conserved quantity (w1² − w2²,
+    or the neuron's C), and one branch passes through the origin's level."""
+    branches = gf.level_sets(3.0, activation=activation)
+    origin = 0.0 if activation == "linear" else float(
+        gf.neuron_invariant(0.0, 0.0, activation=activation))
+    values = []
+    for u, v in branches:
+        ok = np.isfinite(u) & np.isfinite(v)
+        q = (u[ok] ** 2 - v[ok] ** 2 if activation == "linear"
+             else gf.neuron_invariant(u[ok], v[ok], activation=activation))
+        assert np.ptp(q) < 1e-8 * max(1.0, np.max(np.abs(q)))
+        values.append(q[0])
+    assert np.min(np.abs(np.array(values) - origin)) < 1e-12
+
+
+@pytest.mark.parametrize("name,target", [("quadratic", 1.0), ("log-cosh", 0.5),
+                                         ("quadratic", -1.0)])
+def test_prop5_the_bad_set_d_zero_flows_into_the_saddle_for_any_cost(name, target):
+    """Prop. 5: d = ||w1 − s w2ᵀ|| (s = sgn f'(0)). Starts with d = 0 (here width 3,
+    w1 = s w2) converge to the origin; a start with d > 0 converges to G_f = {f' = 0}."""
+    cost = gf.make_cost(name, target)
+    s = math.copysign(1.0, float(cost.df(0.0)))
+    w2 = np.array([0.5, -0.3, 0.4])
+    t = np.linspace(0, 20, 201)          # the approach runs at rate |f'(0)| (0.46 for log-cosh)
+    bad = gf.integrate_flow(cost, s * w2, w2, t)
+    assert float(gf.bad_set_distance(cost, s * w2, w2)) == 0.0
+    assert np.max(np.abs(bad.weights[-1])) < 1e-3
+    good = gf.integrate_flow(cost, s * w2 + 0.01, w2, np.linspace(0, 40, 401))
+    assert float(gf.bad_set_distance(cost, s * w2 + 0.01, w2)) > 0
+    assert abs(float(cost.df(good.x[-1]))) < 1e-6
+
+
+def test_prop7_the_larger_imbalance_has_the_lower_loss_and_one_time_change():
+    """Prop. 7: two starts with the same product x0 and c1 < c2 have g2(t) <= g1(t) at every
+    t > 0; both follow the one curve dx/dτ = −f'(x) under dτ/dt = sqrt(c + 4x²) (for the
+    quadratic, x = y + (x0 − y) e^{−τ})."""
+    cost = gf.make_cost("quadratic", 1.0)
+    t = np.linspace(0, 6, 601)
+    runs = []
+    for c_paper in (0.25, 4.0):
+        w = gf.initial_weights(0.05, math.sqrt(c_paper), width=2)
+        r = gf.integrate_flow(cost, w[:2], w[2:], t, rtol=1e-11)
+        assert float(gf.imbalance_paper(w[:2], w[2:])) == pytest.approx(c_paper, rel=1e-12)
+        rate = np.sqrt(c_paper + 4 * r.x ** 2)
+        tau = np.concatenate([[0.0], np.cumsum(np.diff(t) * (rate[1:] + rate[:-1]) / 2)])
+        np.testing.assert_allclose(r.x, 1.0 + (0.05 - 1.0) * np.exp(-tau), atol=1e-5)
+        runs.append(r)
+    assert np.all(runs[1].loss[1:] < runs[0].loss[1:])
+
+
+def test_cor6_pd_pl_holds_for_the_convex_costs_and_fails_for_the_double_well():
+    """Cor. 6's PD-PŁ inequality |f'| >= α (f − f*) on the sublevel set: α = 2/R for the
+    quadratic (|u| >= α u²/2 on |u| <= R), α > 0 for log-cosh, and α = 0 for the double well
+    with its hump at x = 0 (f'(0) = 0 < f(0) − f*), where a start on x = 0 with d > 0 never
+    moves."""
+    assert gf.pd_pl_constant("quadratic", 0.05, target=1.0) == pytest.approx(2.0, rel=1e-9)
+    assert gf.pd_pl_constant("quadratic", 3.0, target=1.0) == pytest.approx(1.0, rel=1e-9)
+    assert 0 < gf.pd_pl_constant("log-cosh", 0.05, target=1.0) < 2
+    well = gf.make_cost("double well", 1.0)
+    assert float(well.df(0.0)) == 0 and gf.pd_pl_constant(well, 0.05) == 0.0
+    r = gf.integrate_flow(well, 1.0, 0.0, np.linspace(0, 10, 11))
+    assert float(gf.bad_set_distance(well, 1.0, 0.0)) == 1.0
+    assert np.all(r.x == 0) and r.loss[-1] == pytest.approx(0.25)
 
 
 @pytest.mark.parametrize("depth", [2, 3, 4, 5])

@@ -501,3 +501,18 @@ def test_a_preset_says_which_locked_parameters_it_kept(widget):
     assert widget.status_text.endswith("locked, kept: kappa = 4")
     widget.set_params(n=25)
     assert "locked" not in widget.status_text
+
+
+def test_a_preset_note_leads_the_status_line_while_the_menu_shows_that_preset():
+    class Noted(Quadratic):
+        PRESET_NOTES = {"ill-conditioned": "κ = 10: the second coordinate oscillates"}
+
+    w = Noted(canvas="agg")
+    assert not w.status_text.startswith("κ = 10")
+    w.apply_preset("ill-conditioned")
+    assert w.status_text.startswith("κ = 10: the second coordinate oscillates · ")
+    w.set_params(n=21)           # a change that the status line's inputs do not see either
+    assert w.preset.value != "ill-conditioned"
+    assert "oscillates" not in w.status_text
+    with pytest.raises(TypeError, match="unknown presets"):
+        type("Stray", (Quadratic,), {"PRESET_NOTES": {"nope": "x"}})

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.ticker import FuncFormatter
 
-from ..solvers import gradient_flow as gf
 from .style import OKABE_ITO
 
 #: the landscape log10(g - g*) in the phase plane: colour map and range
 LANDSCAPE_CMAP = "cividis"
 LANDSCAPE_RANGE = (-4.0, 1.0)
-#: the conserved hyperbolas w1^2 - w2^2 = const drawn in white behind everything
-HYPERBOLA_LEVELS = np.linspace(-6, 6, 13)
+
+#: the paper's Fig. 3 colours: centre-stable red, unstable blue, target set black
+STABLE_COLOUR = OKABE_ITO["vermillion"]
+UNSTABLE_COLOUR = OKABE_ITO["blue"]
+TARGET_COLOUR = OKABE_ITO["black"]
+
+
+_TICKS = FuncFormatter(lambda v, _: f"{v:g}".replace("-", "−"))
 
 
 def landscape_image(gap):
@@ -25,25 +31,26 @@ def landscape_image(gap):
 
 
 def phase_portrait(ax, extent, grid=121, *, title="phase portrait (click to set the start)"):
-    """The (w1, w2) plane on [-extent, extent]^2: landscape image, conserved hyperbolas,
-    minima (green), stable / unstable curves of the saddle (blue / vermillion, dashed), the
-    exact or conserved curve (black, dashed), the trajectory (orange) with its start and a
-    cursor, the saddle mark and a note; legend below the axes. Returns the artists by name."""
+    """The (w1, w2) plane on [-extent, extent]^2: landscape image, level sets of the conserved
+    quantity (white), the target set (black), the centre-stable / unstable curves of the
+    saddle (red / blue, dashed: the paper's Fig. 3 colours), the exact or conserved curve
+    through the start (white, dashed), the trajectory (orange) with its start and a cursor,
+    the saddle mark and a note; legend below the axes (``show_phase_frame``). Returns the
+    artists by name."""
     box = (-extent, extent, -extent, extent)
     a = {}
     a["landscape"] = ax.imshow(np.zeros((grid, grid)), extent=box, origin="lower",
                                cmap=LANDSCAPE_CMAP, vmin=LANDSCAPE_RANGE[0],
                                vmax=LANDSCAPE_RANGE[1], alpha=0.85, interpolation="bilinear")
-    a["hyperbolas"] = ax.add_collection(LineCollection(
-        [np.c_[u, v] for u, v in gf.hyperbolas(HYPERBOLA_LEVELS, extent)], colors="white",
-        linewidths=0.5, alpha=0.5), autolim=False)
-    (a["minima"],) = ax.plot([], [], color=OKABE_ITO["green"], lw=2.5, label="minima (x = x*)")
-    (a["stable"],) = ax.plot([], [], color=OKABE_ITO["blue"], lw=1.5, ls="--",
-                             label="stable line")
-    (a["unstable"],) = ax.plot([], [], color=OKABE_ITO["vermillion"], lw=1.5, ls="--",
-                               label="unstable line")
-    (a["exact"],) = ax.plot([], [], color="black", lw=1, ls=(0, (4, 3)),
-                            label="exact / conserved curve")
+    a["levels"] = ax.add_collection(LineCollection([], colors="white", linewidths=0.5,
+                                                   alpha=0.5), autolim=False)
+    (a["minima"],) = ax.plot([], [], color=TARGET_COLOUR, lw=2.2, label="target set (x = x*)")
+    (a["stable"],) = ax.plot([], [], color=STABLE_COLOUR, lw=1.6, ls="--",
+                             label="centre-stable (into the saddle)")
+    (a["unstable"],) = ax.plot([], [], color=UNSTABLE_COLOUR, lw=1.6, ls="--",
+                               label="unstable (out of it)")
+    (a["exact"],) = ax.plot([], [], color="white", lw=1.3, ls=(0, (4, 3)),
+                            label="conserved curve of the start")
     (a["trajectory"],) = ax.plot([], [], color=OKABE_ITO["orange"], lw=2.2, marker="",
                                  label="trajectory")
     (a["start"],) = ax.plot([], [], "o", color=OKABE_ITO["orange"], mec="black", ms=7)
@@ -52,20 +59,40 @@ def phase_portrait(ax, extent, grid=121, *, title="phase portrait (click to set 
                              label="saddle")
     a["note"] = ax.text(0.02, 0.98, "", transform=ax.transAxes, va="top", fontsize=7,
                         bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
-    ax.set(xlim=(-extent, extent), ylim=(-extent, extent), xlabel="w1", ylabel="w2",
-           aspect="equal")
+    ax.set(xlabel="w1", ylabel="w2", aspect="equal")
+    ax.xaxis.set_major_formatter(_TICKS)       # "−10", not "−10.0": the y label stays in
+    ax.yaxis.set_major_formatter(_TICKS)
     ax.set_title(title, fontsize=9)
-    # outside the axes: the landscape is blitted over the plot area only
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3, fontsize=6.5,
-              frameon=False)
+    show_phase_frame(ax, a, extent, manifolds=True)
     return a
 
 
-def show_landscape(artists, gap, minima, manifolds, strict):
+def show_phase_frame(ax, artists, extent, *, manifolds, curves=False):
+    """The static frame of the phase portrait: the window [-extent, extent]^2 and a legend
+    (below the axes: the landscape is blitted over the plot area only) listing what is
+    drawn, the saddle's manifolds only when ``manifolds``; ``curves`` names them curves
+    rather than lines (a neuron's separatrices)."""
+    ax.set(xlim=(-extent, extent), ylim=(-extent, extent))
+    kind = "curve" if curves else "line"
+    artists["stable"].set_label(f"centre-stable {kind} (into the saddle)")
+    artists["unstable"].set_label(f"unstable {kind}")
+    names = ["minima", *(["stable", "unstable"] if manifolds else []), "exact", "trajectory",
+             "saddle"]
+    handles = [artists[n] for n in names]
+    # the legend's grey box shows the white dashed conserved curve
+    ax.legend(handles, [h.get_label() for h in handles], loc="upper center",
+              bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=6.5, frameon=True,
+              facecolor="0.8", edgecolor="none", framealpha=1.0)
+
+
+def show_landscape(artists, gap, levels, minima, manifolds, strict, extent):
     """Put a landscape into the artists of ``phase_portrait``: the loss gap g - g* on the
-    grid, the minima polyline, the (stable, unstable) curves or None, and whether the
-    origin is a strict saddle (filled mark) or not (white mark)."""
+    grid over [-extent, extent]^2, the level sets (a list of (w1, w2) branches), the target
+    set polyline, the (centre-stable, unstable) curves or None, and whether the origin is a
+    strict saddle (filled mark) or not (white mark)."""
     artists["landscape"].set_data(landscape_image(gap))
+    artists["landscape"].set_extent((-extent, extent, -extent, extent))
+    artists["levels"].set_segments([np.c_[u, v] for u, v in levels])
     artists["minima"].set_data(*minima)
     stable, unstable = manifolds if manifolds is not None else (([], []), ([], []))
     artists["stable"].set_data(*stable)
@@ -83,17 +110,46 @@ def show_path(line, start, w1, w2, *, discrete):
 
 def loss_panel(ax):
     """The loss gap f(x(t)) - f* over time on a log scale: numeric (orange), closed form
-    (black, dashed), the bound e^(-2 mu c t) (sky, dotted) and a time cursor."""
+    (black, dashed), the bound (sky, dotted), a second start for Prop. 7 (blue) and a time
+    cursor; the legend comes from ``show_loss_frame``."""
     a = {}
     (a["numeric"],) = ax.semilogy([], [], color=OKABE_ITO["orange"], lw=2, label="numeric")
     (a["exact"],) = ax.semilogy([], [], color="black", lw=1, ls="--", label="closed form")
     (a["bound"],) = ax.semilogy([], [], color=OKABE_ITO["sky"], lw=1.2, ls=":",
-                                label="bound $e^{-2\\mu c t}$")
+                                label="bound $e^{-2\\mu\\sqrt{c}\\,t}$")
+    (a["compare"],) = ax.semilogy([], [], color=OKABE_ITO["blue"], lw=1.6, label="c₂")
     a["cursor"] = ax.axvline(0, color="gray", lw=0.8)
     ax.set(ylim=(1e-12, 1e2), xlabel="time t", ylabel="f(x) − f(x*)")
-    # lower left: below a decaying loss and below a diverging one (both start near 1)
-    ax.legend(loc="lower left", fontsize=6.5)
+    show_loss_frame(ax, a, None, False, False, False)
     return a
+
+
+def show_losses(artists, t, gap, *, discrete, compare=None):
+    """The run's loss gap over t (dots for gradient descent) and, for Prop. 7, the second
+    start's ``compare = (t, gap)`` or None."""
+    artists["numeric"].set_data(t, positive(gap))
+    artists["numeric"].set_marker("." if discrete else "")
+    artists["compare"].set_data(*(([], []) if compare is None else
+                                  (compare[0], positive(compare[1]))))
+
+
+def show_loss_references(artists, exact, bound):
+    """The closed-form loss gap ``(t, gap)`` and the bound ``(t, values)``, each or None."""
+    for name, data in (("exact", exact), ("bound", bound)):
+        artists[name].set_data(*(([], []) if data is None else (data[0], positive(data[1]))))
+
+
+def show_loss_frame(ax, artists, horizon, exact, bound, compare, *, c2=None):
+    """The static frame of the loss panel: the time axis [0, horizon] (None: unchanged) and
+    a legend of the curves drawn (lower left: below a decaying and a diverging loss)."""
+    if horizon is not None:
+        ax.set_xlim(0, horizon)
+    artists["numeric"].set_label("c₁ (this start)" if compare else "numeric")
+    artists["compare"].set_label(f"c₂ = {c2:g}" if c2 is not None else "c₂")
+    names = ["numeric", *(["exact"] if exact else []), *(["bound"] if bound else []),
+             *(["compare"] if compare else [])]
+    handles = [artists[n] for n in names]
+    ax.legend(handles, [h.get_label() for h in handles], loc="lower left", fontsize=6.5)
 
 
 def positive(values, floor=1e-300):
@@ -102,20 +158,47 @@ def positive(values, floor=1e-300):
 
 
 def convergence_panel(ax, c_max, eps):
-    """The convergence time T(|c|) to |x - x*| < eps: numeric (orange), closed form
-    (black, dashed), the asymptote (1/c) ln(|x0 - x*|/eps) (sky, dotted), a mark at the
-    current c and a note."""
+    """The convergence time T(c) to |x - x*| < eps against the paper's imbalance c: numeric
+    (orange), closed form (black, dashed), the asymptote (1/sqrt(c)) ln(|x0 - x*|/eps) (sky,
+    dotted), a mark at the current c and a note."""
     a = {}
     (a["numeric"],) = ax.plot([], [], color=OKABE_ITO["orange"], lw=2, label="numeric")
     (a["exact"],) = ax.plot([], [], color="black", lw=1, ls="--", label="closed form")
     (a["asymptote"],) = ax.plot([], [], color=OKABE_ITO["sky"], lw=1.2, ls=":",
-                                label="(1/c) ln(|x0−x*|/ε)")
+                                label="(1/√c) ln(|x0−x*|/ε)")
     (a["mark"],) = ax.plot([], [], "o", color=OKABE_ITO["vermillion"], mec="black")
     a["note"] = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", fontsize=8)
-    ax.set(xlim=(0, c_max), ylim=(0, 15), xlabel="imbalance |c|",
+    ax.set(xlim=(0, c_max), ylim=(0, 15), xlabel="imbalance c (the paper's)",
            ylabel=f"time to |x−x*|<{eps:g}")
-    ax.legend(loc="upper right", fontsize=6.5)
+    show_convergence_frame(ax, a, True, True, True)
     return a
+
+
+def show_convergence_frame(ax, artists, numeric, exact, asymptote):
+    """The legend of the T(c) panel, listing the curves drawn."""
+    handles = [artists[n] for n, on in (("numeric", numeric), ("exact", exact),
+                                        ("asymptote", asymptote)) if on]
+    if handles:
+        ax.legend(handles, [h.get_label() for h in handles], loc="upper right", fontsize=6.5)
+    elif ax.get_legend() is not None:
+        ax.get_legend().remove()
+
+
+def show_convergence_curve(artists, curve):
+    """A T(c) curve (``{"c", "numeric", "exact", "asymptote"}``, exact/asymptote possibly
+    None; the asymptote over c[1:]) into the artists of ``convergence_panel``, or None
+    with a note (a neuron has no T(c) here)."""
+    artists["note"].set_text("T(c) is drawn for linear networks" if curve is None else "")
+    if curve is None:
+        for name in ("numeric", "exact", "asymptote"):
+            artists[name].set_data([], [])
+        return
+    cs = curve["c"]
+    artists["numeric"].set_data(cs, finite_or_gap(curve["numeric"]))
+    artists["exact"].set_data(*(([], []) if curve["exact"] is None else
+                                (cs, finite_or_gap(curve["exact"]))))
+    artists["asymptote"].set_data(*(([], []) if curve["asymptote"] is None else
+                                    (cs[1:], curve["asymptote"])))
 
 
 def finite_or_gap(values):

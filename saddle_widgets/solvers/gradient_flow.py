@@ -8,11 +8,17 @@ A cost f: R -> R is minimised through a factorised parameter
 
 * ``"linear"``: x = w2 . w1 with w1, w2 in R^h (h = 1: two scalars),
 * ``"chain"``:  x = w_N ... w_1 (depth-N scalar chain),
-* ``"tanh"``:   x = w2 tanh(w1) (an extension beyond linear networks),
+* ``"sigmoid"``: x = w2 sigma(w1), sigma(z) = z / sqrt(1 + z^2) (the paper's sigmoidal
+  example, its Section 4),
+* ``"tanh"``:   x = w2 tanh(w1) (this package's extension, not in the paper),
 
 and the weights follow the gradient flow dw/dt = -f'(x) dx/dw of g(w) = f(x(w)).
-The flow conserves the imbalance C = w1 w1^T - w2 w2^T (its nuclear norm c), so
-x obeys the exact 1-D reduction dx/dt = -f'(x) sqrt(c^2 + 4 x^2).
+The flow conserves C = w1 w1^T - w2^T w2. **Units of the imbalance:** the paper's metric is
+c_paper = 2 tr(C^2) - tr(C)^2 (``imbalance_paper``); the functions of this module take and
+return its square root, the nuclear norm c = ||C||_* = sqrt(c_paper) (``imbalance``; for
+h = 1 signed, c = w1^2 - w2^2, to pick the hyperbola branch). In those units x obeys the exact
+1-D reduction dx/dt = -f'(x) sqrt(c^2 + 4 x^2), which the paper writes
+dx/dt = -f'(x) sqrt(c_paper + 4 x^2).
 """
 from __future__ import annotations
 
@@ -25,12 +31,14 @@ import numpy as np
 from ._validation import choice, finite_array, finite_scalar, integer_in_range, positive_scalar
 
 __all__ = [
-    "COSTS", "Cost", "make_cost", "imbalance", "signed_imbalance", "quadratic_flow_solution",
+    "COSTS", "Cost", "make_cost", "imbalance", "imbalance_paper", "signed_imbalance",
+    "NEURONS", "sigmoid", "neuron_invariant", "neuron_start", "level_sets", "bad_set_distance",
+    "pd_pl_constant", "quadratic_flow_solution",
     "FlowResult", "integrate_flow", "integrate_chain", "gradient_descent", "DescentResult",
     "OriginSaddle", "classify_origin", "origin_hessian", "gd_step_limit",
     "convergence_time", "convergence_time_closed_form", "convergence_time_numeric",
     "convergence_time_large_c",
-    "initial_weights", "reduced_flow_rate", "start_from_point", "scalar_pair", "tanh_start",
+    "initial_weights", "reduced_flow_rate", "start_from_point", "scalar_pair",
     "plane_product", "plane_loss_gap", "hyperbolas", "conserved_curve", "minima_curves",
     "origin_manifolds",
     "loss_bound_rate", "loss_bound", "phase_plane_coordinates",
@@ -50,6 +58,11 @@ class Cost:
     df: Callable[[np.ndarray], np.ndarray]
     d2f: Callable[[np.ndarray], np.ndarray]
     minimisers: tuple[float, ...]
+
+    @property
+    def minimum(self) -> float:
+        """f* = min f, the value at the minimisers."""
+        return float(np.min(self.f(np.asarray(self.minimisers))))
 
     def nearest_minimiser(self, x):
         """The minimiser closest to x (elementwise)."""
@@ -120,6 +133,25 @@ def imbalance(w1, w2):
     s = np.sum(w1 ** 2, -1) + np.sum(w2 ** 2, -1)
     x = np.sum(w1 * w2, -1)
     return np.sqrt(np.maximum(s ** 2 - 4 * x ** 2, 0.0))
+
+
+def imbalance_paper(w1, w2):
+    """The paper's imbalance metric c = 2 tr(C^2) - tr(C)^2 with C = w1 w1^T - w2^T w2
+    (w1 a column, w2 a row of width h; Prop. 7, eqs. 19-20), batched over leading axes.
+
+    C has rank <= 2 with eigenvalues l+ >= 0 >= l-, so c = (l+ - l-)^2 = ||C||_*^2: the
+    square of ``imbalance``. For scalars c = (w1^2 - w2^2)^2.
+    """
+    w1 = finite_array("w1", w1)
+    w2 = finite_array("w2", w2)
+    if w1.shape != w2.shape:
+        raise ValueError(f"w1 and w2 must have the same shape, got {w1.shape} and {w2.shape}")
+    a = w1[..., :, None] if w1.ndim else w1.reshape(1, 1)      # columns (h x 1)
+    b = w2[..., :, None] if w2.ndim else w2.reshape(1, 1)
+    C = a * np.swapaxes(a, -1, -2) - b * np.swapaxes(b, -1, -2)
+    tr = np.trace(C, axis1=-2, axis2=-1)
+    tr2 = np.einsum("...ij,...ji->...", C, C)
+    return 2 * tr2 - tr ** 2
 
 
 def signed_imbalance(w1, w2):
@@ -272,22 +304,56 @@ class _Chain:
         return w[..., 0] ** 2 - w[..., 1] ** 2
 
 
-class _Tanh:
-    """x = w2 tanh(w1); Q = sinh(w1)^2 - w2^2 is conserved."""
-    name = "tanh"
+def sigmoid(z):
+    """The paper's algebraic sigmoid sigma(z) = z / sqrt(1 + z^2) (Section 4; not tanh)."""
+    z = np.asarray(z, dtype=float)
+    return z / np.sqrt(1.0 + z * z)
+
+
+class _Neuron:
+    """x = w2 act(w1) for one neuron with two scalar weights, w = (w1, w2)."""
 
     def x(self, w):
-        return w[..., 1] * np.tanh(w[..., 0])
+        return w[..., 1] * self.act(w[..., 0])
 
     def grad(self, w):
-        sech2 = 1.0 / np.cosh(np.clip(w[..., 0], -350, 350)) ** 2
-        return np.stack([w[..., 1] * sech2, np.tanh(w[..., 0])], -1)
+        return np.stack([w[..., 1] * self.dact(w[..., 0]), self.act(w[..., 0])], -1)
 
-    def curvature(self, w):
+    def curvature(self, w):          # |act''| <= 1, |act'| <= 1
         return 1.0 + np.abs(w[..., 1])
+
+
+class _Sigmoid(_Neuron):
+    """The paper's sigmoidal example x = w2 sigma(w1), sigma(z) = z / sqrt(1 + z^2): its
+    invariant C = w2^2 - (1 + w1^2)^2 / 2 is conserved (w1 (1 + w1^2) sigma'(w1) = sigma(w1)),
+    C = -1/2 at the origin (eq. 10)."""
+    name = "sigmoid"
+    act = staticmethod(sigmoid)
+
+    @staticmethod
+    def dact(z):
+        return (1.0 + z * z) ** -1.5
+
+    def conserved(self, w):
+        return w[..., 1] ** 2 - 0.5 * (1.0 + w[..., 0] ** 2) ** 2
+
+
+class _Tanh(_Neuron):
+    """x = w2 tanh(w1) (this package's extension); Q = sinh(w1)^2 - w2^2 is conserved."""
+    name = "tanh"
+    act = staticmethod(np.tanh)
+
+    @staticmethod
+    def dact(z):
+        return 1.0 / np.cosh(np.clip(z, -350, 350)) ** 2
 
     def conserved(self, w):
         return np.sinh(np.clip(w[..., 0], -350, 350)) ** 2 - w[..., 1] ** 2
+
+
+#: the single neurons x = w2 act(w1): the paper's sigmoid and the tanh extension
+NEURONS = {"sigmoid": _Sigmoid(), "tanh": _Tanh()}
+ACTIVATIONS = ("linear",) + tuple(NEURONS)
 
 
 def _rhs(model, cost, w):
@@ -317,9 +383,11 @@ def _rk4(model, cost, w, dt, k1):
 class FlowResult:
     """Weights, x, loss and conserved quantity along a trajectory.
 
-    ``weights`` has shape (len(t), n_params): (w1, w2) for "linear" and "tanh"
-    (w1 = weights[:, :h]), (w_1..w_N) for "chain". ``conserved`` is the imbalance c
-    (signed w1^2 - w2^2 when h = 1; w1^2 - w2^2 for a chain; sinh^2 w1 - w2^2 for tanh).
+    ``weights`` has shape (len(t), n_params): (w1, w2) for "linear" and the neurons
+    (w1 = weights[:, :h]), (w_1..w_N) for "chain". ``conserved`` is the imbalance c in
+    nuclear-norm units (signed w1^2 - w2^2 when h = 1; w1^2 - w2^2 for a chain), or the
+    neuron's invariant (``neuron_invariant``: w2^2 - (1 + w1^2)^2/2 for the sigmoid,
+    sinh^2 w1 - w2^2 for tanh).
     """
     model: str
     t: np.ndarray
@@ -379,20 +447,21 @@ def _flow(model, cost, w0, t, rtol):
 def integrate_flow(cost, w1, w2, t, *, target=None, activation="linear", rtol=1e-10):
     """Gradient flow dw1/dt = -f'(x) dx/dw1, dw2/dt = -f'(x) dx/dw2 sampled at times t.
 
-    x = w2 . w1 (``activation="linear"``, w1 and w2 scalars or vectors of width h) or
-    x = w2 tanh(w1) (``activation="tanh"``, scalars; an extension beyond the paper).
+    x = w2 . w1 (``activation="linear"``, w1 and w2 scalars or vectors of width h),
+    x = w2 sigma(w1) (``"sigmoid"``, sigma(z) = z / sqrt(1 + z^2), the paper's example) or
+    x = w2 tanh(w1) (``"tanh"``, an extension beyond the paper); the neurons take scalars.
     Integrated with an adaptive 8th-order Runge-Kutta method (DOP853) to relative
     tolerance ``rtol``. ``cost`` is a Cost or a name from COSTS (``target`` sets its minimiser).
     """
     cost = _as_cost(cost, target)
-    choice("activation", activation, ("linear", "tanh"))
+    choice("activation", activation, ACTIVATIONS)
     w1 = np.atleast_1d(finite_array("w1", w1, ndim=(0, 1)))
     w2 = np.atleast_1d(finite_array("w2", w2, ndim=(0, 1)))
     if w1.shape != w2.shape:
         raise ValueError(f"w1 and w2 must have the same width, got {w1.size} and {w2.size}")
-    if activation == "tanh" and w1.size != 1:
-        raise ValueError("the tanh neuron x = w2 tanh(w1) takes scalar weights")
-    model = _Linear(w1.size) if activation == "linear" else _Tanh()
+    if activation != "linear" and w1.size != 1:
+        raise ValueError(f"the {activation} neuron x = w2 {activation}(w1) takes scalar weights")
+    model = _Linear(w1.size) if activation == "linear" else NEURONS[activation]
     return _flow(model, cost, np.concatenate([w1, w2]), t, rtol)
 
 
@@ -428,21 +497,21 @@ def gradient_descent(cost, weights, *, lr, n_steps, target=None, model="linear")
     """Discrete gradient descent w <- w - lr f'(x) dx/dw for ``n_steps`` steps.
 
     ``weights`` is (w1, w2) stacked as [w1..., w2...] for model "linear" (width h = len/2),
-    [w1, w2] for "tanh", and [w_1..w_N] for "chain". Stops and reports ``diverged_at``
+    [w1, w2] for "sigmoid" and "tanh", and [w_1..w_N] for "chain". Stops and reports ``diverged_at``
     when |w| exceeds 1e6. Stable near a minimum only for lr < gd_step_limit(cost, c).
     """
     cost = _as_cost(cost, target)
-    choice("model", model, ("linear", "chain", "tanh"))
+    choice("model", model, ("linear", "chain") + tuple(NEURONS))
     w = finite_array("weights", weights, ndim=1)
     lr = positive_scalar("lr", lr)
     n_steps = integer_in_range("n_steps", n_steps, 0, 1_000_000)
     if model == "chain":
         integer_in_range("depth", w.size, 2)
         par = _Chain(w.size)
-    elif model == "tanh":
+    elif model in NEURONS:
         if w.size != 2:
-            raise ValueError(f"the tanh neuron has two weights, got {w.size}")
-        par = _Tanh()
+            raise ValueError(f"the {model} neuron has two weights, got {w.size}")
+        par = NEURONS[model]
     else:
         if w.size % 2 or w.size == 0:
             raise ValueError(f"a linear model needs [w1..., w2...] of even length, got {w.size}")
@@ -484,7 +553,8 @@ class OriginSaddle:
 
 def origin_hessian(cost, *, depth=2, width=1, target=None):
     """Hessian of g at w = 0: [[0, f'(0) I], [f'(0) I, 0]] for depth 2 (eigenvalues ±f'(0),
-    each h times), and the zero matrix for a chain of depth >= 3. Also holds for tanh."""
+    each h times), and the zero matrix for a chain of depth >= 3. Also holds for the
+    sigmoid and tanh neurons (act(0) = 0, act'(0) = 1)."""
     cost = _as_cost(cost, target)
     depth = integer_in_range("depth", depth, 2, 50)
     width = integer_in_range("width", width, 1, 1000)
@@ -684,54 +754,76 @@ def _tied_chain_weights(x0, c, depth):
 
 # ------------------------------------------------------ the phase plane (w1, w2)
 # The plane shows (w1, w2) for h = 1, (w_1, w_2 = ... = w_N) for a tied chain of depth N,
-# and (w1, w2) of the tanh neuron x = w2 tanh(w1).
+# and (w1, w2) of a neuron x = w2 act(w1) (the paper's sigmoid, or tanh).
 
 def _plane_model(depth, activation):
     depth = integer_in_range("depth", depth, 2, 50)
-    choice("activation", activation, ("linear", "tanh"))
-    if activation == "tanh" and depth != 2:
-        raise ValueError("the tanh neuron x = w2 tanh(w1) has depth 2")
+    choice("activation", activation, ACTIVATIONS)
+    if activation != "linear" and depth != 2:
+        raise ValueError(f"the {activation} neuron x = w2 {activation}(w1) has depth 2")
     return depth, activation
 
 
-def tanh_start(x0, imbalance, *, mirror=False):
-    """(w1, w2) of the tanh neuron with w2 tanh(w1) = x0 on the hyperbola w1^2 - w2^2 = c.
+def _neuron(activation):
+    choice("activation", activation, tuple(NEURONS))
+    return NEURONS[activation]
 
-    On the branch w1 >= 0 the product |w2| tanh(w1) grows monotonically from 0 to infinity
-    along the hyperbola, so it is solved by bisection (every x0 is reachable) in the
-    well-conditioned coordinate u >= 0: |w2| = u, w1 = sqrt(u^2 + c) for c >= 0, and
-    w1 = u, |w2| = sqrt(u^2 - c) for c < 0. w2 takes the sign of x0; ``mirror`` gives the
-    mirror start (-w1, -w2) with the same product and the same c.
+
+def neuron_invariant(w1, w2, *, activation="sigmoid"):
+    """The conserved quantity of a neuron's flow: C = w2^2 - (1 + w1^2)^2 / 2 for the
+    paper's sigmoid (eq. 10), Q = sinh^2 w1 - w2^2 for tanh."""
+    neuron = _neuron(activation)
+    w1 = finite_array("w1", w1)
+    w2 = finite_array("w2", w2)
+    return neuron.conserved(np.stack(np.broadcast_arrays(w1, w2), -1))
+
+
+def neuron_start(x0, invariant, *, activation="sigmoid", mirror=False):
+    """(w1, w2) of a neuron with product w2 act(w1) = x0 on the level set of its invariant
+    (``neuron_invariant``) equal to ``invariant``.
+
+    For x0 != 0 the start is w1 > 0, w2 = x0 / act(w1), and the invariant along that curve
+    is monotone in w1 (sigmoid: C = x0^2 (1 + w1^2)/w1^2 - (1 + w1^2)^2/2 falls from +inf to
+    -inf; tanh: Q = sinh^2 w1 - x0^2/tanh^2 w1 rises from -inf to +inf), so bisection finds
+    the one w1 (bisected in log w1, so a tiny x0 is found too). For x0 = 0 the start is on an axis: sigmoid w2 = sqrt(C + 1/2) (C >= -1/2)
+    or w1 = sqrt(sqrt(-2C) - 1); tanh w1 = arsinh sqrt(Q) (Q >= 0) or w2 = sqrt(-Q).
+    ``mirror`` gives (-w1, -w2): the same product and invariant.
     """
+    neuron = _neuron(activation)
     x0 = finite_scalar("x0", x0)
-    c = finite_scalar("imbalance", imbalance)
-
-    def pair(u):
-        return (math.sqrt(u * u + c), u) if c >= 0 else (u, math.sqrt(u * u - c))
-
-    def product(u):
-        a, b = pair(u)
-        return b * math.tanh(a)
-    # u tanh(u) >= u - 1, so the product at u = |x0| + 1 is at least |x0|
-    lo, hi = 0.0, abs(x0) + 1.0
-    if x0 != 0:
+    q = finite_scalar("invariant", invariant)
+    if x0 == 0:
+        if activation == "sigmoid":
+            w = (0.0, math.sqrt(q + 0.5)) if q >= -0.5 else (math.sqrt(math.sqrt(-2 * q) - 1), 0.0)
+        else:
+            w = (math.asinh(math.sqrt(q)), 0.0) if q >= 0 else (0.0, math.sqrt(-q))
+    else:
+        def level(s):                     # invariant at w1 = e^s on the curve of product x0
+            u = math.exp(s)
+            with np.errstate(over="ignore"):
+                return float(neuron.conserved(np.array([u, x0 / float(neuron.act(u))])))
+        rising = activation == "tanh"
+        lo, hi = -745.0, 14.0             # w1 from the smallest float to 1.2e6, bisected in log w1
         for _ in range(200):
             mid = 0.5 * (lo + hi)
             if mid in (lo, hi):
                 break
-            lo, hi = (mid, hi) if product(mid) < abs(x0) else (lo, mid)
-    w1, w2 = pair(0.5 * (lo + hi) if x0 != 0 else 0.0)
-    w2 = math.copysign(w2, x0)
-    return np.array([-w1, -w2] if mirror else [w1, w2])
+            lo, hi = (mid, hi) if (level(mid) < q) == rising else (lo, mid)
+        u = math.exp(0.5 * (lo + hi))
+        w = (u, x0 / float(neuron.act(u)))
+    w = np.array(w)
+    return -w if mirror else w
 
 
 def plane_product(w1, w2, *, depth=2, activation="linear"):
     """x at the plane point (w1, w2): w1 w2^(N-1) (tied chain, N = depth; w1 w2 for N = 2)
-    or w2 tanh(w1) for the tanh neuron."""
+    or w2 act(w1) for a neuron."""
     depth, activation = _plane_model(depth, activation)
     w1 = np.asarray(w1, dtype=float)
     w2 = np.asarray(w2, dtype=float)
-    return w2 * np.tanh(w1) if activation == "tanh" else w1 * w2 ** (depth - 1)
+    if activation != "linear":
+        return w2 * NEURONS[activation].act(w1)
+    return w1 * w2 ** (depth - 1)
 
 
 def plane_loss_gap(cost, w1, w2, *, depth=2, activation="linear", target=None):
@@ -739,7 +831,7 @@ def plane_loss_gap(cost, w1, w2, *, depth=2, activation="linear", target=None):
     the minima curves, f(0) - min f at the saddle."""
     cost = _as_cost(cost, target)
     x = plane_product(w1, w2, depth=depth, activation=activation)
-    return cost.f(x) - float(np.min(cost.f(np.asarray(cost.minimisers))))
+    return cost.f(x) - cost.minimum
 
 
 def hyperbolas(levels, extent, n=200):
@@ -763,13 +855,55 @@ def hyperbolas(levels, extent, n=200):
     return out
 
 
+def _level_branches(q, u, activation):
+    """The level set {invariant = q} as +- branches over the parameter u (see level_sets)."""
+    if activation == "sigmoid":      # C = w2^2 - (1 + w1^2)^2 / 2
+        if q >= -0.5:
+            v = np.sqrt(q + 0.5 * (1 + u ** 2) ** 2)
+            return [(u, v), (u, -v)]
+        v = np.sqrt(np.sqrt(2 * (u ** 2 - q)) - 1)
+        return [(v, u), (-v, u)]
+    # tanh: Q = sinh^2 w1 - w2^2
+    if q >= 0:
+        v = np.arcsinh(np.sqrt(q + u ** 2))
+        return [(v, u), (-v, u)]
+    v = np.sqrt(np.sinh(u) ** 2 - q)
+    return [(u, v), (u, -v)]
+
+
+def level_sets(extent, *, activation="linear", depth=2, n_levels=6, n=200):
+    """The level sets of the conserved quantity drawn behind the phase portrait: those through
+    the axis points (+-v, 0) and (0, +-v), v = extent k / n_levels (k = 1..n_levels), and the
+    one through the origin (the saddle's manifolds), as a list of (w1, w2) branches.
+
+    Linear (depth 2 and the tied chain's w1^2 - w2^2): the hyperbolas w1^2 - w2^2 = +-v^2.
+    Sigmoid: C = w2^2 - (1 + w1^2)^2/2 = v^2 - 1/2 or -(1 + v^2)^2/2, and C = -1/2.
+    Tanh: Q = sinh^2 w1 - w2^2 = sinh^2 v or -v^2, and Q = 0."""
+    depth, activation = _plane_model(depth, activation)
+    extent = positive_scalar("extent", extent)
+    n_levels = integer_in_range("n_levels", n_levels, 1, 100)
+    v = extent * np.arange(1, n_levels + 1) / n_levels
+    if activation == "linear":
+        return hyperbolas(np.concatenate([-v[::-1] ** 2, [0.0], v ** 2]), extent, n)
+    neuron = NEURONS[activation]
+    levels = np.concatenate([neuron.conserved(np.stack([0 * v, v], -1)),
+                             neuron.conserved(np.stack([v, 0 * v], -1)),
+                             neuron.conserved(np.zeros(2))[None]])
+    u = np.linspace(-2 * extent, 2 * extent, n)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return [(np.where(np.isfinite(a), a, np.nan), np.where(np.isfinite(b), b, np.nan))
+                for q in levels for a, b in _level_branches(float(q), u, activation)]
+
+
 def conserved_curve(w1, w2, *, activation="linear", n=100):
     """The level set of the conserved quantity through the first point of a plane path
     (w1, w2), over the stretch of the path: w1^2 - w2^2 = c (the hyperbola; parametrised
-    by w2 when c >= 0, by w1 when c < 0, where the path may cross w1 = 0) or
-    sinh^2 w1 - w2^2 = Q for the tanh neuron (w1 = sgn(w1(0)) arsinh sqrt(Q + w2^2) for
-    Q >= 0, w2 = sgn(w2(0)) sqrt(sinh^2 w1 - Q) for Q < 0). Empty for fewer than 2 points."""
-    choice("activation", activation, ("linear", "tanh"))
+    by w2 when c >= 0, by w1 when c < 0, where the path may cross w1 = 0), or the neuron's
+    invariant (``neuron_invariant``) on the branch through the start (sigmoid:
+    w2 = sgn(w2(0)) sqrt(C + (1 + w1^2)^2/2) for C >= -1/2, else w1 = sgn(w1(0))
+    sqrt(sqrt(2 (w2^2 - C)) - 1); tanh: w1 = sgn(w1(0)) arsinh sqrt(Q + w2^2) for Q >= 0,
+    else w2 = sgn(w2(0)) sqrt(sinh^2 w1 - Q)). Empty for fewer than 2 points."""
+    choice("activation", activation, ACTIVATIONS)
     a = finite_array("w1", w1, ndim=1)
     b = finite_array("w2", w2, ndim=1)
     if a.shape != b.shape:
@@ -784,27 +918,33 @@ def conserved_curve(w1, w2, *, activation="linear", n=100):
 
 
 def _conserved_curve(a, b, activation, n):
-    if activation == "tanh":
-        q = np.sinh(a[0]) ** 2 - b[0] ** 2
-        if q >= 0:
-            bs = np.linspace(b.min(), b.max(), n)
-            return np.sign(a[0] or 1) * np.arcsinh(np.sqrt(np.maximum(q + bs ** 2, 0))), bs
-        as_ = np.linspace(a.min(), a.max(), n)
-        return as_, np.sign(b[0] or 1) * np.sqrt(np.sinh(as_) ** 2 - q)
-    c = a[0] ** 2 - b[0] ** 2
-    if c >= 0:
+    if activation == "linear":
+        c = a[0] ** 2 - b[0] ** 2
+        by_w2 = c >= 0
+    else:
+        c = float(NEURONS[activation].conserved(np.array([a[0], b[0]])))
+        by_w2 = (c < -0.5) if activation == "sigmoid" else (c >= 0)
+    if by_w2:        # a branch w1(w2): sign of w1 from the start
         bs = np.linspace(b.min(), b.max(), n)
-        return np.sign(a[0] or 1) * np.sqrt(c + bs ** 2), bs
+        if activation == "linear":
+            w1s = np.sqrt(c + bs ** 2)
+        else:
+            w1s = _level_branches(c, bs, activation)[0][0]
+        return np.sign(a[0] or 1) * w1s, bs
     as_ = np.linspace(a.min(), a.max(), n)
-    return as_, np.sign(b[0] or 1) * np.sqrt(as_ ** 2 - c)
+    if activation == "linear":
+        w2s = np.sqrt(as_ ** 2 - c)
+    else:
+        w2s = _level_branches(c, as_, activation)[0][1]
+    return as_, np.sign(b[0] or 1) * w2s
 
 
 def minima_curves(cost, *, depth=2, activation="linear", extent=2.5, n=400, target=None):
     """The minima of g in the plane, x(w) = x* for each minimiser x* of f, as one polyline
     with NaN breaks over w1 in [-extent, extent]: w2 = (x*/w1)^(1/(N-1)) (one real root when
     N - 1 is odd; the two roots +-|x*/w1|^(1/(N-1)) where x*/w1 > 0 when N - 1 is even), or
-    w2 = x* / tanh(w1) for the tanh neuron. Points with |w2| > 2 extent are NaN (off the
-    picture)."""
+    w2 = x* / act(w1) for a neuron (the sigmoid's target set w2 sigma(w1) = x* needs
+    |w2| > |x*|, since |sigma| < 1). Points with |w2| > 2 extent are NaN (off the picture)."""
     cost = _as_cost(cost, target)
     depth, activation = _plane_model(depth, activation)
     extent = positive_scalar("extent", extent)
@@ -812,8 +952,8 @@ def minima_curves(cost, *, depth=2, activation="linear", extent=2.5, n=400, targ
     segs = []
     with np.errstate(divide="ignore", invalid="ignore"):
         for m in cost.minimisers:
-            if activation == "tanh":
-                w2s = m / np.tanh(w1s)
+            if activation != "linear":
+                w2s = m / NEURONS[activation].act(w1s)
                 segs += [(w1s[w1s > 0], w2s[w1s > 0]), (w1s[w1s < 0], w2s[w1s < 0])]
                 continue
             r = m / w1s
@@ -834,25 +974,69 @@ def minima_curves(cost, *, depth=2, activation="linear", extent=2.5, n=400, targ
 
 
 def origin_manifolds(cost, *, depth=2, activation="linear", extent=2.5, target=None):
-    """The stable and unstable curves of the saddle at the origin, each (w1, w2) over
-    |w1| <= extent, or None where the origin is no strict saddle (depth >= 3, f'(0) = 0).
+    """The (centre-)stable and unstable curves of the saddle at the origin, each (w1, w2)
+    over |w1| <= extent, or None where the origin is no strict saddle (depth >= 3, f'(0) = 0).
+    With s = sgn f'(0):
 
-    Linear, depth 2: the lines w2 = +-sgn(f'(0)) w1 (stable: +), from ``classify_origin``.
-    Tanh neuron: both lie on Q = sinh^2 w1 - w2^2 = 0, the stable one w2 = sgn(f'(0)) sinh w1
-    and the unstable one w2 = -sgn(f'(0)) sinh w1 (tangent to the linear lines at 0)."""
+    Linear, depth 2: the lines w2 = s w1 (stable) and w2 = -s w1 (``classify_origin``).
+    Sigmoid (the paper's separatrices, the level set C = -1/2):
+    w2 = s w1 sqrt((2 + w1^2)/2) (stable) and w2 = -s w1 sqrt((2 + w1^2)/2) (unstable);
+    for the paper's f = (1 - x)^2, s = -1: the minus branch is the centre-stable one.
+    Tanh: on Q = 0, w2 = s sinh w1 (stable) and w2 = -s sinh w1 (unstable).
+    All are tangent to the linear lines at the origin."""
     cost = _as_cost(cost, target)
     depth, activation = _plane_model(depth, activation)
     extent = positive_scalar("extent", extent)
     sad = classify_origin(cost, depth=depth)
     if sad.stable_direction is None:
         return None
-    if activation == "tanh":
-        w1s = np.linspace(-extent, extent, 200)
+    if activation != "linear":
+        w1s = np.linspace(-extent, extent, 401)
         sgn = math.copysign(1.0, float(cost.df(0.0)))
-        return (w1s, sgn * np.sinh(w1s)), (w1s, -sgn * np.sinh(w1s))
+        shape = (w1s * np.sqrt((2 + w1s ** 2) / 2) if activation == "sigmoid"
+                 else np.sinh(w1s))
+        return (w1s, sgn * shape), (w1s, -sgn * shape)
     s = np.array([-2 * extent, 2 * extent])
     return ((s * sad.stable_direction[0], s * sad.stable_direction[1]),
             (s * sad.unstable_direction[0], s * sad.unstable_direction[1]))
+
+
+# ---------------------------------------------------- Prop. 5 and Cor. 6 of the paper
+def bad_set_distance(cost, w1, w2, *, target=None):
+    """The paper's distance to the bad set (Prop. 5): d = ||w1 - s w2^T||, s = sgn f'(0)
+    (0 when f'(0) = 0); batched over leading axes (scalars or width-h vectors). Starts with
+    d > 0 converge to the minima G_f; the bad set d = 0 does not depend on f beyond s."""
+    cost = _as_cost(cost, target)
+    w1 = finite_array("w1", w1)
+    w2 = finite_array("w2", w2)
+    if w1.shape != w2.shape:
+        raise ValueError(f"w1 and w2 must have the same shape, got {w1.shape} and {w2.shape}")
+    s = float(np.sign(cost.df(0.0)))
+    diff = w1 - s * w2
+    return np.abs(diff) if diff.ndim == 0 else np.sqrt(np.sum(diff ** 2, -1))
+
+
+def pd_pl_constant(cost, x0, *, target=None, n=4001):
+    """The largest alpha with |f'(x)| >= alpha (f(x) - f*) on the sublevel set
+    {f <= max(f(x0), f(0))} that the flow from x0 stays in (Cor. 6's PD-PL inequality,
+    checked on a grid of n points): 0 when f has a critical point there that is not a
+    minimum (the double well's hump, e.g. f'(0) = 0 with f(0) > f*)."""
+    cost = _as_cost(cost, target)
+    x0 = finite_scalar("x0", x0)
+    n = integer_in_range("n", n, 11, 10 ** 6)
+    fstar = cost.minimum
+    level = max(float(cost.f(x0)), float(cost.f(0.0)))
+    # the sublevel set lies within |x| <= R: all costs here grow at least like |x - x*|
+    R = max(abs(x0), 1.0) + max(abs(m) for m in cost.minimisers) + 2 * math.sqrt(level - fstar + 1)
+    x = np.linspace(-R, R, n)
+    ms = sorted(cost.minimisers)
+    humps = [(a + b) / 2 for a, b in zip(ms, ms[1:])]       # the double well's hump
+    x = np.union1d(x, [0.0, x0, *ms, *humps])
+    gap = cost.f(x) - fstar
+    inside = (cost.f(x) <= level) & (gap > 1e-9 * max(level - fstar, 1e-300))
+    if not inside.any():
+        return math.inf
+    return float(np.min(np.abs(cost.df(x[inside])) / gap[inside]))
 
 
 # ----------------------------------------------------------- the loss bound
@@ -888,7 +1072,7 @@ def loss_bound(cost, x0, imbalance, t, *, target=None):
 
 def phase_plane_coordinates(result, *, branch=1.0, mirror=False):
     """(w1, w2) along a run as the phase plane shows it: the weights themselves for h = 1,
-    a chain (w_1, w_2) and the tanh neuron; for width h > 1 the equivalent scalar pair with
+    a chain (w_1, w_2) and the neurons; for width h > 1 the equivalent scalar pair with
     the same x and w1^2 - w2^2 = sgn(branch) c (c the run's nuclear-norm imbalance), which by
     the exact reduction follows the same x(t)."""
     branch = finite_scalar("branch", branch)

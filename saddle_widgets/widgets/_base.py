@@ -201,6 +201,9 @@ class Explorer(widgets.VBox):
     PARAMS: ClassVar[dict[str, Param]] = {}
     FIGURES: ClassVar[dict[str, Fig]] = {}
     PRESETS: ClassVar[dict[str, dict]] = {}
+    #: what a preset shows, in a sentence: the status line starts with it while the preset
+    #: menu shows that preset (e.g. how a preset named after a figure differs from the paper)
+    PRESET_NOTES: ClassVar[dict[str, str]] = {}
     #: figure names per column, in the live layout and the static PNG (None: one each)
     COLUMNS: ClassVar[list[list[str]] | None] = None
     #: parameters named in the text/plain summary (None: all)
@@ -222,6 +225,9 @@ class Explorer(widgets.VBox):
             isinstance(getattr(cls.PARAMS[n], b, None), str) for b in ("lo", "hi")))
         for name, p in cls.PARAMS.items():      # defaults and presets are valid, or no class
             p.validate(name, p.default, cls.DEFAULTS)
+        stray = sorted(set(cls.PRESET_NOTES) - set(cls.PRESETS))
+        if stray:
+            raise TypeError(f"{cls.__name__} has notes for unknown presets {stray}")
         for preset, values in cls.PRESETS.items():
             unknown = sorted(set(values) - set(cls.PARAMS))
             if unknown:
@@ -598,11 +604,11 @@ class Explorer(widgets.VBox):
                       for k, v in self._values.items())
         self._values = new
         self._sync_controls()
+        shown = preset if preset is not None else (CUSTOM if changed else self.preset.value)
+        if self.PRESET_NOTES.get(shown) != self.PRESET_NOTES.get(self.preset.value):
+            self._keys.pop(getattr(self._status_node, "name", None), None)
         with self._quietly():
-            if preset is not None:
-                self.preset.value = preset
-            elif changed:
-                self.preset.value = CUSTOM
+            self.preset.value = shown
         self._run_update(coarse=coarse)
 
     def _sync_controls(self) -> None:
@@ -793,6 +799,9 @@ class Explorer(widgets.VBox):
 
     def _set_status(self, text: str) -> None:
         self.error = None
+        note = self.PRESET_NOTES.get(self.preset.value)
+        if note:
+            text = f"{note} · {text}" if text else note
         if self._lock_note:
             text = f"{text} · {self._lock_note}" if text else self._lock_note
         self._status_plain = text

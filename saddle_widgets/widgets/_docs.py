@@ -63,7 +63,9 @@ def widget_section(cls: type[Explorer]) -> str:
               + ", ".join(f"`{s.name}` ({_cell(_first_line(getattr(cls, s.name)))})"
                           for s in cls._steps) + ".",
               "", "Figures: " + ", ".join(f"`{n}`" for n in cls.FIGURES) + ".",
-              "", "Presets: " + "; ".join(f"`{n}`" for n in cls.PRESETS) + ".", ""]
+              "", "Presets: " + "; ".join(
+                  f"`{n}`" + (f" ({_cell(cls.PRESET_NOTES[n])})" if n in cls.PRESET_NOTES else "")
+                  for n in cls.PRESETS) + ".", ""]
     return "\n".join(lines)
 
 

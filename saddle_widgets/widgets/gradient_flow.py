@@ -17,34 +17,51 @@ from ..solvers import gradient_flow as gf
 from ._base import Explorer, draw, status, step
 from ._params import Bool, Choice, Fig, Float, Int
 
-EXTENT = 2.5          # the phase plane shows [-EXTENT, EXTENT]^2
 GRID = 121            # landscape pixels per side
 EPS = 1e-3            # convergence means |x - x*| < EPS
-C_MAX = 6.0
-C_GRID = np.linspace(0.0, C_MAX, 49)    # imbalances of the T(c) panel (every 4th while dragging)
+C_MAX = 36.0          # the paper's imbalance c runs over [0, C_MAX] (so |w1² − w2²| <= 6)
+C_GRID = np.linspace(0.0, math.sqrt(C_MAX), 49) ** 2   # c of the T(c) panel, dense near 0
 FLOW_SAMPLES = 161    # samples of a gradient-flow run over the horizon
 MAX_GD_STEPS = 5000
+LOSS_RESOLUTION = 1e-12   # losses below this are integration noise (runs at rtol 1e-8)
+BRANCHES = ("w1² > w2²", "w2² > w1²")
 
 
 def _linear(state):
     return state["activation"] == "linear"
 
 
+def _two_layers(state):
+    return _linear(state) and state["depth"] == 2
+
+
+def _comparing(state):
+    return _two_layers(state) and state["method"] == "gradient flow" and state["compare"]
+
+
 class Network(NamedTuple):
     """The factorisation the flow runs on: ``model`` "linear" (x = w2ᵀw1, depth 2), "chain"
-    (x = w_N…w_1, depth N >= 3) or "tanh" (x = w2·tanh(w1)). The width h of the linear
-    model is a parameter of the start and the run only: by the exact reduction nothing
-    else depends on it."""
+    (x = w_N…w_1, depth N >= 3), "sigmoid" (the paper's x = w2·σ(w1), σ(z) = z/√(1 + z²))
+    or "tanh" (x = w2·tanh(w1), an extension). The width h of the linear model is a
+    parameter of the start and the run only: by the exact reduction nothing else depends
+    on it."""
     model: str
     depth: int
 
+    @property
+    def neuron(self) -> bool:
+        return self.model in gf.NEURONS
+
 
 class GradientFlowExplorer(Explorer):
-    """Gradient flow of f(x) with x = w2·w1 (width h), x = w_N…w_1 (depth N) or w2·tanh(w1).
+    """Gradient flow of f(x) with x = w2·w1 (width h), x = w_N…w_1 (depth N), or one neuron
+    x = w2·σ(w1) (the paper's sigmoid σ(z) = z/√(1 + z²); tanh as an extension).
 
-    The imbalance c = w1² − w2² (signed: the hyperbola branch) is conserved by the flow;
-    x0 is the initial product. Click the phase plane to set the start. The solver results
-    behind the picture are in ``w.results`` (the trajectory is ``w.results["run"]``).
+    The imbalance c is the paper's metric 2 tr(C²) − tr(C)² of the conserved matrix
+    C = w1w1ᵀ − w2ᵀw2 (h = 1: c = (w1² − w2²)², the branch picks the sign of w1² − w2²);
+    a neuron conserves its own invariant C. x0 is the initial product. Click the phase
+    plane to set the start. The solver results behind the picture are in ``w.results``
+    (the trajectory is ``w.results["run"]``).
     """
 
     PARAMS = {
@@ -52,81 +69,125 @@ class GradientFlowExplorer(Explorer):
                        doc="the loss f(x) of the product x, minimised at the target"),
         "target": Float("target x*", 1.0, -2.0, 2.0, step=0.05,
                         doc="the minimiser x* of f (for the double well: its right minimum)"),
-        "imbalance": Float("imbalance c", 0.5, -C_MAX, C_MAX, step=0.05,
-                           doc="c = w1² − w2², conserved by the flow; its sign picks the "
-                               "hyperbola branch"),
+        "imbalance": Float("imbalance c", 0.25, 0.0, C_MAX, step=0.05, when=_linear,
+                           doc="the paper's c = 2 tr(C²) − tr(C)², C = w1w1ᵀ − w2ᵀw2 "
+                               "(h = 1: (w1² − w2²)²; a chain: of its first two layers), "
+                               "conserved by the flow"),
+        "branch": Choice("branch", BRANCHES[0], BRANCHES, when=_linear,
+                         doc="the sign of w1² − w2² = ±√c: which hyperbola branches the "
+                             "start is on"),
+        "invariant": Float("invariant C", 0.25, -6.0, 6.0, step=0.05,
+                           when=lambda s: not _linear(s),
+                           doc="the neuron's conserved quantity: the paper's "
+                               "C = w2² − ½(1 + w1²)² for the sigmoid (−½ on its "
+                               "separatrices), C = sinh²w1 − w2² for tanh (0 on them)"),
         "x0": Float("initial x", 0.05, -3.0, 3.0, step=0.01,
-                    doc="the initial product x = w2·w1 (w1·w2^(N−1), w2·tanh(w1))"),
+                    doc="the initial product x = w2·w1 (w1·w2^(N−1), w2·σ(w1))"),
         "mirror": Bool("mirror start (w → −w)", False,
                        doc="start at the mirror image of the weights: same x, same c"),
         "horizon": Float("time horizon", 10.0, 1.0, 40.0, step=0.5, fmt=".1f",
                          doc="how long the flow runs (time units; for gradient descent "
                              "horizon / η steps, at most 5000)"),
-        "width": Int("width h", 1, 1, 8,
-                     when=lambda s: _linear(s) and s["depth"] == 2,
+        "width": Int("width h", 1, 1, 8, when=_two_layers,
                      doc="hidden units of x = w2ᵀw1 (depth 2, linear)"),
         "depth": Int("depth N", 2, 2, 6, when=_linear,
                      doc="layers of the scalar chain x = w_N…w_1 (tied w2 = … = wN in the "
                          "plane)"),
-        "activation": Choice("activation", "linear", ("linear", "tanh"),
-                             doc="x = w2·w1, or the tanh neuron x = w2·tanh(w1) (an extension)"),
+        "activation": Choice("activation", "linear", gf.ACTIVATIONS,
+                             doc="x = w2ᵀw1; the paper's sigmoid x = w2·σ(w1), "
+                                 "σ(z) = z/√(1 + z²); or tanh (this package's extension)"),
         "method": Choice("method", "gradient flow", ("gradient flow", "gradient descent"),
-                         doc="the continuous flow, or discrete steps of size η"),
+                         doc="the continuous flow (the paper), or discrete steps of size η"),
         "lr": Float("step size η", 0.1, 0.01, 2.0, step=0.01,
                     when=lambda s: s["method"] == "gradient descent",
                     doc="the step of gradient descent"),
+        "view": Float("view ±", 2.5, 1.0, 10.0, step=0.5, fmt=".1f",
+                      doc="the phase plane shows [−view, view]² (the paper's Fig. 3 left: 10)"),
+        "compare": Bool("compare c₂ (Prop. 7)", False,
+                        when=lambda s: _two_layers(s) and s["method"] == "gradient flow",
+                        doc="also run a start with the same x0 and imbalance c₂"),
+        "c2": Float("imbalance c₂", 4.0, 0.0, C_MAX, step=0.05, when=_comparing,
+                    doc="the paper's c of the second start (Prop. 7: the larger c has the "
+                        "lower loss at every t)"),
         "cursor": Float("time cursor", 1.0, 0.0, 1.0, step=0.01,
                         doc="fraction of the horizon marked on the trajectory and the loss"),
     }
-    FIGURES = {"phase": Fig(4.3, 4.1, click="set_start"), "loss": Fig(4.0, 2.2),
+    FIGURES = {"phase": Fig(4.3, 4.3, click="set_start"), "loss": Fig(4.0, 2.2),
                "time": Fig(4.0, 2.2)}
     COLUMNS = [["phase"], ["loss", "time"]]
-    SUMMARY_KEYS = ("cost", "target", "imbalance", "x0", "depth", "width", "method")
+    SUMMARY_KEYS = ("cost", "target", "imbalance", "x0", "depth", "width", "activation",
+                    "method")
     PRESETS = {
+        "Fig. 3 left: linear, four equivalent regions": {
+            "view": 10.0, "imbalance": 4.0, "x0": 0.05, "horizon": 12.0},
+        "Fig. 3 right: sigmoid, four regions of two types": {
+            "activation": "sigmoid", "view": 4.0, "invariant": 0.25, "x0": 0.05,
+            "horizon": 12.0},
+        "Prop. 5: d = 0 slides into the saddle (any cost)": {
+            "imbalance": 0.0, "x0": -0.8, "horizon": 12.0},
+        "Prop. 7: same product, larger c is never slower": {
+            "imbalance": 0.25, "compare": True, "c2": 4.0, "x0": 0.05, "horizon": 12.0},
+        "Cor. 6 fails: double well, f'(0) = 0, stuck": {
+            "cost": "double well", "imbalance": 1.0, "x0": 0.0, "horizon": 12.0},
         "balanced start (plateau)": {"imbalance": 0.0, "x0": 0.01, "horizon": 12.0},
-        "large imbalance (fast)": {"imbalance": 4.0, "x0": 0.01, "horizon": 12.0},
-        "start on the stable line (reaches the saddle)": {"imbalance": 0.0, "x0": -0.8,
-                                                           "horizon": 12.0},
-        "step too large (diverges)": {"imbalance": 3.0, "x0": 0.5, "method": "gradient descent",
+        "large imbalance (fast)": {"imbalance": 16.0, "x0": 0.01, "horizon": 12.0},
+        "sigmoid: on the centre-stable curve (to the saddle)": {
+            "activation": "sigmoid", "view": 4.0, "invariant": -0.5, "x0": -0.5,
+            "horizon": 12.0},
+        "step too large (diverges)": {"imbalance": 9.0, "x0": 0.5, "method": "gradient descent",
                                       "lr": 1.2, "horizon": 10.0},
-        "step near the limit (self-balances)": {"imbalance": 3.0, "x0": 0.5,
+        "step near the limit (self-balances)": {"imbalance": 9.0, "x0": 0.5,
                                                 "method": "gradient descent", "lr": 0.55},
         "deep chain (non-strict saddle)": {"depth": 4, "imbalance": 0.0, "x0": 0.01,
                                            "horizon": 30.0},
-        "tanh neuron (extension)": {"activation": "tanh", "imbalance": 0.5, "x0": 0.05},
+        "tanh neuron (extension)": {"activation": "tanh", "invariant": 0.25, "x0": 0.05},
+    }
+    PRESET_NOTES = {
+        "Fig. 3 left: linear, four equivalent regions":
+            "the paper's Fig. 3 left on [−10, 10]²: target set w1w2 = 1 (black), "
+            "centre-stable line w2 = −w1 (red), unstable line w2 = w1 (blue); "
+            "here f = (x − 1)²/2",
+        "Fig. 3 right: sigmoid, four regions of two types":
+            "the paper's Fig. 3 right: separatrices w2 = ±w1√((2 + w1²)/2) (C = −½; "
+            "centre-stable red, unstable blue), target w2σ(w1) = 1 only for |w2| > 1 "
+            "(black); f = (x − 1)²/2 for the paper's (1 − x)² (the same orbits, time × 2), "
+            "window [−4, 4]² chosen here",
+        "Prop. 5: d = 0 slides into the saddle (any cost)":
+            "c = 0 and x0 < 0 start on w2 = −w1, where d = ‖w1 − s w2‖ = 0 "
+            "(s = sgn f'(0) = −1): the flow slides into the saddle for every cost with "
+            "f'(0) < 0 (try log-cosh)",
+        "Prop. 7: same product, larger c is never slower":
+            "two starts with x0 = 0.05: c = 0.25 (orange) and c₂ = 4 (blue); "
+            "the larger c has the lower loss at every t",
+        "Cor. 6 fails: double well, f'(0) = 0, stuck":
+            "f'(0) = 0 breaks the PD-PŁ inequality (α = 0): a start on x = 0 with d > 0 "
+            "never moves, so Cor. 6 needs its hypothesis",
+        "sigmoid: on the centre-stable curve (to the saddle)":
+            "C = −½ and x0 < 0: the start is on the minus separatrix, the centre-stable "
+            "manifold, and flows into the saddle",
+        "tanh neuron (extension)":
+            "not in the paper: x = w2·tanh(w1) conserves C = sinh²w1 − w2²",
     }
 
     # ------------------------------------------------------------------ figures
     def build_phase(self, fig):
         self.ax_phase = fig.add_subplot()
-        a = self.phase_artists = plot.phase_portrait(self.ax_phase, EXTENT, GRID)
-        self.landscape_image, self.hyperbolas = a["landscape"], a["hyperbolas"]
-        self.minima_line, self.stable_line, self.unstable_line = (
-            a["minima"], a["stable"], a["unstable"])
-        self.exact_curve, self.trajectory = a["exact"], a["trajectory"]
-        self.start_mark, self.cursor_mark = a["start"], a["cursor"]
-        self.saddle_mark, self.phase_note = a["saddle"], a["note"]
-        # the landscape changes with cost, target and depth only: a cached backdrop under
-        # the trajectory; axes, ticks, title and legend are the static background
-        self.animate(fig, [self.exact_curve, self.trajectory, self.start_mark,
-                           self.cursor_mark, self.phase_note],
-                     backdrop=[self.landscape_image, self.hyperbolas, self.minima_line,
-                               self.stable_line, self.unstable_line, self.saddle_mark])
+        a = self.phase_artists = plot.phase_portrait(self.ax_phase, self.DEFAULTS["view"], GRID)
+        # the landscape changes with cost, target, network and view only: a cached backdrop
+        # under the trajectory; axes, ticks, title and legend are the static background
+        self.animate(fig, [a["exact"], a["trajectory"], a["start"], a["cursor"], a["note"]],
+                     backdrop=[a["landscape"], a["levels"], a["minima"], a["stable"],
+                               a["unstable"], a["saddle"]])
 
     def build_loss(self, fig):
         self.ax_loss = fig.add_subplot()
-        a = plot.loss_panel(self.ax_loss)
-        self.loss_line, self.loss_exact = a["numeric"], a["exact"]
-        self.loss_bound, self.loss_cursor = a["bound"], a["cursor"]
-        self.animate(fig, [self.loss_line, self.loss_exact, self.loss_bound, self.loss_cursor])
+        a = self.loss_artists = plot.loss_panel(self.ax_loss)
+        self.animate(fig, [a["numeric"], a["exact"], a["bound"], a["compare"], a["cursor"]])
 
     def build_time(self, fig):
         self.ax_time = fig.add_subplot()
-        a = plot.convergence_panel(self.ax_time, C_MAX, EPS)
-        self.time_numeric, self.time_exact = a["numeric"], a["exact"]
-        self.time_asym, self.time_mark, self.time_note = a["asymptote"], a["mark"], a["note"]
-        self.animate(fig, [self.time_numeric, self.time_exact, self.time_asym, self.time_mark,
-                           self.time_note])
+        a = self.time_artists = plot.convergence_panel(self.ax_time, C_MAX, EPS)
+        self.animate(fig, [a["numeric"], a["exact"], a["asymptote"], a["mark"], a["note"]])
 
     def _control_panel(self):
         self.play = widgets.Play(value=100, min=0, max=100, step=2, interval=60,
@@ -134,31 +195,40 @@ class GradientFlowExplorer(Explorer):
         self.play.observe(lambda ch: setattr(self.controls["cursor"], "value", ch["new"] / 100),
                           names="value")
         c = self.controls
-        return [c["cost"], c["target"], c["imbalance"], c["x0"], c["mirror"], c["horizon"],
-                c["width"], c["depth"], c["activation"], c["method"], c["lr"],
+        return [c["cost"], c["target"], c["activation"], c["imbalance"], c["branch"],
+                c["invariant"], c["x0"], c["mirror"], c["horizon"], c["width"], c["depth"],
+                c["method"], c["lr"], c["compare"], c["c2"], c["view"],
                 self.play_row(self.play, c["cursor"])]
 
     # ------------------------------------------------------------------ interaction
     def set_start(self, w1: float, w2: float) -> None:
         """Start the trajectory at (w1, w2) in the phase plane (what a click does)."""
         p = self.state
-        if p["activation"] == "tanh":
-            x0 = float(gf.plane_product(w1, w2, activation="tanh"))
-            c, mirror = float(gf.signed_imbalance(w1, w2)), bool(w1 < 0)
-        else:
-            x0, c, mirror = gf.start_from_point(w1, w2, depth=p["depth"])
         lo, hi = self.PARAMS["x0"].lo, self.PARAMS["x0"].hi
-        if not (lo <= x0 <= hi and abs(c) <= C_MAX):
-            raise ValueError(f"that start has x = {x0:.2f}, c = {c:.2f}; "
-                             f"click closer to the origin (|x| ≤ {hi:g}, |c| ≤ {C_MAX:g})")
-        self.set_params(x0=round(x0, 4), imbalance=round(c, 4), mirror=mirror)
+        if p["activation"] != "linear":
+            act = p["activation"]
+            x0 = float(gf.plane_product(w1, w2, activation=act))
+            q = float(gf.neuron_invariant(w1, w2, activation=act))
+            qlo, qhi = self.PARAMS["invariant"].lo, self.PARAMS["invariant"].hi
+            if not (lo <= x0 <= hi and qlo <= q <= qhi):
+                raise ValueError(f"that start has x = {x0:.2f}, C = {q:.2f}; click closer "
+                                 f"to the origin (|x| ≤ {hi:g}, {qlo:g} ≤ C ≤ {qhi:g})")
+            self.set_params(x0=round(x0, 4), invariant=round(q, 4),
+                            mirror=bool(w1 < 0 or (w1 == 0 and w2 < 0)))
+            return
+        x0, c, mirror = gf.start_from_point(w1, w2, depth=p["depth"])
+        if not (lo <= x0 <= hi and c * c <= C_MAX):
+            raise ValueError(f"that start has x = {x0:.2f}, c = {c * c:.2f}; click closer "
+                             f"to the origin (|x| ≤ {hi:g}, c ≤ {C_MAX:g})")
+        self.set_params(x0=round(x0, 4), imbalance=round(c * c, 4),
+                        branch=BRANCHES[0] if c >= 0 else BRANCHES[1], mirror=mirror)
 
     # ------------------------------------------------------------------ steps
     @step("activation", "depth")
     def network(self, activation, depth):
-        """The factorisation: linear (depth 2), a scalar chain of depth N, or the tanh neuron"""
-        if activation == "tanh":
-            return Network("tanh", 2)
+        """The factorisation: linear (depth 2), a scalar chain of depth N, or a neuron"""
+        if activation != "linear":
+            return Network(activation, 2)
         return Network("chain", depth) if depth > 2 else Network("linear", 2)
 
     @step("cost", "target")
@@ -166,37 +236,54 @@ class GradientFlowExplorer(Explorer):
         """The cost f with its derivatives and minimisers (``gf.make_cost``)"""
         return gf.make_cost(cost, target)
 
+    @step("imbalance", "branch")
+    def w_gap(self, imbalance, branch):
+        """w1² − w2² = ±√c of the start, the signed square root of the paper's c (h = 1; the
+        nuclear norm ‖C‖* with the branch's sign for h > 1): the solvers' units"""
+        return _w_gap(imbalance, branch)
+
     @step("cost_fn", "network")
     def origin(self, cost_fn, network):
         """The critical point at the origin classified from its Hessian (``gf.classify_origin``)"""
         return gf.classify_origin(cost_fn, depth=network.depth)
 
-    @step("cost_fn", "network")
-    def landscape(self, cost_fn, network):
-        """The loss gap g(w) − g* on the phase-plane grid"""
-        g = np.linspace(-EXTENT, EXTENT, GRID)
+    @step("cost_fn", "network", "view")
+    def landscape(self, cost_fn, network, view):
+        """The loss gap g(w) − g* on the phase-plane grid over [−view, view]²"""
+        g = np.linspace(-view, view, GRID)
         w1, w2 = np.meshgrid(g, g)
         return gf.plane_loss_gap(cost_fn, w1, w2, depth=network.depth,
                                  activation=_activation(network))
 
-    @step("cost_fn", "network")
-    def minima(self, cost_fn, network):
-        """The minima curves x(w) = x* in the plane, (w1, w2) with NaN breaks"""
+    @step("network", "view")
+    def levels(self, network, view):
+        """Level sets of the conserved quantity behind the portrait (``gf.level_sets``)"""
+        return gf.level_sets(view, activation=_activation(network), depth=network.depth)
+
+    @step("cost_fn", "network", "view")
+    def minima(self, cost_fn, network, view):
+        """The target set x(w) = x* in the plane, (w1, w2) with NaN breaks"""
         return gf.minima_curves(cost_fn, depth=network.depth, activation=_activation(network),
-                                extent=EXTENT)
+                                extent=view)
 
-    @step("cost_fn", "network")
-    def manifolds(self, cost_fn, network):
-        """The (stable, unstable) curves of the saddle, or None where it is not strict"""
+    @step("cost_fn", "network", "view")
+    def manifolds(self, cost_fn, network, view):
+        """The (centre-stable, unstable) curves of the saddle, or None where it is not strict"""
         return gf.origin_manifolds(cost_fn, depth=network.depth,
-                                   activation=_activation(network), extent=EXTENT)
+                                   activation=_activation(network), extent=view)
 
-    @step("x0", "imbalance", "mirror", "network", "width")
-    def start(self, x0, imbalance, mirror, network, width):
-        """The initial weights with product x0 and imbalance c ([w1…, w2…] or [w_1…w_N])"""
-        if network.model == "tanh":
-            return gf.tanh_start(x0, imbalance, mirror=mirror)
-        return gf.initial_weights(x0, imbalance, depth=network.depth, mirror=mirror,
+    @step("manifolds", by_value=True)
+    def manifolds_drawn(self, manifolds):
+        """Whether the saddle's manifolds are drawn (the legend lists them only then)"""
+        return manifolds is not None
+
+    @step("x0", "w_gap", "invariant", "mirror", "network", "width")
+    def start(self, x0, w_gap, invariant, mirror, network, width):
+        """The initial weights: product x0 with imbalance c ([w1…, w2…] or [w_1…w_N]), or a
+        neuron's (w1, w2) with product x0 and invariant C"""
+        if network.neuron:
+            return gf.neuron_start(x0, invariant, activation=network.model, mirror=mirror)
+        return gf.initial_weights(x0, w_gap, depth=network.depth, mirror=mirror,
                                   width=width if network.model == "linear" else 1)
 
     @step("cost_fn", "start", "network", "method", "lr", "horizon")
@@ -205,33 +292,26 @@ class GradientFlowExplorer(Explorer):
         if method == "gradient descent":
             n = int(min(MAX_GD_STEPS, math.ceil(horizon / lr)))
             return gf.gradient_descent(cost_fn, start, lr=lr, n_steps=n, model=network.model)
-        t = np.linspace(0.0, horizon, FLOW_SAMPLES)
-        if network.model == "tanh":
-            return gf.integrate_flow(cost_fn, start[:1], start[1:], t, activation="tanh",
-                                     rtol=1e-8)
-        if network.model == "chain":
-            return gf.integrate_chain(cost_fn, start, t, rtol=1e-8)
-        h = len(start) // 2
-        return gf.integrate_flow(cost_fn, start[:h], start[h:], t, rtol=1e-8)
+        return _flow(cost_fn, start, network, horizon)
 
     @step("run")
     def times(self, run):
         """The time of each sample of the run (k·η for gradient descent)"""
         return run.t if isinstance(run, gf.FlowResult) else np.arange(len(run.x)) * run.lr
 
-    @step("run", "imbalance", "mirror")
-    def plane(self, run, imbalance, mirror):
+    @step("run", "w_gap", "mirror")
+    def plane(self, run, w_gap, mirror):
         """The run in the phase plane, (w1, w2) (width h: its equivalent scalar pair)"""
-        return gf.phase_plane_coordinates(run, branch=imbalance, mirror=mirror)
+        return gf.phase_plane_coordinates(run, branch=w_gap, mirror=mirror)
 
-    @step("cost_fn", "x0", "imbalance", "mirror", "horizon", "network")
-    def closed_form(self, cost_fn, x0, imbalance, mirror, horizon, network):
+    @step("cost_fn", "x0", "w_gap", "mirror", "horizon", "network")
+    def closed_form(self, cost_fn, x0, w_gap, mirror, horizon, network):
         """The closed-form flow of the quadratic cost at depth 2 (t, x, w1, w2, loss), else None"""
         if cost_fn.name != "quadratic" or network.model != "linear":
             return None
         t = np.linspace(0.0, horizon, 200)
-        x = gf.quadratic_flow_solution(t, x0, cost_fn.target, imbalance)
-        w1, w2 = gf.scalar_pair(x, imbalance, mirror=mirror)
+        x = gf.quadratic_flow_solution(t, x0, cost_fn.target, w_gap)
+        w1, w2 = gf.scalar_pair(x, w_gap, mirror=mirror)
         return {"t": t, "x": x, "w1": w1, "w2": w2, "loss": cost_fn.f(x)}
 
     @step("plane", "network")
@@ -241,151 +321,244 @@ class GradientFlowExplorer(Explorer):
 
     @step("cost_fn", "x0", "run", "horizon", "network")
     def bound(self, cost_fn, x0, run, horizon, network):
-        """The loss bound (t, d0²/2·e^(−2μct)) at depth 2, else None"""
+        """The loss bound (t, d0²/2·e^(−2μ√c t)) at depth 2, else None"""
         if network.model != "linear":
             return None
         t = np.linspace(0.0, horizon, 100)
         values = gf.loss_bound(cost_fn, x0, float(run.conserved[0]), t)
         return None if values is None else (t, values)
 
-    @step("cost_fn", "x0", "network", coarse=True)
-    def convergence_curve(self, cost_fn, x0, network, *, coarse):
-        """T(|c|) over the panel's imbalances: numeric, closed form, asymptote (None for tanh)"""
-        if network.model == "tanh":
+    @step("cost_fn", "x0", "c2", "branch", "mirror", "width", "horizon", "compare", "network",
+          "method")
+    def compare_run(self, cost_fn, x0, c2, branch, mirror, width, horizon, compare, network,
+                    method):
+        """Prop. 7's second start: the flow from the same x0 with imbalance c₂ (None when off)"""
+        if not (compare and network.model == "linear" and method == "gradient flow"):
+            return None
+        w = gf.initial_weights(x0, _w_gap(c2, branch), width=width, mirror=mirror)
+        return _flow(cost_fn, w, network, horizon)
+
+    @step("run", "compare_run", "imbalance", "c2")
+    def prop7(self, run, compare_run, imbalance, c2):
+        """Prop. 7 on the samples: max over t of sgn(c₂ − c)·(g₂(t) − g(t)) (≤ 0 when it holds),
+        over the samples where a loss is above the integrator's resolution (1e-12)"""
+        if compare_run is None or len(compare_run.loss) != len(run.loss) or imbalance == c2:
+            return None
+        resolved = np.maximum(run.loss, compare_run.loss) > LOSS_RESOLUTION
+        gap = np.sign(c2 - imbalance) * (compare_run.loss - run.loss)
+        return float(np.max(gap[resolved])) if resolved.any() else 0.0
+
+    @step("closed_form", "bound", "compare_run", by_value=True)
+    def loss_drawn(self, closed_form, bound, compare_run):
+        """Which reference curves the loss panel draws (the legend lists only those)"""
+        return (closed_form is not None, bound is not None, compare_run is not None)
+
+    @step("cost_fn", "start", "network")
+    def distance(self, cost_fn, start, network):
+        """Prop. 5's distance d = ‖w1 − s w2ᵀ‖ (s = sgn f'(0)) to the bad set (depth 2, linear)"""
+        if network.model != "linear":
+            return None
+        h = len(start) // 2
+        return float(gf.bad_set_distance(cost_fn, start[:h], start[h:]))
+
+    @step("cost_fn", "x0")
+    def pd_pl(self, cost_fn, x0):
+        """Cor. 6's PD-PŁ constant α: |f'| ≥ α(f − f*) on the sublevel set of the flow"""
+        return gf.pd_pl_constant(cost_fn, x0)
+
+    @step("cost_fn", "x0", "network", "branch", coarse=True)
+    def convergence_curve(self, cost_fn, x0, network, branch, *, coarse):
+        """T(c) over the panel's imbalances: numeric, closed form, asymptote (None for a neuron)"""
+        if network.neuron:
             return None
         cs = C_GRID[::4] if coarse else C_GRID       # a coarser curve while dragging
+        gaps = np.array([_w_gap(c, branch) for c in cs])
         out = {"c": cs, "numeric": gf.convergence_time_numeric(
-            cost_fn, x0, cs, EPS, depth=network.depth, t_max=60.0, safety=0.2),
+            cost_fn, x0, gaps, EPS, depth=network.depth, t_max=60.0, safety=0.2),
             "exact": None, "asymptote": None}
         if cost_fn.name == "quadratic" and network.depth == 2:
-            out["exact"] = np.array([gf.convergence_time_closed_form(x0, cost_fn.target, c, EPS)
-                                     for c in cs])
+            out["exact"] = np.array([gf.convergence_time_closed_form(x0, cost_fn.target, g, EPS)
+                                     for g in gaps])
         if network.depth == 2 and float(cost_fn.distance_to_minimum(x0)) > EPS:
-            out["asymptote"] = gf.convergence_time_large_c(cost_fn, x0, cs[1:], EPS)
+            out["asymptote"] = gf.convergence_time_large_c(cost_fn, x0, gaps[1:], EPS)
         return out
 
-    @step("cost_fn", "x0", "imbalance", "network")
-    def convergence_time(self, cost_fn, x0, imbalance, network):
-        """T at the current c (numeric; NaN for the tanh neuron)"""
-        if network.model == "tanh":
+    @step("convergence_curve", by_value=True)
+    def time_drawn(self, curve):
+        """Which curves the T(c) panel draws (numeric, closed form, asymptote)"""
+        if curve is None:
+            return (False, False, False)
+        return (True, curve["exact"] is not None, curve["asymptote"] is not None)
+
+    @step("cost_fn", "x0", "w_gap", "network")
+    def convergence_time(self, cost_fn, x0, w_gap, network):
+        """T at the current c (numeric; NaN for a neuron)"""
+        if network.neuron:
             return math.nan
-        return gf.convergence_time_numeric(cost_fn, x0, imbalance, EPS, depth=network.depth,
+        return gf.convergence_time_numeric(cost_fn, x0, w_gap, EPS, depth=network.depth,
                                            t_max=60.0, safety=0.2)
 
     # ------------------------------------------------------------------ draws
-    @draw("phase", "landscape", "minima", "manifolds", "origin", layer="backdrop")
-    def draw_landscape(self, landscape, minima, manifolds, origin):
-        plot.show_landscape(self.phase_artists, landscape, minima, manifolds,
-                            origin.kind == "strict saddle")
+    @draw("phase", "landscape", "levels", "minima", "manifolds", "origin", "view",
+          layer="backdrop")
+    def draw_landscape(self, landscape, levels, minima, manifolds, origin, view):
+        plot.show_landscape(self.phase_artists, landscape, levels, minima, manifolds,
+                            origin.kind == "strict saddle", view)
+
+    @draw("phase", "view", "manifolds_drawn", "network", layer="static")
+    def draw_phase_frame(self, view, manifolds_drawn, network):
+        plot.show_phase_frame(self.ax_phase, self.phase_artists, view,
+                              manifolds=manifolds_drawn, curves=network.neuron)
 
     @draw("phase", "network")
     def draw_note(self, network):
-        self.phase_note.set_text(
+        self.phase_artists["note"].set_text(
             f"depth {network.depth}: w2 = w3 = … = w{network.depth} (tied layers)"
             if network.model == "chain" else
-            ("x = w2·tanh(w1)" if network.model == "tanh" else ""))
+            {"sigmoid": "x = w2·σ(w1), σ(z) = z/√(1+z²)",
+             "tanh": "x = w2·tanh(w1) (extension)"}.get(network.model, ""))
 
     @draw("phase", "plane", "run")
     def draw_trajectory(self, plane, run):
-        plot.show_path(self.trajectory, self.start_mark, *plane,
+        a = self.phase_artists
+        plot.show_path(a["trajectory"], a["start"], *plane,
                        discrete=isinstance(run, gf.DescentResult))
 
     @draw("phase", "closed_form", "conserved_curve")
     def draw_reference(self, closed_form, conserved_curve):
-        if closed_form is not None:
-            self.exact_curve.set_data(closed_form["w1"], closed_form["w2"])
-        else:
-            self.exact_curve.set_data(*conserved_curve)
+        curve = conserved_curve if closed_form is None else (closed_form["w1"], closed_form["w2"])
+        self.phase_artists["exact"].set_data(*curve)
 
     @draw("phase", "plane", "times", "cursor")
     def draw_cursor(self, plane, times, cursor):
         if len(times):
             k = _cursor_index(times, cursor)
-            self.cursor_mark.set_data([plane[0][k]], [plane[1][k]])
+            self.phase_artists["cursor"].set_data([plane[0][k]], [plane[1][k]])
 
-    @draw("loss", "run", "times", "cost_fn")
-    def draw_loss(self, run, times, cost_fn):
-        fmin = float(np.min(cost_fn.f(np.asarray(cost_fn.minimisers))))
-        self.loss_line.set_data(times, plot.positive(run.loss - fmin))
-        self.loss_line.set_marker("." if isinstance(run, gf.DescentResult) else "")
+    @draw("loss", "run", "times", "cost_fn", "compare_run")
+    def draw_loss(self, run, times, cost_fn, compare_run):
+        plot.show_losses(self.loss_artists, times, run.loss - cost_fn.minimum,
+                         discrete=isinstance(run, gf.DescentResult),
+                         compare=None if compare_run is None else
+                         (compare_run.t, compare_run.loss - cost_fn.minimum))
 
-    @draw("loss", "closed_form")
-    def draw_loss_exact(self, closed_form):
-        if closed_form is None:
-            self.loss_exact.set_data([], [])
-        else:
-            self.loss_exact.set_data(closed_form["t"], plot.positive(closed_form["loss"]))
-
-    @draw("loss", "bound")
-    def draw_bound(self, bound):
-        self.loss_bound.set_data(*(([], []) if bound is None else
-                                   (bound[0], plot.positive(bound[1]))))
+    @draw("loss", "closed_form", "bound", "cost_fn")
+    def draw_loss_references(self, closed_form, bound, cost_fn):
+        plot.show_loss_references(
+            self.loss_artists,
+            None if closed_form is None else (closed_form["t"], closed_form["loss"] - cost_fn.minimum),
+            bound)
 
     @draw("loss", "times", "cursor")
     def draw_loss_cursor(self, times, cursor):
         if len(times):
             t = times[_cursor_index(times, cursor)]
-            self.loss_cursor.set_xdata([t, t])
+            self.loss_artists["cursor"].set_xdata([t, t])
 
-    @draw("loss", "horizon", layer="static", coarse=True)
-    def draw_loss_axis(self, horizon, *, coarse):
+    @draw("loss", "horizon", "loss_drawn", "c2", layer="static", coarse=True)
+    def draw_loss_frame(self, horizon, loss_drawn, c2, *, coarse):
         # the time axis follows the horizon when the drag stops, not while dragging
-        if not coarse:
-            self.ax_loss.set_xlim(0, horizon)
+        plot.show_loss_frame(self.ax_loss, self.loss_artists, None if coarse else horizon,
+                             *loss_drawn, c2=c2)
 
     @draw("time", "convergence_curve")
     def draw_convergence_curve(self, curve):
-        self.time_note.set_text("T(c) is drawn for linear networks" if curve is None else "")
-        if curve is None:
-            for line in (self.time_numeric, self.time_exact, self.time_asym):
-                line.set_data([], [])
-            return
-        cs = curve["c"]
-        self.time_numeric.set_data(cs, plot.finite_or_gap(curve["numeric"]))
-        self.time_exact.set_data(*(([], []) if curve["exact"] is None else
-                                   (cs, plot.finite_or_gap(curve["exact"]))))
-        self.time_asym.set_data(*(([], []) if curve["asymptote"] is None else
-                                  (cs[1:], curve["asymptote"])))
+        plot.show_convergence_curve(self.time_artists, curve)
+
+    @draw("time", "time_drawn", layer="static")
+    def draw_time_frame(self, time_drawn):
+        plot.show_convergence_frame(self.ax_time, self.time_artists, *time_drawn)
 
     @draw("time", "convergence_time", "imbalance")
     def draw_convergence_mark(self, T, imbalance):
+        mark = self.time_artists["mark"]
         if math.isnan(T):
-            self.time_mark.set_data([], [])
+            mark.set_data([], [])
         else:
-            self.time_mark.set_data([abs(imbalance)], [min(T, self.ax_time.get_ylim()[1])])
+            mark.set_data([imbalance], [min(T, self.ax_time.get_ylim()[1])])
 
     # ------------------------------------------------------------------ status
-    @status("origin", "run", "times", "cost_fn", "network", "horizon")
-    def describe(self, origin, run, times, cost_fn, network, horizon):
-        tanh = network.model == "tanh"
-        c = float(run.conserved[0])
-        parts = [origin.description,
-                 ("Q = sinh²w1 − w2² = " if tanh else "c = ") + f"{c:.3g}"]
+    @status("origin", "run", "times", "cost_fn", "network", "horizon", "width", "distance",
+            "pd_pl", "prop7", "compare_run", "c2")
+    def describe(self, origin, run, times, cost_fn, network, horizon, width, distance, pd_pl,
+                 prop7, compare_run, c2):
+        parts = [origin.description, _imbalance_text(run, network, width)]
+        if distance is not None:
+            parts.append(f"Prop. 5: d = ‖w1 − s·w2‖ = {distance:.3g}"
+                         + (" (the bad set)" if distance < 1e-9 else ""))
+        if pd_pl == 0:
+            parts.append("PD-PŁ fails (α = 0: f' = 0 where f > f*)")
         if isinstance(run, gf.DescentResult):
-            limit = gf.gd_step_limit(cost_fn, c if not tanh else 0.0)
+            c = abs(float(run.conserved[0])) if not network.neuron else 0.0
+            limit = gf.gd_step_limit(cost_fn, c)
             limit = f"{limit:.3g}" if math.isfinite(limit) else "∞ (flat minimum)"
             if run.diverged:
                 parts.append(f"gradient descent diverged at step {run.diverged_at} "
                              f"(η = {run.lr:g}; stable only for η < {limit} at this c)")
             else:
                 T = gf.convergence_time(times, run.x, cost_fn, EPS)
-                c_end = float(run.conserved[-1])
+                drift = _paper_c(float(run.conserved[-1]), network)
+                steps = round(T / run.lr) if math.isfinite(T) else None
                 parts.append(f"η = {run.lr:g} (step limit {limit}); "
-                             + (f"converged at step {round(T / run.lr)}" if math.isfinite(T)
-                                else "not converged") + f"; c drifted to {c_end:.3g}")
+                             + (f"converged at step {steps}" if steps is not None
+                                else "not converged") + f"; c drifted to {drift:.3g}")
         else:
             T = gf.convergence_time(times, run.x, cost_fn, EPS)
             if math.isfinite(T):
                 parts.append(f"converged (|x − x*| < {EPS:g}) at t = {T:.2f}")
-            elif abs(run.x[-1]) < 1e-3 and abs(c) < 1e-9:
-                parts.append("heading into the saddle: a balanced start on the stable line")
+            elif abs(run.x[-1]) < 1e-3 and np.max(np.abs(run.weights[-1])) < 0.05:
+                parts.append("heading into the saddle")
+            elif np.ptp(run.x) < 1e-12:
+                parts.append(f"stuck: x = {run.x[-1]:.3g} does not move (f' = 0 there)")
             else:
                 parts.append(f"not converged by t = {horizon:g} (x = {run.x[-1]:.3g})")
-        return " · ".join(parts)
+        if compare_run is not None:
+            holds = prop7 is None or prop7 <= 0
+            parts.append(f"Prop. 7 with c₂ = {c2:g}: "
+                         + ("the larger c has the lower loss at every t" if holds else
+                            f"violated by {prop7:.2g}"))
+        return " · ".join(parts).replace("= -", "= −")      # numbers get a minus sign
+
+
+def _w_gap(c, branch) -> float:
+    """w1² − w2² = ±√c: the paper's c in the solvers' units, with the branch's sign."""
+    return math.copysign(math.sqrt(c), 1.0 if branch == BRANCHES[0] else -1.0)
+
+
+def _paper_c(q, network) -> float:
+    """The run's conserved value as the widget names it: the paper's c = (w1² − w2²)² for
+    the linear networks, the invariant C itself for a neuron."""
+    return q if network.neuron else q * q
+
+
+def _flow(cost_fn, start, network, horizon):
+    """The gradient flow of ``network`` from ``start`` over [0, horizon] (FLOW_SAMPLES)."""
+    t = np.linspace(0.0, horizon, FLOW_SAMPLES)
+    if network.neuron:
+        return gf.integrate_flow(cost_fn, start[:1], start[1:], t, activation=network.model,
+                                 rtol=1e-8)
+    if network.model == "chain":
+        return gf.integrate_chain(cost_fn, start, t, rtol=1e-8)
+    h = len(start) // 2
+    return gf.integrate_flow(cost_fn, start[:h], start[h:], t, rtol=1e-8)
+
+
+def _imbalance_text(run, network, width) -> str:
+    """The conserved quantity of the run as the status line names it: the paper's c."""
+    q = float(run.conserved[0])
+    if network.model == "sigmoid":
+        return f"C = w2² − ½(1 + w1²)² = {q:.3g}" + (" (a separatrix)" if abs(q + 0.5) < 1e-9 else "")
+    if network.model == "tanh":
+        return f"C = sinh²w1 − w2² = {q:.3g}"
+    if network.model == "chain":
+        return f"c = (w1² − w2²)² = {q * q:.3g}"
+    if width == 1:
+        return f"c = 2tr(C²) − tr(C)² = (w1² − w2²)² = {q * q:.3g} (w1² − w2² = {q:.3g})"
+    return f"c = 2tr(C²) − tr(C)² = ‖C‖*² = {q * q:.3g}"
 
 
 def _activation(network: Network) -> str:
-    return "tanh" if network.model == "tanh" else "linear"
+    return network.model if network.neuron else "linear"
 
 
 def _cursor_index(times, cursor) -> int:
