@@ -19,6 +19,7 @@ _EXPORTS = {
     "SaddleSpectrumExplorer": "saddle_widgets.widgets.saddle_spectrum",
     "EscapeRaceExplorer": "saddle_widgets.widgets.escape_race",
     "PLRNNExplorer": "saddle_widgets.widgets.plrnn",
+    "MatrixFlowExplorer": "saddle_widgets.widgets.matrix_flow",
 }
 
 __all__ = sorted(_EXPORTS)
