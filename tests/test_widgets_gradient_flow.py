@@ -403,6 +403,10 @@ def test_cor6_preset_is_stuck_with_d_positive_where_pd_pl_fails(widget):
     assert widget.results["pd_pl"] == 0 and widget.results["distance"] > 0
     assert np.all(r.x == 0) and "stuck" in widget.status_text
     assert "PD-PŁ fails" in widget.status_text
+    # no c converges from x0 = 0: the T(c) panel says so instead of drawing an asymptote
+    assert legend_labels(widget.ax_time) == []
+    assert widget.time_artists["note"].get_text() == "no c converges from x0 = 0"
+    assert line(widget.time_artists["asymptote"]).size == 0
 
 
 def test_the_readout_is_the_papers_c_and_names_the_branch(widget):

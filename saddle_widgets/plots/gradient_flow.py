@@ -186,9 +186,10 @@ def show_convergence_frame(ax, artists, numeric, exact, asymptote):
 
 def show_convergence_curve(artists, curve):
     """A T(c) curve (``{"c", "numeric", "exact", "asymptote"}``, exact/asymptote possibly
-    None; the asymptote over c[1:]) into the artists of ``convergence_panel``, or None
-    with a note (a neuron has no T(c) here)."""
-    artists["note"].set_text("T(c) is drawn for linear networks" if curve is None else "")
+    None, the asymptote over c[1:], and an optional "note") into the artists of
+    ``convergence_panel``, or None with a note (a neuron has no T(c) here)."""
+    artists["note"].set_text("T(c) is drawn for linear networks" if curve is None
+                             else curve.get("note", ""))
     if curve is None:
         for name in ("numeric", "exact", "asymptote"):
             artists[name].set_data([], [])

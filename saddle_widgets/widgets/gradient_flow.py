@@ -376,6 +376,8 @@ class GradientFlowExplorer(Explorer):
         out = {"c": cs, "numeric": gf.convergence_time_numeric(
             cost_fn, x0, gaps, EPS, depth=network.depth, t_max=60.0, safety=0.2),
             "exact": None, "asymptote": None}
+        if not np.isfinite(out["numeric"]).any():    # e.g. a start where f'(x0) = 0: stuck
+            return {**out, "note": f"no c converges from x0 = {x0:g}"}
         if cost_fn.name == "quadratic" and network.depth == 2:
             out["exact"] = np.array([gf.convergence_time_closed_form(x0, cost_fn.target, g, EPS)
                                      for g in gaps])
@@ -388,7 +390,8 @@ class GradientFlowExplorer(Explorer):
         """Which curves the T(c) panel draws (numeric, closed form, asymptote)"""
         if curve is None:
             return (False, False, False)
-        return (True, curve["exact"] is not None, curve["asymptote"] is not None)
+        return (bool(np.isfinite(curve["numeric"]).any()), curve["exact"] is not None,
+                curve["asymptote"] is not None)
 
     @step("cost_fn", "x0", "w_gap", "network")
     def convergence_time(self, cost_fn, x0, w_gap, network):
