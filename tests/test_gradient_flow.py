@@ -1001,3 +1001,26 @@ def test_conserved_curve_of_a_diverging_descent_path_is_nan_where_squares_overfl
         assert a.shape == b.shape == (100,)
         assert np.isnan(a).any() or np.isnan(b).any()
         assert np.isfinite(a[0]) and np.isfinite(b[0])
+
+
+def test_the_stiff_deep_chain_converges_and_conserves_its_imbalances():
+    """Depth 6, c = −6, x0 = −2.18 (log-cosh, x* = −2): the chain is stiff at its minimum
+    (f''(x*)|∇x|² ≈ 8·10³); the LSODA flow (exact Jacobian) reaches x* and keeps every
+    w_i² − w_j² to 1e-9, and agrees with an explicit DOP853 run over the transient."""
+    from scipy.integrate import solve_ivp
+    cost = gf.make_cost("log-cosh", -2.0)
+    w0 = gf.initial_weights(-2.18, -6.0, depth=6)
+    r = gf.integrate_chain(cost, w0, np.linspace(0, 40, 161), rtol=1e-10)
+    assert r.x[-1] == pytest.approx(-2.0, abs=1e-9)
+    sq = r.weights ** 2
+    assert np.max(np.ptp(sq - sq[:, :1], axis=0)) < 1e-9
+    short = gf.integrate_chain(cost, w0, np.linspace(0, 0.5, 11), rtol=1e-10)
+    ref = solve_ivp(lambda _, w: gf._rhs(gf._Chain(6), cost, w), (0, 0.5), w0, method="DOP853",
+                    t_eval=np.linspace(0, 0.5, 11), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(short.weights, ref.y.T, atol=1e-7)
+
+
+def test_a_flow_over_a_span_too_short_to_move_stays_at_its_start():
+    """t = (0, 5e-324): dw = t·dw/dt is below rounding, so w stays w0 (for every model)."""
+    r = gf.integrate_chain("log-cosh", [-2.2, -0.6, 2.3, -1.9], [0.0, 5e-324], target=2.8)
+    np.testing.assert_array_equal(r.weights, [[-2.2, -0.6, 2.3, -1.9]] * 2)

@@ -480,6 +480,40 @@ def test_a_late_page_echo_of_an_earlier_value_does_not_undo_a_change_from_code(w
     t.start()
     t.join()
     assert result["v"] == (0.3, 0.25, 0.1)
+    assert control.value == 0.1
+
+
+def test_a_dropped_late_echo_puts_the_kernels_value_back_on_the_slider(widget):
+    """The slider that sent the late echo shows the value the widget uses, not its own."""
+    control = widget.controls["lr"]
+
+    async def session():
+        widget._repr_mimebundle_()
+        widget.set_params(lr=0.3)
+        with control._lock_property(value=0.1 + 1e-17):
+            control.value = 0.1 + 1e-17
+        await asyncio.sleep(0)
+        return widget.state["lr"], control.value
+    result = {}
+    t = threading.Thread(target=lambda: result.setdefault("v", asyncio.run(session())))
+    t.start()
+    t.join()
+    assert result["v"] == (0.3, 0.3)
+
+
+def test_a_learners_first_tick_or_choice_is_never_taken_for_an_echo(widget):
+    """Presets after the display set a checkbox and a menu back and forth; the learner's
+    first click on each, to a value a preset had set, applies."""
+    widget._repr_mimebundle_()
+    widget.set_params(grid=True, norm="log")
+    widget.set_params(grid=False, norm="linear")
+    for name, value in (("grid", True), ("norm", "log")):
+        control = widget.controls[name]
+        with control._lock_property(value=value):
+            control.value = value
+        if widget._pending:                             # a loop is running (Playwright)
+            widget._flush()
+        assert widget.state[name] == value, name
 
 
 def test_a_value_sent_before_the_display_is_a_real_move_afterwards(widget):

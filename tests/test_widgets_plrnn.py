@@ -1,4 +1,6 @@
 """PLRNN explorer, headless: what is drawn is what the PLRNN solvers compute."""
+import random
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -326,3 +328,34 @@ def test_a_diverging_orbit_is_shown_up_to_where_it_leaves_the_view(widget):
         widget.model().step(orbit[-1])))
     assert f"diverges after {len(orbit)} steps" in widget.status_text
     assert widget.results["lyapunov"] is None
+
+
+def _artists_held(widget):
+    """Per figure: its texts and, per axes, the identities of its lines, collections,
+    images, patches and texts, and how many children it has."""
+    out = []
+    for fig in widget.figures:
+        out.append(("figure", len(fig.texts), len(fig.get_children())))
+        for ax in fig.axes:
+            out.append(tuple(tuple(map(id, group)) for group in
+                             (ax.lines, ax.collections, ax.images, ax.patches, ax.texts))
+                       + (len(ax.get_children()),))
+    return out
+
+
+def test_random_changes_update_the_artists_in_place_and_add_none(widget):
+    """Every draw updates the artists the figures were built with (set_data, set_offsets):
+    after random legal changes, half of them drags, each figure and axes holds exactly
+    the artists it held before (benchmarks/memory.py: resident memory under many changes)."""
+    before = _artists_held(widget)
+    rng = random.Random(7)
+    names = list(PLRNNExplorer.PARAMS)
+    for _ in range(30):
+        name = rng.choice(names)
+        value = PLRNNExplorer.PARAMS[name].random_value(widget.state, rng)
+        if rng.random() < 0.5:
+            with widget.dragging():
+                widget.controls[name].value = value
+        else:
+            widget.controls[name].value = value
+    assert _artists_held(widget) == before

@@ -7,8 +7,9 @@ once, here.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.collections import LineCollection
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .style import OKABE_ITO
 
@@ -49,8 +50,11 @@ def phase_portrait(ax, extent, grid=121, *, title="phase portrait (click to set 
                              label="centre-stable (into the saddle)")
     (a["unstable"],) = ax.plot([], [], color=UNSTABLE_COLOUR, lw=1.6, ls="--",
                                label="unstable (out of it)")
-    (a["exact"],) = ax.plot([], [], color="white", lw=1.3, ls=(0, (4, 3)),
-                            label="conserved curve of the start")
+    (a["exact"],) = ax.plot([], [], color="white", lw=1.4, ls=(0, (4, 3)),
+                            label="conserved curve of the start",
+                            # a black edge: visible over the white level sets and the light map
+                            path_effects=[patheffects.Stroke(linewidth=2.8, foreground="black"),
+                                          patheffects.Normal()])
     (a["trajectory"],) = ax.plot([], [], color=OKABE_ITO["orange"], lw=2.2, marker="",
                                  label="trajectory")
     (a["start"],) = ax.plot([], [], "o", color=OKABE_ITO["orange"], mec="black", ms=7)
@@ -60,8 +64,9 @@ def phase_portrait(ax, extent, grid=121, *, title="phase portrait (click to set 
     a["note"] = ax.text(0.02, 0.98, "", transform=ax.transAxes, va="top", fontsize=7,
                         bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
     ax.set(xlabel="w1", ylabel="w2", aspect="equal")
-    ax.xaxis.set_major_formatter(_TICKS)       # "−10", not "−10.0": the y label stays in
-    ax.yaxis.set_major_formatter(_TICKS)
+    for axis in (ax.xaxis, ax.yaxis):          # "−10" and "−0.5", not "−10.0" or "−0.25":
+        axis.set_major_formatter(_TICKS)       # short tick labels keep the y label in view
+        axis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 5, 10]))
     ax.set_title(title, fontsize=9)
     show_phase_frame(ax, a, extent, manifolds=True)
     return a
@@ -114,7 +119,8 @@ def loss_panel(ax):
     cursor; the legend comes from ``show_loss_frame``."""
     a = {}
     (a["numeric"],) = ax.semilogy([], [], color=OKABE_ITO["orange"], lw=2, label="numeric")
-    (a["exact"],) = ax.semilogy([], [], color="black", lw=1, ls="--", label="closed form")
+    (a["exact"],) = ax.semilogy([], [], color="black", lw=1, ls="--",
+                                label="closed form (of the flow)")
     (a["bound"],) = ax.semilogy([], [], color=OKABE_ITO["sky"], lw=1.2, ls=":",
                                 label="bound $e^{-2\\mu\\sqrt{c}\\,t}$")
     (a["compare"],) = ax.semilogy([], [], color=OKABE_ITO["blue"], lw=1.6, label="c₂")
@@ -200,6 +206,17 @@ def show_convergence_curve(artists, curve):
                                 (cs, finite_or_gap(curve["exact"]))))
     artists["asymptote"].set_data(*(([], []) if curve["asymptote"] is None else
                                     (cs[1:], curve["asymptote"])))
+
+
+def show_convergence_mark(artists, c, T, top):
+    """The mark at the current c: a dot at T, or a triangle at the top edge where T = inf
+    (never converges) or beyond it; nothing where T is NaN (a neuron)."""
+    mark = artists["mark"]
+    if np.isnan(T):
+        mark.set_data([], [])
+        return
+    mark.set_data([c], [min(T, top)])
+    mark.set_marker("o" if T < top else "^")
 
 
 def finite_or_gap(values):

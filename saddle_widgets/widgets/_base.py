@@ -290,10 +290,13 @@ class Explorer(widgets.VBox):
         self.preset = widgets.Dropdown(options=[CUSTOM, *self.PRESETS], value=CUSTOM,
                                        description="preset",
                                        style={"description_width": "initial"},
-                                       layout=widgets.Layout(width="auto", flex="1 1 auto"))
+                                       # shrinks to the row: a long preset name must not
+                                       # push the reset button out of the panel
+                                       layout=widgets.Layout(width="auto", flex="1 1 0%",
+                                                             min_width="0"))
         self.reset_button = widgets.Button(description="reset", icon="undo",
                                            tooltip="restore the default parameters",
-                                           layout=widgets.Layout(width="90px"))
+                                           layout=widgets.Layout(width="90px", flex="0 0 auto"))
         self.reset_button.on_click(lambda _: self._guard(self.reset))
         self.preset.observe(self._on_preset, names="value")
 
@@ -661,8 +664,11 @@ class Explorer(widgets.VBox):
         if from_frontend and name in self._recording:
             self._recording.discard(name)
             sent, self._sent[name] = self._sent[name], []
-            if any(param.is_echo(old, new) for old in sent):
-                return      # a new view's first echo, of a value sent since the display
+            # a new view's first echo, of a value sent since the display: only a slider
+            # sends one (its value snapped to the grid); a checkbox or a menu sends a choice
+            if param.kind in ("float", "int") and any(param.is_echo(old, new) for old in sent):
+                self._sync_controls()       # and the slider shows the kernel's value again
+                return
         if param.is_echo(self._values[name], new):
             return          # the page sent back our own value, snapped to the slider's grid
         loop = _running_loop() if from_frontend else None

@@ -76,7 +76,7 @@ class GradientFlowExplorer(Explorer):
         "branch": Choice("branch", BRANCHES[0], BRANCHES, when=_linear,
                          doc="the sign of w1² − w2² = ±√c: which hyperbola branches the "
                              "start is on"),
-        "invariant": Float("invariant C", 0.25, -6.0, 6.0, step=0.05,
+        "invariant": Float("invariant C", 0.25, -25.0, 25.0, step=0.05,
                            when=lambda s: not _linear(s),
                            doc="the neuron's conserved quantity: the paper's "
                                "C = w2² − ½(1 + w1²)² for the sigmoid (−½ on its "
@@ -136,8 +136,8 @@ class GradientFlowExplorer(Explorer):
             "horizon": 12.0},
         "step too large (diverges)": {"imbalance": 9.0, "x0": 0.5, "method": "gradient descent",
                                       "lr": 1.2, "horizon": 10.0},
-        "step near the limit (self-balances)": {"imbalance": 9.0, "x0": 0.5,
-                                                "method": "gradient descent", "lr": 0.55},
+        "step near the limit (self-balances)": {"imbalance": 9.0, "x0": 0.5, "horizon": 20.0,
+                                                "method": "gradient descent", "lr": 0.7},
         "deep chain (non-strict saddle)": {"depth": 4, "imbalance": 0.0, "x0": 0.01,
                                            "horizon": 30.0},
         "tanh neuron (extension)": {"activation": "tanh", "invariant": 0.25, "x0": 0.05},
@@ -165,6 +165,10 @@ class GradientFlowExplorer(Explorer):
         "sigmoid: on the centre-stable curve (to the saddle)":
             "C = −½ and x0 < 0: the start is on the minus separatrix, the centre-stable "
             "manifold, and flows into the saddle",
+        "step near the limit (self-balances)":
+            "not in the paper (it treats the flow): η = 0.7 is above the step limit 0.555 at "
+            "c = 9 but below 1/(f''·|x*|) = 1, so gradient descent drifts to a flatter "
+            "minimum (smaller c) and converges there",
         "tanh neuron (extension)":
             "not in the paper: x = w2·tanh(w1) conserves C = sinh²w1 − w2²",
     }
@@ -213,14 +217,14 @@ class GradientFlowExplorer(Explorer):
             if not (lo <= x0 <= hi and qlo <= q <= qhi):
                 raise ValueError(f"that start has x = {x0:.2f}, C = {q:.2f}; click closer "
                                  f"to the origin (|x| ≤ {hi:g}, {qlo:g} ≤ C ≤ {qhi:g})")
-            self.set_params(x0=round(x0, 4), invariant=round(q, 4),
+            self.set_params(x0=round(x0, 6), invariant=round(q, 6),
                             mirror=bool(w1 < 0 or (w1 == 0 and w2 < 0)))
             return
         x0, c, mirror = gf.start_from_point(w1, w2, depth=p["depth"])
         if not (lo <= x0 <= hi and c * c <= C_MAX):
             raise ValueError(f"that start has x = {x0:.2f}, c = {c * c:.2f}; click closer "
                              f"to the origin (|x| ≤ {hi:g}, c ≤ {C_MAX:g})")
-        self.set_params(x0=round(x0, 4), imbalance=round(c * c, 4),
+        self.set_params(x0=round(x0, 6), imbalance=round(c * c, 8),
                         branch=BRANCHES[0] if c >= 0 else BRANCHES[1], mirror=mirror)
 
     # ------------------------------------------------------------------ steps
@@ -474,11 +478,7 @@ class GradientFlowExplorer(Explorer):
 
     @draw("time", "convergence_time", "imbalance")
     def draw_convergence_mark(self, T, imbalance):
-        mark = self.time_artists["mark"]
-        if math.isnan(T):
-            mark.set_data([], [])
-        else:
-            mark.set_data([imbalance], [min(T, self.ax_time.get_ylim()[1])])
+        plot.show_convergence_mark(self.time_artists, imbalance, T, self.ax_time.get_ylim()[1])
 
     # ------------------------------------------------------------------ status
     @status("origin", "run", "times", "cost_fn", "network", "horizon", "width", "distance",
@@ -516,7 +516,7 @@ class GradientFlowExplorer(Explorer):
             else:
                 parts.append(f"not converged by t = {horizon:g} (x = {run.x[-1]:.3g})")
         if compare_run is not None:
-            holds = prop7 is None or prop7 <= 0
+            holds = prop7 is None or prop7 <= LOSS_RESOLUTION
             parts.append(f"Prop. 7 with c₂ = {c2:g}: "
                          + ("the larger c has the lower loss at every t" if holds else
                             f"violated by {prop7:.2g}"))
