@@ -393,7 +393,7 @@ def test_prop7_preset_orders_the_two_losses_at_every_time(widget):
     assert r.x[0] == pytest.approx(r2.x[0]) and np.all(r2.loss[resolved] < r.loss[resolved])
     assert widget.results["prop7"] <= 1e-12       # to the integrator's resolution
     assert float(gf.imbalance_paper(r2.w1[0], r2.w2[0])) == pytest.approx(4.0)
-    assert "c₂ = 4" in legend_labels(widget.ax_loss)
+    assert "second start (c₂)" in legend_labels(widget.ax_loss)
     assert "the larger c has the lower loss at every t" in widget.status_text
     widget.controls["compare"].value = False
     assert widget.results["compare_run"] is None

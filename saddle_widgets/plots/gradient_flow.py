@@ -36,7 +36,7 @@ def phase_portrait(ax, extent, grid=121, *, title="phase portrait (click to set 
     quantity (white), the target set (black), the centre-stable / unstable curves of the
     saddle (red / blue, dashed: the paper's Fig. 3 colours), the exact or conserved curve
     through the start (white, dashed), the trajectory (orange) with its start and a cursor,
-    the saddle mark and a note; legend below the axes (``show_phase_frame``). Returns the
+    the saddle mark and a note; legend below the axes (``show_phase_legend``). Returns the
     artists by name."""
     box = (-extent, extent, -extent, extent)
     a = {}
@@ -68,16 +68,15 @@ def phase_portrait(ax, extent, grid=121, *, title="phase portrait (click to set 
         axis.set_major_formatter(_TICKS)       # short tick labels keep the y label in view
         axis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 5, 10]))
     ax.set_title(title, fontsize=9)
-    show_phase_frame(ax, a, extent, manifolds=True)
+    ax.set(xlim=(-extent, extent), ylim=(-extent, extent))
+    show_phase_legend(ax, a, manifolds=True)
     return a
 
 
-def show_phase_frame(ax, artists, extent, *, manifolds, curves=False):
-    """The static frame of the phase portrait: the window [-extent, extent]^2 and a legend
-    (below the axes: the landscape is blitted over the plot area only) listing what is
-    drawn, the saddle's manifolds only when ``manifolds``; ``curves`` names them curves
-    rather than lines (a neuron's separatrices)."""
-    ax.set(xlim=(-extent, extent), ylim=(-extent, extent))
+def show_phase_legend(ax, artists, *, manifolds, curves=False):
+    """The portrait's legend (below the axes: the landscape is blitted over the plot area
+    only), listing what is drawn: the saddle's manifolds only when ``manifolds``;
+    ``curves`` names them curves rather than lines (a neuron's separatrices)."""
     kind = "curve" if curves else "line"
     artists["stable"].set_label(f"centre-stable {kind} (into the saddle)")
     artists["unstable"].set_label(f"unstable {kind}")
@@ -116,17 +115,18 @@ def show_path(line, start, w1, w2, *, discrete):
 def loss_panel(ax):
     """The loss gap f(x(t)) - f* over time on a log scale: numeric (orange), closed form
     (black, dashed), the bound (sky, dotted), a second start for Prop. 7 (blue) and a time
-    cursor; the legend comes from ``show_loss_frame``."""
+    cursor; the legend comes from ``show_loss_legend``."""
     a = {}
     (a["numeric"],) = ax.semilogy([], [], color=OKABE_ITO["orange"], lw=2, label="numeric")
     (a["exact"],) = ax.semilogy([], [], color="black", lw=1, ls="--",
                                 label="closed form (of the flow)")
     (a["bound"],) = ax.semilogy([], [], color=OKABE_ITO["sky"], lw=1.2, ls=":",
                                 label="bound $e^{-2\\mu\\sqrt{c}\\,t}$")
-    (a["compare"],) = ax.semilogy([], [], color=OKABE_ITO["blue"], lw=1.6, label="c₂")
+    (a["compare"],) = ax.semilogy([], [], color=OKABE_ITO["blue"], lw=1.6,
+                                  label="second start (c₂)")
     a["cursor"] = ax.axvline(0, color="gray", lw=0.8)
     ax.set(ylim=(1e-12, 1e2), xlabel="time t", ylabel="f(x) − f(x*)")
-    show_loss_frame(ax, a, None, False, False, False)
+    show_loss_legend(ax, a, False, False, False)
     return a
 
 
@@ -145,13 +145,10 @@ def show_loss_references(artists, exact, bound):
         artists[name].set_data(*(([], []) if data is None else (data[0], positive(data[1]))))
 
 
-def show_loss_frame(ax, artists, horizon, exact, bound, compare, *, c2=None):
-    """The static frame of the loss panel: the time axis [0, horizon] (None: unchanged) and
-    a legend of the curves drawn (lower left: below a decaying and a diverging loss)."""
-    if horizon is not None:
-        ax.set_xlim(0, horizon)
-    artists["numeric"].set_label("c₁ (this start)" if compare else "numeric")
-    artists["compare"].set_label(f"c₂ = {c2:g}" if c2 is not None else "c₂")
+def show_loss_legend(ax, artists, exact, bound, compare):
+    """The loss panel's legend, listing the curves drawn (lower left: below a decaying and a
+    diverging loss)."""
+    artists["numeric"].set_label("this start" if compare else "numeric")
     names = ["numeric", *(["exact"] if exact else []), *(["bound"] if bound else []),
              *(["compare"] if compare else [])]
     handles = [artists[n] for n in names]

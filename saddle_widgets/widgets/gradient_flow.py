@@ -276,10 +276,12 @@ class GradientFlowExplorer(Explorer):
         return gf.origin_manifolds(cost_fn, depth=network.depth,
                                    activation=_activation(network), extent=view)
 
-    @step("manifolds", by_value=True)
-    def manifolds_drawn(self, manifolds):
-        """Whether the saddle's manifolds are drawn (the legend lists them only then)"""
-        return manifolds is not None
+    @step("manifolds", "network", by_value=True)
+    def phase_drawn(self, manifolds, network):
+        """What the portrait's legend lists: (the saddle's manifolds drawn, named curves
+        rather than lines for a neuron); by value, so the legend is redrawn only when it
+        changes"""
+        return (manifolds is not None, network.neuron)
 
     @step("x0", "w_gap", "invariant", "mirror", "network", "width")
     def start(self, x0, w_gap, invariant, mirror, network, width):
@@ -412,10 +414,15 @@ class GradientFlowExplorer(Explorer):
         plot.show_landscape(self.phase_artists, landscape, levels, minima, manifolds,
                             origin.kind == "strict saddle", view)
 
-    @draw("phase", "view", "manifolds_drawn", "network", layer="static")
-    def draw_phase_frame(self, view, manifolds_drawn, network):
-        plot.show_phase_frame(self.ax_phase, self.phase_artists, view,
-                              manifolds=manifolds_drawn, curves=network.neuron)
+    @draw("phase", "view", layer="static")
+    def draw_phase_window(self, view):
+        self.ax_phase.set(xlim=(-view, view), ylim=(-view, view))
+
+    @draw("phase", "phase_drawn", layer="static")
+    def draw_phase_legend(self, phase_drawn):
+        manifolds, curves = phase_drawn
+        plot.show_phase_legend(self.ax_phase, self.phase_artists, manifolds=manifolds,
+                               curves=curves)
 
     @draw("phase", "network")
     def draw_note(self, network):
@@ -462,11 +469,15 @@ class GradientFlowExplorer(Explorer):
             t = times[_cursor_index(times, cursor)]
             self.loss_artists["cursor"].set_xdata([t, t])
 
-    @draw("loss", "horizon", "loss_drawn", "c2", layer="static", coarse=True)
-    def draw_loss_frame(self, horizon, loss_drawn, c2, *, coarse):
+    @draw("loss", "horizon", layer="static", coarse=True)
+    def draw_loss_axis(self, horizon, *, coarse):
         # the time axis follows the horizon when the drag stops, not while dragging
-        plot.show_loss_frame(self.ax_loss, self.loss_artists, None if coarse else horizon,
-                             *loss_drawn, c2=c2)
+        if not coarse:
+            self.ax_loss.set_xlim(0, horizon)
+
+    @draw("loss", "loss_drawn", layer="static")
+    def draw_loss_legend(self, loss_drawn):
+        plot.show_loss_legend(self.ax_loss, self.loss_artists, *loss_drawn)
 
     @draw("time", "convergence_curve")
     def draw_convergence_curve(self, curve):
