@@ -440,3 +440,16 @@ def test_the_view_range_resizes_the_landscape_and_the_level_sets(widget):
     gap = widget.results["landscape"]
     g = np.linspace(-6, 6, 121)
     assert gap[0, 0] == pytest.approx(float(gf.plane_loss_gap("quadratic", g[0], g[0])))
+
+
+def test_every_cursor_step_moves_the_loss_cursor_also_over_a_short_descent(widget):
+    """38 iterates of gradient descent: the cursor marks the time cursor × the run's length
+    on the loss panel (each 0.01 step moves it) and the nearest iterate on the plane."""
+    widget.set_params(method="gradient descent", lr=0.55, imbalance=9.0, x0=0.5, horizon=20.0)
+    times = widget.results["times"]
+    assert len(times) == 38
+    xs = []
+    for cursor in (1.0, 0.99):
+        widget.controls["cursor"].value = cursor
+        xs.append(widget.loss_artists["cursor"].get_xdata()[0])
+    assert xs == [pytest.approx(times[-1]), pytest.approx(0.99 * times[-1])]

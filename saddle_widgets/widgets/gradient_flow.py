@@ -465,8 +465,10 @@ class GradientFlowExplorer(Explorer):
 
     @draw("loss", "times", "cursor")
     def draw_loss_cursor(self, times, cursor):
+        # the time itself, cursor × the run's length (the phase mark is the nearest sample):
+        # each step of the slider moves it, also over a short gradient-descent run
         if len(times):
-            t = times[_cursor_index(times, cursor)]
+            t = cursor * times[-1]
             self.loss_artists["cursor"].set_xdata([t, t])
 
     @draw("loss", "horizon", layer="static", coarse=True)
