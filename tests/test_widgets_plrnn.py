@@ -226,6 +226,24 @@ def test_view_drag_keeps_the_axes_fixed(widget):
     assert widget.ax_phase.get_xlim() == (-6.0, 6.0)
 
 
+def test_view_drag_traces_the_manifolds_once_and_the_release_for_the_new_view(widget,
+                                                                             monkeypatch):
+    calls = []
+    real = pl.saddle_manifolds
+    monkeypatch.setattr(pl, "saddle_manifolds", lambda *a, **k: calls.append(k) or real(*a, **k))
+    with widget.dragging():
+        for v in (4.5, 5.0, 6.0, 3.0):
+            widget.controls["view"].value = v
+        assert len(calls) == 1 and calls[0]["bound"] == 1.5 * PLRNNExplorer.PARAMS["view"].hi
+    assert len(calls) == 2 and calls[1]["bound"] == 1.5 * 3.0
+    fresh = PLRNNExplorer(canvas="agg", **widget.state)
+    for got, want in zip(widget.results["manifolds"].traced, fresh.results["manifolds"].traced):
+        for a, b in zip(got[1:], want[1:]):
+            assert all(np.array_equal(x, y) for x, y in zip(a.branches, b.branches))
+    assert np.array_equal(line(widget.stable_line), line(fresh.stable_line), equal_nan=True)
+    fresh.close()
+
+
 @pytest.mark.parametrize("name", list(PLRNNExplorer.PRESETS))
 def test_state_round_trip(widget, name):
     widget.apply_preset(name)

@@ -233,12 +233,21 @@ class PLRNNExplorer(Explorer):
         return pl.basin_map(model, attractors=attractors,
                             **_basin_settings(view, resolution, coarse))
 
-    @step("model", "cycles", "manifold_length", "view", coarse=True)
+    @step("view", coarse=True, by_value=True)
+    def manifold_view(self, view, *, coarse):
+        """The view the manifolds are traced for (None while the view is dragged: they are
+        traced once for the widest view instead of again at every step)."""
+        return None if coarse else view
+
+    @step("model", "cycles", "manifold_length", "manifold_view", coarse=True)
     def manifolds(self, model, cycles, manifold_length, view, *, coarse):
         """W^s, W^u and homoclinic points of the lowest-period saddles (SaddleManifolds).
 
         While dragging: one saddle fixed point only (a cycle's F^-k is slow), coarser, and
-        no homoclinic points."""
+        no homoclinic points; while the view is dragged, traced for the widest view (the
+        axes stay put until the release, which traces them for the new view)."""
+        if view is None:
+            view = self.PARAMS["view"].hi
         return pl.saddle_manifolds(model, cycles, max_saddles=MAX_MANIFOLD_SADDLES,
                                    fixed_points_only=coarse, intersections=not coarse,
                                    **_manifold_settings(manifold_length, view, coarse))
