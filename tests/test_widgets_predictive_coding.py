@@ -63,6 +63,31 @@ def _finite(w):
     return all(np.all(np.isfinite(a)) for a in _artist_data(w))
 
 
+def _full_draws(w):
+    """{figure name: full canvas draws from now on}: a full draw costs ~40-80 ms, a blit of
+    the moving artists a few ms."""
+    counts = dict.fromkeys(w.FIGURES, 0)
+    for name in w.FIGURES:
+        canvas = w.figure(name).canvas
+        def counted(*args, _draw=canvas.draw, _name=name, **kwargs):
+            counts[_name] += 1
+            return _draw(*args, **kwargs)
+        canvas.draw = counted
+    return counts
+
+
+def _trained_depths(monkeypatch):
+    """[(H, n_steps) of each pc.train call from now on] (H = number of weights − 1)."""
+    calls = []
+    train = pc.train
+
+    def counted(weights0, *args, **kwargs):
+        calls.append((len(weights0) - 1, kwargs["n_steps"]))
+        return train(weights0, *args, **kwargs)
+    monkeypatch.setattr(pc, "train", counted)
+    return calls
+
+
 # ----------------------------------------------------------------------------- common contract
 @pytest.mark.parametrize("cls", CLASSES)
 def test_builds_with_a_sentence_and_round_trips_its_state(cls):
@@ -229,6 +254,27 @@ def test_changing_the_horizon_gives_the_numbers_of_one_run_of_that_length(landsc
     np.testing.assert_allclose(w.loss["bp"].get_data()[1], r.losses, rtol=0, atol=1e-299)
 
 
+def test_landscape_longer_horizon_continues_the_runs(monkeypatch):
+    """Dragging the horizon up (100 -> 300 steps) trains only the 200 steps added per
+    training, and the runs are number for number those of one training of 300 steps."""
+    w = PCLandscapeExplorer()
+    trained = _trained_depths(monkeypatch)
+    with w.dragging():
+        for n in (120, 160, 200, 250, 300):
+            w.controls["train_steps"].value = n
+    assert sum(n for _, n in trained) == 2 * 200
+    X, Y = pc.toy_scalar_data(0)
+    start = [np.array([[v]]) for v in w.start_weights()]
+    for m, shown in w.results["runs"].items():
+        one = pc.train(start, X, Y, method=m, lr=w.state["lr"], n_steps=300,
+                       record_weights=True, on_divergence="stop")
+        np.testing.assert_array_equal(shown.losses, one.losses)
+        np.testing.assert_array_equal(shown.grad_norms, one.grad_norms)
+        for a, b in zip(shown.weight_trajectory, one.weight_trajectory):
+            np.testing.assert_array_equal(a, b)
+    w.close()
+
+
 def test_diverging_learning_rate_is_reported_not_painted(landscape):
     """A too-large learning rate from a far start: the status says so, the data stay finite."""
     w = landscape
@@ -313,6 +359,49 @@ def test_other_saddle_choice_and_its_bad_combination(spectrum):
     w.reset()
 
 
+def test_spectrum_drags_keep_the_axes_and_a_release_redraws_only_a_new_range():
+    """While a slider is dragged the spectrum and λ_min axes stay put (blits only, no full
+    redraw); released where it started, the ranges shown still fit and nothing is redrawn in
+    full; released elsewhere, the axes are those of a fresh widget of that state."""
+    w = SaddleSpectrumExplorer()
+    w.apply_preset("other zero-rank saddle, H = 2")
+    draws = _full_draws(w)
+    for name, values in (("width", [1, 8, 3]), ("saddle_scale", [0.0, 2.0, 1.0]),
+                         ("seed", [4, 20, 0]), ("dim", [1, 3, 2]), ("hidden", [4, 3, 2]),
+                         ("altered_target", [True, False])):
+        with w.dragging():
+            for value in values:
+                w.controls[name].value = value
+                assert not any(draws.values()), (name, value, draws)
+        assert not any(draws.values()), (name, draws)
+    with w.dragging():
+        w.controls["width"].value = 8
+    fresh = SaddleSpectrumExplorer(**w.state)
+    assert w.ax_spec.get_xlim() == fresh.ax_spec.get_xlim() != (-1, 1)
+    assert w.ax_depth.get_ylim() == fresh.ax_depth.get_ylim()
+    assert draws["heat"] == 0 and draws["spectrum"] <= 1 and draws["depth"] <= 1
+    w.close()
+    fresh.close()
+
+
+def test_spectrum_scale_and_seed_change_nothing_at_the_origin():
+    """At the origin the scale and seed of W_{L−1} do not enter: changing them recomputes
+    no Hessian and redraws nothing."""
+    w = SaddleSpectrumExplorer()
+    numeric, sweep = w.results["numeric"], w.results["depth_sweep"]
+    draws = _full_draws(w)
+    w.set_params(seed=5, saddle_scale=0.3)
+    with w.dragging():
+        w.controls["seed"].value = 9
+    assert w.results["numeric"] is numeric and w.results["depth_sweep"] is sweep
+    assert not any(draws.values())
+    w.set_params(point="other zero-rank saddle")          # and they count off the origin
+    ws = w.results["weights"]
+    np.testing.assert_array_equal(ws[-2], pc.zero_rank_saddle_weights([2, 5, 5, 2], scale=0.3,
+                                                                      seed=9)[-2])
+    w.close()
+
+
 # ----------------------------------------------------------------------------- escape race
 def test_race_curves_are_the_solver_runs(race):
     """Loss and gradient-norm curves are pc.train's series; the sweep is steps_to_escape."""
@@ -342,6 +431,84 @@ def test_race_depth_change_uses_the_cache(race):
     w.controls["hidden"].value = 3
     assert w.results["sweep"] is sweep and set(w.results["escape"]) == {1, 2, 3, 4, 5}
     w.reset()
+
+
+def _fresh_sweep(state, horizon):
+    X, Y = pc.gaussian_toy_data(0, dim=state["dim"], batch=64)
+    thr = pc.escape_threshold(Y)
+    out = {}
+    for H in (1, 2, 3, 4, 5):
+        ws = pc.init_weights(pc.network_widths(H, state["width"], state["dim"]),
+                             state["init_scale"], state["seed"])
+        out[H] = tuple(pc.escape_step(ws, X, Y, method=m, lr=state["lr"], n_steps=horizon,
+                                      threshold=thr) for m in ("bp", "pc"))
+    return out
+
+
+def test_race_release_reuses_the_run_of_the_depth_shown(monkeypatch):
+    """A drag of σ trains the depth shown; on release the depth sweep trains only the other
+    depths (the runs on screen answer for the depth shown), and equals escape_step's."""
+    w = EscapeRaceExplorer()
+    trained = _trained_depths(monkeypatch)
+    with w.dragging():
+        for sigma in (0.1, 0.02):
+            w.controls["init_scale"].value = sigma
+        assert {H for H, _ in trained} == {2}
+        trained.clear()
+    assert sorted(H for H, _ in trained) == [1, 1, 3, 3, 4, 4, 5, 5]
+    assert w.results["sweep"] == _fresh_sweep(w.state, 200)
+    w.close()
+
+
+def test_race_new_depth_continues_the_sweeps_runs(monkeypatch):
+    """The depth sweep trained every depth until it escaped; showing another depth trains
+    only the steps from its escape to the horizon, and shows one training's numbers."""
+    w = EscapeRaceExplorer()
+    escapes = w.results["sweep"][3]
+    trained = _trained_depths(monkeypatch)
+    w.controls["hidden"].value = 3
+    assert sum(n for _, n in trained) == sum(200 - t for t in escapes if t is not None)
+    X, Y = pc.gaussian_toy_data(0, dim=1, batch=64)
+    fresh = pc.train_bp_and_pc(pc.init_weights([1, 1, 1, 1, 1], 0.05, 0), X, Y, lr=0.4,
+                               n_steps=200)
+    for m, shown in w.results["runs"].items():
+        np.testing.assert_array_equal(shown.losses, fresh[m].losses)
+        for a, b in zip(shown.weight_trajectory, fresh[m].weight_trajectory):
+            np.testing.assert_array_equal(a, b)
+    w.close()
+
+
+@pytest.mark.parametrize("preset", ["paper toy chain, H = 2 (BP stalls, PC escapes)",
+                                    "learning rate too large (diverges)"])
+def test_race_longer_horizon_continues_the_runs(monkeypatch, preset):
+    """Dragging the horizon up trains only the steps added, and the runs are number for
+    number those of one training of the new length (diverged runs stay as they were)."""
+    w = EscapeRaceExplorer()
+    w.apply_preset(preset)
+    state = w.state
+    start = w.results["long_runs"]
+    trained = _trained_depths(monkeypatch)
+    with w.dragging():
+        for n in range(state["train_steps"] + 10, 401, 40):
+            w.controls["train_steps"].value = n
+        w.controls["train_steps"].value = 400
+    added = {m: 400 - (len(r.losses) - 1) if not r.diverged else 0 for m, r in start.items()}
+    assert sum(n for H, n in trained if H == state["hidden"]) == sum(added.values())
+    X, Y = pc.gaussian_toy_data(0, dim=state["dim"], batch=64)
+    ws = pc.init_weights(pc.network_widths(state["hidden"], state["width"], state["dim"]),
+                         state["init_scale"], state["seed"])
+    fresh = {m: pc.train(ws, X, Y, method=m, lr=state["lr"], n_steps=400,
+                         record_weights=True, on_divergence="stop") for m in ("bp", "pc")}
+    for m in ("bp", "pc"):
+        shown, one = w.results["runs"][m], fresh[m]
+        for series in ("losses", "energies", "grad_norms"):
+            np.testing.assert_array_equal(getattr(shown, series), getattr(one, series))
+        for a, b in zip(shown.weight_trajectory + shown.weights,
+                        one.weight_trajectory + one.weights):
+            np.testing.assert_array_equal(a, b)
+        assert shown.diverged == one.diverged
+    assert w.results["sweep"] == _fresh_sweep(state, 400)
+    w.close()
 
 
 # ----------------------------------------------------------------------------- random states

@@ -7,6 +7,10 @@ Predictive Coding Networks?" (NeurIPS 2024). Every number comes from
 """
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
+
 from ..plots import predictive_coding as pcplot
 from ..solvers import predictive_coding as pc
 from ._base import Explorer, draw, status, step
@@ -15,6 +19,88 @@ from ._params import Fig, Float, Int
 RACE_DEPTHS = (1, 2, 3, 4, 5)
 HORIZON_BLOCK = 50          # runs are trained to train_steps rounded up to this, then cut
 MAX_CLASSIFIED_WEIGHTS = 400
+METHODS = ("bp", "pc")
+
+
+def _joined(a, b):
+    """Run ``a`` followed by run ``b``, which was trained from a's last weights: number for
+    number the run trained in one go (each step of gradient descent depends only on the
+    weights it starts from)."""
+    cat = lambda x, y: np.concatenate([x, y[1:]])   # noqa: E731  (b starts where a ends)
+    traj = tuple(cat(ta, tb) for ta, tb in zip(a.weight_trajectory, b.weight_trajectory))
+    return dataclasses.replace(b, losses=cat(a.losses, b.losses),
+                               energies=cat(a.energies, b.energies),
+                               grad_norms=cat(a.grad_norms, b.grad_norms),
+                               weight_trajectory=traj)
+
+
+class Trainings:
+    """Backprop and predictive coding from one start, each trained as far as first asked
+    and kept (weights recorded), so that a longer horizon, or the full run after a run that
+    stopped at its escape, continues the run kept instead of training it again.
+
+    ``runs(n)``: {'bp', 'pc'} runs of n steps; ``escape(method, n, threshold)``: the steps to
+    escape within n steps (None if not), training only until the escape. Every answer equals,
+    number for number, the one of ``pc.train_bp_and_pc`` / ``pc.escape_step`` called afresh
+    with the same arguments."""
+
+    def __init__(self, start, data, lr):
+        self.start, self.data, self.lr = start, data, lr
+        self._kept: dict = {}     # method: the run trained so far (longer ones continue it)
+
+    def _train_to(self, method, n_steps, stop_below=None):
+        """The kept run, trained on from its last weights to ``n_steps`` steps (or until
+        the MSE falls to ``stop_below``) unless it is that long already or diverged."""
+        before = self._kept.get(method)
+        done = 0 if before is None else len(before.losses) - 1
+        if before is not None and (before.diverged or done >= n_steps):
+            return before
+        X, Y = self.data
+        run = pc.train(self.start if before is None else before.weights, X, Y,
+                       method=method, lr=self.lr, n_steps=n_steps - done,
+                       record_weights=True, on_divergence="stop", stop_below=stop_below)
+        run = self._kept[method] = run if before is None else _joined(before, run)
+        return run
+
+    def runs(self, n_steps: int) -> dict:
+        return {m: pc.truncate_run(self._train_to(m, n_steps), n_steps) for m in METHODS}
+
+    def escape(self, method: str, n_steps: int, threshold: float):
+        run = self._kept.get(method)
+        # the run kept is the beginning of the one run from the start: its first step
+        # below the threshold is the escape, if it has one
+        t = None if run is None else pc.steps_to_escape(run, threshold)
+        if t is None:
+            t = pc.steps_to_escape(self._train_to(method, n_steps, threshold), threshold)
+        return t if t is not None and t <= n_steps else None
+
+
+class Race:
+    """The ``Trainings`` of every depth H = 1-5 for one setting (data, width, dim, σ, seed,
+    η): the depth shown and the depth sweep share their runs, and a longer horizon continues
+    them. ``start(H)``, ``runs(H, n)`` ({'bp', 'pc'}, weights recorded), ``escape(H, n)``
+    ((BP, PC) steps to escape within n, None if not)."""
+
+    def __init__(self, data, threshold, width, dim, init_scale, lr, seed):
+        self.data, self.threshold, self.lr = data, threshold, lr
+        self.width, self.dim, self.init_scale, self.seed = width, dim, init_scale, seed
+        self._depths: dict[int, Trainings] = {}
+
+    def trainings(self, H: int) -> Trainings:
+        if H not in self._depths:
+            start = pc.init_weights(pc.network_widths(H, self.width, self.dim),
+                                    self.init_scale, self.seed)
+            self._depths[H] = Trainings(start, self.data, self.lr)
+        return self._depths[H]
+
+    def start(self, H: int) -> list:
+        return self.trainings(H).start
+
+    def runs(self, H: int, n_steps: int) -> dict:
+        return self.trainings(H).runs(n_steps)
+
+    def escape(self, H: int, n_steps: int) -> tuple:
+        return tuple(self.trainings(H).escape(m, n_steps, self.threshold) for m in METHODS)
 
 
 class EscapeRaceExplorer(Explorer):
@@ -33,7 +119,8 @@ class EscapeRaceExplorer(Explorer):
     dragged it shows the current depth and is completed on release).
     Results: ``w.results["runs"]`` ({'bp', 'pc'}: ``TrainingResult``), ``["escape"]``
     ({H: (steps for BP, steps for PC)}, None = not within the horizon), ``["threshold"]``,
-    ``["origin"]`` (the origin classified, or None for more than 400 weights).
+    ``["origin"]`` (the origin classified, or None for more than 400 weights), ``["race"]``
+    (the ``Race`` whose runs both panels show).
     """
 
     PARAMS = {
@@ -91,10 +178,24 @@ class EscapeRaceExplorer(Explorer):
         """Escape threshold: the MSE 2 % of its value ½ tr Σ_yy at the origin."""
         return pc.escape_threshold(data[1])
 
-    @step("hidden", "width", "dim", "init_scale", "seed")
-    def start(self, hidden, width, dim, init_scale, seed):
+    # the runs of the depth shown and the depth sweep come from one Race: the sweep reuses
+    # the run on screen, the run of a new depth continues the sweep's, and a longer horizon
+    # continues the runs already trained. A Race keeps one run per depth and method, weights
+    # recorded (<= 2 MB per depth at width 8, dim 3, 400 steps; long_runs' results share
+    # their arrays); as many Races as long_runs entries, so a run long_runs returns is one
+    # its Race keeps
+    @step("data", "threshold", "width", "dim", "init_scale", "lr", "seed", cache=8)
+    def race(self, data, threshold, width, dim, init_scale, lr, seed):
+        """The runs of every depth for these settings, kept as a Race, trained when needed.
+
+        The depth shown and the depth sweep read the same runs, and a longer horizon
+        continues them."""
+        return Race(data, threshold, width, dim, init_scale, lr, seed)
+
+    @step("race", "hidden")
+    def start(self, race, hidden):
         """The initial weights W_l ~ N(0, σ²) of both trainings."""
-        return pc.init_weights(pc.network_widths(hidden, width, dim), init_scale, seed)
+        return race.start(hidden)
 
     @step("data", "hidden", "width", "dim")
     def origin(self, data, hidden, width, dim):
@@ -109,10 +210,10 @@ class EscapeRaceExplorer(Explorer):
         """How far the runs are trained: train_steps rounded up to a block of 50."""
         return pc.training_horizon(train_steps, HORIZON_BLOCK)
 
-    @step("data", "start", "lr", "horizon", cache=8)
-    def long_runs(self, data, start, lr, horizon):
+    @step("race", "hidden", "horizon", cache=8)
+    def long_runs(self, race, hidden, horizon):
         """{'bp', 'pc'}: both trainings from the start to the horizon."""
-        return pc.train_bp_and_pc(start, *data, lr=lr, n_steps=horizon)
+        return race.runs(hidden, horizon)
 
     @step("long_runs", "train_steps", cache=8)
     def runs(self, long_runs, train_steps):
@@ -121,20 +222,14 @@ class EscapeRaceExplorer(Explorer):
 
     # coarse results (None) share the cache: 16 entries (a few numbers each) keep the full
     # sweeps a drag returns to
-    @step("data", "threshold", "width", "dim", "init_scale", "lr", "seed", "horizon",
-          coarse=True, cache=16)
-    def sweep(self, data, threshold, width, dim, init_scale, lr, seed, horizon, *, coarse):
+    @step("race", "horizon", coarse=True, cache=16)
+    def sweep(self, race, horizon, *, coarse):
         """{H: (BP, PC) steps to escape} for H = 1-5 within the horizon; None while dragging.
 
-        Each run stops once it escapes."""
+        A run stops once it escapes; the depth shown reads the runs on screen."""
         if coarse:
             return None
-        out = {}
-        for H in RACE_DEPTHS:
-            ws = pc.init_weights(pc.network_widths(H, width, dim), init_scale, seed)
-            out[H] = tuple(pc.escape_step(ws, *data, method=m, lr=lr, n_steps=horizon,
-                                          threshold=threshold) for m in ("bp", "pc"))
-        return out
+        return {H: race.escape(H, horizon) for H in RACE_DEPTHS}
 
     @step("sweep", "runs", "threshold", "hidden", "train_steps")
     def escape(self, sweep, runs, threshold, hidden, train_steps):

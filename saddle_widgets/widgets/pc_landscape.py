@@ -14,6 +14,7 @@ from ..plots import predictive_coding as pcplot
 from ..solvers import predictive_coding as pc
 from ._base import Explorer, draw, status, step
 from ._params import Choice, Fig, Float, Int
+from .escape_race import Trainings
 
 EXTENT = 1.5                       # the slice shows [-EXTENT, EXTENT]^2
 IMAGE_GRID, IMAGE_GRID_COARSE = 61, 31
@@ -245,11 +246,15 @@ class PCLandscapeExplorer(Explorer):
         """How far the runs are trained: train_steps rounded up to a block of 50."""
         return pc.training_horizon(train_steps, HORIZON_BLOCK)
 
-    @step("data", "start", "lr", "horizon", cache=8)
-    def long_runs(self, data, start, lr, horizon):
+    @step("data", "start", "lr", cache=8)
+    def trainings(self, data, start, lr):
+        """Both trainings from the start, kept as Trainings: a longer horizon continues them."""
+        return Trainings([np.array([[v]]) for v in start], data, lr)
+
+    @step("trainings", "horizon", cache=8)
+    def long_runs(self, trainings, horizon):
         """{'bp', 'pc'}: both trainings from the start to the horizon."""
-        return pc.train_bp_and_pc([np.array([[v]]) for v in start], *data, lr=lr,
-                                  n_steps=horizon)
+        return trainings.runs(horizon)
 
     @step("long_runs", "train_steps", cache=8)
     def runs(self, long_runs, train_steps):

@@ -23,6 +23,13 @@ def _other_saddle(state):
     return state["point"] != "origin"
 
 
+def _set_range(setter, shown, wanted) -> None:
+    """Set an axis range only if it differs from the one shown: setting limits marks the
+    figure stale (a full redraw) even when they are equal."""
+    if tuple(map(float, shown)) != tuple(map(float, wanted)):
+        setter(*wanted)
+
+
 class SaddleSpectrumExplorer(Explorer):
     """Hessians of the MSE and of F* at a zero-rank saddle of a deep linear network.
 
@@ -89,11 +96,24 @@ class SaddleSpectrumExplorer(Explorer):
         """The paper's Gaussian toy data (X, Y), 64 samples, seed 0."""
         return pc.gaussian_toy_data(0, dim=dim, batch=64, altered_target=altered_target)
 
-    @step("hidden", "width", "dim", "point", "saddle_scale", "seed")
-    def weights(self, hidden, width, dim, point, saddle_scale, seed):
+    @step("point", "saddle_scale", "seed", by_value=True)
+    def saddle(self, point, saddle_scale, seed):
+        """(point, scale, seed) of the saddle; (point,) at the origin (no W_{L−1} drawn).
+
+        At the origin the scale and the seed do not enter: changing them recomputes
+        nothing."""
+        return (point,) if point == "origin" else (point, saddle_scale, seed)
+
+    @staticmethod
+    def _saddle_weights(hidden, width, dim, saddle):
+        point, *drawn = saddle
+        kw = dict(zip(("scale", "seed"), drawn))
+        return pc.saddle_weights(pc.network_widths(hidden, width, dim), point, **kw)
+
+    @step("hidden", "width", "dim", "saddle")
+    def weights(self, hidden, width, dim, saddle):
         """The weights at the chosen zero-rank saddle."""
-        return pc.saddle_weights(pc.network_widths(hidden, width, dim), point,
-                                 scale=saddle_scale, seed=seed)
+        return self._saddle_weights(hidden, width, dim, saddle)
 
     @step("data", "weights")
     def theory(self, data, weights):
@@ -135,8 +155,8 @@ class SaddleSpectrumExplorer(Explorer):
         xmax = pcplot.symmetric_range([v for v in lams.values() if v is not None])
         return {"xmax": xmax, **pcplot.histogram_counts(lams, xmax, HIST_BINS)}
 
-    @step("data", "width", "dim", "point", "saddle_scale", "seed", coarse=True, cache=16)
-    def depth_sweep(self, data, width, dim, point, saddle_scale, seed, *, coarse):
+    @step("data", "width", "dim", "saddle", coarse=True, cache=16)
+    def depth_sweep(self, data, width, dim, saddle, *, coarse):
         """{'hidden', 'mse', 'energy'}: λ_min at this saddle for H = 1-4; None dragging.
 
         From the exact Hessians; H ≥ 2 for the other saddle."""
@@ -144,10 +164,9 @@ class SaddleSpectrumExplorer(Explorer):
             return None
         out = {"hidden": [], "mse": [], "energy": []}
         for H in SPECTRUM_DEPTHS:
-            if point != "origin" and H < 2:
+            if saddle[0] != "origin" and H < 2:
                 continue
-            ws = pc.saddle_weights(pc.network_widths(H, width, dim), point,
-                                   scale=saddle_scale, seed=seed)
+            ws = self._saddle_weights(H, width, dim, saddle)
             out["hidden"].append(H)
             for obj in ("mse", "energy"):
                 H_obj = pc.saddle_hessian_theory(ws, *data, objective=obj)
@@ -185,9 +204,12 @@ class SaddleSpectrumExplorer(Explorer):
         pcplot.set_histograms(self.hist, histograms)
         self.hist["note"].set_text(f"{sum(w.size for w in weights)} weights")
 
-    @draw("spectrum", "spectrum_range", layer="static")
-    def draw_spectrum_axis(self, xmax):
-        self.ax_spec.set_xlim(-xmax, xmax)
+    @draw("spectrum", "spectrum_range", layer="static", coarse=True)
+    def draw_spectrum_axis(self, xmax, *, coarse):
+        """The eigenvalue axis spans [−xmax, xmax]; fixed while a slider is dragged (a new
+        range is a full redraw), refitted on release."""
+        if not coarse:
+            _set_range(self.ax_spec.set_xlim, self.ax_spec.get_xlim(), (-xmax, xmax))
 
     @draw("depth", "depth_sweep", "hidden")
     def draw_depth(self, sweep, hidden):
@@ -204,8 +226,10 @@ class SaddleSpectrumExplorer(Explorer):
 
     @draw("depth", "depth_range", layer="static")
     def draw_depth_axis(self, ylim):
-        if ylim is not None:                    # kept while the sweep follows on release
-            self.ax_depth.set_ylim(*ylim)
+        # kept while the sweep follows on release (None); on release the range is usually
+        # the one shown before the drag, and setting it again would cost a full redraw
+        if ylim is not None:
+            _set_range(self.ax_depth.set_ylim, self.ax_depth.get_ylim(), ylim)
 
     # ------------------------------------------------------------------ status
     @status("classes", "theory", "numeric", "weights", "hidden", "width", "point",
