@@ -73,3 +73,15 @@ def choice(name: str, value, options) -> str:
     if value not in options:
         raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(map(repr, options))}")
     return value
+
+
+def sample_times(t) -> np.ndarray:
+    """Sampling times of a flow: a non-empty, finite, non-negative, non-decreasing 1-D array."""
+    t = finite_array("t", t, ndim=1)
+    if t.size == 0:
+        raise ValueError("t must contain at least one time")
+    if np.any(t < 0):
+        raise ValueError("times t must be >= 0")
+    if np.any(np.diff(t) < 0):
+        raise ValueError("times t must be increasing")
+    return t

@@ -28,7 +28,8 @@ from typing import Callable
 
 import numpy as np
 
-from ._validation import choice, finite_array, finite_scalar, integer_in_range, positive_scalar
+from ._validation import (choice, finite_array, finite_scalar, integer_in_range, positive_scalar,
+                          sample_times)
 
 __all__ = [
     "COSTS", "Cost", "make_cost", "imbalance", "imbalance_paper", "signed_imbalance",
@@ -416,17 +417,6 @@ class FlowResult:
         return self.weights[:, h:] if self.model != "chain" else self.weights[:, 1:2]
 
 
-def _check_times(t):
-    t = finite_array("t", t, ndim=1)
-    if t.size == 0:
-        raise ValueError("t must contain at least one time")
-    if np.any(t < 0):
-        raise ValueError("times t must be >= 0")
-    if np.any(np.diff(t) < 0):
-        raise ValueError("times t must be increasing")
-    return t
-
-
 def _jacobian(model, cost, w):
     """d(dw/dt)/dw = -(f''(x) grad x grad x^T + f'(x) Hess x) for the scalar chain."""
     x = model.x(w)
@@ -441,7 +431,7 @@ def _flow(model, cost, w0, t, rtol):
     method needs ~10^5 steps for a flow that converged long before; LSODA switches to BDF."""
     from scipy.integrate import solve_ivp   # imported here: it costs 0.3 s at start-up
 
-    t = _check_times(t)
+    t = sample_times(t)
     rtol = positive_scalar("rtol", rtol)
     w0 = np.asarray(w0, dtype=float)
     # solve_ivp needs strictly increasing t_eval and t[-1] > 0: integrate at the distinct times
@@ -614,7 +604,7 @@ def classify_origin(cost, *, depth=2, width=1, target=None, tol=1e-12):
 def convergence_time(t, x, cost, eps=1e-3):
     """First time after which |x - x*| < eps for good (inf if never), from a sampled path."""
     cost = _as_cost(cost, None)
-    t = _check_times(t)
+    t = sample_times(t)
     x = finite_array("x", x, ndim=1)
     if t.shape != x.shape:
         raise ValueError("t and x must have the same length")

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import finite_array, finite_scalar, integer_in_range, positive_scalar
+from ._validation import finite_array, finite_scalar, integer_in_range, positive_scalar, sample_times
 
 __all__ = [
     "MatrixFlowResult", "EndPoint", "CriticalValue", "loss", "gradient", "grad_norm",
@@ -65,17 +65,6 @@ def _check_weights(W1, W2, Y):
     if 0 in W1.shape or 0 in W2.shape:
         raise ValueError("W1 and W2 must not be empty")
     return W1, W2, Y
-
-
-def _check_times(t):
-    t = finite_array("t", t, ndim=1)
-    if t.size == 0:
-        raise ValueError("t must contain at least one time")
-    if np.any(t < 0):
-        raise ValueError("times t must be >= 0")
-    if np.any(np.diff(t) < 0):
-        raise ValueError("times t must be increasing")
-    return t
 
 
 def _check_batched(W1, W2, Y=None):
@@ -198,7 +187,7 @@ def integrate_matrix_flow(W1, W2, Y, t, *, rtol=1e-10, max_step=1.0):
     from scipy.integrate import solve_ivp   # imported here: it costs 0.3 s at start-up
 
     W1, W2, Y = _check_weights(W1, W2, Y)
-    t = _check_times(t)
+    t = sample_times(t)
     rtol = positive_scalar("rtol", rtol)
     max_step = positive_scalar("max_step", max_step)
     if rtol > 1e-2:
