@@ -287,6 +287,7 @@ class Explorer(widgets.VBox):
             control = p.control()
             self.controls[name] = control
         self.status = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
+        self.status.add_class("saddle-status")
         self.preset = widgets.Dropdown(options=[CUSTOM, *self.PRESETS], value=CUSTOM,
                                        description="preset",
                                        style={"description_width": "initial"},
