@@ -372,7 +372,7 @@ def test_fig3_right_preset_draws_the_papers_sigmoid_separatrices_and_target(widg
     u, v = line(widget.phase_artists["minima"])
     ok = np.isfinite(v)
     assert np.all(np.abs(v[ok]) > 1)
-    assert "centre-stable curve (into the saddle)" in legend_labels(widget.ax_phase)
+    assert "centre-stable curve" in legend_labels(widget.ax_phase)
     assert legend_labels(widget.ax_time) == []          # no T(c) for a neuron: no legend
 
 
@@ -424,13 +424,13 @@ def test_legends_list_only_what_is_drawn(widget):
     widget.apply_preset("deep chain (non-strict saddle)")
     labels = legend_labels(widget.ax_phase)
     assert not any("centre-stable" in t or "unstable" in t for t in labels)
-    assert "target set (x = x*)" in labels
+    assert "target set x = x*" in labels
     widget.set_params(cost="log-cosh")           # no closed form away from the quadratic
-    assert "closed form (of the flow)" not in legend_labels(widget.ax_loss)
+    assert "flow, closed form" not in legend_labels(widget.ax_loss)
     widget.reset()
-    assert {"centre-stable line (into the saddle)", "unstable line"} <= set(
+    assert {"centre-stable line", "unstable line"} <= set(
         legend_labels(widget.ax_phase))
-    assert "closed form (of the flow)" in legend_labels(widget.ax_loss)
+    assert "flow, closed form" in legend_labels(widget.ax_loss)
 
 
 def test_the_view_range_resizes_the_landscape_and_the_level_sets(widget):
@@ -453,3 +453,30 @@ def test_every_cursor_step_moves_the_loss_cursor_also_over_a_short_descent(widge
         widget.controls["cursor"].value = cursor
         xs.append(widget.loss_artists["cursor"].get_xdata()[0])
     assert xs == [pytest.approx(times[-1]), pytest.approx(0.99 * times[-1])]
+
+
+def test_a_new_legend_is_painted_over_the_cached_background_and_equals_a_full_draw():
+    """Switching the neuron changes all three legends ("legend" layer): no figure is drawn
+    in full, and each canvas shows exactly what a full draw of the same state shows."""
+    w = GradientFlowExplorer()
+    full = {}
+    for name, fig in w._figs.items():
+        orig = fig.canvas.draw
+        full[name] = 0
+
+        def counted(orig=orig, name=name):
+            full[name] += 1
+            return orig()
+        fig.canvas.draw = counted
+    for activation in ("sigmoid", "linear", "tanh"):
+        w.set_params(activation=activation)
+        assert full == {"phase": 0, "loss": 0, "time": 0}, activation
+        blitted = {n: np.asarray(f.canvas.buffer_rgba()).copy() for n, f in w._figs.items()}
+        w.invalidate(*w.figures)
+        w.redraw()
+        for name, fig in w._figs.items():
+            assert np.array_equal(np.asarray(fig.canvas.buffer_rgba()), blitted[name]), \
+                (activation, name)
+            full[name] = 0
+    assert "curve" in " ".join(legend_labels(w.ax_phase))      # tanh: separatrix curves
+    w.close()

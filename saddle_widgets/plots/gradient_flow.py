@@ -45,13 +45,13 @@ def phase_portrait(ax, extent, grid=121, *, title="phase portrait (click to set 
                                vmax=LANDSCAPE_RANGE[1], alpha=0.85, interpolation="bilinear")
     a["levels"] = ax.add_collection(LineCollection([], colors="white", linewidths=0.5,
                                                    alpha=0.5), autolim=False)
-    (a["minima"],) = ax.plot([], [], color=TARGET_COLOUR, lw=2.2, label="target set (x = x*)")
+    (a["minima"],) = ax.plot([], [], color=TARGET_COLOUR, lw=2.2, label="target set x = x*")
     (a["stable"],) = ax.plot([], [], color=STABLE_COLOUR, lw=1.6, ls="--",
-                             label="centre-stable (into the saddle)")
+                             label="centre-stable line")
     (a["unstable"],) = ax.plot([], [], color=UNSTABLE_COLOUR, lw=1.6, ls="--",
-                               label="unstable (out of it)")
+                               label="unstable line")
     (a["exact"],) = ax.plot([], [], color="white", lw=1.4, ls=(0, (4, 3)),
-                            label="conserved curve of the start",
+                            label="conserved curve",
                             # a black edge: visible over the white level sets and the light map
                             path_effects=[patheffects.Stroke(linewidth=2.8, foreground="black"),
                                           patheffects.Normal()])
@@ -61,7 +61,7 @@ def phase_portrait(ax, extent, grid=121, *, title="phase portrait (click to set 
     (a["cursor"],) = ax.plot([], [], "o", color="white", mec="black", ms=6)
     (a["saddle"],) = ax.plot([0], [0], "X", color=OKABE_ITO["purple"], mec="black", ms=10,
                              label="saddle")
-    a["note"] = ax.text(0.02, 0.98, "", transform=ax.transAxes, va="top", fontsize=7,
+    a["note"] = ax.text(0.02, 0.98, "", transform=ax.transAxes, va="top", fontsize=8,
                         bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
     ax.set(xlabel="w1", ylabel="w2", aspect="equal")
     for axis in (ax.xaxis, ax.yaxis):          # "−10" and "−0.5", not "−10.0" or "−0.25":
@@ -78,14 +78,14 @@ def show_phase_legend(ax, artists, *, manifolds, curves=False):
     only), listing what is drawn: the saddle's manifolds only when ``manifolds``;
     ``curves`` names them curves rather than lines (a neuron's separatrices)."""
     kind = "curve" if curves else "line"
-    artists["stable"].set_label(f"centre-stable {kind} (into the saddle)")
+    artists["stable"].set_label(f"centre-stable {kind}")
     artists["unstable"].set_label(f"unstable {kind}")
     names = ["minima", *(["stable", "unstable"] if manifolds else []), "exact", "trajectory",
              "saddle"]
     handles = [artists[n] for n in names]
     # the legend's grey box shows the white dashed conserved curve
     ax.legend(handles, [h.get_label() for h in handles], loc="upper center",
-              bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=6.5, frameon=True,
+              bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8, frameon=True,
               facecolor="0.8", edgecolor="none", framealpha=1.0)
 
 
@@ -119,7 +119,7 @@ def loss_panel(ax):
     a = {}
     (a["numeric"],) = ax.semilogy([], [], color=OKABE_ITO["orange"], lw=2, label="numeric")
     (a["exact"],) = ax.semilogy([], [], color="black", lw=1, ls="--",
-                                label="closed form (of the flow)")
+                                label="flow, closed form")
     (a["bound"],) = ax.semilogy([], [], color=OKABE_ITO["sky"], lw=1.2, ls=":",
                                 label="bound $e^{-2\\mu\\sqrt{c}\\,t}$")
     (a["compare"],) = ax.semilogy([], [], color=OKABE_ITO["blue"], lw=1.6,
@@ -146,13 +146,15 @@ def show_loss_references(artists, exact, bound):
 
 
 def show_loss_legend(ax, artists, exact, bound, compare):
-    """The loss panel's legend, listing the curves drawn (lower left: below a decaying and a
-    diverging loss)."""
+    """The loss panel's legend, listing the curves drawn (above the axes: a decaying, a
+    diverging and a reference curve can pass anywhere inside)."""
     artists["numeric"].set_label("this start" if compare else "numeric")
     names = ["numeric", *(["exact"] if exact else []), *(["bound"] if bound else []),
              *(["compare"] if compare else [])]
     handles = [artists[n] for n in names]
-    ax.legend(handles, [h.get_label() for h in handles], loc="lower left", fontsize=6.5)
+    ax.legend(handles, [h.get_label() for h in handles], loc="lower center",
+              bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8, frameon=False,
+              borderaxespad=0.1, handlelength=1.8, columnspacing=1.2)
 
 
 def positive(values, floor=1e-300):
@@ -182,7 +184,7 @@ def show_convergence_frame(ax, artists, numeric, exact, asymptote):
     handles = [artists[n] for n, on in (("numeric", numeric), ("exact", exact),
                                         ("asymptote", asymptote)) if on]
     if handles:
-        ax.legend(handles, [h.get_label() for h in handles], loc="upper right", fontsize=6.5)
+        ax.legend(handles, [h.get_label() for h in handles], loc="upper right", fontsize=8)
     elif ax.get_legend() is not None:
         ax.get_legend().remove()
 

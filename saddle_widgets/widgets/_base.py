@@ -97,8 +97,11 @@ class _Node:
     coarse: bool = False           # the method takes ``coarse=`` (cheaper while dragging)
     cache: int = 4                 # steps: entries kept per step
     figure: str | None = None      # draws: the figure drawn into
-    layer: str = "moving"          # draws: "moving", "backdrop" or "static"
+    layer: str = "moving"          # draws: "moving", "backdrop", "legend" or "static"
     by_value: bool = False         # steps: dependents are keyed on the (hashable) result
+
+
+LAYERS = ("moving", "backdrop", "legend", "static")
 
 
 def step(*inputs: str, coarse: bool = False, cache: int = 4, by_value: bool = False):
@@ -115,10 +118,12 @@ def step(*inputs: str, coarse: bool = False, cache: int = 4, by_value: bool = Fa
 
 def draw(figure: str, *inputs: str, layer: str = "moving", coarse: bool = False):
     """Declare a draw into the named figure that reads ``inputs``. ``layer``: "moving"
-    (blitted each time), "backdrop" (cached until it changes) or "static" (the draw
-    changes axes, ticks or labels: the figure is drawn in full)."""
-    if layer not in ("moving", "backdrop", "static"):
-        raise ValueError(f"layer must be 'moving', 'backdrop' or 'static', got {layer!r}")
+    (blitted each time), "backdrop" (cached until it changes), "legend" (the draw makes
+    or removes the figure's legends: they are painted over the cached background, which
+    costs a legend, not a figure) or "static" (the draw changes axes, ticks or labels:
+    the figure is drawn in full)."""
+    if layer not in LAYERS:
+        raise ValueError(f"layer must be one of {', '.join(map(repr, LAYERS))}, got {layer!r}")
 
     def mark(fn):
         fn._explorer_node = _Node("draw", fn.__name__, inputs, coarse, 0, figure, layer)
@@ -270,6 +275,8 @@ class Explorer(widgets.VBox):
         self._backdrop: dict[Figure, list] = {}
         self._background: dict[Figure, object] = {}
         self._backdrop_bg: dict[Figure, object] = {}
+        self._legends: dict[Figure, list] = {}      # figures with a "legend" layer
+        self._clean_bg: dict[Figure, object] = {}   # their background without legends
         self._background_size: dict[Figure, tuple] = {}
         # steps: current results, the key each was computed for, caches; draws: keys
         self._results: dict = {}
@@ -436,7 +443,9 @@ class Explorer(widgets.VBox):
         after ``invalidate(fig)``; the ``backdrop`` (dynamic artists that change rarely,
         such as a landscape image or a vector field), painted over the background once
         and cached until one of them changes; and ``artists`` (markers, trajectories),
-        painted at every redraw. Each layer is painted in z order.
+        painted at every redraw. Each layer is painted in z order. Where the widget
+        declares ``layer="legend"`` draws for ``fig``, its legends are painted onto the
+        background from a cached copy without them, so a new legend costs no full draw.
         """
         by_z = lambda arts: sorted(arts, key=lambda a: a.get_zorder())   # noqa: E731
         self._backdrop[fig] = by_z(backdrop)
@@ -446,10 +455,18 @@ class Explorer(widgets.VBox):
         self._background[fig] = None
         self._backdrop_bg[fig] = None
 
+        if any(d.layer == "legend" and self._figs.get(d.figure) is fig for d in self._draws):
+            self._legends[fig] = self._animated_legends(fig)
+
         def on_draw(event):
             # after every full draw (ours, the front end's, savefig's): keep the clean
-            # background, then paint (and keep) the backdrop, then the moving artists
+            # background (with its legends), then paint (and keep) the backdrop, then
+            # the moving artists
             saving = fig.canvas.is_saving()
+            if fig in self._legends:
+                if not saving:
+                    self._clean_bg[fig] = fig.canvas.copy_from_bbox(fig.bbox)
+                _paint(self._legends[fig], event.renderer)
             if not saving:
                 self._background[fig] = fig.canvas.copy_from_bbox(fig.bbox)
                 self._background_size[fig] = tuple(fig.bbox.size)
@@ -459,6 +476,27 @@ class Explorer(widgets.VBox):
             _paint(self._dynamic[fig], event.renderer)
 
         fig.canvas.mpl_connect("draw_event", on_draw)
+
+    @staticmethod
+    def _animated_legends(fig: Figure) -> list:
+        """The legends of ``fig`` (of its axes and its own), made animated: painted by us."""
+        legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+        legends += list(fig.legends)
+        for legend in legends:
+            legend.set_animated(True)
+        return sorted(legends, key=lambda a: a.get_zorder())
+
+    def _restack_legends(self, fig: Figure, was_stale: bool) -> None:
+        """A "legend" draw ran: paint the new legends over the clean background at the
+        next redraw instead of drawing the figure in full."""
+        if fig not in self._legends:
+            return
+        self._legends[fig] = self._animated_legends(fig)
+        fig.stale = was_stale            # making a legend marks its axes stale
+        if self._clean_bg.get(fig) is not None and self._background.get(fig) is not None:
+            self._background[fig] = "legends"      # repaint them over the clean copy
+        else:
+            self.invalidate(fig)
 
     def invalidate(self, *figs: Figure) -> None:
         """The static layer of ``figs`` changed: the next redraw draws them in full."""
@@ -475,11 +513,19 @@ class Explorer(widgets.VBox):
             dynamic = self._dynamic.get(fig, [])
             # changes of animated artists do not mark the figure stale: ask them
             backdrop_changed = any(a.stale for a in backdrop)
-            if not (fig.stale or backdrop_changed or any(a.stale for a in dynamic)):
+            legends_changed = self._background.get(fig) == "legends"
+            if not (fig.stale or backdrop_changed or legends_changed
+                    or any(a.stale for a in dynamic)):
                 continue
             canvas = fig.canvas
             canvas._force_full = True    # ipympl: no diff frames, the browser drops some
-            if (fig not in self._dynamic or self._background[fig] is None
+            if legends_changed and not fig.stale:
+                renderer = canvas.get_renderer()
+                canvas.restore_region(self._clean_bg[fig])
+                _paint(self._legends[fig], renderer)
+                self._background[fig] = canvas.copy_from_bbox(fig.bbox)
+                self._backdrop_bg[fig] = None            # the backdrop is repainted on it
+            if (fig not in self._dynamic or self._background[fig] in (None, "legends")
                     or self._background_size.get(fig) != tuple(fig.bbox.size)):
                 # a new static layer, or the front end resized the figure / changed its dpi
                 canvas.draw()            # fires on_draw, which paints the dynamic layers
@@ -744,10 +790,13 @@ class Explorer(widgets.VBox):
             for callback in self._callbacks.get(node.name, ()):
                 callback(value)
         elif node.kind == "draw":
+            fig = self._figs[node.figure]
+            was_stale = fig.stale
             method(*values, **kwargs)
             self._keys[node.name] = key
-            fig = self._figs[node.figure]
-            if node.layer == "static" and fig.stale:
+            if node.layer == "legend":
+                self._restack_legends(fig, was_stale)
+            elif node.layer == "static" and fig.stale:
                 # matplotlib marks the figure stale only when a non-animated artist (axes,
                 # ticks, labels) changed: a coarse draw that kept the axes costs no full draw
                 self.invalidate(fig)

@@ -112,7 +112,7 @@ class GradientFlowExplorer(Explorer):
         "cursor": Float("time cursor", 1.0, 0.0, 1.0, step=0.01,
                         doc="fraction of the horizon marked on the trajectory and the loss"),
     }
-    FIGURES = {"phase": Fig(4.3, 4.3, click="set_start"), "loss": Fig(4.0, 2.2),
+    FIGURES = {"phase": Fig(4.3, 4.3, click="set_start"), "loss": Fig(4.0, 2.5),
                "time": Fig(4.0, 2.2)}
     COLUMNS = [["phase"], ["loss", "time"]]
     SUMMARY_KEYS = ("cost", "target", "imbalance", "x0", "depth", "width", "activation",
@@ -418,7 +418,7 @@ class GradientFlowExplorer(Explorer):
     def draw_phase_window(self, view):
         self.ax_phase.set(xlim=(-view, view), ylim=(-view, view))
 
-    @draw("phase", "phase_drawn", layer="static")
+    @draw("phase", "phase_drawn", layer="legend")
     def draw_phase_legend(self, phase_drawn):
         manifolds, curves = phase_drawn
         plot.show_phase_legend(self.ax_phase, self.phase_artists, manifolds=manifolds,
@@ -477,7 +477,7 @@ class GradientFlowExplorer(Explorer):
         if not coarse:
             self.ax_loss.set_xlim(0, horizon)
 
-    @draw("loss", "loss_drawn", layer="static")
+    @draw("loss", "loss_drawn", layer="legend")
     def draw_loss_legend(self, loss_drawn):
         plot.show_loss_legend(self.ax_loss, self.loss_artists, *loss_drawn)
 
@@ -485,7 +485,7 @@ class GradientFlowExplorer(Explorer):
     def draw_convergence_curve(self, curve):
         plot.show_convergence_curve(self.time_artists, curve)
 
-    @draw("time", "time_drawn", layer="static")
+    @draw("time", "time_drawn", layer="legend")
     def draw_time_frame(self, time_drawn):
         plot.show_convergence_frame(self.ax_time, self.time_artists, *time_drawn)
 
