@@ -480,3 +480,12 @@ def test_a_new_legend_is_painted_over_the_cached_background_and_equals_a_full_dr
             full[name] = 0
     assert "curve" in " ".join(legend_labels(w.ax_phase))      # tanh: separatrix curves
     w.close()
+
+
+def test_the_play_button_walks_the_time_cursor_over_its_range(widget):
+    """``player``: 50 even frames of the float cursor on [0, 1]."""
+    play = widget.plays["cursor"]
+    assert (play.min, play.max) == (0, 50)
+    for frame in (0, 10, 50):
+        play.value = frame
+        assert widget.state["cursor"] == pytest.approx(frame / 50)

@@ -290,6 +290,7 @@ class Explorer(widgets.VBox):
         self._values = self._validated({**self.DEFAULTS, **state}, set(state))
 
         self.controls: dict[str, widgets.ValueWidget] = {}
+        self.plays: dict[str, widgets.Play] = {}     # Play buttons by parameter (``player``)
         for name, p in self.PARAMS.items():
             control = p.control()
             self.controls[name] = control
@@ -354,6 +355,26 @@ class Explorer(widgets.VBox):
         track would have no room in the panel)."""
         play.layout = widgets.Layout(margin=f"0 0 0 {LABEL_WIDTH}")
         return widgets.VBox([control, play])
+
+    def player(self, name: str, description: str, *, interval: int = 60,
+               frames: int = 50) -> widgets.Widget:
+        """The slider of parameter ``name`` with a Play button below it that walks the
+        parameter over its range: each value of an int, ``frames`` even steps of a float
+        (``self.plays[name]`` is the Play widget)."""
+        p, control = self.PARAMS[name], self.controls[name]
+        if p.kind == "int":
+            play = widgets.Play(value=control.value, min=control.min, max=control.max,
+                                step=control.step, interval=interval, description=description)
+            widgets.link((play, "value"), (control, "value"))
+            control.observe(lambda ch: setattr(play, "max", ch["new"]), names="max")
+        else:
+            lo, hi = p.lo, p.hi
+            play = widgets.Play(value=round((control.value - lo) / (hi - lo) * frames), min=0,
+                                max=frames, interval=interval, description=description)
+            play.observe(lambda ch: setattr(control, "value", lo + (hi - lo) * ch["new"] / frames),
+                         names="value")
+        self.plays[name] = play
+        return self.play_row(play, control)
 
     def _lay_out_plots(self):
         # columns that do not fit beside each other wrap below, rather than run off the page

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-import ipywidgets as widgets
 import numpy as np
 
 from ..plots import gradient_flow as plot
@@ -194,15 +193,11 @@ class GradientFlowExplorer(Explorer):
         self.animate(fig, [a["numeric"], a["exact"], a["asymptote"], a["mark"], a["note"]])
 
     def _control_panel(self):
-        self.play = widgets.Play(value=100, min=0, max=100, step=2, interval=60,
-                                 description="play the trajectory")
-        self.play.observe(lambda ch: setattr(self.controls["cursor"], "value", ch["new"] / 100),
-                          names="value")
         c = self.controls
         return [c["cost"], c["target"], c["activation"], c["imbalance"], c["branch"],
                 c["invariant"], c["x0"], c["mirror"], c["horizon"], c["width"], c["depth"],
                 c["method"], c["lr"], c["compare"], c["c2"], c["view"],
-                self.play_row(self.play, c["cursor"])]
+                self.player("cursor", "play the trajectory")]
 
     # ------------------------------------------------------------------ interaction
     def set_start(self, w1: float, w2: float) -> None:

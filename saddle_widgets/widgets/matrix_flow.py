@@ -6,7 +6,6 @@ conserved) and Thm 3 (the flow converges to a critical point of g). Every number
 """
 from __future__ import annotations
 
-import ipywidgets as widgets
 import numpy as np
 
 from ..plots import matrix_flow as plot
@@ -165,13 +164,9 @@ class MatrixFlowExplorer(Explorer):
                      backdrop=[lp["critical"], *gp["time_labels"]])
 
     def _control_panel(self):
-        self.play = widgets.Play(value=50, min=0, max=100, step=2, interval=80,
-                                 description="play the flow")
-        self.play.observe(lambda ch: setattr(self.controls["cursor"], "value", ch["new"] / 100),
-                          names="value")
         c = self.controls
         return [c["target"], c["start"], c["seed"], c["scale"], c["imbalance"], c["reflect"],
-                c["horizon"], self.play_row(self.play, c["cursor"])]
+                c["horizon"], self.player("cursor", "play the flow", interval=80)]
 
     # ------------------------------------------------------------------ steps
     @step("target")
