@@ -24,8 +24,8 @@ ENTRY_COLOURS = {"c11": OKABE_ITO["blue"], "c12": OKABE_ITO["green"],
 LOSS_COLOUR = OKABE_ITO["blue"]
 GRAD_COLOUR = OKABE_ITO["vermillion"]
 CRITICAL_COLOUR = "0.45"
-_SMALL = dict(labelsize=7, length=2, pad=1)
-_LABEL = dict(fontsize=7.5, labelpad=1)
+_SMALL = dict(labelsize=8, length=2, pad=1)
+_LABEL = dict(fontsize=8, labelpad=1)
 #: values below this are drawn at it on a log axis (exact zeros included)
 LOG_FLOOR = 1e-300
 
@@ -112,7 +112,7 @@ def conserved_panel(ax) -> dict:
                          for y in ENTRY_TICKS]
     a["time_labels"] = time_axis(ax)
     ax.legend(handles=[a[k] for k in ("c11", "c12", "c22", "n1", "n2")], loc="upper center",
-              bbox_to_anchor=(0.5, -0.24), ncol=5, fontsize=6.5, frameon=False,
+              bbox_to_anchor=(0.5, -0.24), ncol=5, fontsize=8, frameon=False,
               handlelength=1.6, columnspacing=0.9)
     return a
 
@@ -159,14 +159,14 @@ def matrix_heat_maps(fig, titles, vmax: float = HEAT_RANGE) -> dict:
         # a frame over the image (an image redrawn alone would cover the axes' spines)
         frames.append(ax.add_patch(Rectangle((-0.5, -0.5), 2, 2, fill=False, lw=0.8,
                                              ec="0.35", zorder=3)))
-        texts.append([[ax.text(j, i, "", ha="center", va="center", fontsize=7.5)
+        texts.append([[ax.text(j, i, "", ha="center", va="center", fontsize=8)
                        for j in range(2)] for i in range(2)])
         ax.set(xticks=[], yticks=[])
         ax.set_title(title, fontsize=8)
     bar = fig.colorbar(images[0], ax=list(axes), shrink=0.85, pad=0.03, aspect=12,
                        extend="both")
-    bar.ax.tick_params(labelsize=7, length=2, pad=1)
-    bar.set_label("entry", fontsize=7, labelpad=1)
+    bar.ax.tick_params(labelsize=8, length=2, pad=1)
+    bar.set_label("entry", fontsize=8, labelpad=1)
     # above the maps: the time of C(t) and W2W1(t) (text set by the caller)
     time = fig.suptitle("t = 00.00", fontsize=8)
     return dict(axes=axes, images=images, texts=texts, frames=frames, colorbar=bar, time=time)
@@ -230,7 +230,7 @@ def log_time_panel(ax, *, ylabel: str, label: str, colour: str, ylim, yticks,
         ax.set_title(title, fontsize=8.5)
     # above the axes, in place of a title: never over a curve
     ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2,
-              fontsize=7, frameon=False, borderaxespad=0.2)
+              fontsize=8, frameon=False, borderaxespad=0.2)
     return a
 
 

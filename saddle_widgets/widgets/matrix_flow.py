@@ -157,7 +157,7 @@ class MatrixFlowExplorer(Explorer):
             self.ax_grad, ylabel="‖∇g‖_F", label="‖∇g‖ (→ 0: Thm 3)",
             colour=plot.GRAD_COLOUR, ylim=(1e-15, 20), yticks=(1e-12, 1e-8, 1e-4, 1))
         self.ax_grad.axhline(mf.GRAD_TOL, color="0.6", lw=0.7, ls="--", zorder=0)
-        self.ax_grad.text(0.02, mf.GRAD_TOL * 1.8, "critical below", fontsize=6.5,
+        self.ax_grad.text(0.02, mf.GRAD_TOL * 1.8, "critical below", fontsize=8,
                           color="0.4", transform=self.ax_grad.get_yaxis_transform())
         lp, gp = self.loss_panel, self.grad_panel
         self.animate(fig, [lp["line"], lp["cursor"], gp["line"], gp["cursor"]],
