@@ -111,7 +111,7 @@ class GradientFlowExplorer(Explorer):
         "cursor": Float("time cursor", 1.0, 0.0, 1.0, step=0.01,
                         doc="fraction of the horizon marked on the trajectory and the loss"),
     }
-    FIGURES = {"phase": Fig(4.3, 4.3, click="set_start"), "loss": Fig(4.0, 2.5),
+    FIGURES = {"phase": Fig(4.7, 4.3, click="set_start"), "loss": Fig(4.0, 2.5),
                "time": Fig(4.0, 2.2)}
     COLUMNS = [["phase"], ["loss", "time"]]
     SUMMARY_KEYS = ("cost", "target", "imbalance", "x0", "depth", "width", "activation",
