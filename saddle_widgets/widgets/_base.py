@@ -446,15 +446,16 @@ class Explorer(widgets.VBox):
         self._backdrop_bg[fig] = None
 
         def on_draw(event):
-            # after every full draw (ours, the front end's, savefig's): keep the clean
-            # background, then paint (and keep) the backdrop, then the moving artists
-            saving = fig.canvas.is_saving()
-            if not saving:
-                self._background[fig] = fig.canvas.copy_from_bbox(fig.bbox)
-                self._background_size[fig] = tuple(fig.bbox.size)
+            # after every full draw (ours, the front end's): keep the clean background,
+            # then paint (and keep) the backdrop, then the moving artists. While saving
+            # (savefig) matplotlib has drawn the animated artists itself: painting them
+            # again would double every translucent or antialiased pixel
+            if fig.canvas.is_saving():
+                return
+            self._background[fig] = fig.canvas.copy_from_bbox(fig.bbox)
+            self._background_size[fig] = tuple(fig.bbox.size)
             _paint(self._backdrop[fig], event.renderer)
-            if not saving:
-                self._backdrop_bg[fig] = fig.canvas.copy_from_bbox(fig.bbox)
+            self._backdrop_bg[fig] = fig.canvas.copy_from_bbox(fig.bbox)
             _paint(self._dynamic[fig], event.renderer)
 
         fig.canvas.mpl_connect("draw_event", on_draw)
@@ -846,18 +847,30 @@ class Explorer(widgets.VBox):
     # ------------------------------------------------------------------ static output
     def to_png(self) -> bytes:
         """All figures as one PNG (for static pages and reports), arranged in the
-        columns of ``COLUMNS`` like the live layout."""
-        from matplotlib.image import imread, imsave
-        images = {}
-        for name, fig in self._figs.items():
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=fig.dpi)
-            buf.seek(0)
-            images[name] = imread(buf, format="png")[..., :3]
+        columns of ``COLUMNS`` like the live layout: the pixels of the live canvases."""
+        from matplotlib.image import imsave
+        images = self._canvas_images()
         stacked = [_stack([images[n] for n in col], axis=0) for col in self._columns]
         out = io.BytesIO()
         imsave(out, _stack(stacked, axis=1), format="png")
         return out.getvalue()
+
+    def _canvas_images(self) -> dict[str, np.ndarray]:
+        """Figure name -> the RGB pixels (uint8, height x width x 3) its canvas shows: the
+        Agg buffer after the pending redraw, so the moving layers are painted once, over
+        the static layer, as on screen (``savefig`` draws them in z order instead)."""
+        self.redraw()
+        images = {}
+        for name, fig in self._figs.items():
+            canvas = fig.canvas
+            width, height = (int(v) for v in fig.bbox.size)
+            buffer = (np.asarray(canvas.buffer_rgba())
+                      if getattr(canvas, "renderer", None) is not None else None)
+            if buffer is None or buffer.shape[:2] != (height, width):
+                canvas.draw()              # never drawn, or resized since: a full draw
+                buffer = np.asarray(canvas.buffer_rgba())
+            images[name] = buffer[..., :3].copy()
+        return images
 
     def _repr_mimebundle_(self, **kwargs):
         # displayed: a new view will render and may echo any value sent from now on
@@ -892,11 +905,12 @@ def _stack(images, axis):
     """Concatenate RGB images along ``axis``, padding the other side with white."""
     other = 1 - axis
     size = max(im.shape[other] for im in images)
+    white = 255 if images[0].dtype == np.uint8 else 1.0
     padded = []
     for im in images:
         pad = [(0, 0), (0, 0), (0, 0)]
         pad[other] = (0, size - im.shape[other])
-        padded.append(np.pad(im, pad, constant_values=1.0))
+        padded.append(np.pad(im, pad, constant_values=white))
     return np.concatenate(padded, axis=axis)
 
 
