@@ -845,15 +845,36 @@ class Explorer(widgets.VBox):
         super().close()
 
     # ------------------------------------------------------------------ static output
-    def to_png(self) -> bytes:
+    def to_png(self, *, colors: int | None = None) -> bytes:
         """All figures as one PNG (for static pages and reports), arranged in the
-        columns of ``COLUMNS`` like the live layout: the pixels of the live canvases."""
-        from matplotlib.image import imsave
+        columns of ``COLUMNS`` like the live layout: the pixels of the live canvases.
+
+        ``colors``: None (lossless) or 2-256, a palette PNG of at most that many colours
+        (``saddle_widgets.export.palette_png``: a third of the bytes or less, the frequent
+        colours exact), as the frames of ``to_html`` are stored."""
+        if colors is not None and (isinstance(colors, bool) or not isinstance(colors, int)
+                                   or not 2 <= colors <= 256):
+            raise ValueError(f"colors must be None (lossless) or an integer from 2 to 256, "
+                             f"got {colors!r}")
         images = self._canvas_images()
         stacked = [_stack([images[n] for n in col], axis=0) for col in self._columns]
+        pixels = _stack(stacked, axis=1)
+        if colors is not None:
+            from ..export import palette_png
+            return palette_png(pixels, colors)
+        from matplotlib.image import imsave
         out = io.BytesIO()
-        imsave(out, _stack(stacked, axis=1), format="png")
+        imsave(out, pixels, format="png")
         return out.getvalue()
+
+    def to_html(self, path, sweep: dict, **options):
+        """Write one self-contained HTML page (no network, images embedded): sliders over
+        the values of one or two parameters in ``sweep`` ({name: values}, or
+        {"preset": names}), each position showing the figures and status line this widget
+        draws for that state, precomputed; the other parameters stay at the current state,
+        which is restored afterwards. Options and limits: ``saddle_widgets.export.to_html``."""
+        from ..export import to_html
+        return to_html(self, path, sweep, **options)
 
     def _canvas_images(self) -> dict[str, np.ndarray]:
         """Figure name -> the RGB pixels (uint8, height x width x 3) its canvas shows: the
