@@ -480,20 +480,20 @@ class Explorer(widgets.VBox):
             self._legends[fig] = self._animated_legends(fig)
 
         def on_draw(event):
-            # after every full draw (ours, the front end's, savefig's): keep the clean
-            # background (with its legends), then paint (and keep) the backdrop, then
-            # the moving artists
-            saving = fig.canvas.is_saving()
+            # after every full draw (ours, the front end's): keep the clean background
+            # (and, over it, the legends), then paint (and keep) the backdrop, then the
+            # moving artists. While saving (savefig) matplotlib has drawn the animated
+            # artists itself: painting them again would double every translucent or
+            # antialiased pixel
+            if fig.canvas.is_saving():
+                return
             if fig in self._legends:
-                if not saving:
-                    self._clean_bg[fig] = fig.canvas.copy_from_bbox(fig.bbox)
+                self._clean_bg[fig] = fig.canvas.copy_from_bbox(fig.bbox)
                 _paint(self._legends[fig], event.renderer)
-            if not saving:
-                self._background[fig] = fig.canvas.copy_from_bbox(fig.bbox)
-                self._background_size[fig] = tuple(fig.bbox.size)
+            self._background[fig] = fig.canvas.copy_from_bbox(fig.bbox)
+            self._background_size[fig] = tuple(fig.bbox.size)
             _paint(self._backdrop[fig], event.renderer)
-            if not saving:
-                self._backdrop_bg[fig] = fig.canvas.copy_from_bbox(fig.bbox)
+            self._backdrop_bg[fig] = fig.canvas.copy_from_bbox(fig.bbox)
             _paint(self._dynamic[fig], event.renderer)
 
         fig.canvas.mpl_connect("draw_event", on_draw)
@@ -915,20 +915,53 @@ class Explorer(widgets.VBox):
         super().close()
 
     # ------------------------------------------------------------------ static output
-    def to_png(self) -> bytes:
+    def to_png(self, *, colors: int | None = None) -> bytes:
         """All figures as one PNG (for static pages and reports), arranged in the
-        columns of ``COLUMNS`` like the live layout."""
-        from matplotlib.image import imread, imsave
+        columns of ``COLUMNS`` like the live layout: the pixels of the live canvases.
+
+        ``colors``: None (lossless) or 2-256, a palette PNG of at most that many colours
+        (``saddle_widgets.export.palette_png``: a third of the bytes or less, the frequent
+        colours exact), as the frames of ``to_html`` are stored."""
+        if colors is not None and (isinstance(colors, bool) or not isinstance(colors, int)
+                                   or not 2 <= colors <= 256):
+            raise ValueError(f"colors must be None (lossless) or an integer from 2 to 256, "
+                             f"got {colors!r}")
+        images = self._canvas_images()
+        stacked = [_stack([images[n] for n in col], axis=0) for col in self._columns]
+        pixels = _stack(stacked, axis=1)
+        if colors is not None:
+            from ..export import palette_png
+            return palette_png(pixels, colors)
+        from matplotlib.image import imsave
+        out = io.BytesIO()
+        imsave(out, pixels, format="png")
+        return out.getvalue()
+
+    def to_html(self, path, sweep: dict, **options):
+        """Write one self-contained HTML page (no network, images embedded): sliders over
+        the values of one or two parameters in ``sweep`` ({name: values}, or
+        {"preset": names}), each position showing the figures and status line this widget
+        draws for that state, precomputed; the other parameters stay at the current state,
+        which is restored afterwards. Options and limits: ``saddle_widgets.export.to_html``."""
+        from ..export import to_html
+        return to_html(self, path, sweep, **options)
+
+    def _canvas_images(self) -> dict[str, np.ndarray]:
+        """Figure name -> the RGB pixels (uint8, height x width x 3) its canvas shows: the
+        Agg buffer after the pending redraw, so the moving layers are painted once, over
+        the static layer, as on screen (``savefig`` draws them in z order instead)."""
+        self.redraw()
         images = {}
         for name, fig in self._figs.items():
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=fig.dpi)
-            buf.seek(0)
-            images[name] = imread(buf, format="png")[..., :3]
-        stacked = [_stack([images[n] for n in col], axis=0) for col in self._columns]
-        out = io.BytesIO()
-        imsave(out, _stack(stacked, axis=1), format="png")
-        return out.getvalue()
+            canvas = fig.canvas
+            width, height = (int(v) for v in fig.bbox.size)
+            buffer = (np.asarray(canvas.buffer_rgba())
+                      if getattr(canvas, "renderer", None) is not None else None)
+            if buffer is None or buffer.shape[:2] != (height, width):
+                canvas.draw()              # never drawn, or resized since: a full draw
+                buffer = np.asarray(canvas.buffer_rgba())
+            images[name] = buffer[..., :3].copy()
+        return images
 
     def _repr_mimebundle_(self, **kwargs):
         # displayed: a new view will render and may echo any value sent from now on
@@ -963,11 +996,12 @@ def _stack(images, axis):
     """Concatenate RGB images along ``axis``, padding the other side with white."""
     other = 1 - axis
     size = max(im.shape[other] for im in images)
+    white = 255 if images[0].dtype == np.uint8 else 1.0
     padded = []
     for im in images:
         pad = [(0, 0), (0, 0), (0, 0)]
         pad[other] = (0, size - im.shape[other])
-        padded.append(np.pad(im, pad, constant_values=1.0))
+        padded.append(np.pad(im, pad, constant_values=white))
     return np.concatenate(padded, axis=axis)
 
 
