@@ -72,8 +72,9 @@ def phase_portrait(ax, extent, grid=121, *, title="phase portrait (click to set 
     # the colour encodes the loss gap: say how much (the map is floored at 1e-4)
     bar = ax.figure.colorbar(a["landscape"], ax=ax, shrink=0.8, aspect=25, pad=0.02,
                              ticks=range(int(LANDSCAPE_RANGE[0]), int(LANDSCAPE_RANGE[1]) + 1))
-    bar.ax.set_yticklabels([f"$10^{{{k}}}$" for k in range(int(LANDSCAPE_RANGE[0]),
-                                                           int(LANDSCAPE_RANGE[1]) + 1)])
+    sup = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")       # plain text: no mathtext
+    bar.ax.set_yticklabels([f"10{str(k).translate(sup)}" for k in range(
+        int(LANDSCAPE_RANGE[0]), int(LANDSCAPE_RANGE[1]) + 1)])
     bar.ax.tick_params(labelsize=8, length=2, pad=1)
     bar.set_label("loss gap g − g*", fontsize=8, labelpad=1)
     bar.solids.set_alpha(0.85)                  # as the map itself
