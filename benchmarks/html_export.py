@@ -1,9 +1,10 @@
 """Size and build time of the static HTML page (``w.to_html``) of every widget.
 
-For each widget: a 41-frame sweep of one parameter and a 15 x 15 sweep of two, over the
-whole range of the widget's first two float parameters with fixed bounds (values on the
-slider grid), from the default state. Reports the file size, frames, distinct pictures
-and seconds to build (Agg, frames as 256-colour PNGs).
+For each widget: a 41-frame sweep of one parameter and a 15 x 15 sweep of two, each over
+the parameter's whole range (values on the slider grid), from the default state with the
+settings of ``SWEEPS`` (parameters a teacher would sweep, and that matter in that state).
+Reports the file size, frames, distinct pictures and seconds to build (Agg, frames as
+256-colour PNGs).
 
 Usage::
 
@@ -23,8 +24,11 @@ matplotlib.use("Agg")
 
 
 def grid_values(p, num):
-    """``num`` values from lo to hi on the parameter's slider grid (fewer if it is coarse)."""
+    """``num`` values from lo to hi on the parameter's slider grid (fewer if it is coarse);
+    an integer parameter: ``num`` consecutive values from lo."""
     import numpy as np
+    if p.kind == "int":
+        return list(range(p.lo, min(p.lo + num, p.hi + 1)))
     values = []
     for v in np.linspace(p.lo, p.hi, num):
         v = p.lo + round((v - p.lo) / p.step) * p.step
@@ -34,10 +38,26 @@ def grid_values(p, num):
     return values
 
 
+#: widget -> (fixed settings, the parameter of the 1-D sweep, the two of the 2-D sweep)
+SWEEPS = {
+    "GradientFlowExplorer": ({}, "imbalance", ("imbalance", "x0")),
+    "PCLandscapeExplorer": ({}, "init_scale", ("start_a", "start_b")),
+    "SaddleSpectrumExplorer": ({"point": "other zero-rank saddle"}, "saddle_scale",
+                               ("saddle_scale", "seed")),
+    "EscapeRaceExplorer": ({}, "init_scale", ("init_scale", "lr")),
+    "PLRNNExplorer": ({}, "a11", ("a11", "a22")),
+    "MatrixFlowExplorer": ({}, "imbalance", ("imbalance", "scale")),
+}
+
+
 def swept(cls):
-    """The first two float parameters with numeric bounds."""
-    return [n for n, p in cls.PARAMS.items() if p.kind == "float"
-            and not isinstance(p.lo, str) and not isinstance(p.hi, str)][:2]
+    """(settings, 1-D parameter, 2-D parameters): from ``SWEEPS``, else the first two
+    float parameters with numeric bounds."""
+    if cls.__name__ in SWEEPS:
+        return SWEEPS[cls.__name__]
+    names = [n for n, p in cls.PARAMS.items() if p.kind == "float"
+             and not isinstance(p.lo, str) and not isinstance(p.hi, str)][:2]
+    return {}, names[0], tuple(names)
 
 
 def main(argv=None):
@@ -55,13 +75,15 @@ def main(argv=None):
     for cls in widget_classes():
         if args.widget and cls.__name__ not in args.widget:
             continue
-        names = swept(cls)
-        runs = [{names[0]: grid_values(cls.PARAMS[names[0]], args.one)}]
-        if len(names) == 2:
-            runs.append({n: grid_values(cls.PARAMS[n], args.two) for n in names})
+        settings, one, two = swept(cls)
+        runs = [{one: grid_values(cls.PARAMS[one], args.one)}]
+        if len(two) == 2:
+            runs.append({n: grid_values(cls.PARAMS[n], args.two) for n in two})
         for sweep in runs:
-            w = cls(canvas="agg")
+            w = cls(canvas="agg", **settings)
             label = " × ".join(f"{n} ({len(v)})" for n, v in sweep.items())
+            if settings:
+                label += ", " + ", ".join(f"{k} = {v}" for k, v in settings.items())
             path = out / f"{cls.__name__}-{'-'.join(sweep)}.html"
             r = w.to_html(path, sweep=sweep)
             print(f"| {cls.__name__} | {label} | {r.frames} ({r.images}) | "
