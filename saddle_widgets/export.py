@@ -94,9 +94,9 @@ def palette_png(pixels: np.ndarray, colors: int = 256) -> bytes:
     from PIL import Image                  # matplotlib's own image dependency
     flat = pixels.reshape(-1, 3).astype(np.uint32)
     packed = (flat[:, 0] << 16) | (flat[:, 1] << 8) | flat[:, 2]
-    values, inverse, counts = np.unique(packed, return_inverse=True, return_counts=True)
+    values, counts = np.unique(packed, return_counts=True)
     if len(values) <= colors:
-        palette, indices = values, inverse.reshape(-1)
+        palette, indices = values, np.searchsorted(values, packed)
     else:
         exact = min(EXACT_COLORS, colors // 2)
         top = values[np.argsort(counts, kind="stable")[::-1][:exact]]
@@ -112,8 +112,9 @@ def palette_png(pixels: np.ndarray, colors: int = 256) -> bytes:
         # Pillow maps to the palette through a coarse colour cache: pixels of an exact
         # colour get that entry back
         order = np.argsort(top)
-        where = np.searchsorted(top, packed, sorter=order).clip(0, exact - 1)
-        hit = top[order[where]] == packed
+        ranked = top[order]
+        where = np.searchsorted(ranked, packed).clip(0, exact - 1)
+        hit = ranked[where] == packed
         indices[hit] = order[where[hit]]
     out = Image.fromarray(indices.reshape(pixels.shape[:2]).astype(np.uint8), mode="P")
     out.putpalette(_unpack(palette).reshape(-1).tolist())
@@ -165,8 +166,6 @@ def plan(widget, sweep) -> tuple[list[Axis], list[Planned]]:
         if len(set(map(repr, values))) != len(values):
             raise ValueError(f"sweep[{name!r}] lists a value twice: {values}")
         axes.append(Axis(name, label, tuple(values)))
-    if len(axes) == 2 and axes[0].name == axes[1].name:
-        raise ValueError(f"sweep names {axes[0].name!r} twice")
     count = math.prod(len(a.values) for a in axes)
     if count > MAX_FRAMES:
         sizes = " × ".join(str(len(a.values)) for a in axes)
@@ -185,7 +184,7 @@ def plan(widget, sweep) -> tuple[list[Axis], list[Planned]]:
             state = widget._validated({**start, **given}, set(given)) if given else start
         except ValueError as exc:
             where = ", ".join(f"{k} = {_code(v)}" for k, v in
-                              ({PRESET: preset} if preset else {}) | given.items())
+                              {**({PRESET: preset} if preset else {}), **given}.items())
             raise ValueError(f"sweep: at {where}: {exc}") from None
         frames.append(Planned(preset, given, state))
     return axes, frames
@@ -279,7 +278,7 @@ def page(cls, axes: list[Axis], frames: list[Frame], initial: int, *, title: str
             images.append(base64.b64encode(f.png).decode("ascii"))
         rows.append([index[f.png], f.status, int(f.error),
                      state_words(cls, f.state, swept), state_code(cls, f.state)])
-    labels = [[_axis_text(cls, a, v) for v in a.values] for a in axes]
+    labels = [_axis_texts(cls, a) for a in axes]
     data = {"sizes": [len(a.values) for a in axes], "labels": labels, "images": images,
             "frames": rows}
     # inside <script>: no "</" may close the element early
@@ -307,8 +306,15 @@ def page(cls, axes: list[Axis], frames: list[Frame], initial: int, *, title: str
         live=live, data=blob)
 
 
-def _axis_text(cls, axis: Axis, value) -> str:
-    return value if axis.name == PRESET else words(cls, axis.name, value)
+def _axis_texts(cls, axis: Axis) -> list[str]:
+    """The slider's readouts: as the control shows them, or with all digits where the
+    control's format would show two values alike."""
+    if axis.name == PRESET:
+        return list(axis.values)
+    texts = [words(cls, axis.name, v) for v in axis.values]
+    if len(set(texts)) < len(texts):
+        texts = [f"{v:g}" if isinstance(v, float) else str(v) for v in axis.values]
+    return texts
 
 
 _TEMPLATE = """<!DOCTYPE html>

@@ -309,3 +309,27 @@ def test_the_command_line_explains_itself_and_its_errors(capsys):
         with pytest.raises(SystemExit) as done:
             export.main(argv)
         assert done.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_slider_readouts_tell_every_value_apart(tmp_path):
+    """Readouts use the control's format (two decimals here) unless two values would read
+    alike: then every digit."""
+    w = _Glow(canvas="agg")
+    w.to_html(tmp_path / "a.html", sweep={"slope": [0.1, 0.5]})
+    assert page_data((tmp_path / "a.html").read_text())["labels"] == [["0.10", "0.50"]]
+    w.to_html(tmp_path / "b.html", sweep={"slope": [0.1, 0.101, 0.5]})
+    assert page_data((tmp_path / "b.html").read_text())["labels"] == [["0.1", "0.101", "0.5"]]
+    w.close()
+
+
+def test_a_combination_out_of_range_names_both_values():
+    """A bound that depends on another parameter is checked per frame: the training-step
+    cursor may not pass the number of training steps."""
+    from saddle_widgets import PCLandscapeExplorer
+    w = PCLandscapeExplorer(canvas="agg")
+    export.plan(w, {"train_steps": [20, 30], "step": [0, 15]})        # every pair legal
+    with pytest.raises(ValueError, match=r"at train_steps = 10, step = 15: step must be"):
+        export.plan(w, {"train_steps": [10, 20], "step": [0, 15]})
+    with pytest.raises(ValueError, match=r"sweep\['lr'\]: lr must be between 0.01 and 1.5"):
+        export.plan(w, {"preset": list(w.PRESETS)[:2], "lr": [0.1, 99.0]})
+    w.close()

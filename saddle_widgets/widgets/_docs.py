@@ -32,7 +32,8 @@ Common to all widgets:
 | `w.add_figure(name, width, height, column=None)` | a new figure laid out with the others |
 | `w.on(step, callback)` | `callback(value)` after that step recomputes, before the redraw |
 | `w.status_text`, `w.error` | the status line as text; the current error message or `None` |
-| `w.to_png()` | PNG bytes of all figures, as the static fallback shows them |
+| `w.to_png()` | PNG bytes of all figures, as the live canvases show them (`colors=256`: a palette PNG) |
+| `w.to_html(path, sweep={name: values})` | one self-contained HTML page with sliders over precomputed frames of one or two parameters (or `"preset"`); `python -m saddle_widgets.export --help`; docs/teaching.md section 6 |
 | `w.dragging()`, `w.refine()` | emulate a slider drag from code (coarse picture), then the full redraw |
 | `w.close()` | close the widget, its controls and canvases |
 | `Widget(canvas="agg")` | force the static Agg canvas (scripts, benchmarks); default `"auto"` uses ipympl in a live kernel |
