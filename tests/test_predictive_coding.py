@@ -209,6 +209,23 @@ def test_zero_rank_saddle_with_only_penultimate_weight_is_strict_for_energy_not_
     np.testing.assert_allclose(He[start:, start:], -np.kron(Syy, M), atol=1e-7)
 
 
+def test_classifier_eigenvalues_skip_zero_rows_and_equal_the_full_eigensolver():
+    """A zero row and column of a symmetric matrix is an eigenvector of eigenvalue 0: the
+    classifier's eigenvalues (the submatrix's, plus zeros) equal numpy's for the full matrix,
+    e.g. at the origin of a wide network (only the W_L block of F*'s Hessian is non-zero)."""
+    X, Y = pc.gaussian_toy_data(0, dim=3)
+    Hm = pc.origin_hessian_theory(pc.network_widths(3, 6, 3), X, Y)
+    assert np.sum(np.any(Hm != 0, axis=0)) == 18 < Hm.shape[0]
+    np.testing.assert_allclose(pc.classify_critical_point(Hm).eigenvalues,
+                               np.linalg.eigvalsh(Hm), atol=1e-12)
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((5, 5))
+    full = np.zeros((8, 8))
+    full[np.ix_([0, 2, 3, 5, 7], [0, 2, 3, 5, 7])] = A + A.T
+    np.testing.assert_allclose(pc.classify_critical_point(full).eigenvalues,
+                               np.linalg.eigvalsh(full), atol=1e-12)
+
+
 def test_classifier_kinds_and_sentence():
     """Sign pattern of the eigenvalues decides the kind; the sentence quotes λ_min."""
     assert pc.classify_critical_point(np.diag([1.0, 2.0])).kind == "minimum"

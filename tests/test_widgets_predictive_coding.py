@@ -300,9 +300,9 @@ def test_bad_values_give_a_message(landscape):
 def test_heat_maps_are_the_numerical_and_theory_hessians(spectrum):
     """The three heat maps are numerical_hessian (MSE, F*) and origin_hessian_theory (F*)."""
     w = spectrum
-    w.apply_preset("paper: H = 3, width 4")
-    X, Y = pc.gaussian_toy_data(0, dim=2, batch=64)
-    widths = [2, 4, 4, 4, 2]
+    w.apply_preset("Fig. 3: H = 3, width 4, dim 3")
+    X, Y = pc.gaussian_toy_data(0, dim=3, batch=64)
+    widths = [3, 4, 4, 4, 3]
     ws = [np.zeros((widths[i + 1], widths[i])) for i in range(4)]
     mse = pc.numerical_hessian(ws, X, Y, objective="mse")
     en = pc.numerical_hessian(ws, X, Y, objective="energy")
@@ -340,23 +340,53 @@ def test_lambda_min_against_depth_equals_the_classifier(spectrum):
     assert w.depth["mark_energy"].get_data() == ([2], [hs[1][1]])
 
 
-def test_other_saddle_choice_and_its_bad_combination(spectrum):
-    """The other zero-rank saddle is strict for F*; with H = 1 it is not a critical point
-    and the status line says so (the picture keeps its finite data)."""
+def test_other_saddle_choice_and_the_combinations_that_cannot_be_shown_are_clamped(spectrum):
+    """The other zero-rank saddle is strict for F*. It is a critical point only for H ≥ 2 and
+    the altered target needs dim ≥ 2: such combinations are clamped (the value just set
+    wins), never an error; beyond 160 weights the exact Hessians are shown alone."""
     w = spectrum
-    w.apply_preset("other zero-rank saddle, H = 3 (Theorem 3)")
+    w.apply_preset("Fig. 9: other zero-rank saddle, H = 3 (Theorem 3)")
     assert w.error is None and "strict saddle of F*" in w.status_text
     assert "non-strict saddle of the MSE" in w.status_text
-    w.controls["hidden"].value = 1
-    assert w.error is not None and "H ≥ 2" in w.error
-    assert _finite(w)
+    w.controls["hidden"].value = 1                      # a new H = 1: back to the origin
+    assert w.error is None and w.state["point"] == "origin"
+    w.set_params(point="other zero-rank saddle")        # a new choice of saddle: H = 2
+    assert w.error is None and w.state["hidden"] == 2
     w.reset()
-    w.set_params(altered_target=True, dim=1)
-    assert w.error is not None and "dim" in w.error
+    w.set_state(dim=1, altered_target=True)             # issue 14's case
+    assert w.error is None and (w.state["dim"], w.state["altered_target"]) == (2, True)
+    X, Y = w.results["data"]
+    assert X.shape[0] == 2 and not np.allclose(Y[1], -X[1])
+    w.controls["dim"].value = 1                         # a new dim = 1: the plain target
+    assert w.error is None and w.state["altered_target"] is False
+    assert w.controls["altered_target"].disabled
+    w.set_params(hidden=4, width=10, dim=3)             # 360 weights: theory alone
+    assert w.error is None and w.results["numeric"] is None
+    assert "up to 160 weights" in w.status_text
+    np.testing.assert_array_equal(w.heat["images"][2].get_array(),
+                                  w.results["theory"]["energy"])
     w.reset()
-    w.set_params(hidden=4, width=8, dim=3)
-    assert w.error is not None and "weights" in w.error
+
+
+def test_an_error_blanks_the_panels_and_the_next_good_update_redraws_them(spectrum):
+    """No Hessian of an earlier state stays on screen under an error message."""
+    w = spectrum
     w.reset()
+
+    def broken(*args):
+        raise ValueError("a broken theory")
+    w.theory = broken
+    w.set_params(width=3)
+    assert w.error == "a broken theory"
+    assert all(not np.any(im.get_array()) for im in w.heat["images"])
+    assert not any(w.hist[k].get_visible() for k in ("mse", "energy", "theory"))
+    assert not any(line.get_visible() for line in w.depth.values())
+    del w.theory
+    w.set_params(width=5)                               # the state shown before the error
+    assert w.error is None
+    np.testing.assert_array_equal(w.heat["images"][2].get_array(),
+                                  w.results["theory"]["energy"])
+    assert w.hist["theory"].get_visible() and w.depth["energy"].get_visible()
 
 
 def test_spectrum_drags_keep_the_axes_and_a_release_redraws_only_a_new_range():
@@ -364,9 +394,9 @@ def test_spectrum_drags_keep_the_axes_and_a_release_redraws_only_a_new_range():
     redraw); released where it started, the ranges shown still fit and nothing is redrawn in
     full; released elsewhere, the axes are those of a fresh widget of that state."""
     w = SaddleSpectrumExplorer()
-    w.apply_preset("other zero-rank saddle, H = 2")
+    w.apply_preset("other zero-rank saddle, H = 2: strict in the MSE too")
     draws = _full_draws(w)
-    for name, values in (("width", [1, 8, 3]), ("saddle_scale", [0.0, 2.0, 1.0]),
+    for name, values in (("width", [1, 10, 4]), ("saddle_scale", [0.0, 2.0, 1.0]),
                          ("seed", [4, 20, 0]), ("dim", [1, 3, 2]), ("hidden", [4, 3, 2]),
                          ("altered_target", [True, False])):
         with w.dragging():
@@ -575,26 +605,41 @@ def test_landscape_presets_do_what_their_names_say(landscape):
 
 def test_spectrum_presets_do_what_their_names_say(spectrum):
     w = spectrum
-    for name, (H, width) in {"paper: H = 1, width 8 (paper: 10)": (1, 8),
-                             "paper: H = 2, width 5": (2, 5), "paper: H = 3, width 4": (3, 4),
-                             "paper: H = 4, width 4, altered target": (4, 4)}.items():
+    """Fig. 3: the paper's (H, width, dim) and its printed λ_min(F*) at the origin (the
+    authors' data draw: -3.2886 / -2.0324 / -3.0142 / -2.9984); the MSE is strict only for
+    H = 1. Fig. 9 / Theorem 3: the other zero-rank saddle, H = 3, is non-strict for the MSE
+    and strict for F* below -λ_max(Σ_yy); with H = 2 it is strict for the MSE already
+    (λ_min = -6.17, the preset's name and note)."""
+    w = spectrum
+    paper = {"Fig. 3: H = 1, width 10, dim 2": (1, 10, 2, -3.2886),
+             "Fig. 3: H = 2, width 5, dim 2": (2, 5, 2, -2.0324),
+             "Fig. 3: H = 3, width 4, dim 3": (3, 4, 3, -3.0142),
+             "Fig. 3: H = 4, width 4, dim 3, altered target": (4, 4, 3, -2.9984)}
+    for name, (H, width, dim, lam) in paper.items():
         w.apply_preset(name)
         ws = w.results["weights"]
-        assert len(ws) == H + 1 and ws[0].shape == (width, 2) and not any(np.any(x) for x in ws)
+        assert len(ws) == H + 1 and ws[0].shape == (width, dim)
+        assert not any(np.any(x) for x in ws)
         c = w.results["classes"]
         assert c["energy"].kind == "strict saddle"
+        assert round(c["energy"].lambda_min, 4) == lam == round(c["theory"].lambda_min, 4)
         assert c["mse"].kind == ("strict saddle" if H == 1 else "non-strict saddle")
+        assert w.PRESET_NOTES[name] in w.status_text
     X, Y = w.results["data"]
     assert not np.allclose(Y[1], -X[1])                # the altered target is not −x
-    for name, H in {"other zero-rank saddle, H = 3 (Theorem 3)": 3,
-                    "other zero-rank saddle, H = 2": 2}.items():
+    for name, (H, mse_kind) in {
+            "Fig. 9: other zero-rank saddle, H = 3 (Theorem 3)": (3, "non-strict saddle"),
+            "other zero-rank saddle, H = 2: strict in the MSE too": (2, "strict saddle")}.items():
         w.apply_preset(name)
         ws = w.results["weights"]
         assert len(ws) == H + 1 and np.any(ws[-2]) and not any(np.any(x) for x in ws[:-2])
         X, Y = w.results["data"]
         bound = -np.linalg.eigvalsh(Y @ Y.T / Y.shape[1])[-1]
-        assert w.results["classes"]["energy"].kind == "strict saddle"
-        assert w.results["classes"]["energy"].lambda_min <= bound + 1e-9    # Theorem 3
+        c = w.results["classes"]
+        assert c["energy"].kind == "strict saddle"
+        assert c["energy"].lambda_min <= bound + 1e-9    # Theorem 3
+        assert c["mse"].kind == mse_kind
+    assert round(c["mse"].lambda_min, 2) == -6.17
     w.reset()
 
 

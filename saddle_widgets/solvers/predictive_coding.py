@@ -554,6 +554,18 @@ class CriticalPoint:
     sentence: str
 
 
+def _symmetric_eigenvalues(Hm) -> np.ndarray:
+    """Ascending eigenvalues of a symmetric matrix: those of its rows and columns that are not
+    all zero, and a zero for every other one (a zero row and column of a symmetric matrix is
+    an eigenvector of eigenvalue 0, and the rest is the submatrix left). The Hessians at
+    zero-rank saddles are zero outside a few blocks: the eigensolver sees only those."""
+    live = np.any(Hm != 0, axis=0)
+    if live.all():
+        return np.linalg.eigvalsh(Hm)
+    sub = np.linalg.eigvalsh(Hm[np.ix_(live, live)]) if live.any() else np.empty(0)
+    return np.sort(np.concatenate([sub, np.zeros(Hm.shape[0] - sub.size)]))
+
+
 def classify_critical_point(hessian, *, tol: float = 1e-6,
                             is_minimum: bool | None = None) -> CriticalPoint:
     """Classify a critical point from its (symmetric) Hessian by the signs of its eigenvalues.
@@ -574,7 +586,7 @@ def classify_critical_point(hessian, *, tol: float = 1e-6,
     scale = max(1.0, float(np.max(np.abs(Hm))))
     if np.max(np.abs(Hm - Hm.T)) > 1e-6 * scale:
         raise ValueError("hessian must be symmetric")
-    lam = np.linalg.eigvalsh(0.5 * (Hm + Hm.T))
+    lam = _symmetric_eigenvalues(0.5 * (Hm + Hm.T))
     n_neg = int(np.sum(lam < -tol))
     n_pos = int(np.sum(lam > tol))
     n_zero = lam.size - n_neg - n_pos
