@@ -720,3 +720,58 @@ def test_caches_stay_bounded_under_many_random_changes(cls):
     for name, cache in w._caches.items():
         assert len(cache.data) <= cache.size <= 16, name
     assert not [k for k, v in vars(w).items() if isinstance(v, dict) and len(v) > 50]
+
+
+# ----------------------------------------------------------------------------- the toy protocol
+def test_race_fig2_protocol_preset_gives_the_authors_seed_2_and_the_seeds_readout():
+    """Fig. 2 as the authors ran it (fresh batches, 20 Euler steps of dt 0.1, their seed 2):
+    BP escapes at step 70, PC at 33; the runs on screen are train_minibatch's on
+    toy_protocol's stream; the seeds readout lists seeds 0-4 (BP 76/142/70/89/105 -> mean
+    96.4, range 70–142; PC on BP's batches 29/33/33/38/34 -> 33.4, 29–38)."""
+    w = EscapeRaceExplorer()
+    w.apply_preset("Fig. 2 protocol, H = 2, seed 2: BP 70, PC 33")
+    assert w.error is None and w.results["escape"][2] == (70, 33)
+    start, Xs, Ys = pc.toy_protocol([1, 1, 1, 1], 2, 400)
+    for m in ("bp", "pc"):
+        ref = pc.train_minibatch(start, Xs[:201], Ys[:201], method=m, inference=20, dt=0.1)
+        np.testing.assert_array_equal(w.results["runs"][m].losses, ref.losses)
+    assert w.results["seed_escapes"] == {"bp": [76, 142, 70, 89, 105],
+                                         "pc": [29, 33, 33, 38, 34]}
+    assert "seeds 0-4: BP 96.4 (70–142), PC 33.4 (29–38)" in w.status_text
+    assert w.PRESET_NOTES["Fig. 2 protocol, H = 2, seed 2: BP 70, PC 33"] in w.status_text
+    w.apply_preset("Fig. 2 protocol, H = 1, seed 1: both escape")
+    assert w.results["escape"][1] == (10, 11)
+    w.close()
+
+
+def test_race_inference_controls_k_and_dt_matter_only_for_euler_inference():
+    """k and dt are disabled with exact inference and change nothing there; with Euler
+    inference a new k retrains PC (k → large approaches the exact runs)."""
+    w = EscapeRaceExplorer()
+    assert w.controls["k"].disabled and w.controls["dt"].disabled
+    race = w.results["race"]
+    w.set_params(k=5, dt=0.3)
+    assert w.results["race"] is race
+    w.set_params(inference="k Euler steps", k=100, dt=0.2)    # |1 − dt λ|^100 < 1e-9: converged
+    assert not w.controls["k"].disabled
+    euler = w.results["runs"]["pc"].losses
+    w.set_params(inference="exact")
+    np.testing.assert_allclose(euler, w.results["runs"]["pc"].losses, rtol=1e-6, atol=1e-12)
+    w.set_params(inference="k Euler steps", k=1)
+    assert w.results["escape"][2][1] != w.results["escape"][2][0]
+    assert not np.allclose(w.results["runs"]["pc"].losses, euler)
+    w.close()
+
+
+def test_race_seeds_readout_follows_on_release():
+    """While a slider is dragged the seeds readout is not computed (None; the status says it
+    follows); on release it is seed_escape_steps' numbers for seeds 0-4."""
+    w = EscapeRaceExplorer()
+    with w.dragging():
+        w.controls["init_scale"].value = 0.1
+        assert w.results["seed_escapes"] is None and "seeds 0-4 follow" in w.status_text
+    X, Y = pc.gaussian_toy_data(0, dim=1)
+    starts = [pc.init_weights([1, 1, 1, 1], 0.1, s) for s in range(5)]
+    assert w.results["seed_escapes"]["pc"] == pc.seed_escape_steps(
+        starts, (X, Y), method="pc", lr=0.4, n_steps=200, threshold=pc.escape_threshold(Y))
+    w.close()
