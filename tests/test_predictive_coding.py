@@ -860,3 +860,41 @@ def test_joined_runs_and_continued_trainings_equal_one_run_number_for_number():
                    max_steps=120)
     assert race.escape(2, 120) == (70, 33)
     np.testing.assert_array_equal(race.start(2)[0], start[0])
+
+
+# ----------------------------------------------------------------------------- eigen-plane
+def test_eigenplane_mse_is_flat_and_fstar_curves_down_along_the_bottom_direction():
+    """H = 2 wide net at the origin: the bottom eigen-direction of F*'s Hessian has eigenvalue
+    −λ_max(Σ_yy) (an eigenvector: H v = λ v); on the plane of the top and bottom directions
+    the MSE is flat (exactly ½ tr Σ_yy: W_{L:1} = 0 there), and F*'s second difference along
+    the bottom direction is that eigenvalue."""
+    widths = pc.network_widths(2, 4, 2)
+    X, Y = pc.gaussian_toy_data(0, dim=2)
+    d = pc.origin_eigendirections(widths, X, Y)
+    Hm = pc.origin_hessian_theory(widths, X, Y)
+    for k in ("bottom", "top"):
+        np.testing.assert_allclose(Hm @ d[k], d[f"lambda_{k}"] * d[k], atol=1e-12)
+        assert np.linalg.norm(d[k]) == pytest.approx(1.0)
+    assert d["lambda_bottom"] == pytest.approx(-np.linalg.eigvalsh(Y @ Y.T / 64)[-1])
+    assert d["lambda_top"] == pytest.approx(0.0, abs=1e-12)
+    h = 1e-3
+    plane = pc.eigenplane_landscape(widths, X, Y, (d["top"], d["bottom"]), extent=h, n=3)
+    np.testing.assert_allclose(plane["mse"], pc.origin_loss(Y), rtol=1e-12)
+    col = plane["energy"][:, 1]                  # a = 0, b = −h, 0, h
+    assert (col[0] - 2 * col[1] + col[2]) / h**2 == pytest.approx(d["lambda_bottom"], rel=1e-5)
+    big = pc.eigenplane_landscape(widths, X, Y, (d["top"], d["bottom"]), extent=1.0, n=5)
+    assert big["energy"][0, 2] < big["energy"][2, 2] == pytest.approx(pc.origin_loss(Y))
+
+
+def test_projected_trajectory_is_the_weights_dotted_with_the_directions():
+    X, Y = pc.gaussian_toy_data(0, dim=2)
+    widths = pc.network_widths(2, 3, 2)
+    d = pc.origin_eigendirections(widths, X, Y)
+    run = pc.train(pc.init_weights(widths, 0.05, 0), X, Y, method="pc", n_steps=5,
+                   record_weights=True)
+    a, b = pc.project_trajectory(run, (d["top"], d["bottom"]))
+    for t in (0, 5):
+        theta = pc.flatten_weights([w[t] for w in run.weight_trajectory])
+        assert a[t] == pytest.approx(theta @ d["top"]) and b[t] == pytest.approx(theta @ d["bottom"])
+    with pytest.raises(ValueError, match="record_weights"):
+        pc.project_trajectory(pc.train(run.weights, X, Y, n_steps=1), (d["top"], d["bottom"]))

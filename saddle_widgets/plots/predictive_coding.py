@@ -286,3 +286,35 @@ def depth_panel(ax, depths) -> dict:
     ax.tick_params(**_SMALL)
     ax.legend(loc="lower right", fontsize=6)
     return dict(mse=mse, energy=energy, mark_mse=mark_mse, mark_energy=mark_energy)
+
+
+# ----------------------------------------------------------------------------- eigen-plane
+def eigenplane_panels(fig, plane: dict, paths: dict, lambdas=(None, None)) -> dict:
+    """The MSE (left) and F* (right) on the plane of ``pc.eigenplane_landscape``, on one
+    colour scale with a colour bar; each panel with its method's trajectory projected on the
+    plane (``paths``: {'bp': (a, b), 'pc': (a, b)}, ``pc.project_trajectory``) and its start.
+    ``lambdas``: the eigenvalues of the two directions, for the axis labels.
+    Returns {'axes', 'images', 'paths'}."""
+    axes = fig.subplots(1, 2, sharey=True)
+    ext = (plane["a"][0], plane["a"][-1], plane["b"][0], plane["b"][-1])
+    lo = min(float(np.min(plane["mse"])), float(np.min(plane["energy"])))
+    hi = max(float(np.max(plane["mse"])), float(np.max(plane["energy"])))
+    images, lines = [], {}
+    la, lb = (f" (λ = {v + 0.0:.3g})" if v is not None else "" for v in lambdas)
+    for ax, key, method, title in ((axes[0], "mse", "bp", "MSE (backprop)"),
+                                   (axes[1], "energy", "pc", "F* (predictive coding)")):
+        images.append(ax.imshow(plane[key], origin="lower", extent=ext, cmap="viridis",
+                                vmin=lo, vmax=hi, aspect="auto", interpolation="bilinear"))
+        a, b = paths[method]
+        colour = BP_COLOUR if method == "bp" else PC_COLOUR
+        (lines[method],) = ax.plot(a, b, color=colour, lw=1.6, marker=".", ms=3,
+                                   label="backprop" if method == "bp" else "predictive coding")
+        ax.plot(a[:1], b[:1], "o", color="white", mec="black", ms=5)
+        ax.set_title(title, fontsize=8.5)
+        ax.set_xlabel("top eigen-direction" + la, fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes[0].set_ylabel("bottom eigen-direction" + lb, fontsize=8)
+    bar = fig.colorbar(images[0], ax=list(axes), shrink=0.9, pad=0.02)
+    bar.set_label("objective", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    return dict(axes=axes, images=images, paths=lines)

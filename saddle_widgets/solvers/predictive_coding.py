@@ -42,7 +42,8 @@ __all__ = [
     "ESCAPE_FRACTION", "origin_loss", "escape_threshold", "truncate_run", "escape_step",
     "train_bp_and_pc", "training_horizon",
     "train_minibatch", "TOY_PROTOCOL", "AUTHORS_BP_STEPS", "toy_protocol", "toy_escape_threshold",
-    "protocol_escapes", "escape_statistics", "seed_escape_steps", "METHODS", "Trainings", "Race",
+    "protocol_escapes", "escape_statistics", "seed_escape_steps",
+    "origin_eigendirections", "eigenplane_landscape", "project_trajectory", "METHODS", "Trainings", "Race",
     "SLICE_PAIRS", "slice_pair", "random_scalar_chain", "network_widths", "SADDLE_POINTS",
     "saddle_weights", "saddle_hessian_theory", "classify_origin", "describe_saddles",
     "describe_escape",
@@ -1009,6 +1010,64 @@ def escape_step(weights0, X, Y, *, method: str, lr: float, n_steps: int,
     run = train(weights0, X, Y, method=method, lr=lr, n_steps=n_steps,
                 on_divergence="stop", stop_below=threshold)
     return steps_to_escape(run, threshold)
+
+
+# ----------------------------------------------------------------------------- eigen-directions
+def origin_eigendirections(widths, X, Y) -> dict:
+    """The bottom and top eigen-directions of F*'s Hessian at the origin
+    (``origin_hessian_theory``): {'bottom', 'top'} unit vectors flattened as in
+    ``flatten_weights`` (sign: largest entry positive), {'lambda_bottom', 'lambda_top'}.
+    For H ≥ 2 the bottom one lies in the W_L block (eigenvalue −λ_max(Σ_yy)) and the top
+    eigenvalue is 0, one flat direction of many; the MSE Hessian is zero in both."""
+    Hm = origin_hessian_theory(widths, X, Y, objective="energy")
+    lam, V = np.linalg.eigh(Hm)
+    out = {}
+    for name, j in (("bottom", 0), ("top", -1)):
+        v = V[:, j]
+        out[name] = v * np.sign(v[np.argmax(np.abs(v))])
+        out[f"lambda_{name}"] = float(lam[j])
+    return out
+
+
+def eigenplane_landscape(widths, X, Y, directions, *, extent: float = 1.0,
+                         n: int = 21) -> dict:
+    """The MSE and F* on the plane θ = a·u + b·v through the origin, (u, v) = ``directions``
+    (unit vectors flattened as in ``flatten_weights``, e.g. the top and bottom eigen-directions
+    of ``origin_eigendirections``), a and b on n points over [−extent, extent].
+    Returns {'a', 'b', 'mse', 'energy'}: grids of shape (n, n), row i = b[i], column j = a[j]."""
+    ns = _check_widths(widths)
+    shapes = [(ns[l + 1], ns[l]) for l in range(len(ns) - 1)]
+    P = sum(a * b for a, b in shapes)
+    u, v = (finite_array("directions", d, shape=(P,)) for d in directions)
+    extent = positive_scalar("extent", extent)
+    n = integer_in_range("n", n, 2, 101)
+    if n * n * P > 5_000_000:
+        raise ValueError("that plane is too much work; use fewer grid points or weights")
+    X, Y = _check_xy(X, Y, ns[0], ns[-1], source=f"widths[0] = {ns[0]}",
+                     target=f"widths[-1] = {ns[-1]}")
+    a = np.linspace(-extent, extent, n)
+    out = {"a": a, "b": a.copy(), "mse": np.empty((n, n)), "energy": np.empty((n, n))}
+    with np.errstate(**_quiet):
+        for i, bi in enumerate(a):
+            for j, aj in enumerate(a):
+                ws = unflatten_weights(aj * u + bi * v, shapes)
+                R = Y - _end_to_end(ws) @ X
+                out["mse"][i, j] = np.sum(R * R) / (2 * X.shape[1])
+                out["energy"][i, j] = _equilibrated_energy(ws, X, Y)
+    _finite(out["mse"], "the MSE on the plane")
+    _finite(out["energy"], "F* on the plane")
+    return out
+
+
+def project_trajectory(result: TrainingResult, directions) -> tuple:
+    """(θ_t·u, θ_t·v) for t = 0..n: the recorded weights of a run (record_weights=True)
+    projected on the unit directions (u, v)."""
+    if not isinstance(result, TrainingResult) or result.weight_trajectory is None:
+        raise ValueError("result must be a TrainingResult trained with record_weights=True")
+    theta = np.concatenate([t.reshape(t.shape[0], -1) for t in result.weight_trajectory],
+                           axis=1)
+    u, v = (finite_array("directions", d, shape=(theta.shape[1],)) for d in directions)
+    return theta @ u, theta @ v
 
 
 # ----------------------------------------------------------------------------- the toy protocol
