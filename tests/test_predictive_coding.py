@@ -898,3 +898,18 @@ def test_projected_trajectory_is_the_weights_dotted_with_the_directions():
         assert a[t] == pytest.approx(theta @ d["top"]) and b[t] == pytest.approx(theta @ d["bottom"])
     with pytest.raises(ValueError, match="record_weights"):
         pc.project_trajectory(pc.train(run.weights, X, Y, n_steps=1), (d["top"], d["bottom"]))
+
+
+def test_inference_work_is_bounded_up_front():
+    """n_steps = 10⁷ Euler steps (issue 14) is refused at once with a sentence saying what to
+    reduce, instead of running for minutes; recording is bounded too."""
+    import time
+    X, Y = pc.gaussian_toy_data(0, dim=2)
+    ws = pc.init_weights(pc.network_widths(2, 4, 2), 0.05, 0)
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="reduce n_steps"):
+        pc.infer_activities(ws, X, Y, n_steps=10**7)
+    with pytest.raises(ValueError, match="record_trajectory=False"):
+        pc.infer_activities(ws, X, Y, n_steps=100_000)
+    assert time.perf_counter() - start < 1.0
+    assert pc.infer_activities(ws, X, Y, n_steps=3000, record_trajectory=False).n_steps == 3000

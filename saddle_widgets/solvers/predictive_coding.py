@@ -296,6 +296,10 @@ def _euler_activities(ws, X, Y, n_steps, dt):
     return [Z[offs[l]:offs[l + 1]] for l in range(len(offs) - 1)]
 
 
+_MAX_INFERENCE_VALUES = 500_000_000      # activity entries updated by one infer_activities
+_MAX_RECORDED_VALUES = 20_000_000        # activity entries it may record
+
+
 def infer_activities(weights, X, Y, *, n_steps: int = 20, dt: float = 0.1,
                      record_trajectory: bool = True) -> InferenceResult:
     """Euler steps of inference, z_l <- z_l + dt (-e_l + W_{l+1}^T e_{l+1}), e_l = z_l - W_l z_{l-1},
@@ -304,6 +308,14 @@ def infer_activities(weights, X, Y, *, n_steps: int = 20, dt: float = 0.1,
     ws, X, Y = _check(weights, X, Y)
     n_steps = integer_in_range("n_steps", n_steps, 0, 10_000_000)
     dt = positive_scalar("dt", dt)
+    values = n_steps * X.shape[1] * sum(W.shape[0] for W in ws[:-1])
+    if values > _MAX_INFERENCE_VALUES:
+        raise ValueError(f"{n_steps} inference steps on this batch is too much work; reduce "
+                         "n_steps (the energy converges geometrically: see "
+                         "equilibrium_activities for the exact equilibrium)")
+    if record_trajectory and values > _MAX_RECORDED_VALUES:
+        raise ValueError(f"recording {n_steps} steps of activities is too much memory; pass "
+                         "record_trajectory=False or reduce n_steps")
     with np.errstate(**_quiet):
         zs, energies, traj = _euler_inference(ws, X, Y, n_steps, dt, bool(record_trajectory))
     if not np.all(np.isfinite(energies)):
