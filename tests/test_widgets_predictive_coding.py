@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from saddle_widgets import EscapeRaceExplorer, PCLandscapeExplorer, SaddleSpectrumExplorer
+from saddle_widgets.plots import predictive_coding as pcplot
 from saddle_widgets.solvers import predictive_coding as pc
 from saddle_widgets.solvers.predictive_coding import ESCAPE_FRACTION
 
@@ -364,7 +365,7 @@ def test_other_saddle_choice_and_the_combinations_that_cannot_be_shown_are_clamp
     assert w.error is None and w.results["numeric"] is None
     assert "up to 160 weights" in w.status_text
     np.testing.assert_array_equal(w.heat["images"][2].get_array(),
-                                  w.results["theory"]["energy"])
+                                  pcplot.display_matrix(w.results["theory"]["energy"]))
     w.reset()
 
 
@@ -775,3 +776,22 @@ def test_race_seeds_readout_follows_on_release():
     assert w.results["seed_escapes"]["pc"] == pc.seed_escape_steps(
         starts, (X, Y), method="pc", lr=0.4, n_steps=200, threshold=pc.escape_threshold(Y))
     w.close()
+
+
+def test_display_matrix_pools_large_hessians_by_their_largest_entry():
+    """Up to max_side rows a Hessian is shown as it is; above, each f × f block is shown by
+    its entry of largest magnitude, sign kept (brute force on a 7 × 7 matrix, f = 3), so
+    no non-zero band disappears."""
+    rng = np.random.default_rng(0)
+    M = rng.standard_normal((7, 7))
+    assert pcplot.display_matrix(M, 7) is not None
+    np.testing.assert_array_equal(pcplot.display_matrix(M, 7), M)
+    pooled = pcplot.display_matrix(M, 3)
+    assert pooled.shape == (3, 3)
+    for i in range(3):
+        for j in range(3):
+            block = M[3 * i:3 * i + 3, 3 * j:3 * j + 3]
+            assert pooled[i, j] == block.flat[np.argmax(np.abs(block))]
+    band = np.diag(np.arange(1.0, 361.0)) - np.eye(360, k=1)
+    shown = pcplot.display_matrix(band)
+    assert shown.shape == (180, 180) and np.all(np.diag(shown) != 0)

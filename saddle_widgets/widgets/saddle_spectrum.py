@@ -248,7 +248,7 @@ class SaddleSpectrumExplorer(Explorer):
         shown = ([numeric["mse"], numeric["energy"]] if numeric is not None
                  else [theory["mse"], np.zeros_like(theory["energy"])]) + [theory["energy"]]
         for im, H in zip(self.heat["images"], shown):
-            im.set_data(H)
+            im.set_data(pcplot.display_matrix(H))
         self.heat["images"][1].set_alpha(1.0 if numeric is not None else 0.15)
         self.heat["note"].set_text(
             "" if numeric is not None else
