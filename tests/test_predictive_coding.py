@@ -209,6 +209,23 @@ def test_zero_rank_saddle_with_only_penultimate_weight_is_strict_for_energy_not_
     np.testing.assert_allclose(He[start:, start:], -np.kron(Syy, M), atol=1e-7)
 
 
+def test_classifier_eigenvalues_skip_zero_rows_and_equal_the_full_eigensolver():
+    """A zero row and column of a symmetric matrix is an eigenvector of eigenvalue 0: the
+    classifier's eigenvalues (the submatrix's, plus zeros) equal numpy's for the full matrix,
+    e.g. at the origin of a wide network (only the W_L block of F*'s Hessian is non-zero)."""
+    X, Y = pc.gaussian_toy_data(0, dim=3)
+    Hm = pc.origin_hessian_theory(pc.network_widths(3, 6, 3), X, Y)
+    assert np.sum(np.any(Hm != 0, axis=0)) == 18 < Hm.shape[0]
+    np.testing.assert_allclose(pc.classify_critical_point(Hm).eigenvalues,
+                               np.linalg.eigvalsh(Hm), atol=1e-12)
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((5, 5))
+    full = np.zeros((8, 8))
+    full[np.ix_([0, 2, 3, 5, 7], [0, 2, 3, 5, 7])] = A + A.T
+    np.testing.assert_allclose(pc.classify_critical_point(full).eigenvalues,
+                               np.linalg.eigvalsh(full), atol=1e-12)
+
+
 def test_classifier_kinds_and_sentence():
     """Sign pattern of the eigenvalues decides the kind; the sentence quotes λ_min."""
     assert pc.classify_critical_point(np.diag([1.0, 2.0])).kind == "minimum"
@@ -668,3 +685,231 @@ def test_escape_sentences_say_escaped_plateau_or_diverged():
     assert r.diverged
     assert pc.describe_escape("BP", r, thr) == (f"BP diverged at step {len(r.losses)} "
                                                 "(lower the learning rate)")
+
+
+# ----------------------------------------------------------------------------- the toy protocol
+def test_euler_inference_in_closed_form_equals_the_step_by_step_iteration():
+    """k Euler steps z <- z - dt (A z - b) from the feed-forward pass are z* + (I - dt A)^k
+    (z_0 - z*): the closed form used in training equals infer_activities' loop."""
+    rng = np.random.default_rng(4)
+    ws = [0.6 * rng.standard_normal(s) for s in ((4, 3), (5, 4), (2, 5))]
+    X, Y = rng.standard_normal((3, 16)), rng.standard_normal((2, 16))
+    for k in (0, 1, 7, 20):
+        loop = pc.infer_activities(ws, X, Y, n_steps=k, dt=0.1).activities
+        closed = pc._euler_activities(ws, X, Y, k, 0.1)
+        for a, b in zip(loop, closed):
+            np.testing.assert_allclose(b, a, atol=1e-12)
+
+
+def test_euler_inference_converges_to_the_exact_equilibrium_and_lowers_the_energy():
+    """k -> ∞: Euler inference reaches the exact equilibrium z* (a linear solve) and the
+    energy F*; along the way it never raises the energy (dt < 2 / λ_max(activity Hessian));
+    and PC training with k = 5000 Euler steps is PC training with exact inference."""
+    ws, Xs, Ys = pc.toy_protocol(pc.network_widths(2, 3, 2), 0, 30)
+    ws = [10 * w for w in ws]                      # away from the origin: a real inference
+    X, Y = Xs[0], Ys[0]
+    inf = pc.infer_activities(ws, X, Y, n_steps=20, dt=0.1)
+    assert np.all(np.diff(inf.energies) <= 1e-15) and inf.energies[-1] < inf.energies[0]
+    for a, b in zip(pc._euler_activities(ws, X, Y, 5000, 0.1), pc.equilibrium_activities(ws, X, Y)):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+    euler = pc.train_minibatch(ws, Xs, Ys, method="pc", inference=5000, dt=0.1)
+    exact = pc.train_minibatch(ws, Xs, Ys, method="pc", inference="exact")
+    np.testing.assert_allclose(euler.losses, exact.losses, rtol=1e-9)
+    few = pc.train_minibatch(ws, Xs, Ys, method="pc", inference=2, dt=0.1)
+    assert np.max(np.abs(few.losses - exact.losses)) > 1e-6      # k matters
+
+
+def test_minibatch_step_is_the_local_pc_rule_at_the_inferred_activities():
+    """Step t of train_minibatch: W_{t+1} = W_t − lr ∂F/∂W at the activities after k Euler
+    steps on batch t (pc_weight_gradient), and the BP step is −lr ∇L on batch t."""
+    ws, Xs, Ys = pc.toy_protocol(pc.network_widths(2, 2, 2), 3, 2)
+    for method, inference in (("pc", 20), ("bp", "exact")):
+        run = pc.train_minibatch(ws, Xs, Ys, method=method, inference=inference,
+                                 record_weights=True)
+        w = list(ws)
+        for t in range(2):
+            if method == "pc":
+                z = pc.infer_activities(w, Xs[t], Ys[t], n_steps=20, dt=0.1).activities
+                g = pc.pc_weight_gradient(w, z, Xs[t], Ys[t])
+            else:
+                g = pc.mse_gradient(w, Xs[t], Ys[t])
+            assert run.losses[t] == pytest.approx(pc.mse_loss(w, Xs[t], Ys[t]), rel=1e-12)
+            w = [a - 0.4 * b for a, b in zip(w, g)]
+            for a, b in zip(run.weight_trajectory, w):
+                np.testing.assert_allclose(a[t + 1], b, rtol=1e-10, atol=1e-15)
+
+
+def test_minibatch_training_on_one_repeated_batch_is_full_batch_training():
+    """The same batch at every step: train_minibatch equals train number for number."""
+    X, Y = pc.gaussian_toy_data(0, dim=2)
+    ws = pc.init_weights(pc.network_widths(2, 3, 2), 0.05, 1)
+    for method, inference in (("bp", "exact"), ("pc", "exact"), ("pc", 20)):
+        a = pc.train(ws, X, Y, method=method, inference=inference, n_steps=40)
+        b = pc.train_minibatch(ws, np.stack([X] * 41), np.stack([Y] * 41), method=method,
+                               inference=inference)
+        np.testing.assert_allclose(b.losses, a.losses, rtol=1e-12, atol=1e-300)
+        np.testing.assert_allclose(b.energies, a.energies, rtol=1e-12, atol=1e-300)
+
+
+def test_toy_protocol_is_the_authors_random_stream_and_a_seed_reproduces():
+    """np.random.seed(s); w = normal(0, 0.05, H + 1); then one normal(1, 0.1, 64) per step
+    (the authors' notebook): the same numbers, the same again for the same seed, others for
+    another seed; y = −x."""
+    ws, Xs, Ys = pc.toy_protocol([1, 1, 1, 1], 2, 5)
+    rs = np.random.RandomState(2)
+    np.testing.assert_array_equal([w.item() for w in ws], rs.normal(0, 0.05, size=3))
+    for t in range(6):
+        np.testing.assert_array_equal(Xs[t, 0], rs.normal(1.0, 0.1, size=64))
+    np.testing.assert_array_equal(Ys, -Xs)
+    again = pc.toy_protocol([1, 1, 1, 1], 2, 5)
+    np.testing.assert_array_equal(again[1], Xs)
+    assert not np.allclose(pc.toy_protocol([1, 1, 1, 1], 3, 5)[1], Xs)
+    skipped = pc.toy_protocol([1, 1, 1, 1], 2, 3, skip=2)
+    np.testing.assert_array_equal(skipped[1], Xs[2:])
+    r1 = pc.train_minibatch(ws, Xs, Ys, method="pc", inference=20)
+    r2 = pc.train_minibatch(*again, method="pc", inference=20)
+    np.testing.assert_array_equal(r1.losses, r2.losses)
+    with pytest.raises(ValueError, match="widths"):
+        pc.toy_protocol([1, 2, 3], 0, 5)
+    with pytest.raises(ValueError, match="reduce n_steps"):
+        pc.toy_protocol([3, 3, 3], 0, 1_000_000, batch=1000)
+
+
+def test_protocol_escapes_reproduce_the_authors_numbers_for_fig_2():
+    """The paper's Fig. 2 (H = 2, seed 2): BP ≈ 70 steps, PC ≈ 33. The authors' protocol
+    (their stream, PC on the batches after BP's 100; escape = batch MSE < 2 % of ½ E y²)
+    gives, for seeds 0-4, H = 2: BP 76/142/70/89/105, PC 29/33/33/38/35; H = 1: BP
+    12/10/16/12/15, PC 12/11/15/12/14."""
+    h2 = pc.protocol_escapes(2, pc_skip=pc.AUTHORS_BP_STEPS[2], n_steps=200)
+    assert h2["bp"] == [76, 142, 70, 89, 105] and h2["pc"] == [29, 33, 33, 38, 35]
+    assert (h2["bp"][2], h2["pc"][2]) == (70, 33)
+    h1 = pc.protocol_escapes(1, pc_skip=pc.AUTHORS_BP_STEPS[1], n_steps=100)
+    assert h1["bp"] == [12, 10, 16, 12, 15] and h1["pc"] == [12, 11, 15, 12, 14]
+    assert pc.escape_statistics(h2["bp"]) == {"mean": 96.4, "min": 70, "max": 142,
+                                              "escaped": 5, "n": 5}
+    assert pc.escape_statistics([None, None])["mean"] is None
+
+
+def test_seed_escape_steps_train_the_seeds_at_once_with_the_same_numbers():
+    """Five runs stacked on a leading axis: the steps to escape equal the run-by-run ones
+    (train_minibatch for fresh batches, escape_step for one fixed batch), also for Euler
+    inference and for runs that diverge (None)."""
+    widths = pc.network_widths(2, 1, 1)
+    streams = [pc.toy_protocol(widths, s, 150) for s in range(5)]
+    starts = [st[0] for st in streams]
+    Xs = np.stack([st[1] for st in streams])
+    thr = pc.toy_escape_threshold(1)
+    for method, inference in (("bp", "exact"), ("pc", 20), ("pc", "exact")):
+        got = pc.seed_escape_steps(starts, (Xs, -Xs), method=method, lr=0.4, n_steps=150,
+                                   threshold=thr, inference=inference)
+        ref = [pc.steps_to_escape(pc.train_minibatch(st, X, -X, method=method,
+                                                     inference=inference,
+                                                     on_divergence="stop", stop_below=thr), thr)
+               for st, X in zip(starts, Xs)]
+        assert got == ref and any(t is not None for t in got)
+    X, Y = pc.gaussian_toy_data(0, dim=2)
+    starts = [pc.init_weights(pc.network_widths(1, 4, 2), 0.05, s) for s in range(3)]
+    for lr in (0.4, 1.5):                                 # 1.5 diverges
+        for method in ("bp", "pc"):
+            got = pc.seed_escape_steps(starts, (X, Y), method=method, lr=lr, n_steps=60,
+                                       threshold=pc.escape_threshold(Y))
+            assert got == [pc.escape_step(st, X, Y, method=method, lr=lr, n_steps=60,
+                                          threshold=pc.escape_threshold(Y)) for st in starts]
+
+
+def test_a_divergence_of_euler_inference_asks_to_reduce_dt():
+    """Euler inference with dt ≥ 2 / λ_max(activity Hessian) blows up: the message names dt,
+    not the learning rate (issue 14)."""
+    X, Y = pc.gaussian_toy_data(0, dim=1)
+    ws = pc.init_weights([1, 1, 1], 0.5, 0)
+    with pytest.raises(ValueError, match="reduce dt"):
+        pc.train(ws, X, Y, method="pc", inference=5, dt=50, n_steps=5)
+
+
+# ----------------------------------------------------------------------------- continued runs
+def test_joined_runs_and_continued_trainings_equal_one_run_number_for_number():
+    """Gradient descent is step by step deterministic: a run continued from its last weights
+    (on the batches that follow) is the run trained in one go, for a fixed batch and for
+    fresh batches; an escape asked first trains only to the escape."""
+    X, Y = pc.gaussian_toy_data(0, dim=1)
+    ws = pc.init_weights([1, 1, 1, 1], 0.05, 0)
+    a = pc.train(ws, X, Y, method="bp", n_steps=30, record_weights=True)
+    b = pc.train(a.weights, X, Y, method="bp", n_steps=20, record_weights=True)
+    one = pc.train(ws, X, Y, method="bp", n_steps=50, record_weights=True)
+    joined = pc._joined(a, b)
+    np.testing.assert_array_equal(joined.losses, one.losses)
+    for x, y in zip(joined.weight_trajectory, one.weight_trajectory):
+        np.testing.assert_array_equal(x, y)
+    start, Xs, Ys = pc.toy_protocol([1, 1, 1, 1], 2, 120)
+    for data, fresh in (((X, Y), lambda m, n: pc.train(ws, X, Y, method=m, n_steps=n,
+                                                        inference=20, record_weights=True)),
+                        ((Xs, Ys), lambda m, n: pc.train_minibatch(
+                            start, Xs[:n + 1], Ys[:n + 1], method=m, inference=20,
+                            record_weights=True))):
+        tr = pc.Trainings(ws if data[0] is X else start, data, 0.4, inference=20)
+        thr = pc.toy_escape_threshold(1)
+        t = {m: tr.escape(m, 120, thr) for m in pc.METHODS}
+        runs = tr.runs(120)
+        for m in pc.METHODS:
+            ref = fresh(m, 120)
+            np.testing.assert_array_equal(runs[m].losses, ref.losses)
+            assert t[m] == pc.steps_to_escape(ref, thr)
+        if data[0] is Xs:
+            assert (t["bp"], t["pc"]) == (70, 33)
+    race = pc.Race(None, pc.toy_escape_threshold(1), 1, 1, 0.05, 0.4, 2, inference=20,
+                   max_steps=120)
+    assert race.escape(2, 120) == (70, 33)
+    np.testing.assert_array_equal(race.start(2)[0], start[0])
+
+
+# ----------------------------------------------------------------------------- eigen-plane
+def test_eigenplane_mse_is_flat_and_fstar_curves_down_along_the_bottom_direction():
+    """H = 2 wide net at the origin: the bottom eigen-direction of F*'s Hessian has eigenvalue
+    −λ_max(Σ_yy) (an eigenvector: H v = λ v); on the plane of the top and bottom directions
+    the MSE is flat (exactly ½ tr Σ_yy: W_{L:1} = 0 there), and F*'s second difference along
+    the bottom direction is that eigenvalue."""
+    widths = pc.network_widths(2, 4, 2)
+    X, Y = pc.gaussian_toy_data(0, dim=2)
+    d = pc.origin_eigendirections(widths, X, Y)
+    Hm = pc.origin_hessian_theory(widths, X, Y)
+    for k in ("bottom", "top"):
+        np.testing.assert_allclose(Hm @ d[k], d[f"lambda_{k}"] * d[k], atol=1e-12)
+        assert np.linalg.norm(d[k]) == pytest.approx(1.0)
+    assert d["lambda_bottom"] == pytest.approx(-np.linalg.eigvalsh(Y @ Y.T / 64)[-1])
+    assert d["lambda_top"] == pytest.approx(0.0, abs=1e-12)
+    h = 1e-3
+    plane = pc.eigenplane_landscape(widths, X, Y, (d["top"], d["bottom"]), extent=h, n=3)
+    np.testing.assert_allclose(plane["mse"], pc.origin_loss(Y), rtol=1e-12)
+    col = plane["energy"][:, 1]                  # a = 0, b = −h, 0, h
+    assert (col[0] - 2 * col[1] + col[2]) / h**2 == pytest.approx(d["lambda_bottom"], rel=1e-5)
+    big = pc.eigenplane_landscape(widths, X, Y, (d["top"], d["bottom"]), extent=1.0, n=5)
+    assert big["energy"][0, 2] < big["energy"][2, 2] == pytest.approx(pc.origin_loss(Y))
+
+
+def test_projected_trajectory_is_the_weights_dotted_with_the_directions():
+    X, Y = pc.gaussian_toy_data(0, dim=2)
+    widths = pc.network_widths(2, 3, 2)
+    d = pc.origin_eigendirections(widths, X, Y)
+    run = pc.train(pc.init_weights(widths, 0.05, 0), X, Y, method="pc", n_steps=5,
+                   record_weights=True)
+    a, b = pc.project_trajectory(run, (d["top"], d["bottom"]))
+    for t in (0, 5):
+        theta = pc.flatten_weights([w[t] for w in run.weight_trajectory])
+        assert a[t] == pytest.approx(theta @ d["top"]) and b[t] == pytest.approx(theta @ d["bottom"])
+    with pytest.raises(ValueError, match="record_weights"):
+        pc.project_trajectory(pc.train(run.weights, X, Y, n_steps=1), (d["top"], d["bottom"]))
+
+
+def test_inference_work_is_bounded_up_front():
+    """n_steps = 10⁷ Euler steps (issue 14) is refused at once with a sentence saying what to
+    reduce, instead of running for minutes; recording is bounded too."""
+    import time
+    X, Y = pc.gaussian_toy_data(0, dim=2)
+    ws = pc.init_weights(pc.network_widths(2, 4, 2), 0.05, 0)
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match="reduce n_steps"):
+        pc.infer_activities(ws, X, Y, n_steps=10**7)
+    with pytest.raises(ValueError, match="record_trajectory=False"):
+        pc.infer_activities(ws, X, Y, n_steps=100_000)
+    assert time.perf_counter() - start < 1.0
+    assert pc.infer_activities(ws, X, Y, n_steps=3000, record_trajectory=False).n_steps == 3000

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from saddle_widgets import EscapeRaceExplorer, PCLandscapeExplorer, SaddleSpectrumExplorer
+from saddle_widgets.plots import predictive_coding as pcplot
 from saddle_widgets.solvers import predictive_coding as pc
 from saddle_widgets.solvers.predictive_coding import ESCAPE_FRACTION
 
@@ -300,9 +301,9 @@ def test_bad_values_give_a_message(landscape):
 def test_heat_maps_are_the_numerical_and_theory_hessians(spectrum):
     """The three heat maps are numerical_hessian (MSE, F*) and origin_hessian_theory (F*)."""
     w = spectrum
-    w.apply_preset("paper: H = 3, width 4")
-    X, Y = pc.gaussian_toy_data(0, dim=2, batch=64)
-    widths = [2, 4, 4, 4, 2]
+    w.apply_preset("Fig. 3: H = 3, width 4, dim 3")
+    X, Y = pc.gaussian_toy_data(0, dim=3, batch=64)
+    widths = [3, 4, 4, 4, 3]
     ws = [np.zeros((widths[i + 1], widths[i])) for i in range(4)]
     mse = pc.numerical_hessian(ws, X, Y, objective="mse")
     en = pc.numerical_hessian(ws, X, Y, objective="energy")
@@ -340,23 +341,53 @@ def test_lambda_min_against_depth_equals_the_classifier(spectrum):
     assert w.depth["mark_energy"].get_data() == ([2], [hs[1][1]])
 
 
-def test_other_saddle_choice_and_its_bad_combination(spectrum):
-    """The other zero-rank saddle is strict for F*; with H = 1 it is not a critical point
-    and the status line says so (the picture keeps its finite data)."""
+def test_other_saddle_choice_and_the_combinations_that_cannot_be_shown_are_clamped(spectrum):
+    """The other zero-rank saddle is strict for F*. It is a critical point only for H ≥ 2 and
+    the altered target needs dim ≥ 2: such combinations are clamped (the value just set
+    wins), never an error; beyond 160 weights the exact Hessians are shown alone."""
     w = spectrum
-    w.apply_preset("other zero-rank saddle, H = 3 (Theorem 3)")
+    w.apply_preset("Fig. 9: other zero-rank saddle, H = 3 (Theorem 3)")
     assert w.error is None and "strict saddle of F*" in w.status_text
     assert "non-strict saddle of the MSE" in w.status_text
-    w.controls["hidden"].value = 1
-    assert w.error is not None and "H ≥ 2" in w.error
-    assert _finite(w)
+    w.controls["hidden"].value = 1                      # a new H = 1: back to the origin
+    assert w.error is None and w.state["point"] == "origin"
+    w.set_params(point="other zero-rank saddle")        # a new choice of saddle: H = 2
+    assert w.error is None and w.state["hidden"] == 2
     w.reset()
-    w.set_params(altered_target=True, dim=1)
-    assert w.error is not None and "dim" in w.error
+    w.set_state(dim=1, altered_target=True)             # issue 14's case
+    assert w.error is None and (w.state["dim"], w.state["altered_target"]) == (2, True)
+    X, Y = w.results["data"]
+    assert X.shape[0] == 2 and not np.allclose(Y[1], -X[1])
+    w.controls["dim"].value = 1                         # a new dim = 1: the plain target
+    assert w.error is None and w.state["altered_target"] is False
+    assert w.controls["altered_target"].disabled
+    w.set_params(hidden=4, width=10, dim=3)             # 360 weights: theory alone
+    assert w.error is None and w.results["numeric"] is None
+    assert "up to 160 weights" in w.status_text
+    np.testing.assert_array_equal(w.heat["images"][2].get_array(),
+                                  pcplot.display_matrix(w.results["theory"]["energy"]))
     w.reset()
-    w.set_params(hidden=4, width=8, dim=3)
-    assert w.error is not None and "weights" in w.error
+
+
+def test_an_error_blanks_the_panels_and_the_next_good_update_redraws_them(spectrum):
+    """No Hessian of an earlier state stays on screen under an error message."""
+    w = spectrum
     w.reset()
+
+    def broken(*args):
+        raise ValueError("a broken theory")
+    w.theory = broken
+    w.set_params(width=3)
+    assert w.error == "a broken theory"
+    assert all(not np.any(im.get_array()) for im in w.heat["images"])
+    assert not any(w.hist[k].get_visible() for k in ("mse", "energy", "theory"))
+    assert not any(line.get_visible() for line in w.depth.values())
+    del w.theory
+    w.set_params(width=5)                               # the state shown before the error
+    assert w.error is None
+    np.testing.assert_array_equal(w.heat["images"][2].get_array(),
+                                  w.results["theory"]["energy"])
+    assert w.hist["theory"].get_visible() and w.depth["energy"].get_visible()
 
 
 def test_spectrum_drags_keep_the_axes_and_a_release_redraws_only_a_new_range():
@@ -364,9 +395,9 @@ def test_spectrum_drags_keep_the_axes_and_a_release_redraws_only_a_new_range():
     redraw); released where it started, the ranges shown still fit and nothing is redrawn in
     full; released elsewhere, the axes are those of a fresh widget of that state."""
     w = SaddleSpectrumExplorer()
-    w.apply_preset("other zero-rank saddle, H = 2")
+    w.apply_preset("other zero-rank saddle, H = 2: strict in the MSE too")
     draws = _full_draws(w)
-    for name, values in (("width", [1, 8, 3]), ("saddle_scale", [0.0, 2.0, 1.0]),
+    for name, values in (("width", [1, 10, 4]), ("saddle_scale", [0.0, 2.0, 1.0]),
                          ("seed", [4, 20, 0]), ("dim", [1, 3, 2]), ("hidden", [4, 3, 2]),
                          ("altered_target", [True, False])):
         with w.dragging():
@@ -575,26 +606,41 @@ def test_landscape_presets_do_what_their_names_say(landscape):
 
 def test_spectrum_presets_do_what_their_names_say(spectrum):
     w = spectrum
-    for name, (H, width) in {"paper: H = 1, width 8 (paper: 10)": (1, 8),
-                             "paper: H = 2, width 5": (2, 5), "paper: H = 3, width 4": (3, 4),
-                             "paper: H = 4, width 4, altered target": (4, 4)}.items():
+    """Fig. 3: the paper's (H, width, dim) and its printed λ_min(F*) at the origin (the
+    authors' data draw: -3.2886 / -2.0324 / -3.0142 / -2.9984); the MSE is strict only for
+    H = 1. Fig. 9 / Theorem 3: the other zero-rank saddle, H = 3, is non-strict for the MSE
+    and strict for F* below -λ_max(Σ_yy); with H = 2 it is strict for the MSE already
+    (λ_min = -6.17, the preset's name and note)."""
+    w = spectrum
+    paper = {"Fig. 3: H = 1, width 10, dim 2": (1, 10, 2, -3.2886),
+             "Fig. 3: H = 2, width 5, dim 2": (2, 5, 2, -2.0324),
+             "Fig. 3: H = 3, width 4, dim 3": (3, 4, 3, -3.0142),
+             "Fig. 3: H = 4, width 4, dim 3, altered target": (4, 4, 3, -2.9984)}
+    for name, (H, width, dim, lam) in paper.items():
         w.apply_preset(name)
         ws = w.results["weights"]
-        assert len(ws) == H + 1 and ws[0].shape == (width, 2) and not any(np.any(x) for x in ws)
+        assert len(ws) == H + 1 and ws[0].shape == (width, dim)
+        assert not any(np.any(x) for x in ws)
         c = w.results["classes"]
         assert c["energy"].kind == "strict saddle"
+        assert round(c["energy"].lambda_min, 4) == lam == round(c["theory"].lambda_min, 4)
         assert c["mse"].kind == ("strict saddle" if H == 1 else "non-strict saddle")
+        assert w.PRESET_NOTES[name] in w.status_text
     X, Y = w.results["data"]
     assert not np.allclose(Y[1], -X[1])                # the altered target is not −x
-    for name, H in {"other zero-rank saddle, H = 3 (Theorem 3)": 3,
-                    "other zero-rank saddle, H = 2": 2}.items():
+    for name, (H, mse_kind) in {
+            "Fig. 9: other zero-rank saddle, H = 3 (Theorem 3)": (3, "non-strict saddle"),
+            "other zero-rank saddle, H = 2: strict in the MSE too": (2, "strict saddle")}.items():
         w.apply_preset(name)
         ws = w.results["weights"]
         assert len(ws) == H + 1 and np.any(ws[-2]) and not any(np.any(x) for x in ws[:-2])
         X, Y = w.results["data"]
         bound = -np.linalg.eigvalsh(Y @ Y.T / Y.shape[1])[-1]
-        assert w.results["classes"]["energy"].kind == "strict saddle"
-        assert w.results["classes"]["energy"].lambda_min <= bound + 1e-9    # Theorem 3
+        c = w.results["classes"]
+        assert c["energy"].kind == "strict saddle"
+        assert c["energy"].lambda_min <= bound + 1e-9    # Theorem 3
+        assert c["mse"].kind == mse_kind
+    assert round(c["mse"].lambda_min, 2) == -6.17
     w.reset()
 
 
@@ -675,3 +721,77 @@ def test_caches_stay_bounded_under_many_random_changes(cls):
     for name, cache in w._caches.items():
         assert len(cache.data) <= cache.size <= 16, name
     assert not [k for k, v in vars(w).items() if isinstance(v, dict) and len(v) > 50]
+
+
+# ----------------------------------------------------------------------------- the toy protocol
+def test_race_fig2_protocol_preset_gives_the_authors_seed_2_and_the_seeds_readout():
+    """Fig. 2 as the authors ran it (fresh batches, 20 Euler steps of dt 0.1, their seed 2):
+    BP escapes at step 70, PC at 33; the runs on screen are train_minibatch's on
+    toy_protocol's stream; the seeds readout lists seeds 0-4 (BP 76/142/70/89/105 -> mean
+    96.4, range 70–142; PC on BP's batches 29/33/33/38/34 -> 33.4, 29–38)."""
+    w = EscapeRaceExplorer()
+    w.apply_preset("Fig. 2 protocol, H = 2, seed 2: BP 70, PC 33")
+    assert w.error is None and w.results["escape"][2] == (70, 33)
+    start, Xs, Ys = pc.toy_protocol([1, 1, 1, 1], 2, 400)
+    for m in ("bp", "pc"):
+        ref = pc.train_minibatch(start, Xs[:201], Ys[:201], method=m, inference=20, dt=0.1)
+        np.testing.assert_array_equal(w.results["runs"][m].losses, ref.losses)
+    assert w.results["seed_escapes"] == {"bp": [76, 142, 70, 89, 105],
+                                         "pc": [29, 33, 33, 38, 34]}
+    assert "seeds 0-4: BP 96.4 (70–142), PC 33.4 (29–38)" in w.status_text
+    assert w.PRESET_NOTES["Fig. 2 protocol, H = 2, seed 2: BP 70, PC 33"] in w.status_text
+    w.apply_preset("Fig. 2 protocol, H = 1, seed 1: both escape")
+    assert w.results["escape"][1] == (10, 11)
+    w.close()
+
+
+def test_race_inference_controls_k_and_dt_matter_only_for_euler_inference():
+    """k and dt are disabled with exact inference and change nothing there; with Euler
+    inference a new k retrains PC (k → large approaches the exact runs)."""
+    w = EscapeRaceExplorer()
+    assert w.controls["k"].disabled and w.controls["dt"].disabled
+    race = w.results["race"]
+    w.set_params(k=5, dt=0.3)
+    assert w.results["race"] is race
+    w.set_params(inference="k Euler steps", k=100, dt=0.2)    # |1 − dt λ|^100 < 1e-9: converged
+    assert not w.controls["k"].disabled
+    euler = w.results["runs"]["pc"].losses
+    w.set_params(inference="exact")
+    np.testing.assert_allclose(euler, w.results["runs"]["pc"].losses, rtol=1e-6, atol=1e-12)
+    w.set_params(inference="k Euler steps", k=1)
+    assert w.results["escape"][2][1] != w.results["escape"][2][0]
+    assert not np.allclose(w.results["runs"]["pc"].losses, euler)
+    w.close()
+
+
+def test_race_seeds_readout_follows_on_release():
+    """While a slider is dragged the seeds readout is not computed (None; the status says it
+    follows); on release it is seed_escape_steps' numbers for seeds 0-4."""
+    w = EscapeRaceExplorer()
+    with w.dragging():
+        w.controls["init_scale"].value = 0.1
+        assert w.results["seed_escapes"] is None and "seeds 0-4 follow" in w.status_text
+    X, Y = pc.gaussian_toy_data(0, dim=1)
+    starts = [pc.init_weights([1, 1, 1, 1], 0.1, s) for s in range(5)]
+    assert w.results["seed_escapes"]["pc"] == pc.seed_escape_steps(
+        starts, (X, Y), method="pc", lr=0.4, n_steps=200, threshold=pc.escape_threshold(Y))
+    w.close()
+
+
+def test_display_matrix_pools_large_hessians_by_their_largest_entry():
+    """Up to max_side rows a Hessian is shown as it is; above, each f × f block is shown by
+    its entry of largest magnitude, sign kept (brute force on a 7 × 7 matrix, f = 3), so
+    no non-zero band disappears."""
+    rng = np.random.default_rng(0)
+    M = rng.standard_normal((7, 7))
+    assert pcplot.display_matrix(M, 7) is not None
+    np.testing.assert_array_equal(pcplot.display_matrix(M, 7), M)
+    pooled = pcplot.display_matrix(M, 3)
+    assert pooled.shape == (3, 3)
+    for i in range(3):
+        for j in range(3):
+            block = M[3 * i:3 * i + 3, 3 * j:3 * j + 3]
+            assert pooled[i, j] == block.flat[np.argmax(np.abs(block))]
+    band = np.diag(np.arange(1.0, 361.0)) - np.eye(360, k=1)
+    shown = pcplot.display_matrix(band)
+    assert shown.shape == (180, 180) and np.all(np.diag(shown) != 0)

@@ -197,6 +197,24 @@ def hessian_heat_maps(fig, titles) -> dict:
     return dict(axes=axes, images=images, grids=grids, note=note)
 
 
+def display_matrix(M, max_side: int = 180) -> np.ndarray:
+    """``M`` as a heat map shows it: unchanged up to ``max_side`` rows, else pooled over
+    f × f blocks (f = ⌈n / max_side⌉), each block shown by its entry of largest magnitude
+    (signed), so a one-entry-wide band of a sparse Hessian stays visible and the image has
+    no more pixels than the axes (a 360 × 360 image cost ~40 ms a draw, 180 × 180 a quarter)."""
+    M = np.asarray(M, float)
+    n = M.shape[0]
+    if n <= max_side:
+        return M
+    f = -(-n // max_side)
+    m = -(-n // f)
+    padded = np.zeros((m * f, m * f))
+    padded[:n, :n] = M
+    blocks = padded.reshape(m, f, m, f).transpose(0, 2, 1, 3).reshape(m, m, f * f)
+    pick = np.argmax(np.abs(blocks), axis=2)
+    return np.take_along_axis(blocks, pick[..., None], axis=2)[..., 0]
+
+
 def layer_boundaries(sizes) -> tuple[list, list]:
     """One polyline (no NaN gaps) through the layer boundaries of a Hessian whose blocks
     have ``sizes`` weights, in unit coordinates: up and down the vertical cuts, then back
@@ -286,3 +304,35 @@ def depth_panel(ax, depths) -> dict:
     ax.tick_params(**_SMALL)
     ax.legend(loc="lower right", fontsize=6)
     return dict(mse=mse, energy=energy, mark_mse=mark_mse, mark_energy=mark_energy)
+
+
+# ----------------------------------------------------------------------------- eigen-plane
+def eigenplane_panels(fig, plane: dict, paths: dict, lambdas=(None, None)) -> dict:
+    """The MSE (left) and F* (right) on the plane of ``pc.eigenplane_landscape``, on one
+    colour scale with a colour bar; each panel with its method's trajectory projected on the
+    plane (``paths``: {'bp': (a, b), 'pc': (a, b)}, ``pc.project_trajectory``) and its start.
+    ``lambdas``: the eigenvalues of the two directions, for the axis labels.
+    Returns {'axes', 'images', 'paths'}."""
+    axes = fig.subplots(1, 2, sharey=True)
+    ext = (plane["a"][0], plane["a"][-1], plane["b"][0], plane["b"][-1])
+    lo = min(float(np.min(plane["mse"])), float(np.min(plane["energy"])))
+    hi = max(float(np.max(plane["mse"])), float(np.max(plane["energy"])))
+    images, lines = [], {}
+    la, lb = (f" (λ = {v + 0.0:.3g})" if v is not None else "" for v in lambdas)
+    for ax, key, method, title in ((axes[0], "mse", "bp", "MSE (backprop)"),
+                                   (axes[1], "energy", "pc", "F* (predictive coding)")):
+        images.append(ax.imshow(plane[key], origin="lower", extent=ext, cmap="viridis",
+                                vmin=lo, vmax=hi, aspect="auto", interpolation="bilinear"))
+        a, b = paths[method]
+        colour = BP_COLOUR if method == "bp" else PC_COLOUR
+        (lines[method],) = ax.plot(a, b, color=colour, lw=1.6, marker=".", ms=3,
+                                   label="backprop" if method == "bp" else "predictive coding")
+        ax.plot(a[:1], b[:1], "o", color="white", mec="black", ms=5)
+        ax.set_title(title, fontsize=8.5)
+        ax.set_xlabel("top eigen-direction" + la, fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes[0].set_ylabel("bottom eigen-direction" + lb, fontsize=8)
+    bar = fig.colorbar(images[0], ax=list(axes), shrink=0.9, pad=0.02)
+    bar.set_label("objective", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    return dict(axes=axes, images=images, paths=lines)

@@ -22,6 +22,7 @@ raises ``ValueError`` with a sentence a learner can act on.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -40,6 +41,10 @@ __all__ = [
     "toy_scalar_data", "gaussian_toy_data", "init_weights", "zero_rank_saddle_weights",
     "ESCAPE_FRACTION", "origin_loss", "escape_threshold", "truncate_run", "escape_step",
     "train_bp_and_pc", "training_horizon",
+    "train_minibatch", "TOY_PROTOCOL", "AUTHORS_BP_STEPS", "toy_protocol", "toy_escape_threshold",
+    "protocol_escapes", "escape_statistics", "seed_escape_steps",
+    "origin_eigendirections", "eigenplane_landscape", "project_trajectory",
+    "METHODS", "Trainings", "Race",
     "SLICE_PAIRS", "slice_pair", "random_scalar_chain", "network_widths", "SADDLE_POINTS",
     "saddle_weights", "saddle_hessian_theory", "classify_origin", "describe_saddles",
     "describe_escape",
@@ -276,6 +281,26 @@ def _euler_inference(ws, X, Y, n_steps, dt, record):
     return zs, np.asarray(energies), traj
 
 
+def _euler_activities(ws, X, Y, n_steps, dt):
+    """The activities after ``n_steps`` Euler steps of inference, in closed form: inference is
+    z <- z − dt (A z − b) with A the activity Hessian and b = (W_1 x, 0, ..., 0, W_L^T y)
+    (``_equilibrium``), so with M = I − dt A and the equilibrium z* = A^{-1} b,
+    z_k = z* + M^k (z_0 − z*) from the feed-forward pass z_0: one linear solve and a matrix
+    power (log₂ k products) instead of k passes through the layers."""
+    A, offs = _activity_hessian(ws)
+    b = np.zeros((offs[-1], X.shape[1]))
+    b[offs[0]:offs[1]] += ws[0] @ X
+    b[offs[-2]:offs[-1]] += ws[-1].T @ Y
+    z0 = np.concatenate(_feedforward_hidden(ws, X))
+    zstar = np.linalg.solve(A, b)
+    Z = zstar + np.linalg.matrix_power(np.eye(offs[-1]) - dt * A, n_steps) @ (z0 - zstar)
+    return [Z[offs[l]:offs[l + 1]] for l in range(len(offs) - 1)]
+
+
+_MAX_INFERENCE_VALUES = 500_000_000      # activity entries updated by one infer_activities
+_MAX_RECORDED_VALUES = 20_000_000        # activity entries it may record
+
+
 def infer_activities(weights, X, Y, *, n_steps: int = 20, dt: float = 0.1,
                      record_trajectory: bool = True) -> InferenceResult:
     """Euler steps of inference, z_l <- z_l + dt (-e_l + W_{l+1}^T e_{l+1}), e_l = z_l - W_l z_{l-1},
@@ -284,6 +309,14 @@ def infer_activities(weights, X, Y, *, n_steps: int = 20, dt: float = 0.1,
     ws, X, Y = _check(weights, X, Y)
     n_steps = integer_in_range("n_steps", n_steps, 0, 10_000_000)
     dt = positive_scalar("dt", dt)
+    values = n_steps * X.shape[1] * sum(W.shape[0] for W in ws[:-1])
+    if values > _MAX_INFERENCE_VALUES:
+        raise ValueError(f"{n_steps} inference steps on this batch is too much work; reduce "
+                         "n_steps (the energy converges geometrically: see "
+                         "equilibrium_activities for the exact equilibrium)")
+    if record_trajectory and values > _MAX_RECORDED_VALUES:
+        raise ValueError(f"recording {n_steps} steps of activities is too much memory; pass "
+                         "record_trajectory=False or reduce n_steps")
     with np.errstate(**_quiet):
         zs, energies, traj = _euler_inference(ws, X, Y, n_steps, dt, bool(record_trajectory))
     if not np.all(np.isfinite(energies)):
@@ -554,6 +587,18 @@ class CriticalPoint:
     sentence: str
 
 
+def _symmetric_eigenvalues(Hm) -> np.ndarray:
+    """Ascending eigenvalues of a symmetric matrix: those of its rows and columns that are not
+    all zero, and a zero for every other one (a zero row and column of a symmetric matrix is
+    an eigenvector of eigenvalue 0, and the rest is the submatrix left). The Hessians at
+    zero-rank saddles are zero outside a few blocks: the eigensolver sees only those."""
+    live = np.any(Hm != 0, axis=0)
+    if live.all():
+        return np.linalg.eigvalsh(Hm)
+    sub = np.linalg.eigvalsh(Hm[np.ix_(live, live)]) if live.any() else np.empty(0)
+    return np.sort(np.concatenate([sub, np.zeros(Hm.shape[0] - sub.size)]))
+
+
 def classify_critical_point(hessian, *, tol: float = 1e-6,
                             is_minimum: bool | None = None) -> CriticalPoint:
     """Classify a critical point from its (symmetric) Hessian by the signs of its eigenvalues.
@@ -574,7 +619,7 @@ def classify_critical_point(hessian, *, tol: float = 1e-6,
     scale = max(1.0, float(np.max(np.abs(Hm))))
     if np.max(np.abs(Hm - Hm.T)) > 1e-6 * scale:
         raise ValueError("hessian must be symmetric")
-    lam = np.linalg.eigvalsh(0.5 * (Hm + Hm.T))
+    lam = _symmetric_eigenvalues(0.5 * (Hm + Hm.T))
     n_neg = int(np.sum(lam < -tol))
     n_pos = int(np.sum(lam > tol))
     n_zero = lam.size - n_neg - n_pos
@@ -761,51 +806,39 @@ class TrainingResult:
     inference: object
 
 
-def train(weights0, X, Y, *, method: str = "bp", lr: float = 0.4, n_steps: int = 100,
-          inference="exact", dt: float = 0.1, record_weights: bool = False,
-          on_divergence: str = "raise", stop_below: float | None = None) -> TrainingResult:
-    """Full-batch gradient descent W <- W - lr * g.
-    'bp': g = ∇L (backprop).  'pc': g = ∂F/∂W at inferred activities: with inference='exact'
-    at the equilibrium (so g = ∇F*), with inference=k after k Euler steps of size ``dt`` from
-    the feed-forward pass. on_divergence='raise' raises ValueError if the weights blow up;
-    'stop' returns the steps done so far with diverged=True. ``stop_below``: stop at the
-    first step t with L(W_t) <= stop_below (the run is then the first t steps of the full
-    one, number for number)."""
-    ws, X, Y = _check(weights0, X, Y)
-    choice("method", method, ("bp", "pc"))
-    lr = positive_scalar("lr", lr)
-    n_steps = integer_in_range("n_steps", n_steps, 0, 1_000_000)
-    dt = positive_scalar("dt", dt)
-    choice("on_divergence", on_divergence, ("raise", "stop"))
-    if stop_below is not None:
-        stop_below = finite_scalar("stop_below", stop_below)
+def _inference_steps(inference):
+    """None for exact inference ('exact'), else the number k of Euler inference steps."""
     if isinstance(inference, str):
         choice("inference", inference, ("exact",))
-        k = None
-    else:
-        k = integer_in_range("inference (number of inference steps)", inference, 0, 100_000)
-    B = X.shape[1]
+        return None
+    return integer_in_range("inference (number of inference steps)", inference, 0, 100_000)
 
-    def direction(ws):
+
+def _descend(ws, batch_at, n_steps, *, method, lr, k, dt, record_weights, on_divergence,
+             stop_below):
+    """Gradient descent W_{t+1} = W_t - lr g_t(W_t), with g_t computed on batch_at(t) (the
+    losses, energies and gradient norms recorded at W_t on that batch, t = 0..n_steps)."""
+    def direction(ws, X, Y):
         if method == "bp":
             return _mse_grad(ws, X, Y)
         if k is None:
             return _energy_grad(ws, X, Y)
-        zs, _, _ = _euler_inference(ws, X, Y, k, dt, False)
-        return _pc_grad(ws, zs, X, Y)
+        return _pc_grad(ws, _euler_activities(ws, X, Y, k, dt), X, Y)
 
     losses, energies, norms = [], [], []
     traj = [[w.copy()] for w in ws] if record_weights else None
     diverged = False
+    last_ok = ws
     with np.errstate(**_quiet):
         for t in range(n_steps + 1):
+            X, Y = batch_at(t)
             R = Y - _end_to_end(ws) @ X
-            loss = float(np.sum(R * R) / (2 * B))
+            loss = float(np.sum(R * R) / (2 * X.shape[1]))
             ok = np.isfinite(loss) and all(np.all(np.abs(w) < 1e100) for w in ws)
             if ok:
                 try:
                     energy = _equilibrated_energy(ws, X, Y)
-                    g = direction(ws)
+                    g = direction(ws, X, Y)
                 except (np.linalg.LinAlgError, ValueError):
                     ok = False
             if ok:
@@ -818,7 +851,7 @@ def train(weights0, X, Y, *, method: str = "bp", lr: float = 0.4, n_steps: int =
                                      "gradient overflows before training starts")
                 if on_divergence == "raise":
                     raise ValueError(f"training diverged at step {t} (the weights blew up); "
-                                     f"reduce the learning rate lr = {lr:g}")
+                                     + _divergence_advice(last_ok, lr, k, dt))
                 if traj is not None:
                     for tr in traj:
                         tr.pop()
@@ -843,6 +876,79 @@ def train(weights0, X, Y, *, method: str = "bp", lr: float = 0.4, n_steps: int =
     return TrainingResult(np.asarray(losses), np.asarray(energies), np.asarray(norms),
                           ws_final, traj, diverged, method, lr,
                           "exact" if k is None else k)
+
+
+def _divergence_advice(ws, lr, k, dt) -> str:
+    """What to reduce after a divergence: dt if Euler inference is unstable at the last good
+    weights (dt ≥ 2 / λ_max of the activity Hessian), else the learning rate."""
+    if k:
+        try:
+            lam = float(np.linalg.eigvalsh(_activity_hessian(ws)[0])[-1])
+        except (np.linalg.LinAlgError, ValueError):
+            lam = math.inf
+        if dt * lam >= 2:
+            return (f"Euler inference is unstable there (dt = {dt:g} ≥ 2 / λ_max = "
+                    f"{2 / lam:.3g}): reduce dt")
+    return f"reduce the learning rate lr = {lr:g}"
+
+
+def train(weights0, X, Y, *, method: str = "bp", lr: float = 0.4, n_steps: int = 100,
+          inference="exact", dt: float = 0.1, record_weights: bool = False,
+          on_divergence: str = "raise", stop_below: float | None = None) -> TrainingResult:
+    """Full-batch gradient descent W <- W - lr * g.
+    'bp': g = ∇L (backprop).  'pc': g = ∂F/∂W at inferred activities: with inference='exact'
+    at the equilibrium (so g = ∇F*), with inference=k after k Euler steps of size ``dt`` from
+    the feed-forward pass. on_divergence='raise' raises ValueError if the weights blow up;
+    'stop' returns the steps done so far with diverged=True. ``stop_below``: stop at the
+    first step t with L(W_t) <= stop_below (the run is then the first t steps of the full
+    one, number for number)."""
+    ws, X, Y = _check(weights0, X, Y)
+    choice("method", method, ("bp", "pc"))
+    lr = positive_scalar("lr", lr)
+    n_steps = integer_in_range("n_steps", n_steps, 0, 1_000_000)
+    dt = positive_scalar("dt", dt)
+    choice("on_divergence", on_divergence, ("raise", "stop"))
+    if stop_below is not None:
+        stop_below = finite_scalar("stop_below", stop_below)
+    k = _inference_steps(inference)
+    if k is not None and k * n_steps > 20_000_000:
+        raise ValueError(f"{n_steps} steps of {k} inference steps each is too much work; "
+                         "reduce n_steps or the inference steps")
+    return _descend(ws, lambda t: (X, Y), n_steps, method=method, lr=lr, k=k, dt=dt,
+                    record_weights=record_weights, on_divergence=on_divergence,
+                    stop_below=stop_below)
+
+
+def train_minibatch(weights0, Xs, Ys, *, method: str = "bp", lr: float = 0.4,
+                    inference="exact", dt: float = 0.1, record_weights: bool = False,
+                    on_divergence: str = "raise",
+                    stop_below: float | None = None) -> TrainingResult:
+    """Stochastic gradient descent on given mini-batches, one per step (the authors' toy
+    protocol): W_{t+1} = W_t − lr g(W_t; X_t, Y_t), g as in ``train``; Xs, Ys of shape
+    (n_steps + 1, d, B). losses[t] is the MSE of W_t on batch t (the authors' training
+    loss, measured before the step), so batch n_steps only measures. ``stop_below`` stops at
+    the first t with losses[t] <= stop_below (again the start of the full run)."""
+    ws = _check_weights(weights0)
+    Xs = finite_array("Xs", Xs, ndim=3)
+    Ys = finite_array("Ys", Ys, ndim=3)
+    if Xs.shape[0] != Ys.shape[0] or Xs.shape[2] != Ys.shape[2] or Xs.shape[0] < 1:
+        raise ValueError(f"Xs and Ys must hold the same number (>= 1) of batches of the same "
+                         f"size, got shapes {Xs.shape} and {Ys.shape}")
+    _check(ws, Xs[0], Ys[0])
+    choice("method", method, ("bp", "pc"))
+    lr = positive_scalar("lr", lr)
+    dt = positive_scalar("dt", dt)
+    choice("on_divergence", on_divergence, ("raise", "stop"))
+    if stop_below is not None:
+        stop_below = finite_scalar("stop_below", stop_below)
+    k = _inference_steps(inference)
+    n_steps = Xs.shape[0] - 1
+    if n_steps > 1_000_000 or (k is not None and k * n_steps > 20_000_000):
+        raise ValueError(f"{n_steps} steps (of {k or 1} inference steps each) is too much "
+                         "work; give fewer batches or fewer inference steps")
+    return _descend(ws, lambda t: (Xs[t], Ys[t]), n_steps, method=method, lr=lr, k=k, dt=dt,
+                    record_weights=record_weights, on_divergence=on_divergence,
+                    stop_below=stop_below)
 
 
 def steps_to_escape(result: TrainingResult, threshold: float, *,
@@ -917,6 +1023,378 @@ def escape_step(weights0, X, Y, *, method: str, lr: float, n_steps: int,
     run = train(weights0, X, Y, method=method, lr=lr, n_steps=n_steps,
                 on_divergence="stop", stop_below=threshold)
     return steps_to_escape(run, threshold)
+
+
+# ----------------------------------------------------------------------------- eigen-directions
+def origin_eigendirections(widths, X, Y) -> dict:
+    """The bottom and top eigen-directions of F*'s Hessian at the origin
+    (``origin_hessian_theory``): {'bottom', 'top'} unit vectors flattened as in
+    ``flatten_weights`` (sign: largest entry positive), {'lambda_bottom', 'lambda_top'}.
+    For H ≥ 2 the bottom one lies in the W_L block (eigenvalue −λ_max(Σ_yy)) and the top
+    eigenvalue is 0, one flat direction of many; the MSE Hessian is zero in both."""
+    Hm = origin_hessian_theory(widths, X, Y, objective="energy")
+    lam, V = np.linalg.eigh(Hm)
+    out = {}
+    for name, j in (("bottom", 0), ("top", -1)):
+        v = V[:, j]
+        out[name] = v * np.sign(v[np.argmax(np.abs(v))])
+        out[f"lambda_{name}"] = float(lam[j])
+    return out
+
+
+def eigenplane_landscape(widths, X, Y, directions, *, extent: float = 1.0,
+                         n: int = 21) -> dict:
+    """The MSE and F* on the plane θ = a·u + b·v through the origin, (u, v) = ``directions``
+    (unit vectors flattened as in ``flatten_weights``, e.g. the top and bottom eigen-directions
+    of ``origin_eigendirections``), a and b on n points over [−extent, extent].
+    Returns {'a', 'b', 'mse', 'energy'}: grids of shape (n, n), row i = b[i], column j = a[j]."""
+    ns = _check_widths(widths)
+    shapes = [(ns[l + 1], ns[l]) for l in range(len(ns) - 1)]
+    P = sum(a * b for a, b in shapes)
+    u, v = (finite_array("directions", d, shape=(P,)) for d in directions)
+    extent = positive_scalar("extent", extent)
+    n = integer_in_range("n", n, 2, 101)
+    if n * n * P > 5_000_000:
+        raise ValueError("that plane is too much work; use fewer grid points or weights")
+    X, Y = _check_xy(X, Y, ns[0], ns[-1], source=f"widths[0] = {ns[0]}",
+                     target=f"widths[-1] = {ns[-1]}")
+    a = np.linspace(-extent, extent, n)
+    out = {"a": a, "b": a.copy(), "mse": np.empty((n, n)), "energy": np.empty((n, n))}
+    with np.errstate(**_quiet):
+        for i, bi in enumerate(a):
+            for j, aj in enumerate(a):
+                ws = unflatten_weights(aj * u + bi * v, shapes)
+                R = Y - _end_to_end(ws) @ X
+                out["mse"][i, j] = np.sum(R * R) / (2 * X.shape[1])
+                out["energy"][i, j] = _equilibrated_energy(ws, X, Y)
+    _finite(out["mse"], "the MSE on the plane")
+    _finite(out["energy"], "F* on the plane")
+    return out
+
+
+def project_trajectory(result: TrainingResult, directions) -> tuple:
+    """(θ_t·u, θ_t·v) for t = 0..n: the recorded weights of a run (record_weights=True)
+    projected on the unit directions (u, v)."""
+    if not isinstance(result, TrainingResult) or result.weight_trajectory is None:
+        raise ValueError("result must be a TrainingResult trained with record_weights=True")
+    theta = np.concatenate([t.reshape(t.shape[0], -1) for t in result.weight_trajectory],
+                           axis=1)
+    u, v = (finite_array("directions", d, shape=(theta.shape[1],)) for d in directions)
+    return theta @ u, theta @ v
+
+
+# ----------------------------------------------------------------------------- the toy protocol
+#: the authors' toy protocol (Fig. 2): x ~ N(1, 0.1²), y = −x, fresh batches of 64, w ~ N(0,
+#: 0.05²), SGD lr 0.4, PC inference 20 Euler steps of dt 0.1 from the feed-forward pass
+TOY_PROTOCOL = {"batch": 64, "scale": 0.05, "lr": 0.4, "inference": 20, "dt": 0.1}
+#: the authors' notebook draws PC's batches after BP's: 15 BP steps for H = 1, 100 for H = 2
+AUTHORS_BP_STEPS = {1: 15, 2: 100}
+_MAX_BATCH_VALUES = 50_000_000
+
+
+def toy_protocol(widths, seed: int, n_steps: int, *, scale: float = 0.05, batch: int = 64,
+                 skip: int = 0) -> tuple:
+    """(weights0, Xs, Ys): the authors' random stream for the toy task. One legacy MT19937
+    stream ``np.random.RandomState(seed)`` (their ``np.random.seed``) draws W_1, ..., W_L ~
+    N(0, scale²) in that order, then skips ``skip`` batches, then n_steps + 1 fresh batches
+    x ~ N(1, 0.1²) of shape (d, batch), y = −x: Xs, Ys of shape (n_steps + 1, d, batch).
+    For a scalar chain these are their numbers: weights = normal(0, scale, H + 1), then
+    one normal(1, 0.1, 64) per step."""
+    ns = _check_widths(widths)
+    seed = _seed(seed)
+    n_steps = integer_in_range("n_steps", n_steps, 0, 1_000_000)
+    scale = positive_scalar("scale", scale, allow_zero=True)
+    batch = integer_in_range("batch", batch, 1, 1_000_000)
+    skip = integer_in_range("skip", skip, 0, 1_000_000)
+    d_x, d_y = ns[0], ns[-1]
+    if d_x != d_y:
+        raise ValueError(f"the toy task maps x to y = −x: widths[0] = {d_x} and widths[-1] = "
+                         f"{d_y} must be equal")
+    if (n_steps + 1 + skip) * d_x * batch > _MAX_BATCH_VALUES:
+        raise ValueError("that many batches is too much data to draw; reduce n_steps, skip "
+                         "or the batch size")
+    rs = np.random.RandomState(seed)
+    ws = [rs.normal(0.0, scale, size=(ns[l + 1], ns[l])) for l in range(len(ns) - 1)]
+    if skip:
+        rs.normal(1.0, 0.1, size=(skip, d_x, batch))
+    Xs = rs.normal(1.0, 0.1, size=(n_steps + 1, d_x, batch))
+    return ws, Xs, -Xs
+
+
+def toy_escape_threshold(dim: int = 1, fraction: float = ESCAPE_FRACTION) -> float:
+    """Escape threshold for fresh batches: fraction · ½ E‖y‖² = fraction · ½ dim (1 + 0.1²),
+    the expected MSE at the origin (for one fixed batch ``escape_threshold(Y)``)."""
+    dim = integer_in_range("dim", dim, 1, 100_000)
+    fraction = positive_scalar("fraction", fraction)
+    return fraction * 0.5 * dim * (1.0 + 0.1 ** 2)
+
+
+def protocol_escapes(hidden: int, seeds=range(5), *, width: int = 1, dim: int = 1,
+                     n_steps: int = 400, lr: float = 0.4, scale: float = 0.05,
+                     inference=20, dt: float = 0.1, pc_skip: int = 0,
+                     threshold: float | None = None) -> dict:
+    """Steps to escape under the authors' toy protocol, per seed: {'bp': [...], 'pc': [...]}
+    (None: not within n_steps), with 'threshold'. Each seed's ``toy_protocol`` stream gives
+    the start and BP's batches; PC starts from the same weights on the batches after
+    ``pc_skip`` more (the authors' notebook: ``AUTHORS_BP_STEPS[hidden]``; 0: BP's batches).
+    Escape: the first step whose batch MSE is <= threshold (``toy_escape_threshold``)."""
+    hidden = integer_in_range("hidden", hidden, 1, _MAX_LAYERS - 1)
+    seeds = [_seed(s) for s in seeds]
+    if not seeds or len(seeds) > 100:
+        raise ValueError(f"give 1 to 100 seeds, got {len(seeds)}")
+    widths = network_widths(hidden, width, dim)
+    threshold = toy_escape_threshold(dim) if threshold is None else finite_scalar(
+        "threshold", threshold)
+    out = {"bp": [], "pc": [], "threshold": threshold}
+    for seed in seeds:
+        for m, skip in (("bp", 0), ("pc", pc_skip)):
+            ws, Xs, Ys = toy_protocol(widths, seed, n_steps, scale=scale, skip=skip)
+            run = train_minibatch(ws, Xs, Ys, method=m, lr=lr, inference=inference, dt=dt,
+                                  on_divergence="stop", stop_below=threshold)
+            out[m].append(steps_to_escape(run, threshold))
+    return out
+
+
+def _stacked_pc_activities(Ws, X, Y, k, dt):
+    """Hidden activities of S networks at once (weights stacked on a leading axis): the
+    equilibrium (k None) or k Euler steps from the feed-forward pass (``_euler_activities``)."""
+    S, B = Ws[0].shape[0], X.shape[-1]
+    sizes = [W.shape[1] for W in Ws[:-1]]
+    offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    A = np.zeros((S, offs[-1], offs[-1]))
+    for l in range(len(sizes)):
+        a = slice(offs[l], offs[l + 1])
+        A[:, a, a] = np.eye(sizes[l]) + np.swapaxes(Ws[l + 1], 1, 2) @ Ws[l + 1]
+        if l + 1 < len(sizes):
+            c = slice(offs[l + 1], offs[l + 2])
+            A[:, a, c] = -np.swapaxes(Ws[l + 1], 1, 2)
+            A[:, c, a] = -Ws[l + 1]
+    b = np.zeros((S, offs[-1], B))
+    b[:, offs[0]:offs[1]] += Ws[0] @ X
+    b[:, offs[-2]:offs[-1]] += np.swapaxes(Ws[-1], 1, 2) @ Y
+    Z = np.linalg.solve(A, b)
+    if k is not None:
+        h, z0 = X, []
+        for W in Ws[:-1]:
+            h = W @ h
+            z0.append(h)
+        M = np.eye(offs[-1]) - dt * A
+        Z = Z + np.linalg.matrix_power(M, k) @ (np.concatenate(z0, axis=1) - Z)
+    return [Z[:, offs[l]:offs[l + 1]] for l in range(len(sizes))]
+
+
+def _pc_activities_run_by_run(Ws, X, Y, k, dt, alive):
+    """The stacked activities computed run by run: a run whose activities cannot be computed
+    or are not finite (its weights blew up) is no longer alive, and its activities are 0."""
+    alive = alive.copy()
+    zs = None
+    for i in range(Ws[0].shape[0]):
+        Xi, Yi = (X[i:i + 1] if X.ndim == 3 else X), (Y[i:i + 1] if Y.ndim == 3 else Y)
+        try:
+            zi = _stacked_pc_activities([W[i:i + 1] for W in Ws], Xi, Yi, k, dt)
+        except np.linalg.LinAlgError:
+            zi = None
+        if zi is None or not all(np.all(np.isfinite(z)) for z in zi):
+            alive[i] = False
+            zi = None
+        if zs is None:
+            zs = [np.zeros((Ws[0].shape[0], W.shape[1], X.shape[-1])) for W in Ws[:-1]]
+        if zi is not None:
+            for z, zl in zip(zs, zi):
+                z[i] = zl[0]
+    return zs, alive
+
+
+def seed_escape_steps(starts, data, *, method: str, lr: float, n_steps: int, threshold: float,
+                      inference="exact", dt: float = 0.1) -> list:
+    """Steps to escape of S runs trained at once (one per start, e.g. per seed): for each,
+    the first t <= n_steps with MSE(W_t) <= threshold, None if not (or if it diverged first);
+    the same numbers as ``escape_step`` / ``train_minibatch`` run by run, with the S weight
+    sets stacked so that every step is one pass of batched matrix products.
+    ``data``: (X, Y), one batch shared by all runs, or (Xs, Ys) of shape (S, n_steps + 1, d, B),
+    each run's batches (``toy_protocol``)."""
+    if isinstance(starts, (str, bytes)) or not hasattr(starts, "__len__") or not starts:
+        raise ValueError("starts must be a non-empty list of weight lists [W_1, ..., W_L]")
+    starts = [_check_weights(st) for st in starts]
+    if len(starts) > 100 or any([w.shape for w in st] != [w.shape for w in starts[0]]
+                                for st in starts):
+        raise ValueError("starts must be at most 100 weight lists of the same shapes")
+    choice("method", method, ("bp", "pc"))
+    lr = positive_scalar("lr", lr)
+    n_steps = integer_in_range("n_steps", n_steps, 0, 100_000)
+    threshold = finite_scalar("threshold", threshold)
+    dt = positive_scalar("dt", dt)
+    k = _inference_steps(inference)
+    S = len(starts)
+    X, Y = (finite_array("X", data[0]), finite_array("Y", data[1]))
+    stream = X.ndim == 4
+    if stream:
+        if X.shape != Y.shape or X.shape[:2] != (S, n_steps + 1):
+            raise ValueError(f"Xs and Ys must have shape (S = {S}, n_steps + 1 = "
+                             f"{n_steps + 1}, d, B), got {X.shape} and {Y.shape}")
+        _check(starts[0], X[0, 0], Y[0, 0])
+    else:
+        _check(starts[0], X, Y)
+    Ws = [np.stack([st[l] for st in starts]) for l in range(len(starts[0]))]
+    out, alive = [None] * S, np.ones(S, bool)
+    with np.errstate(**_quiet):
+        for t in range(n_steps + 1):
+            Xt, Yt = (X[:, t], Y[:, t]) if stream else (X, Y)
+            B = Xt.shape[-1]
+            hs = [Xt]
+            for W in Ws:
+                hs.append(W @ hs[-1])
+            R = Yt - hs[-1]
+            loss = np.sum(R * R, axis=(1, 2)) / (2 * B)
+            bad = ~np.isfinite(loss)
+            for W in Ws:
+                bad |= ~(np.max(np.abs(W), axis=(1, 2)) < 1e100)
+            for i in np.flatnonzero(alive & ~bad & (loss <= threshold)):
+                out[i] = t
+            alive &= ~bad & (loss > threshold)
+            if not alive.any() or t == n_steps:
+                break
+            if method == "bp":
+                delta, grads = -R / B, [None] * len(Ws)
+                for l in range(len(Ws) - 1, -1, -1):
+                    grads[l] = delta @ np.swapaxes(hs[l] if hs[l].ndim == 3 else
+                                                   np.broadcast_to(hs[l], (S, *hs[l].shape)),
+                                                   1, 2)
+                    delta = np.swapaxes(Ws[l], 1, 2) @ delta
+            else:
+                try:
+                    zs = _stacked_pc_activities(Ws, Xt, Yt, k, dt)
+                except np.linalg.LinAlgError:    # a run blew up: it stops (None), as in train
+                    zs = None
+                if zs is None or not all(np.all(np.isfinite(z)) for z in zs):
+                    zs, alive = _pc_activities_run_by_run(Ws, Xt, Yt, k, dt, alive)
+                    if not alive.any():
+                        break
+                full = [np.broadcast_to(Xt, (S, *Xt.shape[-2:])), *zs,
+                        np.broadcast_to(Yt, (S, *Yt.shape[-2:]))]
+                grads = [-((full[l + 1] - Ws[l] @ full[l]) @ np.swapaxes(full[l], 1, 2)) / B
+                         for l in range(len(Ws))]
+            # the runs that escaped or diverged rest at zero (ignored from now on)
+            Ws = [np.where(alive[:, None, None], W - lr * g, 0.0) for W, g in zip(Ws, grads)]
+    return out
+
+
+def escape_statistics(steps) -> dict:
+    """{'mean', 'min', 'max', 'escaped', 'n'} of steps to escape over seeds (None = no escape
+    within the horizon, left out of mean / min / max; the mean is None if none escaped)."""
+    got = [int(t) for t in steps if t is not None]
+    n = len(list(steps))
+    if not got:
+        return {"mean": None, "min": None, "max": None, "escaped": 0, "n": n}
+    return {"mean": float(np.mean(got)), "min": min(got), "max": max(got),
+            "escaped": len(got), "n": n}
+
+
+# ----------------------------------------------------------------------------- continued runs
+METHODS = ("bp", "pc")
+
+
+def _joined(a: TrainingResult, b: TrainingResult) -> TrainingResult:
+    """Run ``a`` followed by run ``b``, which was trained from a's last weights (on the batches
+    that follow a's): number for number the run trained in one go (each step of gradient
+    descent depends only on the weights it starts from and its batch)."""
+    cat = lambda x, y: np.concatenate([x, y[1:]])   # noqa: E731  (b starts where a ends)
+    traj = tuple(cat(ta, tb) for ta, tb in zip(a.weight_trajectory, b.weight_trajectory))
+    return dataclasses.replace(b, losses=cat(a.losses, b.losses),
+                               energies=cat(a.energies, b.energies),
+                               grad_norms=cat(a.grad_norms, b.grad_norms),
+                               weight_trajectory=traj)
+
+
+class Trainings:
+    """Backprop and predictive coding from one start, each trained as far as first asked
+    and kept (weights recorded), so that a longer horizon, or the full run after a run that
+    stopped at its escape, continues the run kept instead of training it again.
+
+    ``data``: (X, Y), one batch for every step (``train``), or (Xs, Ys) of shape (n + 1, d, B),
+    a fresh batch per step (``train_minibatch``; runs of at most n steps). ``inference``,
+    ``dt``: PC's inference ('exact' or k Euler steps of size dt).
+    ``runs(n)``: {'bp', 'pc'} runs of n steps; ``escape(method, n, threshold)``: the steps to
+    escape within n steps (None if not), training only until the escape. Every answer equals,
+    number for number, the one of ``train`` / ``train_minibatch`` called afresh."""
+
+    def __init__(self, start, data, lr, *, inference="exact", dt: float = 0.1):
+        self.start, self.data, self.lr = start, data, lr
+        self.inference, self.dt = inference, dt
+        self.stream = np.ndim(data[0]) == 3
+        self._kept: dict = {}     # method: the run trained so far (longer ones continue it)
+
+    def _train_to(self, method, n_steps, stop_below=None):
+        """The kept run, trained on from its last weights to ``n_steps`` steps (or until
+        the MSE falls to ``stop_below``) unless it is that long already or diverged."""
+        before = self._kept.get(method)
+        done = 0 if before is None else len(before.losses) - 1
+        if before is not None and (before.diverged or done >= n_steps):
+            return before
+        X, Y = self.data
+        w0 = self.start if before is None else before.weights
+        kw = dict(method=method, lr=self.lr, inference=self.inference, dt=self.dt,
+                  record_weights=True, on_divergence="stop", stop_below=stop_below)
+        if self.stream:
+            if n_steps >= X.shape[0]:
+                raise ValueError(f"this stream holds {X.shape[0] - 1} steps, not {n_steps}")
+            run = train_minibatch(w0, X[done:n_steps + 1], Y[done:n_steps + 1], **kw)
+        else:
+            run = train(w0, X, Y, n_steps=n_steps - done, **kw)
+        run = self._kept[method] = run if before is None else _joined(before, run)
+        return run
+
+    def runs(self, n_steps: int) -> dict:
+        return {m: truncate_run(self._train_to(m, n_steps), n_steps) for m in METHODS}
+
+    def escape(self, method: str, n_steps: int, threshold: float):
+        run = self._kept.get(method)
+        # the run kept is the beginning of the one run from the start: its first step
+        # below the threshold is the escape, if it has one
+        t = None if run is None else steps_to_escape(run, threshold)
+        if t is None:
+            t = steps_to_escape(self._train_to(method, n_steps, threshold), threshold)
+        return t if t is not None and t <= n_steps else None
+
+
+class Race:
+    """The ``Trainings`` of every depth for one setting: the depth shown and a depth sweep
+    share their runs, and a longer horizon continues them. ``start(H)``, ``runs(H, n)``
+    ({'bp', 'pc'}, weights recorded), ``escape(H, n)`` ((BP, PC) steps to escape within n,
+    None if not).
+
+    ``data`` = (X, Y): one fixed batch, start W_l ~ N(0, σ²) from ``init_weights(..., seed)``.
+    ``data`` = None: the authors' protocol, ``toy_protocol(widths, seed, max_steps)`` per
+    depth (start and fresh batches from one stream; BP and PC see the same batches)."""
+
+    def __init__(self, data, threshold, width, dim, init_scale, lr, seed, *,
+                 inference="exact", dt: float = 0.1, max_steps: int = 400):
+        self.data, self.threshold, self.lr = data, threshold, lr
+        self.width, self.dim, self.init_scale, self.seed = width, dim, init_scale, seed
+        self.inference, self.dt, self.max_steps = inference, dt, max_steps
+        self._depths: dict[int, Trainings] = {}
+
+    def trainings(self, H: int) -> Trainings:
+        if H not in self._depths:
+            widths = network_widths(H, self.width, self.dim)
+            if self.data is None:
+                start, Xs, Ys = toy_protocol(widths, self.seed, self.max_steps,
+                                             scale=self.init_scale)
+                data = (Xs, Ys)
+            else:
+                start, data = init_weights(widths, self.init_scale, self.seed), self.data
+            self._depths[H] = Trainings(start, data, self.lr, inference=self.inference,
+                                        dt=self.dt)
+        return self._depths[H]
+
+    def start(self, H: int) -> list:
+        return self.trainings(H).start
+
+    def runs(self, H: int, n_steps: int) -> dict:
+        return self.trainings(H).runs(n_steps)
+
+    def escape(self, H: int, n_steps: int) -> tuple:
+        return tuple(self.trainings(H).escape(m, n_steps, self.threshold) for m in METHODS)
 
 
 # ----------------------------------------------------------------------------- toy data

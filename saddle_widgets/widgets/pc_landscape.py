@@ -14,7 +14,7 @@ from ..plots import predictive_coding as pcplot
 from ..solvers import predictive_coding as pc
 from ._base import Explorer, draw, status, step
 from ._params import Choice, Fig, Float, Int
-from .escape_race import Trainings
+
 
 EXTENT = 1.5                       # the slice shows [-EXTENT, EXTENT]^2
 IMAGE_GRID, IMAGE_GRID_COARSE = 61, 31
@@ -249,7 +249,7 @@ class PCLandscapeExplorer(Explorer):
     @step("data", "start", "lr", cache=8)
     def trainings(self, data, start, lr):
         """Both trainings from the start, kept as Trainings: a longer horizon continues them."""
-        return Trainings([np.array([[v]]) for v in start], data, lr)
+        return pc.Trainings([np.array([[v]]) for v in start], data, lr)
 
     @step("trainings", "horizon", cache=8)
     def long_runs(self, trainings, horizon):

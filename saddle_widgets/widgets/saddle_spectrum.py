@@ -23,6 +23,11 @@ def _other_saddle(state):
     return state["point"] != "origin"
 
 
+def _too_many(weights) -> bool:
+    """More weights than the live finite-difference Hessian takes (the theory still shows)."""
+    return sum(w.size for w in weights) > MAX_WEIGHTS
+
+
 def _set_range(setter, shown, wanted) -> None:
     """Set an axis range only if it differs from the one shown: setting limits marks the
     figure stale (a full redraw) even when they are equal."""
@@ -38,10 +43,13 @@ class SaddleSpectrumExplorer(Explorer):
     Parameters: hidden (H = 1-4 hidden layers), width (units per hidden layer), dim (input =
     output dimension), point ('origin' or 'other zero-rank saddle': all weights zero except
     W_{L−1} ~ N(0, saddle_scale²) drawn with ``seed``), altered_target (the paper's H = 4
-    data: output row 2 replaced by fresh noise). Data: the paper's Gaussian toy task
-    X ~ N(1, 0.1²), Y = −X, 64 samples (seed 0). Panels: the MSE Hessian and the F* Hessian
-    by finite differences (``numerical_hessian``; while a slider is dragged they follow on
-    release), F* from theory, all on one symmetric colour scale; the eigenvalue histograms
+    data: output row 2 replaced by fresh noise; needs dim ≥ 2). Combinations that cannot be
+    shown are clamped (``follow``): the other saddle needs H ≥ 2, the altered target dim ≥ 2.
+    Data: the paper's Gaussian toy task X ~ N(1, 0.1²), Y = −X, 64 samples (seed 0): the
+    Fig. 3 presets give the paper's λ_min(F*) to four digits. Panels: the MSE Hessian and the
+    F* Hessian by finite differences (``numerical_hessian``, up to 160 weights; while a slider
+    is dragged they follow on release), F* from theory, all on one symmetric colour scale;
+    an error blanks the panels; the eigenvalue histograms
     of the three; λ_min of the MSE and of F* for H = 1-4.
     Results: ``w.results["theory"]`` and ``["numeric"]`` ({'mse', 'energy'} Hessians),
     ``["classes"]`` (``CriticalPoint`` per Hessian), ``["histograms"]``, ``["depth_sweep"]``.
@@ -49,30 +57,82 @@ class SaddleSpectrumExplorer(Explorer):
 
     PARAMS = {
         "hidden": Int("hidden layers H", 2, 1, 4, doc="hidden layers of the network"),
-        "width": Int("width", 5, 1, 8, doc="units per hidden layer"),
+        "width": Int("width", 5, 1, 10, doc="units per hidden layer"),
         "dim": Int("in = out dim", 2, 1, 3, doc="input = output dimension"),
         "point": Choice("critical point", "origin", pc.SADDLE_POINTS,
-                        doc="the origin, or all weights zero except W_{L−1} (Theorem 3)"),
+                        doc="the origin, or all weights zero except W_{L−1} (Theorem 3; "
+                            "needs H ≥ 2)"),
         "saddle_scale": Float("scale of W_{L−1}", 1.0, 0.0, 2.0, step=0.05, when=_other_saddle,
                               doc="W_{L−1} ~ N(0, scale²) at the other zero-rank saddle"),
         "seed": Int("seed of W_{L−1}", 0, 0, 20, when=_other_saddle,
                     doc="seed of W_{L−1} at the other zero-rank saddle"),
-        "altered_target": Bool("altered target", False,
-                               doc="the paper's H = 4 data: output row 2 replaced by noise"),
+        "altered_target": Bool("altered target", False, when=lambda s: s["dim"] >= 2,
+                               doc="the paper's H = 4 data: output row 2 replaced by noise "
+                                   "(needs dim ≥ 2)"),
     }
     FIGURES = {"heat": Fig(7.4, 2.6), "spectrum": Fig(3.6, 2.5), "depth": Fig(3.4, 2.5)}
     SUMMARY_KEYS = ("hidden", "width", "dim", "point")
+    # Fig. 3 of the paper: (H, width, dim) = (1, 10, 2), (2, 5, 2), (3, 4, 3), (4, 4, 3 with an
+    # altered target), on the Gaussian toy data of ``pc.gaussian_toy_data(0, dim)``
     PRESETS = {
-        "paper: H = 1, width 8 (paper: 10)": {"hidden": 1, "width": 8},
-        "paper: H = 2, width 5": {"hidden": 2, "width": 5},
-        "paper: H = 3, width 4": {"hidden": 3, "width": 4},
-        "paper: H = 4, width 4, altered target": {"hidden": 4, "width": 4,
-                                                  "altered_target": True},
-        "other zero-rank saddle, H = 3 (Theorem 3)": {"hidden": 3, "width": 4,
-                                                      "point": "other zero-rank saddle"},
-        "other zero-rank saddle, H = 2": {"hidden": 2, "width": 3,
-                                          "point": "other zero-rank saddle"},
+        "Fig. 3: H = 1, width 10, dim 2": {"hidden": 1, "width": 10, "dim": 2},
+        "Fig. 3: H = 2, width 5, dim 2": {"hidden": 2, "width": 5, "dim": 2},
+        "Fig. 3: H = 3, width 4, dim 3": {"hidden": 3, "width": 4, "dim": 3},
+        "Fig. 3: H = 4, width 4, dim 3, altered target": {"hidden": 4, "width": 4, "dim": 3,
+                                                          "altered_target": True},
+        "Fig. 9: other zero-rank saddle, H = 3 (Theorem 3)": {
+            "hidden": 3, "width": 4, "dim": 3, "point": "other zero-rank saddle"},
+        "other zero-rank saddle, H = 2: strict in the MSE too": {
+            "hidden": 2, "width": 4, "dim": 2, "point": "other zero-rank saddle"},
     }
+    PRESET_NOTES = {
+        "Fig. 3: H = 1, width 10, dim 2": "the paper's setting (λ_min(F*) = −3.2886 at the "
+                                          "origin on this data draw)",
+        "Fig. 3: H = 2, width 5, dim 2": "the paper's setting (λ_min(F*) = −2.0324)",
+        "Fig. 3: H = 3, width 4, dim 3": "the paper's setting (λ_min(F*) = −3.0142)",
+        "Fig. 3: H = 4, width 4, dim 3, altered target": "the paper's setting (λ_min(F*) = "
+                                                         "−2.9984)",
+        "Fig. 9: other zero-rank saddle, H = 3 (Theorem 3)": (
+            "the paper's test case at its Fig. 3 sizes; W_3 ~ N(0, 1) here (seed 0): the MSE "
+            "Hessian is zero, F* is strict"),
+        "other zero-rank saddle, H = 2: strict in the MSE too": (
+            "not a figure of the paper: with H = 2 the W_1–W_3 block involves W_2, so this "
+            "point is already a strict saddle of the MSE (λ_min = −6.17); H ≥ 3 makes "
+            "Theorem 3's point"),
+    }
+
+    def follow(self, given, values):
+        """Combinations that cannot be shown are clamped, the parameter just set winning:
+        the other zero-rank saddle needs H ≥ 2 (a new H = 1 returns to the origin, a new
+        choice of the other saddle raises H to 2); the altered target needs dim ≥ 2 (a new
+        dim = 1 turns it off, a new altered target raises dim to 2)."""
+        out = {}
+        if values["point"] != "origin" and values["hidden"] < 2:
+            if "point" in given:
+                out["hidden"] = 2
+            else:
+                out["point"] = "origin"
+        if values["altered_target"] and values["dim"] < 2:
+            if "altered_target" in given:
+                out["dim"] = 2
+            else:
+                out["altered_target"] = False
+        return out
+
+    def _set_error(self, message):
+        """An error blanks the panels (no Hessian of another state stays on screen); the
+        next good update draws them again."""
+        super()._set_error(message)
+        for im in self.heat["images"]:
+            im.set_data(np.zeros((1, 1)))
+        self.heat["note"].set_text("")
+        for art in (*self.heat["grids"], *(self.hist[k] for k in ("mse", "energy", "theory")),
+                    *self.depth.values()):
+            art.set_visible(False)
+        self.hist["note"].set_text("")
+        for node in self._draws:       # redraw everything at the next good update
+            self._keys.pop(node.name, None)
+        self.redraw()
 
     # ------------------------------------------------------------------ figures
     def build_heat(self, fig):
@@ -125,13 +185,10 @@ class SaddleSpectrumExplorer(Explorer):
     # full Hessians it returns to (≤ 16 × 2 × 160² floats: ≤ 6.6 MB)
     @step("data", "weights", coarse=True, cache=16)
     def numeric(self, data, weights, *, coarse):
-        """{'mse', 'energy'}: Hessians by finite differences (None while dragging)."""
-        if coarse:
+        """{'mse', 'energy'}: Hessians by finite differences; None while dragging and for
+        more than MAX_WEIGHTS weights (then the exact Hessians are shown alone)."""
+        if coarse or _too_many(weights):
             return None
-        P = sum(w.size for w in weights)
-        if P > MAX_WEIGHTS:
-            raise ValueError(f"this network has {P} weights; the live numerical Hessian "
-                             f"is limited to {MAX_WEIGHTS}: lower the width or depth")
         return {obj: pc.numerical_hessian(weights, *data, objective=obj)
                 for obj in ("mse", "energy")}
 
@@ -191,13 +248,16 @@ class SaddleSpectrumExplorer(Explorer):
         shown = ([numeric["mse"], numeric["energy"]] if numeric is not None
                  else [theory["mse"], np.zeros_like(theory["energy"])]) + [theory["energy"]]
         for im, H in zip(self.heat["images"], shown):
-            im.set_data(H)
+            im.set_data(pcplot.display_matrix(H))
         self.heat["images"][1].set_alpha(1.0 if numeric is not None else 0.15)
-        self.heat["note"].set_text("" if numeric is not None
-                                   else "finite differences\nfollow on release")
+        self.heat["note"].set_text(
+            "" if numeric is not None else
+            f"finite differences: at most\n{MAX_WEIGHTS} weights (theory alone)"
+            if _too_many(weights) else "finite differences\nfollow on release")
         xs, ys = pcplot.layer_boundaries([w.size for w in weights])
         for g in self.heat["grids"]:
             g.set_data(xs, ys)
+            g.set_visible(True)
 
     @draw("spectrum", "histograms", "weights")
     def draw_histograms(self, histograms, weights):
@@ -240,7 +300,9 @@ class SaddleSpectrumExplorer(Explorer):
         head = f"{where}, H = {hidden}, width {width}, {sum(w.size for w in weights)} weights: "
         th, mt = classes["theory"], classes["mse_theory"]
         if numeric is None:
-            return head + pc.describe_saddles(th, mt) + " (theory; finite differences follow)"
+            why = (f"finite differences are computed up to {MAX_WEIGHTS} weights"
+                   if _too_many(weights) else "finite differences follow")
+            return head + pc.describe_saddles(th, mt) + f" (theory; {why})"
         err = float(np.max(np.abs(numeric["energy"] - theory["energy"])))
         return (head + pc.describe_saddles(classes["energy"], classes["mse"])
                 + f" · theory λ_min(F*) = {th.lambda_min:.3g}, max |numerical − theory| = "
