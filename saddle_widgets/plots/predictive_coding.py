@@ -7,7 +7,7 @@ predictive coding blue, theory black (``BP_COLOUR``, ``PC_COLOUR``, ``THEORY_COL
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.colors import PowerNorm
+from matplotlib.colors import PowerNorm, SymLogNorm
 from matplotlib.ticker import MaxNLocator, NullLocator
 
 from .style import OKABE_ITO
@@ -21,7 +21,8 @@ LANDSCAPE_CMAP = "viridis"
 LANDSCAPE_NORM_MAX = 1.5
 #: Hessian heat maps: one symmetric colour range, red positive, blue negative
 HEAT_CMAP = "RdBu_r"
-HEAT_RANGE = 2.0
+HEAT_RANGE = 10.0       # the colour scale reaches ±10 (Fig. 9's F* entries reach 8.7)
+HEAT_LINEAR = 0.1       # linear within ±0.1, logarithmic beyond
 _SMALL = dict(labelsize=7, length=2, pad=1)
 _LABEL = dict(fontsize=7.5, labelpad=1)
 
@@ -179,20 +180,26 @@ def set_escape_points(panel: dict, escape: dict, n_steps: int) -> None:
 
 # ----------------------------------------------------------------------------- Hessians
 def hessian_heat_maps(fig, titles) -> dict:
-    """One heat map per title on the shared symmetric colour range [−HEAT_RANGE, HEAT_RANGE]
-    with a colour bar, layer-boundary lines and a note on the middle map."""
+    """One heat map per title on a shared symmetric-log colour scale (linear within
+    ±HEAT_LINEAR, logarithmic out to ±HEAT_RANGE: entries of 0.1 and of 8 both read) with a
+    colour bar, layer-boundary lines and a note on the middle map."""
     axes = fig.subplots(1, len(titles))
+    norm = SymLogNorm(linthresh=HEAT_LINEAR, linscale=0.6, vmin=-HEAT_RANGE, vmax=HEAT_RANGE,
+                      base=10)
     images, grids = [], []
     for ax, title in zip(axes, titles):
         images.append(ax.imshow(np.zeros((2, 2)), extent=(0, 1, 1, 0), cmap=HEAT_CMAP,
-                                vmin=-HEAT_RANGE, vmax=HEAT_RANGE, interpolation="nearest"))
+                                norm=norm, interpolation="nearest"))
         grids.append(ax.plot([], [], color="gray", lw=0.5)[0])
         ax.set(xlim=(0, 1), ylim=(1, 0), xticks=[], yticks=[])
         ax.set_title(title, fontsize=8.5)
-    fig.colorbar(images[0], ax=list(axes), shrink=0.8, pad=0.02,
-                 ticks=[-HEAT_RANGE, 0, HEAT_RANGE]).ax.tick_params(labelsize=7)
+    ticks = [-HEAT_RANGE, -1, 0, 1, HEAT_RANGE]
+    bar = fig.colorbar(images[0], ax=list(axes), shrink=0.8, pad=0.02, ticks=ticks)
+    bar.ax.set_yticklabels([f"{t:g}".replace("-", "−") for t in ticks])
+    bar.ax.tick_params(labelsize=8)
+    bar.set_label("Hessian entry", fontsize=8, labelpad=1)
     mid = axes[len(axes) // 2]
-    note = mid.text(0.5, 0.5, "", ha="center", va="center", fontsize=7.5,
+    note = mid.text(0.5, 0.5, "", ha="center", va="center", fontsize=8, wrap=True,
                     transform=mid.transAxes, bbox=dict(fc="white", ec="gray", alpha=0.9))
     return dict(axes=axes, images=images, grids=grids, note=note)
 

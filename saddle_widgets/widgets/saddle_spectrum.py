@@ -62,15 +62,15 @@ class SaddleSpectrumExplorer(Explorer):
         "point": Choice("critical point", "origin", pc.SADDLE_POINTS,
                         doc="the origin, or all weights zero except W_{L−1} (Theorem 3; "
                             "needs H ≥ 2)"),
-        "saddle_scale": Float("scale of W_{L−1}", 1.0, 0.0, 2.0, step=0.05, when=_other_saddle,
-                              doc="W_{L−1} ~ N(0, scale²) at the other zero-rank saddle"),
-        "seed": Int("seed of W_{L−1}", 0, 0, 20, when=_other_saddle,
-                    doc="seed of W_{L−1} at the other zero-rank saddle"),
+        "saddle_scale": Float("scale of W_H", 1.0, 0.0, 2.0, step=0.05, when=_other_saddle,
+                              doc="W_H = W_{L−1} ~ N(0, scale²) at the other zero-rank saddle"),
+        "seed": Int("seed of W_H", 0, 0, 20, when=_other_saddle,
+                    doc="seed of W_H = W_{L−1} at the other zero-rank saddle"),
         "altered_target": Bool("altered target", False, when=lambda s: s["dim"] >= 2,
                                doc="the paper's H = 4 data: output row 2 replaced by noise "
                                    "(needs dim ≥ 2)"),
     }
-    FIGURES = {"heat": Fig(7.4, 2.6), "spectrum": Fig(3.6, 2.5), "depth": Fig(3.4, 2.5)}
+    FIGURES = {"heat": Fig(5.9, 2.3), "spectrum": Fig(3.6, 2.5), "depth": Fig(3.4, 2.5)}
     SUMMARY_KEYS = ("hidden", "width", "dim", "point")
     # Fig. 3 of the paper: (H, width, dim) = (1, 10, 2), (2, 5, 2), (3, 4, 3), (4, 4, 3 with an
     # altered target), on the Gaussian toy data of ``pc.gaussian_toy_data(0, dim)``
@@ -136,8 +136,7 @@ class SaddleSpectrumExplorer(Explorer):
 
     # ------------------------------------------------------------------ figures
     def build_heat(self, fig):
-        self.heat = pcplot.hessian_heat_maps(fig, ["MSE (numerical)", "F* (numerical)",
-                                                   "F* (theory)"])
+        self.heat = pcplot.hessian_heat_maps(fig, ["MSE", "F* (numerical)", "F* (theory)"])
         self.animate(fig, [*self.heat["images"], *self.heat["grids"], self.heat["note"]])
 
     def build_spectrum(self, fig):
