@@ -28,6 +28,7 @@ Everything is pure numpy; bad input raises ValueError naming the argument.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -62,12 +63,12 @@ PAPER = {"hidden": 3, "width": 100, "init_scale": 5e-3, "lr": 1e-2, "n_masked": 
 #: iterations (width 20: a full precompute of both trainings takes well under a second)
 WIDTH, INIT_SCALE, LR = 20, 0.03, 0.5
 #: iteration caps of the explorer's trainings (BP needs ~1.9k at the defaults, PC ~0.5k)
-BP_ITERS, PC_ITERS = 4000, 1500
+BP_ITERS, PC_ITERS = 3000, 1000
 _quiet = dict(over="ignore", invalid="ignore", divide="ignore", under="ignore")
 
 
 # ----------------------------------------------------------------------------- the task
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False)   # not slots: _masks is cached on the instance
 class MatrixCompletionTask:
     """A target T (d x d) of rank ``rank``, its mask (True = observed) and the network data:
     X = (mask ⊙ T)ᵀ, Y = Tᵀ, omega = maskᵀ (as floats), c = 1/(B d)."""
@@ -89,6 +90,12 @@ class MatrixCompletionTask:
     @property
     def c(self) -> float:
         return 1.0 / self.Y.size
+
+    @functools.cached_property
+    def _masks(self):
+        """(ω_i ω_iᵀ, diag(1 - ω_i)) for every sample i: arrays of shape (B, d, d)."""
+        om = self.omega.T
+        return om[:, :, None] * om[:, None, :], np.einsum("bi,ij->bij", 1 - om, np.eye(self.size))
 
     @property
     def _whitened(self):
@@ -154,17 +161,17 @@ def _from_top(ws):
     return pc._products_from_top(ws)[::-1]
 
 
-def _masked_solve(S, E, omega):
+def _masked_solve(S, E, task):
     """Z with z_i = (S_{O_i O_i})⁻¹ r_i padded with zeros, for e_i = D_i r_i:
     z_i = (D_i S D_i + I - D_i)⁻¹ e_i (the matrix is block diag(S_OO, I))."""
-    d, B = E.shape
-    K = omega.T[:, :, None] * S[None] * omega.T[:, None, :]
-    K[:, np.arange(d), np.arange(d)] += 1.0 - omega.T
+    outer, free = task._masks
+    K = S * outer
+    K += free
     return np.linalg.solve(K, E.T[:, :, None])[:, :, 0].T
 
 
-def _evaluate(ws, task, method, need_grad=True):
-    """(loss, energy or None, gradients or None) at ``ws``.
+def _evaluate(ws, task, method, need_grad=True, scale=1.0):
+    """(loss, energy or None, ``scale`` × gradients or None) at ``ws``.
 
     ∂/∂W_k = -2c W_{L:k+1}ᵀ (Z H_{k-1}ᵀ + [PC, k >= 2] Q A_k), H_{k-1} = W_{k-1:1} X,
     BP: Z = Ω ⊙ (Y - W_{L:1} X). PC: Z as in ``_masked_solve``, Q = Z Zᵀ,
@@ -179,7 +186,7 @@ def _evaluate(ws, task, method, need_grad=True):
         if not need_grad:
             return loss, None, None
         grads = [None] * L
-        D = (-2 * c) * E                    # backprop: D_k = W_{L:k+1}ᵀ (-2c E)
+        D = (-2 * c * scale) * E            # backprop: D_k = W_{L:k+1}ᵀ (-2c E)
         for k in range(L - 1, -1, -1):
             grads[k] = D @ hs[k].T
             if k:
@@ -189,7 +196,7 @@ def _evaluate(ws, task, method, need_grad=True):
     S = np.eye(task.size)
     for P in top:
         S = S + P @ P.T
-    Z = _masked_solve(S, E, omega)
+    Z = _masked_solve(S, E, task)
     energy = c * float(np.vdot(E, Z))
     if not need_grad:
         return loss, energy, None
@@ -201,7 +208,7 @@ def _evaluate(ws, task, method, need_grad=True):
         if k >= 2:
             A = top[0] if k == 2 else top[k - 2] + A @ ws[k - 2].T
             M = M + Q @ A
-        grads[k - 1] = (-2 * c) * (M if k == L else top[k - 1].T @ M)
+        grads[k - 1] = (-2 * c * scale) * (M if k == L else top[k - 1].T @ M)
     return loss, energy, grads
 
 
@@ -470,7 +477,7 @@ def train(weights0, task, *, method: str = "bp", lr: float = LR, max_iters: int 
     with np.errstate(**_quiet):
         for t in range(max_iters + 1):
             try:
-                loss, energy, g = _evaluate(ws, task, method)
+                loss, energy, g = _evaluate(ws, task, method, scale=lr)   # g = lr ∇
             except np.linalg.LinAlgError:
                 loss, energy, g = math.inf, None, None
             # an infinite gradient makes the next loss infinite: checking the loss suffices
@@ -497,7 +504,7 @@ def train(weights0, task, *, method: str = "bp", lr: float = LR, max_iters: int 
                 break
             if t == max_iters:
                 break
-            ws = [W - lr * gi for W, gi in zip(ws, g)]
+            ws = [W - gi for W, gi in zip(ws, g)]
     sv = np.linalg.svd(np.stack(products), compute_uv=False)
     return CompletionRun(method, np.asarray(losses),
                          np.asarray(energies) if method == "pc" else None,
