@@ -238,3 +238,89 @@ def test_bad_input_gives_a_value_error_naming_it(call, words):
     """Every bad argument: a ValueError whose sentence names it."""
     with pytest.raises(ValueError, match=words):
         call()
+
+
+# ----------------------------------------------------------------------- the explorer
+@pytest.fixture(scope="module")
+def explorer():
+    from saddle_widgets import MatrixCompletionExplorer
+    w = MatrixCompletionExplorer()
+    yield w
+    w.close()
+
+
+def _levels_and_steps(w):
+    runs = w.results["runs"]
+    return (mc.plateau_losses(runs["bp"]), mc.iterations_to(runs["bp"]),
+            mc.iterations_to(runs["pc"]), w.results["fits"])
+
+
+def test_explorer_curves_are_the_solver_runs_and_the_cursor_moves_only_marks(explorer):
+    """The drawn loss curves and top singular values are the runs' numbers (x = t / extent);
+    moving the cursor (or Play) keeps the runs and moves the marks to the run at t."""
+    w = explorer
+    w.reset()
+    runs, extent = w.results["runs"], w.results["extent"]
+    x, y = w.loss_artists["bp"].get_data()
+    np.testing.assert_allclose(np.asarray(x) * extent, np.arange(len(runs["bp"].losses)))
+    np.testing.assert_allclose(y, runs["bp"].losses)
+    xs, ys = w.spectrum_artists["pc"][0].get_data()
+    np.testing.assert_allclose(ys, runs["pc"].singular_values[:, 0])
+    w.play.value = 50                                  # a quarter of the longer run
+    assert w.results["runs"] is runs
+    t = w.results["snapshot"]["t"]
+    assert t == round(0.25 * runs["bp"].iterations)
+    mx, my = w.loss_artists["mark_bp"].get_data()
+    assert my[0] == pytest.approx(runs["bp"].losses[t])
+    assert f"t = {t}" in w.loss_artists["time"].get_text()
+
+
+@pytest.mark.parametrize("preset, k", [("Fig. 6: from the origin", 0),
+                                       ("Fig. 6: from a rank-1 saddle", 1),
+                                       ("Fig. 6: from a rank-2 saddle", 2)])
+def test_fig6_presets_bp_rests_on_each_saddle_and_pc_is_faster(explorer, preset, k):
+    """Fig. 6: from the origin / a rank-k saddle, BP rests at the losses of the best rank-k,
+    ..., rank-2 fits (one plateau each, to 1 %) and PC reaches loss 0.01 in fewer than half
+    BP's iterations; the status says how the preset differs from the paper."""
+    explorer.apply_preset(preset)
+    levels, t_bp, t_pc, fits = _levels_and_steps(explorer)
+    np.testing.assert_allclose(levels, fits[k:], rtol=0.01)
+    assert t_pc is not None and t_bp is not None and 2 * t_pc < t_bp
+    assert explorer.status_text.startswith("[D] width 20 (paper 100)")
+    assert f"BP {t_bp}, PC {t_pc}" in explorer.status_text
+
+
+def test_preset_nothing_masked_rests_at_the_tail_energies_of_the_target(explorer):
+    """Nothing masked: BP's plateaus are (1/100) Σ_{j>k} σ_j(T)² (Eckart–Young), k = 0, 1, 2."""
+    explorer.apply_preset("nothing masked: plateaus at T's tail energies")
+    levels, _, _, _ = _levels_and_steps(explorer)
+    s = np.linalg.svd(explorer.results["task"].target, compute_uv=False)
+    np.testing.assert_allclose(levels, [np.sum(s[k:] ** 2) / 100 for k in range(3)], rtol=0.01)
+
+
+def test_preset_smaller_init_lengthens_bp_plateaus_not_pcs_escape(explorer):
+    """σ = 0.02 instead of 0.03: BP needs more iterations than at the default (or does not
+    reach 0.01 within its cap); PC still does, within 1.5 × its default count."""
+    explorer.reset()
+    _, t_bp0, t_pc0, _ = _levels_and_steps(explorer)
+    explorer.apply_preset("smaller init σ = 0.02: BP's plateaus lengthen")
+    _, t_bp, t_pc, _ = _levels_and_steps(explorer)
+    assert t_bp is None or t_bp > 1.3 * t_bp0
+    assert t_pc is not None and t_pc < 1.5 * t_pc0
+
+
+def test_preset_one_hidden_layer_bp_is_as_fast_as_pc(explorer):
+    """H = 1: the saddles are strict for the loss too: BP reaches 0.01 within PC's count
+    (give or take 50 %), with no rank-k plateau of 200 iterations."""
+    explorer.apply_preset("one hidden layer: strict saddles, BP as fast")
+    levels, t_bp, t_pc, _ = _levels_and_steps(explorer)
+    assert t_bp is not None and t_pc is not None and t_bp < 1.5 * t_pc
+    assert levels == []
+
+
+def test_explorer_bad_value_gives_a_message_and_keeps_the_picture(explorer):
+    """A value out of range: a ValueError naming it from code, no change of state."""
+    explorer.reset()
+    with pytest.raises(ValueError, match="n_masked"):
+        explorer.set_params(n_masked=99)
+    assert explorer.state["n_masked"] == 20
