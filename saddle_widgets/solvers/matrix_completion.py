@@ -62,8 +62,10 @@ PAPER = {"hidden": 3, "width": 100, "init_scale": 5e-3, "lr": 1e-2, "n_masked": 
 #: the scaled-down settings of the explorer: the same staircase in ~2k instead of ~25k
 #: iterations (width 20: a full precompute of both trainings takes well under a second)
 WIDTH, INIT_SCALE, LR = 20, 0.03, 0.5
-#: iteration caps of the explorer's trainings (BP needs ~1.9k at the defaults, PC ~0.5k)
-BP_ITERS, PC_ITERS = 3000, 1000
+#: iteration caps of the explorer's trainings (BP needs ~1.9k at the defaults, PC ~0.5k);
+#: while a slider is dragged the explorer trains to a quarter of them (COARSE_FRACTION)
+COARSE_FRACTION = 0.25
+BP_ITERS, PC_ITERS = 2500, 1000
 _quiet = dict(over="ignore", invalid="ignore", divide="ignore", under="ignore")
 
 
@@ -193,9 +195,9 @@ def _evaluate(ws, task, method, need_grad=True, scale=1.0):
                 D = ws[k].T @ D
         return loss, None, grads
     top = _from_top(ws)
-    S = np.eye(task.size)
-    for P in top:
-        S = S + P @ P.T
+    F = np.hstack(top) if len(top) > 1 else top[0]
+    S = F @ F.T                             # Σ_{l>=2} W_{L:l} W_{L:l}ᵀ, then + I
+    S.flat[::task.size + 1] += 1.0
     Z = _masked_solve(S, E, task)
     energy = c * float(np.vdot(E, Z))
     if not need_grad:
