@@ -2,13 +2,15 @@
 
 After Innocenti, Achour, Singh & Buckley, "Only Strict Saddles in the Energy Landscape of
 Predictive Coding Networks?" (NeurIPS 2024), Fig. 6, and the authors' notebook: a 10 x 10
-target T = A B (A: 10 x 3, B: 3 x 10, entries N(0, 1)), some entries masked; the network
-reads the masked target row by row and is trained to output the target's rows.
+target T = A B (A: 10 x 3, B: 3 x 10, entries N(0, 1)), some entries masked.
 
 Conventions (those of ``predictive_coding``: samples are columns)
 -----------------------------------------------------------------
-- ``X = (Ω ⊙ T)ᵀ`` (d x B inputs: the masked rows), ``Y = Tᵀ`` (d x B), ``Ω = maskᵀ`` (1 where
-  an entry is observed); weights W_1..W_L, W_l of shape (n_l, n_{l-1}), n_0 = n_L = d.
+- inputs 'identity' (default): X = I, Y = T, Ω = mask (1 where an entry is observed), so the
+  end-to-end matrix W_{L:1} is the completed matrix (deep matrix factorisation);
+  inputs 'masked target' (the authors' notebook, which feeds the masked rows):
+  X = (Ω ⊙ Y), Y = Tᵀ, Ω = maskᵀ. Weights W_1..W_L, W_l of shape (n_l, n_{l-1}),
+  n_0 = n_L = d.
 - The loss is the authors' (``torch.nn.MSELoss`` of the masked output), a mean over all
   B·d entries with the masked ones counted as zero, no ½:
   L(W) = c Σ_i ||D_i (y_i - W_{L:1} x_i)||²,  c = 1/(B d),  D_i = diag(Ω[:, i]).
@@ -63,8 +65,8 @@ PAPER = {"hidden": 3, "width": 100, "init_scale": 5e-3, "lr": 1e-2, "n_masked": 
 #: iterations (width 20: a full precompute of both trainings takes well under a second)
 WIDTH, INIT_SCALE, LR = 20, 0.03, 0.5
 #: iteration caps of the explorer's trainings (BP needs ~1.9k at the defaults, PC ~0.5k);
-#: while a slider is dragged the explorer trains to a quarter of them (COARSE_FRACTION)
-COARSE_FRACTION = 0.25
+#: while a slider is dragged the explorer trains to a tenth of them (COARSE_FRACTION)
+COARSE_FRACTION = 0.1
 BP_ITERS, PC_ITERS = 2500, 1000
 _quiet = dict(over="ignore", invalid="ignore", divide="ignore", under="ignore")
 
@@ -72,8 +74,8 @@ _quiet = dict(over="ignore", invalid="ignore", divide="ignore", under="ignore")
 # ----------------------------------------------------------------------------- the task
 @dataclass(frozen=True, eq=False)   # not slots: _masks is cached on the instance
 class MatrixCompletionTask:
-    """A target T (d x d) of rank ``rank``, its mask (True = observed) and the network data:
-    X = (mask ⊙ T)ᵀ, Y = Tᵀ, omega = maskᵀ (as floats), c = 1/(B d)."""
+    """A target T (d x d) of rank ``rank``, its mask (True = observed) and the network data
+    (module doc): X, Y, omega (Ω as floats) and c = 1/(B d)."""
 
     target: np.ndarray
     mask: np.ndarray
@@ -122,10 +124,13 @@ def make_task(n_masked: int = 20, seed: int = 0, *, size: int = 10, rank: int = 
     mask = np.ones(size * size, dtype=bool)
     mask[rng.permutation(size * size)[:n_masked]] = False
     mask = mask.reshape(size, size)
-    omega = mask.T.astype(float)
-    Y = T.T.copy()
     choice("inputs", inputs, INPUTS)
-    X = np.eye(size) if inputs == "identity" else omega * Y
+    if inputs == "identity":
+        Y, omega = T.copy(), mask.astype(float)
+        X = np.eye(size)
+    else:
+        Y, omega = T.T.copy(), mask.T.astype(float)
+        X = omega * Y
     return MatrixCompletionTask(T, mask, X, Y, omega, rank, n_masked, seed, inputs)
 
 
@@ -317,7 +322,7 @@ def _als(task, rank, H, iters, tol):
 
 
 def best_rank_fit(task, rank: int, *, restarts: int = 0, iters: int = 5000,
-                  tol: float = 1e-12, seed: int = 0) -> tuple[float, np.ndarray]:
+                  tol: float = 1e-11, seed: int = 0) -> tuple[float, np.ndarray]:
     """(min loss, W) over end-to-end matrices W of rank <= ``rank``: the masked loss of the
     best rank-k fit, by alternating least squares on the completion W X (each half-step an
     exact weighted least squares), started from the top-k singular directions of the
@@ -372,10 +377,11 @@ def balanced_weights(W, widths) -> list:
 
 
 def start_weights(task, hidden: int = 3, width: int = WIDTH, start: str = "origin", *,
-                  init_scale: float = INIT_SCALE, seed: int = 0) -> list:
+                  init_scale: float = INIT_SCALE, seed: int = 0, fit=None) -> list:
     """The shared start of BP and PC: W_l ~ N(0, σ²) ('origin', the paper's small
     initialisation), or the balanced weights of the best rank-1 / rank-2 fit (a saddle of the
-    loss, ``best_rank_fit``) plus the same N(0, σ²) noise."""
+    loss, ``best_rank_fit``; ``fit``: that product if computed already) plus the same
+    N(0, σ²) noise."""
     task = _task(task)
     choice("start", start, STARTS)
     widths = network_widths(task, hidden, width)
@@ -383,8 +389,7 @@ def start_weights(task, hidden: int = 3, width: int = WIDTH, start: str = "origi
     noise = pc.init_weights(widths, init_scale, seed)
     if start == "origin":
         return noise
-    k = STARTS.index(start)
-    W = best_rank_fit(task, k)[1]
+    W = best_rank_fit(task, STARTS.index(start))[1] if fit is None else fit
     return [a + b for a, b in zip(balanced_weights(W, widths), noise)]
 
 

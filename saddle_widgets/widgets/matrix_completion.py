@@ -38,7 +38,7 @@ class MatrixCompletionExplorer(Explorer):
     identity input, so W_{L:1} is the completed matrix) trained by full-batch gradient
     descent on the masked loss L = (1/100) Σ_observed (T − W_{L:1})² (backprop) and on the
     masked equilibrated energy F* (predictive coding with exact inference), from the same
-    start, until L ≤ 0.01 (or 2500 / 1000 iterations; a quarter while dragging).
+    start, until L ≤ 0.01 (or 2500 / 1000 iterations; a tenth while dragging).
 
     Parameters: start ('origin': W_l ~ N(0, σ²); 'rank-1 saddle', 'rank-2 saddle': the
     balanced best rank-k fit, a saddle of L, plus that noise), hidden (H), init_scale (σ),
@@ -47,7 +47,8 @@ class MatrixCompletionExplorer(Explorer):
     Figures: ``loss`` (L against iteration, log, with the losses of the best rank-k fits),
     ``spectrum`` (the top singular values of W_{L:1}: one switches on at each BP step).
     Results: ``w.results["runs"]`` ({'bp', 'pc'}: ``mc.CompletionRun``), ``["fits"]``
-    (best rank-0/1/2 losses), ``["task"]``, ``["start_weights"]``, ``["snapshot"]``.
+    (best rank-0/1/2 losses; ``["rank_fits"]``: (loss, W) each), ``["task"]``,
+    ``["start_weights"]``, ``["snapshot"]``.
     """
 
     PARAMS = {
@@ -119,19 +120,24 @@ class MatrixCompletionExplorer(Explorer):
         return mc.make_task(n_masked, seed)
 
     @step("task")
-    def fits(self, task):
-        """Masked losses of the best rank-0, 1, 2 fits: where BP's plateaus lie"""
-        return tuple(mc.best_rank_fit(task, k)[0] for k in range(3))
+    def rank_fits(self, task):
+        """(loss, W) of the best rank-0, 1, 2 fits (``mc.best_rank_fit``)"""
+        return tuple(mc.best_rank_fit(task, k) for k in range(3))
 
-    @step("task", "hidden", "start", "init_scale", "seed")
-    def start_weights(self, task, hidden, start, init_scale, seed):
+    @step("rank_fits")
+    def fits(self, rank_fits):
+        """Masked losses of the best rank-0, 1, 2 fits: where BP's plateaus lie"""
+        return tuple(f[0] for f in rank_fits)
+
+    @step("task", "rank_fits", "hidden", "start", "init_scale", "seed")
+    def start_weights(self, task, rank_fits, hidden, start, init_scale, seed):
         """The shared start of BP and PC (``mc.start_weights``, width 20)"""
         return mc.start_weights(task, hidden, mc.WIDTH, start, init_scale=init_scale,
-                                seed=seed)
+                                seed=seed, fit=rank_fits[mc.STARTS.index(start)][1])
 
     @step("start_weights", "task", "lr", cache=8, coarse=True)
     def runs(self, weights, task, lr, *, coarse):
-        """{'bp', 'pc'}: both trainings to loss 0.01 (or 2500 / 1000 iterations; a quarter
+        """{'bp', 'pc'}: both trainings to loss 0.01 (or 2500 / 1000 iterations; a tenth
         of that while a slider is dragged, completed on release)"""
         f = mc.COARSE_FRACTION if coarse else 1.0
         return {m: mc.train(weights, task, method=m, lr=lr, max_iters=int(f * n))
