@@ -7,22 +7,8 @@ from scipy.optimize import minimize
 
 from saddle_widgets.solvers import matrix_completion as mc
 from saddle_widgets.solvers import predictive_coding as pc
-
-
-def _fd(f, ws, eps=1e-6):
-    theta = pc.flatten_weights(ws)
-    shapes = [w.shape for w in ws]
-    out = np.empty_like(theta)
-    for j in range(theta.size):
-        e = np.zeros_like(theta)
-        e[j] = eps
-        out[j] = (f(pc.unflatten_weights(theta + e, shapes))
-                  - f(pc.unflatten_weights(theta - e, shapes))) / (2 * eps)
-    return out
-
-
-def _flat(gs):
-    return np.concatenate([g.ravel() for g in gs])
+# central differences and flattening: the helpers of the unmasked solver's tests
+from test_predictive_coding import _fd_gradient as _fd, _flat  # noqa: I001
 
 
 @pytest.fixture(scope="module")

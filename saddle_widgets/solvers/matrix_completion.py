@@ -219,40 +219,33 @@ def _evaluate(ws, task, method, need_grad=True, scale=1.0):
     return loss, energy, grads
 
 
-def masked_loss(weights, task) -> float:
-    """L(W) = c Σ_i ||D_i (y_i - W_{L:1} x_i)||²,  c = 1/(B d)  (the authors' masked MSE)."""
+def _public(weights, task, method, part, what, need_grad=True):
+    """Part ``part`` (0 loss, 1 energy, 2 gradients) of ``_evaluate``, checked finite."""
     task = _task(task)
     ws = _weights(weights, task)
     with np.errstate(**_quiet):
-        val = _evaluate(ws, task, "bp", need_grad=False)[0]
-    return pc._finite(val, "the masked loss")
+        value = _evaluate(ws, task, method, need_grad=need_grad)[part]
+    return pc._finite(value, what)
+
+
+def masked_loss(weights, task) -> float:
+    """L(W) = c Σ_i ||D_i (y_i - W_{L:1} x_i)||²,  c = 1/(B d)  (the authors' masked MSE)."""
+    return _public(weights, task, "bp", 0, "the masked loss", need_grad=False)
 
 
 def masked_energy(weights, task) -> float:
     """F*(W) = c Σ_i r_iᵀ (S_{O_i O_i})⁻¹ r_i (the masked equilibrated energy, module doc)."""
-    task = _task(task)
-    ws = _weights(weights, task)
-    with np.errstate(**_quiet):
-        val = _evaluate(ws, task, "pc", need_grad=False)[1]
-    return pc._finite(val, "the masked equilibrated energy")
+    return _public(weights, task, "pc", 1, "the masked equilibrated energy", need_grad=False)
 
 
 def masked_loss_gradient(weights, task) -> tuple:
-    """∂L/∂W_k = -2c W_{L:k+1}ᵀ (Ω ⊙ R) X_ᵀ W_{k-1:1}ᵀ,  R = Y - W_{L:1} X."""
-    task = _task(task)
-    ws = _weights(weights, task)
-    with np.errstate(**_quiet):
-        g = _evaluate(ws, task, "bp")[2]
-    return tuple(pc._finite(g, "the masked loss gradient"))
+    """∂L/∂W_k = -2c W_{L:k+1}ᵀ (Ω ⊙ R) Xᵀ W_{k-1:1}ᵀ,  R = Y - W_{L:1} X."""
+    return tuple(_public(weights, task, "bp", 2, "the masked loss gradient"))
 
 
 def masked_energy_gradient(weights, task) -> tuple:
     """∇F*: ∂F*/∂W_k = -2c W_{L:k+1}ᵀ (Z H_{k-1}ᵀ + Q A_k), see ``_evaluate``."""
-    task = _task(task)
-    ws = _weights(weights, task)
-    with np.errstate(**_quiet):
-        g = _evaluate(ws, task, "pc")[2]
-    return tuple(pc._finite(g, "the masked energy gradient"))
+    return tuple(_public(weights, task, "pc", 2, "the masked energy gradient"))
 
 
 def equilibrium_energy_by_solve(weights, task) -> float:
