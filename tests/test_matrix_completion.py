@@ -310,3 +310,15 @@ def test_explorer_bad_value_gives_a_message_and_keeps_the_picture(explorer):
     with pytest.raises(ValueError, match="n_masked"):
         explorer.set_params(n_masked=99)
     assert explorer.state["n_masked"] == 20
+
+
+def test_loss_rises_only_when_the_learning_rate_is_at_the_edge_of_stability():
+    """Gradient descent with η below 2 / curvature lowers the loss at every iteration: the
+    default run (seed 0) never rises; for seed 8 (σ_1(T) = 15.8, curvature ~ 2c L σ_1^{3/2})
+    BP at η = 0.5 oscillates, and at η = 0.2 it descends again."""
+    runs = mc.train_bp_and_pc(mc.make_task(20, 0))
+    assert not mc.loss_rises(runs["bp"]) and not mc.loss_rises(runs["pc"])
+    task = mc.make_task(20, 8)
+    w0 = mc.start_weights(task)
+    assert mc.loss_rises(mc.train(w0, task, lr=0.5))
+    assert not mc.loss_rises(mc.train(w0, task, lr=0.2, max_iters=6000))

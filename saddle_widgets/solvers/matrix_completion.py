@@ -45,7 +45,7 @@ __all__ = [
     "masked_energy_gradient", "equilibrium_energy_by_solve", "best_rank_fit",
     "balanced_weights", "start_weights", "train", "train_bp_and_pc", "iterations_to",
     "plateau_losses", "check_work", "INPUTS", "PAPER", "WIDTH", "INIT_SCALE", "LR",
-    "BP_ITERS", "PC_ITERS", "numerical_hessian", "saddle_weights",
+    "BP_ITERS", "PC_ITERS", "numerical_hessian", "saddle_weights", "loss_rises",
 ]
 
 #: the starts of Fig. 6: near the origin, or near a rank-1 / rank-2 saddle of the loss
@@ -528,6 +528,17 @@ def iterations_to(run: CompletionRun, level: float = LOSS_TOL) -> int | None:
     level = finite_scalar("level", level)
     hits = np.flatnonzero(run.losses <= level)
     return int(hits[0]) if hits.size else None
+
+
+def loss_rises(run: CompletionRun, *, tolerance: float = 1e-3) -> bool:
+    """Whether the loss ever rises by more than a fraction ``tolerance`` in one iteration:
+    gradient descent with a step below 2 / curvature only lowers the objective it descends,
+    so a rise means the learning rate is at the edge of stability (or PC's F* and L part)."""
+    if not isinstance(run, CompletionRun):
+        raise ValueError("run must be the CompletionRun returned by train(...)")
+    tolerance = positive_scalar("tolerance", tolerance)
+    loss = run.losses
+    return bool(np.any(np.diff(loss) > tolerance * loss[:-1]))
 
 
 def plateau_losses(run: CompletionRun, *, window: int = 200, flat: float = 1e-4,

@@ -55,12 +55,12 @@ class MatrixCompletionExplorer(Explorer):
         "start": Choice("start", "origin", mc.STARTS,
                         doc="near the origin, or next to the rank-1 or rank-2 saddle of the "
                             "loss (the balanced best rank-k fit plus N(0, σ²) noise)"),
-        "hidden": Int("hidden layers H", 3, 1, 4, doc="depth of the network (H + 1 weights)"),
+        "hidden": Int("hidden layers H", 3, 1, 3, doc="depth of the network (H + 1 weights)"),
         "init_scale": Float("init scale σ", mc.INIT_SCALE, 0.01, 0.1, step=0.005, fmt=".3f",
                             doc="initial weights (or the noise added to a saddle) ~ N(0, σ²)"),
         "lr": Float("learning rate η", mc.LR, 0.2, 0.6, step=0.05,
                     doc="learning rate of both BP and PC"),
-        "n_masked": Int("masked entries", 20, 0, 50,
+        "n_masked": Int("masked entries", 20, 0, 40,
                         doc="entries of the 10 x 10 target hidden from the loss"),
         "seed": Int("seed", 0, 0, 20, doc="seed of the target, the mask and the weights"),
         "cursor": Float("iteration cursor", 1.0, 0.0, 1.0, step=0.005, fmt=".3f",
@@ -227,6 +227,8 @@ def describe_runs(runs: dict, fits) -> str:
             reach.append(f"{name} not within {run.iterations} (L = {run.losses[-1]:.3g})")
         else:
             reach.append(f"{name} {t}")
+        if not run.diverged and mc.loss_rises(run):
+            reach[-1] += " (its loss rises at times: η is near its stability limit)"
     text += f" · iterations to L ≤ {mc.LOSS_TOL:g}: " + ", ".join(reach)
     t_bp, t_pc = mc.iterations_to(bp), mc.iterations_to(pcr)
     if t_bp and t_pc:
