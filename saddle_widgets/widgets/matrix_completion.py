@@ -232,5 +232,6 @@ def describe_runs(runs: dict, fits) -> str:
     text += f" · iterations to L ≤ {mc.LOSS_TOL:g}: " + ", ".join(reach)
     t_bp, t_pc = mc.iterations_to(bp), mc.iterations_to(pcr)
     if t_bp and t_pc:
-        text += f" ({t_bp / t_pc:.1f}× fewer with PC)"
+        text += (f" ({t_bp / t_pc:.1f}× fewer with PC)" if t_bp >= t_pc
+                 else f" (BP needs {t_pc / t_bp:.1f}× fewer)")
     return text
