@@ -117,7 +117,8 @@ def test_balanced_rank_k_fit_is_a_critical_point_of_the_loss_and_of_the_energy(i
 
 def test_origin_hessian_of_the_masked_energy_is_minus_the_masked_target_covariance():
     """Thm 2, masked: for H >= 2 the Hessian of L at the origin is 0 and λ_min of F*'s is
-    -2c σ_max(Ω ⊙ Y)² (its only non-zero block, W_L-W_L, is -2c Σ_i D_i y_i y_iᵀ D_i ⊗ I)."""
+    -2c σ_max(Ω ⊙ Y)² (its only non-zero block, W_L-W_L, is -2c Σ_i D_i y_i y_iᵀ D_i ⊗ I).
+    """
     task = mc.make_task(20, 0)
     ws = mc.saddle_weights(task, 2, 3, 0)
     assert np.abs(mc.numerical_hessian(ws, task, "loss")).max() < 1e-9
@@ -277,7 +278,7 @@ def test_fig6_presets_bp_rests_on_each_saddle_and_pc_is_faster(explorer, preset,
 
 
 def test_preset_nothing_masked_rests_at_the_tail_energies_of_the_target(explorer):
-    """Nothing masked: BP's plateaus are (1/100) Σ_{j>k} σ_j(T)² (Eckart–Young), k = 0, 1, 2."""
+    """Nothing masked: BP's plateaus are (1/100) Σ_{j>k} σ_j(T)² (Eckart–Young), k = 0-2."""
     explorer.apply_preset("nothing masked: plateaus at T's tail energies")
     levels, _, _, _ = _levels_and_steps(explorer)
     s = np.linalg.svd(explorer.results["task"].target, compute_uv=False)

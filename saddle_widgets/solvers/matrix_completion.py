@@ -99,7 +99,8 @@ class MatrixCompletionTask:
     def _masks(self):
         """(ω_i ω_iᵀ, diag(1 - ω_i)) for every sample i: arrays of shape (B, d, d)."""
         om = self.omega.T
-        return om[:, :, None] * om[:, None, :], np.einsum("bi,ij->bij", 1 - om, np.eye(self.size))
+        free = np.einsum("bi,ij->bij", 1 - om, np.eye(self.size))
+        return om[:, :, None] * om[:, None, :], free
 
     @property
     def _whitened(self):
@@ -250,7 +251,8 @@ def masked_energy_gradient(weights, task) -> tuple:
 
 def equilibrium_energy_by_solve(weights, task) -> float:
     """The masked PC energy at its inference equilibrium, found as the authors' inference
-    does but exactly: E(W, z) = c Σ_i [Σ_{l<L} ||z_l - W_l z_{l-1}||² + ||D_i (y_i - W_L z_{L-1})||²]
+    does but exactly:
+    E(W, z) = c Σ_i [Σ_{l<L} ||z_l - W_l z_{l-1}||² + ||D_i (y_i - W_L z_{L-1})||²]
     is quadratic in the hidden activities; one linear solve per sample (block tridiagonal
     Hessian, last block I + W_Lᵀ D_i W_L) gives its minimum. An independent check of F*."""
     task = _task(task)
