@@ -20,6 +20,7 @@ _EXPORTS = {
     "EscapeRaceExplorer": "saddle_widgets.widgets.escape_race",
     "PLRNNExplorer": "saddle_widgets.widgets.plrnn",
     "MatrixFlowExplorer": "saddle_widgets.widgets.matrix_flow",
+    "MatrixCompletionExplorer": "saddle_widgets.widgets.matrix_completion",
 }
 
 __all__ = sorted(_EXPORTS)
