@@ -533,7 +533,8 @@ def main(argv=None) -> int:
                "--sweep x0=-1:1:9 --set cost=quadratic -o gf_depth.html\n"
                "  python -m saddle_widgets.export PLRNNExplorer --sweep preset=all "
                "-o plrnn.html\n"
-               f"At most {MAX_FRAMES} frames; a 41-frame page is about 0.5-3 MB.",
+               f"At most {MAX_FRAMES} frames; a 41-frame page is about 0.7-3.5 MB.\n"
+               f"widgets: {', '.join(_widgets())}",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("widget", help="the widget class, e.g. GradientFlowExplorer")
     parser.add_argument("--sweep", action="append", required=True, metavar="NAME=VALUES",
@@ -545,7 +546,7 @@ def main(argv=None) -> int:
     parser.add_argument("-o", "--output", required=True, help="the HTML file to write")
     parser.add_argument("--colors", type=int, default=256,
                         help="colours per frame (2-256; 0: lossless PNG, ~3x larger)")
-    parser.add_argument("--title", help="the page's title (default: the widget's summary)")
+    parser.add_argument("--title", help="the page's title (default: the widget's class name)")
     parser.add_argument("--live-url", default=BINDER_URL,
                         help="where the page says the live widget is (default: Binder)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
