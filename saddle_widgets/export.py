@@ -291,7 +291,9 @@ def page(cls, axes: list[Axis], frames: list[Frame], initial: int, *, title: str
         f'max="{len(a.values) - 1}" step="1" value="{int(position[i])}" '
         f'aria-valuetext="{html.escape(labels[i][position[i]])}">'
         f'<output id="value-{i}" for="slider-{i}">{html.escape(labels[i][position[i]])}'
-        f"</output></div>" for i, a in enumerate(axes))
+        f'</output><button type="button" id="play-{i}" data-slider="{i}" '
+        f'aria-label="play {html.escape(a.label)}">▶ play</button></div>'
+        for i, a in enumerate(axes))
     fixed = ", ".join(html.escape(a.label) for a in axes)
     n_pictures = len(images)
     live = html.escape(live_url, quote=True)
@@ -334,6 +336,7 @@ h1 {{ font-size: 1.2em; margin: 0 0 .2em 0; }}
 .row label {{ width: 12em; }}
 .row input[type=range] {{ width: min(24em, 60vw); }}
 .row output {{ font-variant-numeric: tabular-nums; min-width: 5em; font-weight: 600; }}
+.row button {{ font: inherit; font-size: .85em; padding: .1em .6em; }}
 .status {{ margin: .5em 0; min-height: 1.4em; }}
 .error {{ color: #b00020; font-weight: 600; }}
 .error::before {{ content: "\\26A0  "; }}
@@ -388,6 +391,27 @@ const DATA = {data};
     document.getElementById("code").textContent = f[4];
   }}
   sliders.forEach(function (s) {{ s.addEventListener("input", show); }});
+  // play: step the slider once every 0.4 s, round and round, until pressed again
+  let timer = null, playing = null;
+  function stop() {{
+    if (timer !== null) {{ clearInterval(timer); timer = null; }}
+    if (playing) {{ playing.textContent = "\u25B6 play"; playing = null; }}
+  }}
+  document.querySelectorAll("#sliders button").forEach(function (b) {{
+    b.addEventListener("click", function () {{
+      const again = playing === b;
+      stop();
+      if (again) return;
+      const s = sliders[Number(b.dataset.slider)];
+      playing = b;
+      b.textContent = "\u23F8 pause";
+      timer = setInterval(function () {{
+        s.value = String((Number(s.value) + 1) % (Number(s.max) + 1));
+        show();
+      }}, 400);
+    }});
+  }});
+  sliders.forEach(function (s) {{ s.addEventListener("keydown", stop); }});
   show();
 }})();
 </script>
@@ -509,7 +533,8 @@ def main(argv=None) -> int:
                "--sweep x0=-1:1:9 --set cost=quadratic -o gf_depth.html\n"
                "  python -m saddle_widgets.export PLRNNExplorer --sweep preset=all "
                "-o plrnn.html\n"
-               f"At most {MAX_FRAMES} frames; a 41-frame page is about 0.5-3 MB.",
+               f"At most {MAX_FRAMES} frames; a 41-frame page is about 0.7-3.5 MB.\n"
+               f"widgets: {', '.join(_widgets())}",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("widget", help="the widget class, e.g. GradientFlowExplorer")
     parser.add_argument("--sweep", action="append", required=True, metavar="NAME=VALUES",
@@ -521,7 +546,7 @@ def main(argv=None) -> int:
     parser.add_argument("-o", "--output", required=True, help="the HTML file to write")
     parser.add_argument("--colors", type=int, default=256,
                         help="colours per frame (2-256; 0: lossless PNG, ~3x larger)")
-    parser.add_argument("--title", help="the page's title (default: the widget's summary)")
+    parser.add_argument("--title", help="the page's title (default: the widget's class name)")
     parser.add_argument("--live-url", default=BINDER_URL,
                         help="where the page says the live widget is (default: Binder)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")

@@ -333,3 +333,13 @@ def test_a_combination_out_of_range_names_both_values():
     with pytest.raises(ValueError, match=r"sweep\['lr'\]: lr must be between 0.01 and 1.5"):
         export.plan(w, {"preset": list(w.PRESETS)[:2], "lr": [0.1, 99.0]})
     w.close()
+
+
+def test_ipympl_canvases_export_the_same_png_as_agg():
+    """In a live kernel the canvases are ipympl's (Agg underneath): the same picture."""
+    from saddle_widgets import MatrixFlowExplorer
+    live, agg = MatrixFlowExplorer(canvas="ipympl"), MatrixFlowExplorer(canvas="agg")
+    assert live.to_png() == agg.to_png()
+    assert live.to_png(colors=256) == agg.to_png(colors=256)
+    live.close()
+    agg.close()

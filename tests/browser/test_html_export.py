@@ -116,3 +116,39 @@ def test_two_sliders_pick_the_frame_of_both_values(browser, tmp_path, shots):
     finally:
         page.context.close()
         w.close()
+
+
+def test_play_steps_a_slider_round_and_round_until_paused(browser, tmp_path):
+    from saddle_widgets import GradientFlowExplorer
+    w = GradientFlowExplorer(canvas="agg")
+    path = tmp_path / "play.html"
+    w.to_html(path, sweep={"imbalance": [0.25, 1.0, 4.0]})
+    w.close()
+    page = offline_page(browser, path.as_uri())
+    try:
+        page.goto(path.as_uri(), wait_until="load")
+        assert shown(page)[0] == 0
+        page.click("#play-0")
+        assert "pause" in page.inner_text("#play-0")
+        seen = []
+        for expected in (1, 2, 0):                 # 0.4 s a step, and back to the start
+            page.wait_for_function(f"() => document.getElementById('frame').dataset.frame"
+                                   f" === '{expected}'", timeout=10_000, polling=50)
+            # one look at frame, picture and slider (the next step may come any time)
+            frame, src, value, image = page.evaluate("""() => {
+                const f = document.getElementById('frame');
+                const k = Number(f.dataset.frame);
+                return [k, f.src, document.getElementById('slider-0').value,
+                        DATA.images[DATA.frames[k][0]]];
+            }""")
+            assert src == PREFIX + image and value == str(frame)
+            seen.append(expected)
+        assert seen == [1, 2, 0]
+        page.click("#play-0")
+        assert "play" in page.inner_text("#play-0")
+        index = shown(page)[0]
+        page.wait_for_timeout(1000)
+        assert shown(page)[0] == index, "the slider moved after pause"
+        assert not page.blocked and not page.console_errors
+    finally:
+        page.context.close()
