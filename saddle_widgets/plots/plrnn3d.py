@@ -163,13 +163,15 @@ def slice_manifold_lines(ax):
 
 
 def _curve_crossings(meshes, axis, value, tol=1e-6):
-    """Where polylines of 1-D meshes cross z[axis] = value (linear interpolation), and the
-    segments of them that lie in that plane (both ends within tol of it)."""
+    """Where polylines of 1-D meshes (thinned to about 4000 vertices) cross z[axis] = value
+    (linear interpolation), and the segments of them that lie in that plane (both ends
+    within tol of it)."""
     pts, inplane = [], []
     for m in meshes:
         if m.dim != 1:
             continue
         for b in m.polylines():
+            b = _thin(b, 4000)
             s = b[:, axis] - value
             near = np.abs(s) <= tol
             k = np.flatnonzero((np.sign(s[:-1]) * np.sign(s[1:]) < 0) & ~near[:-1] & ~near[1:])

@@ -17,6 +17,7 @@ trained PLRNNs with a small time step are), and the base's region search where t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -116,12 +117,16 @@ class ManifoldMesh:
         """1-D manifolds: per side, the saddle and the samples ordered by u (outward)."""
         if self.dim != 1:
             raise ValueError("polylines are the representation of 1-D manifolds")
+        return list(self._polylines)
+
+    @cached_property
+    def _polylines(self) -> tuple:
         out = []
         for sd in (0, 1):
             sel = self.side == sd
             order = np.argsort(self.u[sel], kind="stable")
-            out.append(np.vstack([self.saddle.point[None], self.samples[sel][order]]))
-        return out
+            out.append(_ro(np.vstack([self.saddle.point[None], self.samples[sel][order]])))
+        return tuple(out)
 
 
 def _seed_radius(model, q, basis):

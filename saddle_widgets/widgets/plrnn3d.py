@@ -35,8 +35,8 @@ LORENZ = "Lorenz shPLRNN"
 BISTABLE = "bistable PLRNN"
 SYSTEMS = (LORENZ, BISTABLE)
 PLANES = {"z1-z2": (0, 1), "z1-z3": (0, 2), "z2-z3": (1, 2)}
-#: the slice's basin grid while dragging
-COARSE_RESOLUTION = 40
+#: the slice's basin grid and the trajectory's length while dragging
+COARSE_RESOLUTION, COARSE_STEPS = 40, 200
 #: hand-made systems: their meshes are computed on first use (a 50 x 50 local grid, 20 re-seeds per hull edge)
 MESH = dict(n_rings=50, n_angles=50, decades=3.0, reseed=20)
 
@@ -184,7 +184,7 @@ class PLRNN3DExplorer(Explorer):
         self.traj3d = plots.trajectory_3d(ax)
         ax.set_title("state space (drag elevation / azimuth)", fontsize=9)
         from matplotlib.patches import Patch
-        ax.legend(handles=[Patch(color=plots.PIECE_TINTS[1], label="W^s (2-D): pieces"),
+        self.space_legend = ax.legend(handles=[Patch(color=plots.PIECE_TINTS[1], label="W^s (2-D): pieces"),
                            self.manifold_artists[1], self.manifold_artists[2], self.markers3d["saddle"],
                            self.markers3d["stable"], self.traj3d[0]],
                   labels=["W^s (2-D), a shade per subregion", "W^s (1-D)", "W^u (1-D)", "saddle",
@@ -198,10 +198,12 @@ class PLRNN3DExplorer(Explorer):
         self.cut_lines = plots.slice_manifold_lines(ax)
         self.slice_marks = plots.slice_cycle_marks(ax)
         (self.point_mark,) = ax.plot([], [], "s", color="black", ms=5, zorder=8)
+        self.slice_label = ax.text(0.02, 0.97, "", transform=ax.transAxes, fontsize=8, va="top",
+                                   zorder=9, bbox=dict(boxstyle="round", fc="white", ec="none", alpha=0.8))
         ax.tick_params(labelsize=7)
         ax.legend(handles=[self.cut_lines[0], self.cut_lines[2], *plots2d.basin_legend_handles(2)],
                   loc="upper left", bbox_to_anchor=(0.0, -0.13), fontsize=7, frameon=False, ncol=3)
-        self.animate(fig, [*self.cut_lines, *self.slice_marks.values(), self.point_mark],
+        self.animate(fig, [*self.cut_lines, *self.slice_marks.values(), self.point_mark, self.slice_label],
                      backdrop=[self.basin_img])
 
     def _system_now(self):
@@ -223,15 +225,20 @@ class PLRNN3DExplorer(Explorer):
         """The System3D (model, fixed points, manifold meshes), built once per system."""
         return system(name)
 
-    @step("setup", "x0", "y0", "z0", "steps")
-    def trajectory(self, sysd, x0, y0, z0, steps):
-        """The orbit from the current point, cut where it leaves |z| <= 100."""
-        return sysd.model.orbit_until_divergence(_point(x0, y0, z0), steps, bound=100.0)
+    @step("setup", "x0", "y0", "z0", "steps", coarse=True)
+    def trajectory(self, sysd, x0, y0, z0, steps, *, coarse):
+        """The orbit from the current point, cut where it leaves |z| <= 100 (its first
+        COARSE_STEPS steps while dragging)."""
+        n = min(steps, COARSE_STEPS) if coarse else steps
+        return sysd.model.orbit_until_divergence(_point(x0, y0, z0), n, bound=100.0)
 
     @step("setup", "x0", "y0", "z0", coarse=True)
     def lyapunov(self, sysd, x0, y0, z0, *, coarse):
-        """Lyapunov exponents (per step) of the orbit from the point; None if it diverges."""
-        n, transient = (500, 200) if coarse else (4000, 500)
+        """Lyapunov exponents (per step) of the orbit from the point; None if it diverges
+        (not computed while dragging: also None)."""
+        if coarse:
+            return None
+        n, transient = 4000, 500
         try:
             return pl.lyapunov_exponents(sysd.model, _point(x0, y0, z0), n, n_transient=transient)
         except ValueError:
@@ -265,24 +272,34 @@ class PLRNN3DExplorer(Explorer):
         plots.set_manifold_artists(self.manifold_artists, sysd.model, sysd.meshes, ext,
                                    show_pieces=pieces)
         plots.set_cycle_markers_3d(self.markers3d, sysd.cycles, sysd.attractors)
+        ax.stale = True
 
-    @draw("space", "elev", "azim", layer="static", coarse=True)
-    def draw_view(self, elev, azim, *, coarse):
-        # while the view is dragged the pieces are hidden (they cost most of a 3-D draw)
-        self.ax_space.view_init(elev=elev, azim=azim)
-        self.manifold_artists[0].set_visible(not coarse and self.state["pieces"])
+    @draw("space", "elev", "azim", "pieces", layer="static", coarse=True)
+    def draw_view(self, elev, azim, pieces, *, coarse):
+        # while the view is dragged the pieces, the panes, ticks and the legend are hidden
+        # (they cost most of a 3-D draw): the curves and the trajectory turn alone
+        ax = self.ax_space
+        ax.view_init(elev=elev, azim=azim)
+        self.manifold_artists[0].set_visible(not coarse and pieces)
+        if coarse:
+            ax.set_axis_off()
+        else:
+            ax.set_axis_on()
+        self.space_legend.set_visible(not coarse)
+        self.ax_space.stale = True          # view_init alone does not mark the figure stale
 
     @draw("space", "setup", "trajectory")
     def draw_trajectory(self, sysd, trajectory):
         plots.set_trajectory_3d(self.traj3d, trajectory, sysd.extent)
 
-    @draw("slice", "setup", "slice_at", layer="static")
-    def draw_slice_axes(self, sysd, slice_at):
-        axes, normal, value = slice_at
+    @draw("slice", "setup", "plane", layer="static")
+    def draw_slice_axes(self, sysd, plane):
+        axes = PLANES[plane]
+        normal = ({0, 1, 2} - set(axes)).pop()
         n = plots.AXIS_NAMES
         self.ax_slice.set(xlim=sysd.extent[axes[0]], ylim=sysd.extent[axes[1]], xlabel=n[axes[0]],
                           ylabel=n[axes[1]])
-        self.ax_slice.set_title(f"slice {n[normal]} = {value:.2f} (click to move the point)",
+        self.ax_slice.set_title(f"slice through the point, {n[normal]} fixed (click to move it)",
                                 fontsize=9)
 
     @draw("slice", "basin", layer="backdrop")
@@ -300,7 +317,9 @@ class PLRNN3DExplorer(Explorer):
     @draw("slice", "slice_at", "x0", "y0", "z0")
     def draw_point(self, slice_at, x0, y0, z0):
         p = _point(x0, y0, z0)
-        self.point_mark.set_data([p[slice_at[0][0]]], [p[slice_at[0][1]]])
+        axes, normal, value = slice_at
+        self.point_mark.set_data([p[axes[0]]], [p[axes[1]]])
+        self.slice_label.set_text(f"{plots.AXIS_NAMES[normal]} = {value:.2f}")
 
     # ------------------------------------------------------------------ text
     @status("setup", "lyapunov", "trajectory", "basin", "steps", coarse=True)
@@ -311,7 +330,9 @@ class PLRNN3DExplorer(Explorer):
         if two:
             n = sum(len(m.pieces) for m in two)
             parts.append(f"2-D manifolds: {n} planar pieces in as many subregions")
-        if len(trajectory) < steps + 1 or lyapunov is None:
+        if coarse and lyapunov is None:
+            parts.append("λ1 follows when the drag stops")
+        elif len(trajectory) < min(steps, COARSE_STEPS if coarse else steps) + 1 or lyapunov is None:
             parts.append("the orbit from the point diverges")
         else:
             lam = float(lyapunov[0])
