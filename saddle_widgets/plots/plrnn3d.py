@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgb
+from matplotlib.ticker import MaxNLocator
 from mpl_toolkits.mplot3d.art3d import Poly3DCollection
 
 from ..solvers.plrnn_3d import clip_polygon, piece_cuts
@@ -43,10 +44,12 @@ def space_axes(fig, extent, *, elev=20.0, azim=-60.0):
     ext = np.asarray(extent, float)
     ax.set(xlim=ext[0], ylim=ext[1], zlim=ext[2], xlabel="z1", ylabel="z2", zlabel="z3")
     ax.view_init(elev=elev, azim=azim)
+    ax.set_box_aspect(None, zoom=0.92)             # room for the axis labels
     ax.tick_params(labelsize=7, pad=0)
     for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
         axis.label.set_size(8)
         axis.labelpad = -2
+        axis.set_major_locator(MaxNLocator(4))     # fewer tick labels: text is most of a draw
     return ax
 
 
@@ -57,20 +60,22 @@ def manifold_artists(ax):
                                zorder=1)
     ax.add_collection3d(surface)
     (stable,) = ax.plot([], [], [], color=OKABE_ITO["blue"], lw=1.4, zorder=4, label="stable manifold (1-D)")
-    (unstable,) = ax.plot([], [], [], color=OKABE_ITO["vermillion"], lw=1.0, zorder=4,
+    (unstable,) = ax.plot([], [], [], color=OKABE_ITO["vermillion"], lw=0.5, alpha=0.8, zorder=4,
                           label="unstable manifold (1-D)")
     return surface, stable, unstable
 
 
-def _thin(b, n_max=3000):
-    """Every k-th vertex of a polyline (and its last), so at most about n_max are drawn."""
+def _head(b, n_max=8000):
+    """Every k-th vertex of a polyline (and its last), k the smallest stride leaving at most
+    about n_max (the polylines hold every iterate of every seed: far denser than drawn)."""
     k = max(len(b) // n_max, 1)
     return b if k == 1 else np.vstack([b[::k], b[-1:]])
 
 
 def _curves(meshes):
-    """NaN-separated (x, y, z) of the polylines of 1-D ManifoldMeshes (thinned for drawing)."""
-    parts = [np.vstack([_thin(b), np.full((1, b.shape[1]), np.nan)]) for m in meshes for b in m.polylines()]
+    """NaN-separated (x, y, z) of the polylines of 1-D ManifoldMeshes (thinned to about 8000
+    vertices each)."""
+    parts = [np.vstack([_head(b), np.full((1, b.shape[1]), np.nan)]) for m in meshes for b in m.polylines()]
     if not parts:
         return np.zeros((3, 0))
     return np.concatenate(parts).T
@@ -157,13 +162,13 @@ def slice_manifold_lines(ax):
                               label="W^u ∩ slice")
     ax.add_collection(stable)
     ax.add_collection(unstable)
-    (cross,) = ax.plot([], [], "D", ms=4, mfc="white", mec=OKABE_ITO["vermillion"], ls="none", zorder=5,
+    (cross,) = ax.plot([], [], "D", ms=3, mfc="white", mec=OKABE_ITO["vermillion"], ls="none", zorder=5,
                        label="1-D manifold crosses")
     return stable, unstable, cross
 
 
 def _curve_crossings(meshes, axis, value, tol=1e-6):
-    """Where polylines of 1-D meshes (thinned to about 4000 vertices) cross z[axis] = value
+    """Where polylines of 1-D meshes (thinned as drawn) cross z[axis] = value
     (linear interpolation), and the segments of them that lie in that plane (both ends
     within tol of it)."""
     pts, inplane = [], []
@@ -171,7 +176,7 @@ def _curve_crossings(meshes, axis, value, tol=1e-6):
         if m.dim != 1:
             continue
         for b in m.polylines():
-            b = _thin(b, 4000)
+            b = _head(b)
             s = b[:, axis] - value
             near = np.abs(s) <= tol
             k = np.flatnonzero((np.sign(s[:-1]) * np.sign(s[1:]) < 0) & ~near[:-1] & ~near[1:])

@@ -147,12 +147,12 @@ class PLRNN3DExplorer(Explorer):
                       doc="view azimuth of the 3-D axes"),
         "plane": Choice("slice plane", "z1-z3", tuple(PLANES),
                         doc="the slice's axes; it passes through the current point"),
-        "resolution": Int("slice resolution", 120, 40, 200, step=10,
+        "resolution": Int("slice resolution", 100, 40, 200, step=10,
                           doc="grid points per side of the slice's basin map"),
         "pieces": Bool("show 2-D manifold pieces", True,
                        doc="the planar pieces of 2-D manifolds (shaded by subregion)"),
     }
-    FIGURES = {"space": Fig(4.8, 4.4), "slice": Fig(4.2, 4.0, click="set_point")}
+    FIGURES = {"space": Fig(4.8, 4.8), "slice": Fig(4.2, 4.0, click="set_point")}
     COLUMNS = [["space"], ["slice"]]
     PRESETS = {
         "Lorenz shPLRNN (Fig. 4C)": dict(system=LORENZ, x0=0.5, y0=0.5, z0=0.0, steps=2000,
@@ -184,12 +184,12 @@ class PLRNN3DExplorer(Explorer):
         self.traj3d = plots.trajectory_3d(ax)
         ax.set_title("state space (drag elevation / azimuth)", fontsize=9)
         from matplotlib.patches import Patch
-        self.space_legend = ax.legend(handles=[Patch(color=plots.PIECE_TINTS[1], label="W^s (2-D): pieces"),
+        self.space_legend = fig.legend(handles=[Patch(color=plots.PIECE_TINTS[1], label="W^s (2-D): pieces"),
                            self.manifold_artists[1], self.manifold_artists[2], self.markers3d["saddle"],
                            self.markers3d["stable"], self.traj3d[0]],
                   labels=["W^s (2-D), a shade per subregion", "W^s (1-D)", "W^u (1-D)", "saddle",
                           "stable (fill = basin)", "trajectory"],
-                  loc="upper left", bbox_to_anchor=(-0.05, 1.02), fontsize=7, frameon=False, ncol=2)
+                  loc="outside lower center", fontsize=7, frameon=False, ncol=3)
         self.animate(fig, list(self.traj3d))
 
     def build_slice(self, fig):
@@ -201,6 +201,9 @@ class PLRNN3DExplorer(Explorer):
         self.slice_label = ax.text(0.02, 0.97, "", transform=ax.transAxes, fontsize=8, va="top",
                                    zorder=9, bbox=dict(boxstyle="round", fc="white", ec="none", alpha=0.8))
         ax.tick_params(labelsize=7)
+        from matplotlib.ticker import MaxNLocator
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.yaxis.set_major_locator(MaxNLocator(5))
         ax.legend(handles=[self.cut_lines[0], self.cut_lines[2], *plots2d.basin_legend_handles(2)],
                   loc="upper left", bbox_to_anchor=(0.0, -0.13), fontsize=7, frameon=False, ncol=3)
         self.animate(fig, [*self.cut_lines, *self.slice_marks.values(), self.point_mark, self.slice_label],
@@ -238,7 +241,7 @@ class PLRNN3DExplorer(Explorer):
         (not computed while dragging: also None)."""
         if coarse:
             return None
-        n, transient = 4000, 500
+        n, transient = 2000, 300
         try:
             return pl.lyapunov_exponents(sysd.model, _point(x0, y0, z0), n, n_transient=transient)
         except ValueError:
@@ -264,13 +267,13 @@ class PLRNN3DExplorer(Explorer):
                             discover=False)
 
     # ------------------------------------------------------------------ draws
-    @draw("space", "setup", "pieces", layer="static")
-    def draw_space(self, sysd, pieces):
+    @draw("space", "setup", layer="static")
+    def draw_space(self, sysd):
+        # the pieces are always set; the 'pieces' check box only shows or hides them (draw_view)
         ax = self.ax_space
         ext = sysd.extent
         ax.set(xlim=ext[0], ylim=ext[1], zlim=ext[2])
-        plots.set_manifold_artists(self.manifold_artists, sysd.model, sysd.meshes, ext,
-                                   show_pieces=pieces)
+        plots.set_manifold_artists(self.manifold_artists, sysd.model, sysd.meshes, ext)
         plots.set_cycle_markers_3d(self.markers3d, sysd.cycles, sysd.attractors)
         ax.stale = True
 
