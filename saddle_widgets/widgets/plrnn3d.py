@@ -274,6 +274,7 @@ class PLRNN3DExplorer(Explorer):
         ext = sysd.extent
         ax.set(xlim=ext[0], ylim=ext[1], zlim=ext[2])
         plots.set_manifold_artists(self.manifold_artists, sysd.model, sysd.meshes, ext)
+        self._curves_full = [np.array(line.get_data_3d()) for line in self.manifold_artists[1:]]
         plots.set_cycle_markers_3d(self.markers3d, sysd.cycles, sysd.attractors)
         ax.stale = True
 
@@ -284,6 +285,9 @@ class PLRNN3DExplorer(Explorer):
         ax = self.ax_space
         ax.view_init(elev=elev, azim=azim)
         self.manifold_artists[0].set_visible(not coarse and pieces)
+        # ... and the curves turn with every 6th vertex
+        for line, xyz in zip(self.manifold_artists[1:], getattr(self, "_curves_full", ())):
+            line.set_data_3d(*(xyz[:, ::6] if coarse else xyz))
         if coarse:
             ax.set_axis_off()
         else:
