@@ -19,6 +19,7 @@ _EXPORTS = {
     "SaddleSpectrumExplorer": "saddle_widgets.widgets.saddle_spectrum",
     "EscapeRaceExplorer": "saddle_widgets.widgets.escape_race",
     "PLRNNExplorer": "saddle_widgets.widgets.plrnn",
+    "PLRNN3DExplorer": "saddle_widgets.widgets.plrnn3d",
     "MatrixFlowExplorer": "saddle_widgets.widgets.matrix_flow",
     "MatrixCompletionExplorer": "saddle_widgets.widgets.matrix_completion",
 }
