@@ -82,7 +82,7 @@ def test_markers_are_find_cycles_points_by_kind(widget):
 
 
 def test_manifold_lines_are_invariant_manifold_branches(widget):
-    widget.apply_preset("bounded basin")
+    widget.apply_preset("Fig. 3 A-right (bounded basin)")
     model = pl.preset("bounded basin")
     saddle = [c for c in pl.find_cycles(model, 8) if c.kind == "saddle"][0]
     kw = widget.manifold_settings()
@@ -95,14 +95,24 @@ def test_manifold_lines_are_invariant_manifold_branches(widget):
     assert "2 fixed points (stable focus, saddle)" in widget.status_text
 
 
+A_RIGHT, B_LEFT = "Fig. 3 A-right (bounded basin)", "Fig. 3 B-left (saddle 3-cycle)"
+
 # what each preset must show (PRESET_NOTES)
 PRESET_EXPECTATIONS = {
-    "bounded basin": ["2 fixed points (stable focus, saddle)", "diverges"],
-    "saddle 3-cycle": ["1 fixed point (stable focus)", "1 saddle 3-cycle"],
+    "Fig. 3 A-left (flip saddle)": ["Fig. 3 A-left", "1 fixed point (flip saddle)",
+                                    "every orbit started in view diverges"],
+    "Fig. 3 A-right (bounded basin)": ["Fig. 3 A-right", "2 fixed points (stable focus, saddle)", "diverges"],
+    "Fig. 3 B-left (saddle 3-cycle)": ["Fig. 3 B-left", "1 fixed point (stable focus)", "1 saddle 3-cycle"],
+    "Fig. 3 B-right (saddle 4-cycle)": ["Fig. 3 B-right", "1 fixed point (stable focus)",
+                                        "1 saddle 4-cycle"],
     "chaos": ["1 fixed point (flip saddle)", "homoclinic points", "λ1 = 0.49", "chaotic"],
     "16-cycle": ["1 fixed point (unstable focus)", "1 stable focus 16-cycle"],
     "multistability": ["3 fixed points (stable node, saddle, stable node)"],
 }
+
+
+SOLVER_PRESET = {"Fig. 3 A-left (flip saddle)": "Fig. 3 A-left", A_RIGHT: "bounded basin",
+                 B_LEFT: "saddle 3-cycle", "Fig. 3 B-right (saddle 4-cycle)": "Fig. 3 B-right"}
 
 
 @pytest.mark.parametrize("name", list(PLRNNExplorer.PRESETS))
@@ -114,7 +124,7 @@ def test_presets_apply_and_show_the_notes_objects(widget, name):
     picture_is_finite(widget)
     # every preset's numbers round-trip through the sliders exactly
     model = widget.model()
-    ref = pl.preset(name)
+    ref = pl.preset(SOLVER_PRESET.get(name, name))
     np.testing.assert_array_equal(model.A, ref.A)
     np.testing.assert_array_equal(model.W, ref.W)
     np.testing.assert_array_equal(model.h, ref.h)
@@ -269,21 +279,59 @@ def test_random_weights_give_a_finite_picture_or_a_message(widget, values):
     picture_is_finite(widget)
 
 
+def _bounds_the_basin(ws, basin, cells=2):
+    """Fraction of the stable manifold's vertices in view that have both the first
+    attractor's basin and divergence within ``cells`` grid cells: W^s is the boundary."""
+    pts = ws.points
+    x0, x1, y0, y1 = basin.extent
+    inside = (pts[:, 0] > x0) & (pts[:, 0] < x1) & (pts[:, 1] > y0) & (pts[:, 1] < y1)
+    pts = pts[inside]
+    ix = np.clip(np.searchsorted(basin.xs, pts[:, 0]), 0, len(basin.xs) - 1)
+    iy = np.clip(np.searchsorted(basin.ys, pts[:, 1]), 0, len(basin.ys) - 1)
+    both = 0
+    for i, j in zip(iy, ix):
+        patch = basin.labels[max(i - cells, 0):i + cells + 1, max(j - cells, 0):j + cells + 1]
+        both += bool(np.any(patch == 0) and np.any(patch == pl.DIVERGENT))
+    return both / max(len(pts), 1)
+
+
 def _preset_promise(name, r):
     """What each preset's name promises, read from the results (PRESET_NOTES)."""
     stable = [c for c in r["attractors"]]
     saddles = [c for c in r["cycles"] if c.kind == "saddle"]
     basin = r["basin"]
-    if name == "bounded basin":
+    if name == "Fig. 3 A-left (flip saddle)":
+        # a lone flip saddle, no attractor: every orbit in view diverges; both manifolds
+        # traced, W^s reaching across the view (it is the set of bounded orbits)
+        assert [(c.kind, c.period, c.flip) for c in r["cycles"]] == [("saddle", 1, True)]
+        assert not stable and basin.fraction(pl.DIVERGENT) == 1.0
+        saddle, ws, wu = r["manifolds"].traced[0]
+        assert np.allclose(saddle.multipliers.real, [1.681, -0.981], atol=5e-4)
+        view = r["basin"].extent[1]
+        for m in (ws, wu):
+            assert m is not None and np.max(np.abs(m.points)) > view
+    elif name == A_RIGHT:
         # one attractor (the focus) with a basin; everything else diverges, and W^s bounds it
         assert [(c.kind, c.focus, c.period) for c in stable] == [("stable", True, 1)]
         assert 0 < basin.fraction(0) < 1 and basin.fraction(pl.DIVERGENT) > 0
         assert basin.fraction(0) + basin.fraction(pl.DIVERGENT) == pytest.approx(1.0)
         assert r["manifolds"].traced[0][1] is not None
-    elif name == "saddle 3-cycle":
+        assert _bounds_the_basin(r["manifolds"].traced[0][1], basin) > 0.8
+    elif name == B_LEFT:
         three = [c for c in saddles if c.period == 3]
         assert len(three) == 1 and not [c for c in saddles if c.period == 1]
         assert r["manifolds"].traced[0][0].period == 3       # its manifolds are drawn
+        assert _bounds_the_basin(r["manifolds"].traced[0][1], basin) > 0.8
+    elif name == "Fig. 3 B-right (saddle 4-cycle)":
+        # the saddle 4-cycle near (-17.4, -13.4) is in view, its W^s bounds the focus's basin
+        four = [c for c in saddles if c.period == 4]
+        assert len(four) == 1 and not [c for c in saddles if c.period < 4]
+        assert np.min(np.linalg.norm(four[0].points - [-17.384, -13.396], axis=1)) < 1e-3
+        assert np.max(np.abs(four[0].points)) < basin.extent[1]
+        assert [(c.kind, c.focus, c.period) for c in stable] == [("stable", True, 1)]
+        assert 0.1 < basin.fraction(0) < 0.9
+        assert r["manifolds"].traced[0][0].period == 4
+        assert _bounds_the_basin(r["manifolds"].traced[0][1], basin) > 0.8
     elif name == "chaos":
         assert r["lyapunov"][0] > 0.4 and not stable
         assert len(r["manifolds"].homoclinic) > 0

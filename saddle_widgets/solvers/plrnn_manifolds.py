@@ -220,12 +220,25 @@ def _seed_eps(model, q, basis, growth, pusher):
                      "(is the saddle on a subregion border?)")
 
 
+def _inert_units(model, pattern) -> np.ndarray:
+    """Units whose switch does not change the affine piece at ``pattern``: flipping D_u
+    leaves (J_D, c_D) unchanged (e.g. a PLRNN unit whose column of W is zero), so the
+    border q_u = 0 is no kink of F there."""
+    pats = np.repeat(np.asarray(pattern, dtype=bool)[None], model.n_units, axis=0)
+    idx = np.arange(model.n_units)
+    pats[idx, idx] ^= True
+    J0, c0 = model.affine(np.asarray(pattern, dtype=bool))
+    J, c = model.affine(pats)
+    return np.all(J == J0, axis=(1, 2)) & np.all(c == c0, axis=1)
+
+
 def _linear_extent(model, saddle, i, v, power):
-    """Largest S such that G = F^power is exactly affine on the segment q_i + s v, |s| <= S:
+    """Largest S such that G = F^power is exactly affine on the ray q_i + s v, 0 <= s <= S:
     every intermediate iterate (preimage for power < 0) of q_i + s v stays in the closed
-    region of the corresponding cycle point, so G(q_i + s v) = q_i + s Π v there. For
-    power < 0 this needs F invertible (then the preimage in that region is the preimage).
-    Returns 0 when it cannot be certified."""
+    region of the corresponding cycle point (borders of units whose switch does not change
+    the affine piece do not count), so G(q_i + s v) = q_i + s Π v there. For power < 0
+    this needs F invertible (then the preimage in that region is the preimage).
+    Returns 0 when it cannot be certified and inf when the ray never leaves."""
     k = saddle.period
     J, _ = model.affine(saddle.regions)
     N, off = model.pre_matrix, model.pre_offset
@@ -241,17 +254,19 @@ def _linear_extent(model, saddle, i, v, power):
                     w = np.linalg.solve(J[idx], w)
                 except np.linalg.LinAlgError:
                     return 0.0
+            live = ~_inert_units(model, saddle.regions[idx])
             q = N @ pts[idx] + off
             margin = np.where(saddle.regions[idx], q, -q)
-            slope = np.abs(N @ w)
-            if np.any(margin < 0) or not np.all(np.isfinite(slope)):
+            # rate at which the margin of each unit shrinks along the ray
+            rate = np.where(saddle.regions[idx], -(N @ w), N @ w)
+            if np.any(margin[live] < 0) or not np.all(np.isfinite(rate)):
                 return 0.0
-            ok = slope > 0
+            ok = live & (rate > 0)
             if np.any(ok):
-                S = min(S, float(np.min(margin[ok] / slope[ok])))
+                S = min(S, float(np.min(margin[ok] / rate[ok])))
             if power > 0:
                 w = J[idx] @ w
-    return S if np.isfinite(S) else 0.0
+    return S
 
 
 def _polyline(model, saddle, which, products, pusher, max_iter, max_length, max_step, max_points):
@@ -263,14 +278,19 @@ def _polyline(model, saddle, which, products, pusher, max_iter, max_length, max_
         v = basis[0]
         growth = abs(lam[0]) ** m
         growth = growth if which == "unstable" else 1.0 / growth
-        eps = _seed_eps(model, q, v[None], growth, pusher)
-        # G acts linearly (as multiplication by growth along v) on |s| <= lin: levels of
-        # seed points that stay inside are read off the segment instead of pushed
-        lin = 0.5 * _linear_extent(model, saddle, i, v, pusher.power)
+        eps0 = _seed_eps(model, q, v[None], growth, pusher)
         for sgn in (1.0, -1.0):
+            # G acts linearly (as multiplication by growth along v) on 0 <= s <= lin: the
+            # branch is the straight segment from q up to there, and the seed starts at its
+            # end (a slowly growing saddle then needs no levels to leave its neighbourhood)
+            lin = 0.9 * _linear_extent(model, saddle, i, sgn * v, pusher.power)
+            reach = min(lin, max_length, pusher.bound)
+            eps = max(eps0, reach / growth)
             pts, why = _grow_branch(q, sgn * v, eps, growth, pusher, max_iter, max_length, max_step,
-                                    max(max_points // (2 * len(products)), 10), lin)
-            branches.append(_ro(np.vstack([q[None], pts])))
+                                    max(max_points // (2 * len(products)), 10), reach)
+            n_fill = int(min(np.ceil(np.linalg.norm(pts[0] - q) / max_step), 10_000))
+            fill = q + np.linspace(0.0, 1.0, n_fill + 1)[:-1, None] * (pts[0] - q)
+            branches.append(_ro(np.vstack([fill, pts])))
             stopped.append(why)
     return Manifold(saddle=saddle, which=which, branches=tuple(branches), power=pusher.power,
                     stopped=tuple(stopped))

@@ -443,6 +443,9 @@ _BORDER_COLLISION = {
     "bounded basin": (1.26, 0.71, -0.39, -0.91, -0.44, 0.56, -0.28, 0.62),
     "saddle 3-cycle": (-1.85, 0.9, -0.3, 0.9, 1.0, 0.0, -1.0, 0.0),
     "chaos": (1.5, 0.75, -1.77, 0.9, 0.6, 0.15, -0.7, -0.4),
+    # the paper's Fig. 3: A-right is "bounded basin", B-left "saddle 3-cycle"
+    "Fig. 3 A-left": (1.2, 1.8, -0.3, 0.9, -1.5, 1.0, -0.13, -0.1),
+    "Fig. 3 B-right": (-1.85, 0.9, 0.9, 0.9, 1.0, 0.0, -1.0, 0.0),
 }
 
 #: Preset descriptions: what a learner should see.
@@ -452,6 +455,12 @@ PRESET_NOTES = {
     "saddle 3-cycle": "stable focus (-0.455, 0.409); saddle 3-cycle through (-2.116, -1.250), multipliers 1.576, 0.463",
     "chaos": "flip saddle (-0.2885, -0.1651), multipliers -1.428, -0.192; chaotic attractor, Lyapunov "
              "exponents about (0.49, -1.49); homoclinic points, e.g. near (-0.4405, -0.2519)",
+    "Fig. 3 A-left": "flip saddle (-0.111, 0.010), multipliers 1.681, -0.981, the only cycle up to period 10; "
+                     "every other orbit diverges: the saddle's stable manifold is the set of orbits that stay "
+                     "bounded; F is invertible (det -1.65 and -1.5)",
+    "Fig. 3 B-right": "'saddle 3-cycle' with tau_l = 0.9: stable focus (-1, 0.9); saddle 4-cycle through "
+                      "(-17.384, -13.396), multipliers 1.309, 0.501, whose stable manifold bounds the focus's "
+                      "basin; a flip saddle 5-cycle and a saddle 5-cycle inside it",
     "16-cycle": "SCYFI test: unstable focus (1.872, 0.108) and an attracting 16-cycle",
     "multistability": "two stable nodes (3.0, -2.2) and (-1.0, 2.333) (multipliers 0.7, 0.5) and a saddle "
                       "between them at (0.556, 1.222) (multipliers 1.3, 0.1); the saddle's stable manifold "

@@ -35,6 +35,8 @@ BASIN_TOL = 1e-2
 #: at most this many saddles (of the lowest saddle period) get their manifolds drawn
 MAX_MANIFOLD_SADDLES = 2
 BIF_VALUES, BIF_TRANSIENT, BIF_KEEP = 201, 300, 16
+#: the largest view half-width (Fig. 3 B-right's saddle 4-cycle reaches |z| = 30)
+VIEW_MAX = 40.0
 
 
 def _basin_settings(view, resolution, coarse) -> dict:
@@ -83,7 +85,7 @@ class PLRNNExplorer(Explorer):
 
     PARAMS = {
         **{k: _entry(k, v) for k, v in pl.entries(pl.preset("multistability")).items()},
-        "view": Float("view half-width", 4.0, 0.5, 10.0, step=0.1, fmt=".1f",
+        "view": Float("view half-width", 4.0, 0.5, VIEW_MAX, step=0.1, fmt=".1f",
                       doc="the window shown is [-view, view]²"),
         "resolution": Int("basin resolution", 160, 40, 300, step=10,
                           doc="grid points per side of the basin map (full quality)"),
@@ -91,9 +93,9 @@ class PLRNNExplorer(Explorer):
                           doc="cycles up to this period (exhaustive up to 8)"),
         "manifold_length": Float("manifold length", 15.0, 0.0, 40.0, step=0.5, fmt=".1f",
                                  doc="length of each manifold branch; 0 hides them"),
-        "x0": Float("start z1", 0.3, -10.0, 10.0, step=0.001, fmt=".3f",
+        "x0": Float("start z1", 0.3, -VIEW_MAX, VIEW_MAX, step=0.001, fmt=".3f",
                     doc="start of the trajectory (click the phase plane)"),
-        "y0": Float("start z2", 0.3, -10.0, 10.0, step=0.001, fmt=".3f",
+        "y0": Float("start z2", 0.3, -VIEW_MAX, VIEW_MAX, step=0.001, fmt=".3f",
                     doc="start of the trajectory (click the phase plane)"),
         "steps": Int("trajectory steps", 60, 5, 1000, step=5,
                      doc="length of the trajectory (and of its time series)"),
@@ -105,12 +107,36 @@ class PLRNNExplorer(Explorer):
                "bifurcation": Fig(4.0, 2.2)}
     COLUMNS = [["phase"], ["time", "bifurcation"]]
     PRESETS = {
-        "bounded basin": _preset("bounded basin", view=2.5, x0=0.5, y0=0.5, steps=80),
-        "saddle 3-cycle": _preset("saddle 3-cycle", view=3.5, x0=-1.5, y0=-0.5, steps=80),
+        "Fig. 3 A-left (flip saddle)": _preset("Fig. 3 A-left", view=3.0, x0=-0.5, y0=0.3,
+                                               steps=30),
+        "Fig. 3 A-right (bounded basin)": _preset("bounded basin", view=2.5, x0=0.5, y0=0.5,
+                                                  steps=80),
+        "Fig. 3 B-left (saddle 3-cycle)": _preset("saddle 3-cycle", view=3.5, x0=-1.5,
+                                                  y0=-0.5, steps=80),
+        "Fig. 3 B-right (saddle 4-cycle)": _preset("Fig. 3 B-right", view=35.0, x0=-15.0,
+                                                   y0=-12.0, steps=120, manifold_length=40.0),
         "chaos": _preset("chaos", view=3.0, x0=0.1, y0=0.1, steps=100, bif_param="h1"),
         "16-cycle": _preset("16-cycle", view=3.5, resolution=140, x0=0.5, y0=-1.0, steps=200,
                             bif_param="h2"),
         "multistability": _preset("multistability", view=4.0, x0=0.3, y0=0.3, steps=60),
+    }
+    #: the paper's panels: Eisenmann et al. (ICLR 2026) Fig. 3, the 2-D border-collision
+    #: normal form with the parameters of the science note (A-right and B-left also from
+    #: there); what each shows was computed here (find_cycles, basin_map, manifolds)
+    PRESET_NOTES = {
+        "Fig. 3 A-left (flip saddle)":
+            "Fig. 3 A-left: a flip saddle (multipliers 1.68, −0.98) and no attractor; every "
+            "orbit off its stable manifold (blue) diverges, and its unstable manifold (red) "
+            "leads away",
+        "Fig. 3 A-right (bounded basin)":
+            "Fig. 3 A-right: the saddle's stable manifold (blue) bounds the basin of the "
+            "stable focus; everything outside diverges",
+        "Fig. 3 B-left (saddle 3-cycle)":
+            "Fig. 3 B-left: the stable manifold of a saddle 3-cycle bounds the basin of the "
+            "stable focus",
+        "Fig. 3 B-right (saddle 4-cycle)":
+            "Fig. 3 B-right (B-left with τl = 0.9): the stable manifold of a saddle 4-cycle "
+            "near (−17.4, −13.4) bounds the focus's basin (view ±35)",
     }
 
     # ------------------------------------------------------------------ build
