@@ -193,7 +193,8 @@ def test_bifurcation_panel_marks_the_current_value_and_recomputes_only_when_need
 @pytest.mark.parametrize("name", [n for n in PLRNNExplorer.DEFAULTS if n != "bif_param"])
 def test_every_control_at_both_ends_gives_a_finite_picture_or_a_message(widget, name):
     control = widget.controls[name]
-    for value in (control.min, control.max):
+    ends = (False, True) if isinstance(control.value, bool) else (control.min, control.max)
+    for value in ends:
         widget.reset()
         control.value = value
         assert widget.error is None or len(widget.error) > 10
@@ -425,3 +426,45 @@ def test_random_changes_update_the_artists_in_place_and_add_none(widget):
         else:
             widget.controls[name].value = value
     assert _artists_held(widget) == before
+
+
+def test_delta_histogram_is_manifold_quality_of_the_traced_manifolds(widget):
+    """With the toggle on, the histogram holds the fractions of log10 δ per bin of
+    saddle_manifold_quality (200 points per manifold, 100 steps), and the status gives the
+    score (fraction with δ < 0.01); the exact W^s of the multistability saddle scores 1."""
+    widget.apply_preset("multistability")
+    assert widget.results["manifold_delta"] is None
+    widget.set_params(quality=True)
+    delta = widget.results["manifold_delta"]
+    ref = pl.saddle_manifold_quality(widget.model(), widget.results["manifolds"],
+                                     max_points=200, n_steps=100)
+    for which, artist in zip(("stable", "unstable"), widget.quality_steps):
+        np.testing.assert_array_equal(delta[which], ref[which])
+        assert np.all((delta[which] >= 0) & (delta[which] <= 1))
+        counts = np.histogram(np.clip(np.log10(np.maximum(delta[which], 1e-300)), -16, -1e-12),
+                              np.arange(-16.0, 0.5, 1.0))[0] / delta[which].size
+        np.testing.assert_allclose(artist.get_data().values, counts)
+    assert pl.manifold_score(delta["stable"]) == 1.0
+    assert "manifold score (fraction with δ < 0.01): W^s 1.00" in widget.status_text
+    assert "score W^s 1.00" in widget.ax_quality.get_title()
+
+
+def test_det_map_shows_the_sign_of_det_per_subregion(widget):
+    """The map writes det(A + W D) of each quadrant there and hatches the negative ones;
+    the status says whether F is invertible (one sign) and what the tracer does if not."""
+    widget.set_params(det_map=True, w21=-1.5, w12=-1.5, w11=0.2, h1=0.9, h2=0.7)
+    det = widget.model().determinants()
+    assert np.any(det > 0) and np.any(det < 0)
+    v = widget.state["view"]
+    for r, (patch, text) in enumerate(zip(widget.det_patches, widget.det_texts)):
+        assert patch.get_visible() and text.get_visible()
+        assert text.get_text() == f"det J_D = {det[r]:.3g}"
+        x, y = text.get_position()
+        assert (x > 0) == bool(r & 1) and (y > 0) == bool(r & 2)     # bit 0: z1 > 0
+        assert (patch.get_hatch() or "") == ("////" if det[r] < 0 else "")
+        assert patch.get_width() == v and patch.get_height() == v
+    assert "not invertible" in widget.status_text
+    assert "the stable-manifold tracer needs F⁻¹, so W^s is not traced" in widget.status_text
+    widget.apply_preset("Fig. 3 A-left (flip saddle)")
+    assert "F invertible (det J_D < 0 in every subregion)" in widget.status_text
+    assert not any(p.get_visible() for p in widget.det_patches)      # the preset turns it off

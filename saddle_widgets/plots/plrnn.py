@@ -20,7 +20,9 @@ __all__ = ["ATTRACTOR_COLOUR_NAMES", "BASIN_COLOURS", "BASIN_CMAP", "basin_colou
            "attractor_colour", "basin_image", "set_basin", "basin_legend_handles",
            "cycle_markers", "set_cycle_markers", "manifold_lines", "set_manifolds",
            "phase_legend", "border_lines", "set_border_lines", "trajectory_line", "set_trajectory",
-           "time_series", "set_time_series", "bifurcation_points", "set_bifurcation"]
+           "time_series", "set_time_series", "bifurcation_points", "set_bifurcation",
+           "DELTA_BINS", "quality_histogram", "set_quality_histogram", "det_sign_map",
+           "set_det_sign_map"]
 
 #: Okabe-Ito names of the attractor colours (attractor k -> name k mod 4)
 ATTRACTOR_COLOUR_NAMES = ("orange", "sky", "green", "yellow")
@@ -210,3 +212,66 @@ def bifurcation_points(ax, diagram=None, *, coordinate: int = 0):
 
 def set_bifurcation(points, diagram, *, coordinate: int = 0) -> None:
     points.set_data(*diagram.points(coordinate))
+
+
+#: bin edges of the δ histogram in log10 δ: δ < 1e-16 (rounding level) falls in the first bin
+DELTA_BINS = np.arange(-16.0, 0.5, 1.0)
+
+
+def _log_delta(delta):
+    d = np.asarray(delta, dtype=float)
+    with np.errstate(divide="ignore"):
+        return np.clip(np.log10(d), DELTA_BINS[0], -1e-12)
+
+
+def quality_histogram(ax) -> tuple:
+    """Step histograms of log10 δ (``manifold_quality``) for the stable (blue) and the
+    unstable (vermillion) manifolds, empty; returns (stable, unstable) StepPatches."""
+    zero = np.zeros(DELTA_BINS.size - 1)
+    stable = ax.stairs(zero, DELTA_BINS, color=OKABE_ITO["blue"], lw=1.4, label="$W^s$")
+    unstable = ax.stairs(zero, DELTA_BINS, color=OKABE_ITO["vermillion"], lw=1.4, ls="--",
+                         label="$W^u$")
+    ax.set(xlim=(DELTA_BINS[0], DELTA_BINS[-1]), ylim=(0, 1.05),
+           xlabel="log10 δ  (δ < 1e-16 in the first bin); score = fraction with δ < 0.01",
+           ylabel="fraction of points")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
+    return stable, unstable
+
+
+def set_quality_histogram(artists, delta_stable, delta_unstable) -> None:
+    """Fill the histograms with the δ values of W^s and W^u points (fractions per bin)."""
+    for artist, delta in zip(artists, (delta_stable, delta_unstable)):
+        d = np.asarray(delta, dtype=float)
+        counts = (np.histogram(_log_delta(d), DELTA_BINS)[0] / d.size if d.size
+                  else np.zeros(DELTA_BINS.size - 1))
+        artist.set_data(counts, DELTA_BINS)
+
+
+def det_sign_map(ax) -> tuple:
+    """The faint sign map of det J_D over the four quadrants (subregions) of a 2-D PLRNN:
+    (4 hatched rectangles, 4 texts), hidden; quadrant r has bit 0 = (z1 > 0), bit 1 = (z2 > 0)."""
+    from matplotlib.patches import Rectangle
+    patches = [ax.add_patch(Rectangle((0, 0), 1, 1, facecolor="none", edgecolor="#555555",
+                                      lw=0, alpha=0.45, zorder=0.5, visible=False))
+               for _ in range(4)]
+    texts = [ax.text(0, 0, "", ha="center", va="center", fontsize=8, color="#222222",
+                     zorder=1.5, visible=False,
+                     bbox={"facecolor": "white", "alpha": 0.6, "lw": 0, "pad": 1.5})
+             for _ in range(4)]
+    return patches, texts
+
+
+def set_det_sign_map(artists, model, view: float, *, visible: bool = True) -> None:
+    """Show det(A + W D) per quadrant of [-view, view]^2: hatched where det < 0 (F reverses
+    orientation there), plain where det > 0, with the value written in each quadrant."""
+    patches, texts = artists
+    det = model.determinants() if visible else np.zeros(4)
+    for r, (patch, text) in enumerate(zip(patches, texts)):
+        x0 = 0.0 if r & 1 else -view
+        y0 = 0.0 if r & 2 else -view
+        patch.set_bounds(x0, y0, view, view)
+        patch.set_hatch("////" if det[r] < 0 else "")
+        patch.set_visible(visible)
+        text.set_visible(visible)
+        text.set_position((x0 + 0.5 * view, y0 + 0.25 * view))
+        text.set_text(f"det J_D = {det[r]:.3g}")

@@ -18,7 +18,7 @@ import numpy as np
 from ..plots import plrnn as plots
 from ..plots.style import OKABE_ITO
 from ..solvers import plrnn as pl
-from ._base import Choice, Explorer, Fig, Float, Int, draw, status, step
+from ._base import Bool, Choice, Explorer, Fig, Float, Int, draw, status, step
 
 __all__ = ["PLRNNExplorer"]
 
@@ -35,6 +35,8 @@ BASIN_TOL = 1e-2
 #: at most this many saddles (of the lowest saddle period) get their manifolds drawn
 MAX_MANIFOLD_SADDLES = 2
 BIF_VALUES, BIF_TRANSIENT, BIF_KEEP = 201, 300, 16
+#: the δ histogram: points per manifold and iterations of manifold_quality
+QUALITY_POINTS, QUALITY_STEPS = 200, 100
 #: the largest view half-width (Fig. 3 B-right's saddle 4-cycle reaches |z| = 30)
 VIEW_MAX = 40.0
 
@@ -90,7 +92,7 @@ class PLRNNExplorer(Explorer):
         "resolution": Int("basin resolution", 160, 40, 300, step=10,
                           doc="grid points per side of the basin map (full quality)"),
         "max_period": Int("max period", 8, 1, 10,
-                          doc="cycles up to this period (exhaustive up to 8)"),
+                          doc="cycles up to this period (exhaustive search: all of them)"),
         "manifold_length": Float("manifold length", 15.0, 0.0, 40.0, step=0.5, fmt=".1f",
                                  doc="length of each manifold branch; 0 hides them"),
         "x0": Float("start z1", 0.3, -VIEW_MAX, VIEW_MAX, step=0.001, fmt=".3f",
@@ -102,10 +104,16 @@ class PLRNNExplorer(Explorer):
         "bif_param": Choice("swept parameter", "h1", MATRIX_KEYS,
                             doc="the parameter on the bifurcation diagram's axis, "
                                 "over its slider's range"),
+        "quality": Bool("δ histogram", False,
+                        doc="score the traced manifolds with the paper's δ (forward for W^s, "
+                            "backward for W^u) and show its histogram"),
+        "det_map": Bool("sign of det J_D", False,
+                        doc="write det(A + W D) in each subregion, hatched where it is "
+                            "negative: F is invertible when it has one sign everywhere"),
     }
     FIGURES = {"phase": Fig(5.4, 4.0, click="set_start"), "time": Fig(4.0, 2.0),
-               "bifurcation": Fig(4.0, 2.2)}
-    COLUMNS = [["phase"], ["time", "bifurcation"]]
+               "bifurcation": Fig(4.0, 2.2), "quality": Fig(5.4, 1.9)}
+    COLUMNS = [["phase", "quality"], ["time", "bifurcation"]]
     PRESETS = {
         "Fig. 3 A-left (flip saddle)": _preset("Fig. 3 A-left", view=3.0, x0=-0.5, y0=0.3,
                                                steps=30),
@@ -149,7 +157,7 @@ class PLRNNExplorer(Explorer):
                 head("W (ReLU weights)"), *(c[k] for k in W_KEYS),
                 head("h (bias)"), *(c[k] for k in H_KEYS),
                 head("view and computation"), c["view"], c["resolution"], c["max_period"],
-                c["manifold_length"],
+                c["manifold_length"], c["quality"], c["det_map"],
                 head("trajectory (click the plane)"), c["x0"], c["y0"], c["steps"],
                 head("bifurcation diagram"), c["bif_param"]]
 
@@ -157,6 +165,7 @@ class PLRNNExplorer(Explorer):
         ax = self.ax_phase = fig.add_subplot()
         v = self.PARAMS["view"].default
         self.basin_image = plots.basin_image(ax, extent=(-v, v, -v, v))
+        self.det_patches, self.det_texts = plots.det_sign_map(ax)
         self.border_lines = plots.border_lines(ax, v)
         self.stable_line, self.unstable_line, self.homoclinic_mark = plots.manifold_lines(ax)
         self.markers = plots.cycle_markers(ax)
@@ -173,7 +182,8 @@ class PLRNNExplorer(Explorer):
         # the basin map and the borders change rarely (backdrop); the rest is blitted
         self.animate(fig, [self.stable_line, self.unstable_line, self.homoclinic_mark,
                            *self.markers.values(), self.orbit_line, self.start_mark],
-                     backdrop=[self.basin_image, self.border_lines])
+                     backdrop=[self.basin_image, *self.det_patches, *self.det_texts,
+                               self.border_lines])
 
     def build_time(self, fig):
         ax = self.ax_time = fig.add_subplot()
@@ -190,6 +200,17 @@ class PLRNNExplorer(Explorer):
         ax.tick_params(labelsize=7)
         # the diagram changes only when recomputed (backdrop); the current-value line moves
         self.animate(fig, [self.bif_line], backdrop=[self.bif_points])
+
+    def build_quality(self, fig):
+        ax = self.ax_quality = fig.add_subplot()
+        self.quality_steps = plots.quality_histogram(ax)
+        ax.tick_params(labelsize=7)
+        ax.xaxis.label.set_size(8)
+        ax.yaxis.label.set_size(8)
+        self.quality_note = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center",
+                                    va="center", fontsize=8, color="#555555")
+        ax.set_title("δ histogram", fontsize=8)       # reserves the title's room
+        self.animate(fig, list(self.quality_steps))
 
     # ------------------------------------------------------------------ interaction
     def set_start(self, x: float, y: float) -> None:
@@ -230,7 +251,8 @@ class PLRNNExplorer(Explorer):
 
     @step("model", "max_period", coarse=True)
     def cycles(self, model, max_period, *, coarse):
-        """Fixed points and cycles (exhaustive up to period 8 in 2-D; up to 5 while dragging)."""
+        """Fixed points and cycles (exhaustive search up to period 10 in 2-D; up to 5 while
+        dragging)."""
         return pl.find_cycles(model, min(max_period, COARSE_MAX_PERIOD) if coarse else max_period,
                               seed=0)
 
@@ -277,6 +299,15 @@ class PLRNNExplorer(Explorer):
         return pl.saddle_manifolds(model, cycles, max_saddles=MAX_MANIFOLD_SADDLES,
                                    fixed_points_only=coarse, intersections=not coarse,
                                    **_manifold_settings(manifold_length, view, coarse))
+
+    @step("model", "manifolds", "quality", coarse=True)
+    def manifold_delta(self, model, manifolds, quality, *, coarse):
+        """δ of up to 200 points per traced manifold, {'stable': …, 'unstable': …}
+        (``saddle_manifold_quality``); None when the histogram is off or while dragging."""
+        if not quality or coarse:
+            return None
+        return pl.saddle_manifold_quality(model, manifolds, max_points=QUALITY_POINTS,
+                                          n_steps=QUALITY_STEPS)
 
     @step("model", "x0", "y0", "steps", "view")
     def trajectory(self, model, x0, y0, steps, view):
@@ -330,6 +361,31 @@ class PLRNNExplorer(Explorer):
     def draw_basin(self, basin):
         plots.set_basin(self.basin_image, basin)
 
+    @draw("phase", "model", "det_map", "view", layer="backdrop")
+    def draw_det_map(self, model, det_map, view):
+        plots.set_det_sign_map((self.det_patches, self.det_texts), model, view, visible=det_map)
+
+    @draw("quality", "manifold_delta")
+    def draw_quality(self, delta):
+        if delta is None:
+            empty = np.zeros(0)
+            plots.set_quality_histogram(self.quality_steps, empty, empty)
+        else:
+            plots.set_quality_histogram(self.quality_steps, delta["stable"], delta["unstable"])
+
+    @draw("quality", "manifold_delta", "quality", layer="static")
+    def draw_quality_title(self, delta, quality):
+        if delta is None:
+            self.ax_quality.set_title("the paper's quality measure δ of the manifold points",
+                                      fontsize=8)
+            self.quality_note.set_text("tick 'δ histogram' to score the manifolds" if not quality
+                                       else "δ follows when the drag stops")
+            return
+        self.quality_note.set_text("" if delta["stable"].size or delta["unstable"].size
+                                   else "no manifold traced")
+        self.ax_quality.set_title("δ(x0) = min$_{k≥0}$ |F$^k$(x0) − p|² / |x0 − p|²;  "
+                                  + _scores_text(delta, short=True), fontsize=8)
+
     @draw("phase", "objects", "basin")
     def draw_markers(self, objects, basin):
         plots.set_cycle_markers(self.markers, objects, basin.attractors)
@@ -379,10 +435,11 @@ class PLRNNExplorer(Explorer):
         """'2 fixed points (stable focus, saddle), 1 saddle 3-cycle' for the current picture."""
         return _objects_text(self.results["objects"])
 
-    @status("objects", "attractors", "discovered", "basin", "manifolds", "trajectory",
-            "lyapunov", "bifurcation", "x0", "y0", "steps", coarse=True)
-    def describe(self, objects, attractors, discovered, basin, manifolds, trajectory, lyapunov,
-                 bifurcation, x0, y0, steps, *, coarse):
+    @status("model", "objects", "attractors", "discovered", "basin", "manifolds",
+            "manifold_delta", "trajectory", "lyapunov", "bifurcation", "x0", "y0", "steps",
+            coarse=True)
+    def describe(self, model, objects, attractors, discovered, basin, manifolds, delta,
+                 trajectory, lyapunov, bifurcation, x0, y0, steps, *, coarse):
         parts = [_objects_text(objects)]
         start = f"({x0:.3g}, {y0:.3g})"
         if len(trajectory) < steps + 1:
@@ -408,9 +465,17 @@ class PLRNNExplorer(Explorer):
             parts.append("manifolds of saddle cycles are drawn when the drag stops")
         for saddle, which, message in manifolds.failures:
             parts.append(f"{which} manifold of the {saddle.description} not traced ({message})")
-        if manifolds.traced and not manifolds.invertible:
-            parts.append("F is not invertible (det(A + W D) changes sign between subregions): "
-                         "the stable manifold cannot be traced backward and is not drawn")
+        det = model.determinants()
+        if manifolds.invertible:
+            parts.append(f"F invertible (det J_D {'> 0' if det[0] > 0 else '< 0'} in every "
+                         f"subregion)")
+        else:
+            parts.append("F is not invertible (det(A + W D) changes sign between subregions, "
+                         "so some points have two preimages and others none)"
+                         + (": the stable-manifold tracer needs F⁻¹, so W^s is not traced"
+                            if manifolds.traced else ""))
+        if delta is not None and (delta["stable"].size or delta["unstable"].size):
+            parts.append(_scores_text(delta))
         if coarse:
             later = []
             if discovered is None:
@@ -433,6 +498,16 @@ class PLRNNExplorer(Explorer):
                     lines.append(f"basin {label + 1} ({plots.attractor_colour(label, name=True)}): "
                                  f"{name}, {100 * basin.fraction(label):.0f}% of the view")
         return "\n".join(lines)
+
+
+def _scores_text(delta, short=False) -> str:
+    """'manifold score (fraction with δ < 0.01): W^s 1.00, W^u 0.85' for the pooled δ of
+    the traced manifolds (``short``: 'score W^s 1.00, W^u 0.85')."""
+    words = [f"{name} {pl.manifold_score(delta[which]):.2f}"
+             for which, name in (("stable", "W^s"), ("unstable", "W^u")) if delta[which].size]
+    if short:
+        return "score " + ", ".join(words)
+    return f"manifold score (fraction with δ < {pl.DELTA_GOOD:g}): " + ", ".join(words)
 
 
 def _objects_text(cycles) -> str:
