@@ -359,3 +359,51 @@ def test_entries_round_trip_and_name_the_bifurcation_parameter():
         from_entries({k: 0.0 for k in MATRIX_KEYS[:-1]})
     with pytest.raises(ValueError, match="unknown entry"):
         entry_parameter("b11")
+
+
+def test_exhaustive_search_checks_its_whole_work_up_front():
+    """Σ_k (2^P)^k sequences for k = 1..40 (1.6e24 in 2-D) is refused at once, naming the
+    largest max_period that fits (Σ_{k<=10} 4^k = 1.4e6 <= 2^22 < Σ_{k<=11} 4^k)."""
+    import time
+    m = preset("multistability")
+    t = time.perf_counter()
+    with pytest.raises(ValueError, match="reduce max_period to 10 or less, or use method='scyfi'"):
+        find_cycles(m, 40, method="exhaustive")
+    assert time.perf_counter() - t < 0.1
+    assert sum(4 ** k for k in range(1, 11)) <= 2 ** 22 < sum(4 ** k for k in range(1, 12))
+
+
+def test_cycle_set_rejects_exactly_the_cyclic_shifts():
+    """The vectorised de-duplication agrees with comparing every cyclic shift one by one."""
+    from saddle_widgets.solvers.plrnn_cycles import _CycleSet
+    rng = np.random.default_rng(0)
+    orbits = [rng.normal(size=(k, 2)) for k in (1, 3, 3, 5)]
+    found = _CycleSet()
+    pats = np.zeros((1, 2), bool)
+    for orb in orbits:
+        assert found.add(orb, pats, 1e-7)
+    for orb in orbits:
+        for r in range(len(orb)):
+            assert not found.add(np.roll(orb, r, axis=0) * (1 + 1e-9), pats, 1e-7)
+        assert found.add(orb + 1e-3, pats, 1e-7)          # a different orbit
+    assert len(found.items) == 8
+
+
+def test_issue_14_model_cycles_up_to_period_10_are_the_exhaustive_ones():
+    """The 2-D model with 225 cycles up to period 10: 'auto' is the exhaustive search there
+    ((2^2)^10 <= EXHAUSTIVE_LIMIT), each listed cycle satisfies F^k(z) = z at its minimal
+    period, and none is listed twice."""
+    from saddle_widgets.solvers.plrnn import from_entries
+    m = from_entries(dict(a11=-1.901, a12=-2.431, a21=-0.597, a22=2.5, w11=1.173, w12=-1.732,
+                          w21=4.0, w22=-2.469, h1=-2.823, h2=-1.721))
+    cycles = find_cycles(m, 10, seed=0)
+    assert len(cycles) == len(find_cycles(m, 10, method="exhaustive")) > 200
+    for c in cycles[::7]:
+        np.testing.assert_allclose(m.trajectory(c.points[0], c.period)[-1], c.points[0],
+                                   atol=1e-7 * (1 + np.abs(c.points).max()))
+    assert _same_cycle_sets(cycles, cycles)
+    for i, c in enumerate(cycles):
+        for d in cycles[i + 1:]:
+            if d.period == c.period:
+                assert min(np.max(np.abs(np.roll(d.points, -r, 0) - c.points))
+                           for r in range(c.period)) > 1e-6

@@ -8,7 +8,7 @@ import numpy as np
 
 from ._validation import finite_array, integer_in_range, positive_scalar
 from .plrnn_cycles import Cycle, _make_cycle, _solve_sequences, cycle_from_points, find_cycles
-from .plrnn_model import DIVERGENCE_BOUND, PLRNN, _PiecewiseAffineMap
+from .plrnn_model import DIVERGENCE_BOUND, PLRNN, ShallowPLRNN, _PiecewiseAffineMap
 
 __all__ = ["BasinMap", "basin_map", "lyapunov_exponents", "BifurcationDiagram", "bifurcation_diagram",
            "DIVERGENT", "BOUNDED_OTHER"]
@@ -21,7 +21,7 @@ BOUNDED_OTHER = -2
 
 def _check_model(model):
     if not isinstance(model, _PiecewiseAffineMap):
-        raise ValueError(f"model must be a PLRNN or ShallowPLRNN, got {type(model).__name__}")
+        raise ValueError(f"model must be a PLRNN, ShallowPLRNN or ALRNN, got {type(model).__name__}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,7 +203,10 @@ class _ColumnStepper:
 
     def __init__(self, model, n_max):
         self.params = model._params()
-        self.shallow = not isinstance(model, PLRNN)
+        self.shallow = isinstance(model, ShallowPLRNN)
+        # other ReLU maps (ALRNN) step with their own _step_T (fresh arrays)
+        self.generic = not (self.shallow or isinstance(model, PLRNN))
+        self.step_T = model._step_T
         M = model.dim
         self.M = M
         self.a = np.empty(M * n_max)
@@ -219,7 +222,9 @@ class _ColumnStepper:
         out = (self.b if zt.base is self.a or zt is self.a else self.a)[:M * n].reshape(M, n)
         r = self.r[:H * n].reshape(H, n)
         t = self.t[:M * n].reshape(M, n)
-        if self.shallow:
+        if self.generic:
+            out[...] = self.step_T(self.params, zt)
+        elif self.shallow:
             A, W1, W2, h1, h2 = self.params
             np.matmul(W2, zt, out=r)
             r += h2[:, None]
