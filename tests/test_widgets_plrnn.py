@@ -468,3 +468,50 @@ def test_det_map_shows_the_sign_of_det_per_subregion(widget):
     widget.apply_preset("Fig. 3 A-left (flip saddle)")
     assert "F invertible (det J_D < 0 in every subregion)" in widget.status_text
     assert not any(p.get_visible() for p in widget.det_patches)      # the preset turns it off
+
+
+def test_basins_are_labelled_honestly(widget):
+    """A stable cycle longer than max period is named with its period (the spiking PLRNN's
+    20-cycle, found by iterating and solved exactly), never 'chaotic'; 'chaotic' only where
+    λ1 > 0 (the chaos preset); the all-zero PLRNN has λ1 = −∞ in words; the identity map is
+    'every point is fixed', not 'no fixed point'."""
+    spiking = dict(a11=0.851, a12=-0.445, a21=-0.075, a22=1.178, w11=-0.218, w12=0.368,
+                   w21=0.685, w22=-0.251, h1=-0.364, h2=-0.145)
+    widget.set_params(**spiking, view=7.0, x0=0.5, y0=-3.0)
+    basin = widget.results["basin"]
+    cycle = [c for c in basin.attractors if c.period == 20]
+    assert len(cycle) == 1 and cycle[0].kind == "stable" and widget.state["max_period"] < 20
+    k = basin.attractors.index(cycle[0])
+    assert basin.names[k].startswith("stable focus 20-cycle") and basin.fraction(k) > 0.03
+    np.testing.assert_allclose(widget.model().trajectory(cycle[0].points[0], 20)[-1],
+                               cycle[0].points[0], atol=1e-9)
+    assert "1 stable focus 20-cycle" in widget.status_text
+    assert "chaotic" not in widget.status_text.replace("not chaotic", "")
+    widget.apply_preset("chaos")
+    assert widget.results["other_lyapunov"] > 0.4
+    assert "reaches no periodic attractor: chaotic (λ1 = 0.4" in widget.status_text
+    zero = {k: 0.0 for k in MATRIX_KEYS}
+    widget.set_params(**zero)
+    assert "λ1 = −∞" in widget.status_text and "-inf" not in widget.status_text
+    assert "det J_D = 0 in every subregion" in widget.status_text
+    widget.set_params(**{**zero, "a11": 1.0, "a22": 1.0})
+    text = widget.status_text
+    assert text.startswith("no isolated fixed point: every point is fixed (F is the identity)")
+    assert "chaotic" not in text.replace("not chaotic", "") and "not chaotic" in text
+
+
+def test_fixed_point_sets_are_the_consistent_singular_subregions():
+    """(I - J_D) z = c_D singular and consistent with a solution set meeting the closed
+    subregion: A = diag(1, 0.5), W = 0, h = (0, 0.3) has the fixed line z2 = 0.6, in the
+    two subregions with z2 > 0; the identity has all four subregions, d = 2."""
+    lines = pl.fixed_point_sets(pl.PLRNN([[1, 0], [0, 0.5]], np.zeros((2, 2)), [0, 0.3]))
+    assert [(p.tolist(), d) for p, d in lines] == [([False, True], 1), ([True, True], 1)]
+    ident = pl.fixed_point_sets(pl.PLRNN(np.eye(2), np.zeros((2, 2)), [0, 0]))
+    assert len(ident) == 4 and all(d == 2 for _, d in ident)
+    assert pl.fixed_point_sets(pl.preset("chaos")) == []
+    # h pushes the line out of reach: z2 = 0.6 needs h2 > 0; with h2 < 0 the line z2 = -0.6
+    # lies in the subregions z2 <= 0
+    neg = pl.fixed_point_sets(pl.PLRNN([[1, 0], [0, 0.5]], np.zeros((2, 2)), [0, -0.3]))
+    assert [p.tolist() for p, _ in neg] == [[False, False], [True, False]]
+    # inconsistent: z1 = z1 + 1 has no solution
+    assert pl.fixed_point_sets(pl.PLRNN([[1, 0], [0, 0.5]], np.zeros((2, 2)), [1, 0])) == []

@@ -34,7 +34,7 @@ def _light(colour, amount=0.55):
     return tuple(rgb + (1 - rgb) * amount)
 
 
-#: basin colours by index: 0 divergent, 1 chaotic/other bounded, 2 + k attractor k (mod 4)
+#: basin colours by index: 0 divergent, 1 bounded with no attractor found, 2 + k attractor k (mod 4)
 BASIN_COLOURS = ([_light("#999999", 0.35), _light(OKABE_ITO["purple"], 0.45)]
                  + [_light(OKABE_ITO[n]) for n in ATTRACTOR_COLOUR_NAMES])
 BASIN_CMAP = ListedColormap(BASIN_COLOURS, name="plrnn_basins")
@@ -70,10 +70,10 @@ def set_basin(image, basin) -> None:
 
 
 def basin_legend_handles(n: int = _N) -> list:
-    """Legend patches: basin 1..n, divergent, chaotic/other."""
+    """Legend patches: basin 1..n, divergent, bounded but no attractor found ("other")."""
     out = [Patch(color=BASIN_COLOURS[2 + i % _N], label=f"basin {i + 1}") for i in range(n)]
     return out + [Patch(color=BASIN_COLOURS[0], label="divergent"),
-                  Patch(color=BASIN_COLOURS[1], label="chaotic/other")]
+                  Patch(color=BASIN_COLOURS[1], label="bounded, other")]
 
 
 _KINDS = ("stable", "saddle", "unstable", "non-hyperbolic")

@@ -9,7 +9,7 @@ Following Eisenmann et al., "Detecting Invariant Manifolds in ReLU-Based RNNs" a
 ("Bifurcations and loss jumps in RNN training"). Implementation split over plrnn_model,
 plrnn_cycles, plrnn_manifolds and plrnn_dynamics; everything public is re-exported here.
 """
-from .plrnn_cycles import EXHAUSTIVE_LIMIT, Cycle, cycle_from_points, find_cycles
+from .plrnn_cycles import EXHAUSTIVE_LIMIT, Cycle, cycle_from_points, find_cycles, fixed_point_sets
 from .plrnn_dynamics import (BOUNDED_OTHER, DIVERGENT, BasinMap, BifurcationDiagram, basin_map,
                              bifurcation_diagram, index_of_cycle, lyapunov_exponents, merge_cycles,
                              refine_stable_cycle, same_orbit, stable_cycles_by_iteration)
@@ -24,7 +24,7 @@ from .plrnn_model import (ALRNN, DIVERGENCE_BOUND, MATRIX_KEYS, PLRNN, PRESET_NO
 
 __all__ = [
     "PLRNN", "ShallowPLRNN", "ALRNN", "invertibility_penalty", "PRESETS", "PRESET_NOTES", "preset", "DIVERGENCE_BOUND",
-    "Cycle", "find_cycles", "cycle_from_points", "EXHAUSTIVE_LIMIT",
+    "Cycle", "find_cycles", "cycle_from_points", "EXHAUSTIVE_LIMIT", "fixed_point_sets",
     "Manifold", "AffinePiece", "ManifoldPieces", "invariant_manifold", "manifold_quality",
     "manifold_score", "DELTA_GOOD", "saddle_manifold_quality",
     "ManifoldIntersections", "manifold_intersections", "homoclinic_points",

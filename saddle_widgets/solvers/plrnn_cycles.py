@@ -17,7 +17,7 @@ import numpy as np
 from ._validation import choice, integer_in_range, positive_scalar
 from .plrnn_model import _PiecewiseAffineMap, patterns_from_index
 
-__all__ = ["Cycle", "find_cycles", "cycle_from_points", "EXHAUSTIVE_LIMIT"]
+__all__ = ["Cycle", "find_cycles", "cycle_from_points", "EXHAUSTIVE_LIMIT", "fixed_point_sets"]
 
 #: 'auto' uses the exhaustive search for period k when (2^units)^k <= this (2-D: k <= 10).
 EXHAUSTIVE_LIMIT = 2 ** 20
@@ -400,3 +400,35 @@ def find_cycles(model: _PiecewiseAffineMap, max_period: int, *, method: str = "a
     cycles = [_make_cycle(model, orb, pats) for orb, pats in found.items]
     cycles.sort(key=lambda c: (c.period, tuple(np.round(c.points[np.argmin(c.points[:, 0])], 12))))
     return cycles
+
+
+def fixed_point_sets(model: _PiecewiseAffineMap, *, tol: float = 1e-9) -> list:
+    """Subregions holding a continuum of fixed points (non-isolated, so find_cycles skips
+    them): (pattern D, d) where (I - J_D) z = c_D is consistent with a d >= 1 dimensional
+    solution set z0 + null(I - J_D) that meets the closed subregion (a linear program).
+    The identity map gives every pattern with d = M."""
+    from scipy.optimize import linprog
+    if not isinstance(model, _PiecewiseAffineMap):
+        raise ValueError(f"model must be a PLRNN, ShallowPLRNN or ALRNN, got {type(model).__name__}")
+    J_all, c_all, _ = model._region_table()
+    M = model.dim
+    out = []
+    for r in range(J_all.shape[0]):
+        K = np.eye(M) - J_all[r]
+        U, sv, Vt = np.linalg.svd(K)
+        scale = max(1.0, float(sv[0]) if sv.size else 1.0)
+        null = Vt[sv <= tol * scale]
+        if not null.shape[0]:
+            continue
+        z0 = np.linalg.lstsq(K, c_all[r], rcond=None)[0]
+        if np.max(np.abs(K @ z0 - c_all[r])) > 1e-9 * (1 + np.max(np.abs(c_all[r]))):
+            continue                                    # inconsistent: no fixed point here
+        pattern = patterns_from_index(r, model.n_units)
+        q0 = model.pre_matrix @ z0 + model.pre_offset
+        G = model.pre_matrix @ null.T                  # pre-activation change per null coordinate
+        sign = np.where(pattern, -1.0, 1.0)            # D_u: q >= 0, else q <= 0
+        res = linprog(np.zeros(null.shape[0]), A_ub=sign[:, None] * G, b_ub=-sign * q0,
+                      bounds=[(None, None)] * null.shape[0], method="highs")
+        if res.status == 0:
+            out.append((pattern, int(null.shape[0])))
+    return out

@@ -287,6 +287,25 @@ class PLRNNExplorer(Explorer):
         traced once for the widest view instead of again at every step)."""
         return None if coarse else view
 
+    @step("model")
+    def fixed_sets(self, model):
+        """Subregions full of fixed points (a line or more: non-isolated, fixed_point_sets)."""
+        return pl.fixed_point_sets(model)
+
+    @step("model", "basin", coarse=True)
+    def other_lyapunov(self, model, basin, *, coarse):
+        """λ1 of the orbit from the first grid point that is bounded but reaches no
+        attractor found (None if there is none, it diverges later, or while dragging): it
+        tells whether that part of the basin map is chaotic."""
+        if coarse or not np.any(basin.labels == pl.BOUNDED_OTHER):
+            return None
+        iy, ix = np.argwhere(basin.labels == pl.BOUNDED_OTHER)[0]
+        try:
+            return float(pl.lyapunov_exponents(model, np.array([basin.xs[ix], basin.ys[iy]]),
+                                               1000, n_transient=200)[0])
+        except ValueError:
+            return None
+
     @step("model", "cycles", "manifold_length", "manifold_view", coarse=True)
     def manifolds(self, model, cycles, manifold_length, view, *, coarse):
         """W^s, W^u and homoclinic points of the lowest-period saddles (SaddleManifolds).
@@ -433,14 +452,15 @@ class PLRNNExplorer(Explorer):
     # ------------------------------------------------------------------ text
     def objects_text(self) -> str:
         """'2 fixed points (stable focus, saddle), 1 saddle 3-cycle' for the current picture."""
-        return _objects_text(self.results["objects"])
+        return _objects_text(self.results["objects"], self.results["fixed_sets"],
+                             self.results["model"].n_regions)
 
-    @status("model", "objects", "attractors", "discovered", "basin", "manifolds",
-            "manifold_delta", "trajectory", "lyapunov", "bifurcation", "x0", "y0", "steps",
-            coarse=True)
-    def describe(self, model, objects, attractors, discovered, basin, manifolds, delta,
-                 trajectory, lyapunov, bifurcation, x0, y0, steps, *, coarse):
-        parts = [_objects_text(objects)]
+    @status("model", "objects", "fixed_sets", "attractors", "discovered", "basin",
+            "other_lyapunov", "manifolds", "manifold_delta", "trajectory", "lyapunov",
+            "bifurcation", "x0", "y0", "steps", coarse=True)
+    def describe(self, model, objects, fixed_sets, attractors, discovered, basin, other_lam,
+                 manifolds, delta, trajectory, lyapunov, bifurcation, x0, y0, steps, *, coarse):
+        parts = [_objects_text(objects, fixed_sets, model.n_regions)]
         start = f"({x0:.3g}, {y0:.3g})"
         if len(trajectory) < steps + 1:
             parts.append(f"the orbit from {start} diverges after {len(trajectory)} steps")
@@ -448,9 +468,13 @@ class PLRNNExplorer(Explorer):
             parts.append(f"the orbit from {start} diverges (no Lyapunov exponent)")
         else:
             lam = float(lyapunov[0])
-            what = ("chaotic" if lam > 0.01 else
-                    "neutral: periodic or quasi-periodic" if lam > -0.01 else "converging")
-            parts.append(f"λ1 = {lam:.2f} (orbit from {start}: {what})")
+            if np.isneginf(lam):
+                parts.append(f"λ1 = −∞ (orbit from {start}: the Jacobians along it collapse "
+                             f"every direction, so it lands on one point and stays)")
+            else:
+                what = ("chaotic" if lam > 0.01 else
+                        "neutral: periodic or quasi-periodic" if lam > -0.01 else "converging")
+                parts.append(f"λ1 = {lam:.2f} (orbit from {start}: {what})")
         if len(manifolds.homoclinic):
             parts.append(f"homoclinic points: W^s and W^u cross transversally "
                          f"({len(manifolds.homoclinic)} crossings found) → horseshoe chaos")
@@ -459,8 +483,18 @@ class PLRNNExplorer(Explorer):
             parts.append("every orbit started in view diverges")
         elif fr_div > 0 and attractors:
             parts.append(f"{100 * fr_div:.0f}% of the view diverges")
-        if not attractors and discovered is not None and np.any(basin.labels == pl.BOUNDED_OTHER):
-            parts.append("bounded orbits reach no periodic attractor (chaotic/other)")
+        fr_other = basin.fraction(pl.BOUNDED_OTHER)
+        if fr_other > 0 and discovered is not None:
+            where = (f"{100 * fr_other:.0f}% of the view stays" if fr_other >= 0.005
+                     else "a few orbits stay")
+            if other_lam is not None and other_lam > 0.01:
+                parts.append(f"{where} bounded but reaches no periodic attractor: chaotic "
+                             f"(λ1 = {other_lam:.2f} there)")
+            elif other_lam is not None:
+                parts.append(f"{where} bounded, no attractor found, not chaotic "
+                             f"(λ1 = {other_lam:.2f} there: neutral, slow or a longer cycle)")
+            else:
+                parts.append(f"{where} bounded, no attractor found")
         if manifolds.skipped:
             parts.append("manifolds of saddle cycles are drawn when the drag stops")
         for saddle, which, message in manifolds.failures:
@@ -470,8 +504,11 @@ class PLRNNExplorer(Explorer):
             parts.append(f"F invertible (det J_D {'> 0' if det[0] > 0 else '< 0'} in every "
                          f"subregion)")
         else:
-            parts.append("F is not invertible (det(A + W D) changes sign between subregions, "
-                         "so some points have two preimages and others none)"
+            why = ("det J_D = 0 in every subregion: F collapses the plane" if np.all(det == 0)
+                   else "det J_D = 0 in a subregion" if np.any(det == 0) else
+                   "det(A + W D) changes sign between subregions, so some points have two "
+                   "preimages and others none")
+            parts.append(f"F is not invertible ({why})"
                          + (": the stable-manifold tracer needs F⁻¹, so W^s is not traced"
                             if manifolds.traced else ""))
         if delta is not None and (delta["stable"].size or delta["unstable"].size):
@@ -510,15 +547,23 @@ def _scores_text(delta, short=False) -> str:
     return f"manifold score (fraction with δ < {pl.DELTA_GOOD:g}): " + ", ".join(words)
 
 
-def _objects_text(cycles) -> str:
+def _objects_text(cycles, fixed_sets=(), n_regions=4) -> str:
     fixed = [c for c in cycles if c.period == 1]
     longer = [c for c in cycles if c.period > 1]
     parts = []
+    if fixed_sets:
+        if len(fixed_sets) == n_regions and all(d == len(p) for p, d in fixed_sets):
+            parts.append("no isolated fixed point: every point is fixed (F is the identity)")
+        else:
+            kinds = sorted({("a line" if d == 1 else "a plane" if d == 2 else f"a {d}-D set")
+                            for _, d in fixed_sets})
+            parts.append(f"non-isolated fixed points: {' and '.join(kinds)} of them in "
+                         f"{len(fixed_sets)} subregion{'s' if len(fixed_sets) > 1 else ''}")
     if fixed:
         n = len(fixed)
         parts.append(f"{n} fixed point{'s' if n > 1 else ''} "
                      f"({', '.join(c.description.replace(' fixed point', '') for c in fixed)})")
-    else:
+    elif not fixed_sets:
         parts.append("no fixed point")
     by_kind: dict[str, list] = {}
     for c in longer:
