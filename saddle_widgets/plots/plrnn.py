@@ -21,7 +21,7 @@ __all__ = ["ATTRACTOR_COLOUR_NAMES", "BASIN_COLOURS", "BASIN_CMAP", "basin_colou
            "cycle_markers", "set_cycle_markers", "manifold_lines", "set_manifolds",
            "phase_legend", "border_lines", "set_border_lines", "trajectory_line", "set_trajectory",
            "time_series", "set_time_series", "bifurcation_points", "set_bifurcation",
-           "DELTA_BINS", "quality_histogram", "set_quality_histogram", "det_sign_map",
+           "DELTA_BINS", "delta_histogram", "quality_histogram", "set_quality_histogram", "det_sign_map",
            "set_det_sign_map"]
 
 #: Okabe-Ito names of the attractor colours (attractor k -> name k mod 4)
@@ -238,13 +238,18 @@ def quality_histogram(ax) -> tuple:
     return stable, unstable
 
 
-def set_quality_histogram(artists, delta_stable, delta_unstable) -> None:
-    """Fill the histograms with the δ values of W^s and W^u points (fractions per bin)."""
-    for artist, delta in zip(artists, (delta_stable, delta_unstable)):
-        d = np.asarray(delta, dtype=float)
-        counts = (np.histogram(_log_delta(d), DELTA_BINS)[0] / d.size if d.size
-                  else np.zeros(DELTA_BINS.size - 1))
-        artist.set_data(counts, DELTA_BINS)
+def delta_histogram(delta) -> np.ndarray:
+    """Fraction of the δ values per bin of DELTA_BINS (log10 δ; zeros if there are none)."""
+    d = np.asarray(delta, dtype=float)
+    if not d.size:
+        return np.zeros(DELTA_BINS.size - 1)
+    return np.histogram(_log_delta(d), DELTA_BINS)[0] / d.size
+
+
+def set_quality_histogram(artists, counts_stable, counts_unstable) -> None:
+    """Show the fractions per bin (``delta_histogram``) of W^s and W^u points."""
+    for artist, counts in zip(artists, (counts_stable, counts_unstable)):
+        artist.set_data(np.asarray(counts, dtype=float), DELTA_BINS)
 
 
 def det_sign_map(ax) -> tuple:

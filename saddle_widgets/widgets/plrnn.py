@@ -302,7 +302,7 @@ class PLRNNExplorer(Explorer):
         iy, ix = np.argwhere(basin.labels == pl.BOUNDED_OTHER)[0]
         try:
             return float(pl.lyapunov_exponents(model, np.array([basin.xs[ix], basin.ys[iy]]),
-                                               1000, n_transient=200)[0])
+                                               600, n_transient=150)[0])
         except ValueError:
             return None
 
@@ -327,6 +327,17 @@ class PLRNNExplorer(Explorer):
             return None
         return pl.saddle_manifold_quality(model, manifolds, max_points=QUALITY_POINTS,
                                           n_steps=QUALITY_STEPS)
+
+    @step("manifold_delta", by_value=True)
+    def quality_summary(self, delta):
+        """(W^s bin fractions, W^u bin fractions, 'score W^s …, W^u …') of the δ histogram as
+        tuples, or None: what the quality figure shows, so it redraws only when that changes."""
+        if delta is None:
+            return None
+        return (tuple(plots.delta_histogram(delta["stable"])),
+                tuple(plots.delta_histogram(delta["unstable"])),
+                _scores_text(delta, short=True) if (delta["stable"].size or delta["unstable"].size)
+                else "")
 
     @step("model", "x0", "y0", "steps", "view")
     def trajectory(self, model, x0, y0, steps, view):
@@ -384,26 +395,23 @@ class PLRNNExplorer(Explorer):
     def draw_det_map(self, model, det_map, view):
         plots.set_det_sign_map((self.det_patches, self.det_texts), model, view, visible=det_map)
 
-    @draw("quality", "manifold_delta")
-    def draw_quality(self, delta):
-        if delta is None:
-            empty = np.zeros(0)
-            plots.set_quality_histogram(self.quality_steps, empty, empty)
-        else:
-            plots.set_quality_histogram(self.quality_steps, delta["stable"], delta["unstable"])
+    @draw("quality", "quality_summary")
+    def draw_quality(self, summary):
+        empty = np.zeros(plots.DELTA_BINS.size - 1)
+        plots.set_quality_histogram(self.quality_steps, *(summary[:2] if summary else
+                                                          (empty, empty)))
 
-    @draw("quality", "manifold_delta", "quality", layer="static")
-    def draw_quality_title(self, delta, quality):
-        if delta is None:
+    @draw("quality", "quality_summary", "quality", layer="static")
+    def draw_quality_title(self, summary, quality):
+        if summary is None:
             self.ax_quality.set_title("the paper's quality measure δ of the manifold points",
                                       fontsize=8)
             self.quality_note.set_text("tick 'δ histogram' to score the manifolds" if not quality
                                        else "δ follows when the drag stops")
             return
-        self.quality_note.set_text("" if delta["stable"].size or delta["unstable"].size
-                                   else "no manifold traced")
+        self.quality_note.set_text("" if summary[2] else "no manifold traced")
         self.ax_quality.set_title("δ(x0) = min$_{k≥0}$ |F$^k$(x0) − p|² / |x0 − p|²;  "
-                                  + _scores_text(delta, short=True), fontsize=8)
+                                  + summary[2], fontsize=8)
 
     @draw("phase", "objects", "basin")
     def draw_markers(self, objects, basin):
