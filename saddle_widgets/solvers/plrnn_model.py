@@ -301,6 +301,15 @@ class _PiecewiseAffineMap:
         return f"{type(self).__name__}(M={self.dim}, units={self.n_units})"
 
 
+def _check_awh(A, W, h):
+    """A, W (M x M, M >= 1) and h (M,) as finite float arrays, or a ValueError naming them."""
+    A = finite_array("A", A, ndim=2)
+    M = A.shape[0]
+    if M < 1 or A.shape != (M, M):
+        raise ValueError(f"A must be a square M x M matrix with M >= 1, got shape {A.shape}")
+    return A, finite_array("W", W, shape=(M, M)), finite_array("h", h, shape=(M,))
+
+
 class PLRNN(_PiecewiseAffineMap):
     """Piecewise-linear RNN  F(z) = A z + W relu(z) + h  with full matrices A, W (M x M).
 
@@ -309,12 +318,8 @@ class PLRNN(_PiecewiseAffineMap):
     """
 
     def __init__(self, A, W, h):
-        A = finite_array("A", A, ndim=2)
+        A, W, h = _check_awh(A, W, h)
         M = A.shape[0]
-        if M < 1 or A.shape != (M, M):
-            raise ValueError(f"A must be a square M x M matrix with M >= 1, got shape {A.shape}")
-        W = finite_array("W", W, shape=(M, M))
-        h = finite_array("h", h, shape=(M,))
         self.A, self.W, self.h = _frozen(A), _frozen(W), _frozen(h)
         self.dim = M
         self.n_units = M
@@ -446,12 +451,8 @@ class ALRNN(_PiecewiseAffineMap):
     """
 
     def __init__(self, A, W, h, n_relu):
-        A = finite_array("A", A, ndim=2)
+        A, W, h = _check_awh(A, W, h)
         M = A.shape[0]
-        if M < 1 or A.shape != (M, M):
-            raise ValueError(f"A must be a square M x M matrix with M >= 1, got shape {A.shape}")
-        W = finite_array("W", W, shape=(M, M))
-        h = finite_array("h", h, shape=(M,))
         P = integer_in_range("n_relu", n_relu, 0, M)
         self.A, self.W, self.h = _frozen(A), _frozen(W), _frozen(h)
         self.dim, self.n_units, self.n_relu = M, P, P
