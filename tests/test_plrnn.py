@@ -207,6 +207,43 @@ def test_saddle_3_cycle_preset():
     assert np.allclose(s3.multipliers.real, [1.576, 0.463], atol=5e-4)
 
 
+def test_fig3_a_left_preset_is_a_lone_flip_saddle():
+    """Fig. 3 A-left (1.2, 1.8, -0.3, 0.9, -1.5, 1, -0.13, -0.1): the fixed point solves
+    (I - A) z = h in the region z1 <= 0 < z2 (closed form), multipliers 1.681 and -0.981
+    (eigenvalues of A: trace 0.7, det -1.65); no other cycle up to period 10; F invertible
+    (det J_D = -1.65 for z1 <= 0, -1.5 for z1 > 0, one sign)."""
+    m = PRESETS["Fig. 3 A-left"]
+    cycles = find_cycles(m, 10, seed=0)
+    assert [(c.kind, c.period, c.flip) for c in cycles] == [("saddle", 1, True)]
+    z = np.linalg.solve(np.eye(2) - m.A, m.h)
+    np.testing.assert_allclose(cycles[0].point, z, atol=1e-12)
+    tr, det = -0.3 + 1.0, -0.3 * 1.0 - 1.5 * 0.9
+    lam = 0.5 * tr + np.array([1, -1]) * np.sqrt(0.25 * tr ** 2 - det)
+    np.testing.assert_allclose(cycles[0].multipliers.real, lam, atol=1e-12)
+    assert np.allclose(lam, [1.681, -0.981], atol=5e-4)
+    np.testing.assert_allclose(sorted(set(np.round(m.determinants(), 12))), [-1.65, -1.5])
+    assert m.is_invertible()
+
+
+def test_fig3_b_right_preset_saddle_4_cycle():
+    """Fig. 3 B-right = saddle 3-cycle with tau_l = 0.9: stable focus (-1, 0.9) (closed form
+    (I - A_l) z = h), a saddle 4-cycle through (-17.4, -13.4) with F^4(z) = z and
+    multipliers 1.309, 0.501; its points reach |z| = 30 (the view must reach that)."""
+    m = PRESETS["Fig. 3 B-right"]
+    assert m.border_collision["tau_l"] == 0.9
+    base = dict(PRESETS["saddle 3-cycle"].border_collision, tau_l=0.9)
+    assert m.border_collision == base
+    cycles = find_cycles(m, 6, seed=0)
+    (f,) = _by_kind(cycles, "stable", 1)
+    np.testing.assert_allclose(f.point, np.linalg.solve(np.eye(2) - m.A, m.h), atol=1e-12)
+    np.testing.assert_allclose(f.point, [-1.0, 0.9], atol=1e-12)
+    (s4,) = _by_kind(cycles, "saddle", 4)
+    assert np.min(np.linalg.norm(s4.points - [-17.384, -13.396], axis=1)) < 1e-3
+    np.testing.assert_allclose(m.trajectory(s4.points[0], 4)[-1], s4.points[0], atol=1e-9)
+    assert np.allclose(s4.multipliers.real, [1.309, 0.501], atol=5e-4)
+    assert 29 < np.max(np.abs(s4.points)) < 31
+
+
 def test_chaos_preset_flip_saddle_and_lyapunov_exponents():
     """chaos: flip saddle (-0.2885, -0.1651), multipliers -1.428, -0.192, det 0.2745 / 0.675,
     Lyapunov exponents about (0.49, -1.49) (their sum = mean log|det J| along the orbit)."""
@@ -322,3 +359,51 @@ def test_entries_round_trip_and_name_the_bifurcation_parameter():
         from_entries({k: 0.0 for k in MATRIX_KEYS[:-1]})
     with pytest.raises(ValueError, match="unknown entry"):
         entry_parameter("b11")
+
+
+def test_exhaustive_search_checks_its_whole_work_up_front():
+    """Σ_k (2^P)^k sequences for k = 1..40 (1.6e24 in 2-D) is refused at once, naming the
+    largest max_period that fits (Σ_{k<=10} 4^k = 1.4e6 <= 2^22 < Σ_{k<=11} 4^k)."""
+    import time
+    m = preset("multistability")
+    t = time.perf_counter()
+    with pytest.raises(ValueError, match="reduce max_period to 10 or less, or use method='scyfi'"):
+        find_cycles(m, 40, method="exhaustive")
+    assert time.perf_counter() - t < 0.1
+    assert sum(4 ** k for k in range(1, 11)) <= 2 ** 22 < sum(4 ** k for k in range(1, 12))
+
+
+def test_cycle_set_rejects_exactly_the_cyclic_shifts():
+    """The vectorised de-duplication agrees with comparing every cyclic shift one by one."""
+    from saddle_widgets.solvers.plrnn_cycles import _CycleSet
+    rng = np.random.default_rng(0)
+    orbits = [rng.normal(size=(k, 2)) for k in (1, 3, 3, 5)]
+    found = _CycleSet()
+    pats = np.zeros((1, 2), bool)
+    for orb in orbits:
+        assert found.add(orb, pats, 1e-7)
+    for orb in orbits:
+        for r in range(len(orb)):
+            assert not found.add(np.roll(orb, r, axis=0) * (1 + 1e-9), pats, 1e-7)
+        assert found.add(orb + 1e-3, pats, 1e-7)          # a different orbit
+    assert len(found.items) == 8
+
+
+def test_issue_14_model_cycles_up_to_period_10_are_the_exhaustive_ones():
+    """The 2-D model with 225 cycles up to period 10: 'auto' is the exhaustive search there
+    ((2^2)^10 <= EXHAUSTIVE_LIMIT), each listed cycle satisfies F^k(z) = z at its minimal
+    period, and none is listed twice."""
+    from saddle_widgets.solvers.plrnn import from_entries
+    m = from_entries(dict(a11=-1.901, a12=-2.431, a21=-0.597, a22=2.5, w11=1.173, w12=-1.732,
+                          w21=4.0, w22=-2.469, h1=-2.823, h2=-1.721))
+    cycles = find_cycles(m, 10, seed=0)
+    assert len(cycles) == len(find_cycles(m, 10, method="exhaustive")) > 200
+    for c in cycles[::7]:
+        np.testing.assert_allclose(m.trajectory(c.points[0], c.period)[-1], c.points[0],
+                                   atol=1e-7 * (1 + np.abs(c.points).max()))
+    assert _same_cycle_sets(cycles, cycles)
+    for i, c in enumerate(cycles):
+        for d in cycles[i + 1:]:
+            if d.period == c.period:
+                assert min(np.max(np.abs(np.roll(d.points, -r, 0) - c.points))
+                           for r in range(c.period)) > 1e-6

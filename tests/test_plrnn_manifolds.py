@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from saddle_widgets.solvers.plrnn import (PLRNN, PRESETS, Manifold, ManifoldPieces, basin_map, find_cycles,
-                                          homoclinic_points, invariant_manifold, manifold_quality)
+                                          homoclinic_points, invariant_manifold, manifold_quality,
+                                          manifold_saddles, manifold_score)
 
 
 def _saddle(m, period=1):
@@ -205,3 +206,66 @@ def test_saddle_manifolds_without_inverse_or_with_fixed_points_only():
     assert res3.traced == () and [s.period for s in res3.skipped] == [3]
     with pytest.raises(ValueError, match="2-D"):
         saddle_manifolds(PLRNN(np.eye(3) * 0.5, np.zeros((3, 3)), np.zeros(3)), [])
+
+
+# -- the paper's quality measure δ (k >= 0) and the manifold score --------------------
+
+def _multistability_saddle():
+    m = PRESETS["multistability"]
+    (s,) = [c for c in find_cycles(m, 1) if c.kind == "saddle"]
+    lam, V = np.linalg.eig(m.jacobian(s.point))
+    vs, vu = V[:, np.argmin(np.abs(lam))], V[:, np.argmax(np.abs(lam))]
+    return m, s, vs, vu
+
+
+def test_delta_of_exact_stable_manifold_points_is_near_zero_and_off_it_is_not():
+    """multistability saddle (J = [[0.7, -0.6], [-0.6, 0.7]] in its subregion, symmetric:
+    v_s ⟂ v_u, λ_s = 0.1, λ_u = 1.3). On the exact local W^s, F^k(p + s v_s) = p + s 0.1^k v_s,
+    so δ = 0.1^(2n) (~0); a point p + s v_s + (s/4) v_u has ||F^k - p||^2 = s^2 (0.01^k +
+    1.69^k / 16), whose minimum over k >= 0 divided by s^2 (1 + 1/16) is 0.109 (k = 1)."""
+    m, s, vs, vu = _multistability_saddle()
+    t = np.linspace(-0.3, 0.3, 13)
+    t = t[t != 0]
+    on = s.point + t[:, None] * vs
+    d_on = manifold_quality(m, on, s, which="stable", n_steps=50)
+    assert np.all(d_on < 1e-12)
+    off = on + (t[:, None] / 4) * vu
+    d_off = manifold_quality(m, off, s, which="stable", n_steps=50)
+    expected = min((0.01 ** k + 1.69 ** k / 16) for k in range(50)) / (1 + 1 / 16)
+    np.testing.assert_allclose(d_off, expected, rtol=1e-9)
+    assert expected == pytest.approx(0.1088, abs=1e-4)
+    assert manifold_score(d_on) == 1.0 and manifold_score(d_off) == 0.0
+
+
+def test_delta_is_one_for_points_that_only_move_away():
+    """On the local W^u, forward iteration only moves away (distance × 1.3 per step), so
+    the minimum over k >= 0 is at k = 0: δ = 1 exactly, never above."""
+    m, s, vs, vu = _multistability_saddle()
+    pts = s.point + np.linspace(0.01, 0.2, 7)[:, None] * vu
+    np.testing.assert_allclose(manifold_quality(m, pts, s, which="stable", n_steps=30), 1.0)
+    assert manifold_quality(m, s.point, s, which="stable")[0] == 0.0     # the saddle itself
+
+
+@pytest.mark.parametrize("name", ["bounded basin", "chaos", "multistability", "Fig. 3 B-right"])
+def test_delta_lies_in_0_1_for_manifold_and_random_points(name):
+    """δ = min over k >= 0 includes k = 0 (ratio 1): 0 <= δ <= 1 for any point, forward and
+    backward; the traced W^s scores near 1 (fraction of points with δ < 1e-2)."""
+    m = PRESETS[name]
+    s = manifold_saddles(find_cycles(m, 4, seed=0), 1)[0]
+    rng = np.random.default_rng(1)
+    pts = s.point + rng.normal(0, 2, (200, 2))
+    for which in ("stable", "unstable"):
+        d = manifold_quality(m, pts, s, which=which, n_steps=60)
+        assert np.all((d >= 0) & (d <= 1))
+    ws = invariant_manifold(m, s, "stable", max_length=10)
+    d = manifold_quality(m, ws.points[::7], s, which="stable", n_steps=100)
+    assert np.all((d >= 0) & (d <= 1)) and manifold_score(d) > 0.95
+
+
+def test_manifold_score_is_the_fraction_below_the_threshold():
+    assert manifold_score([0.0, 1e-3, 0.5, 1.0]) == 0.5
+    assert manifold_score([0.0, 1e-3, 0.5, 1.0], threshold=0.6) == 0.75
+    with pytest.raises(ValueError, match="delta"):
+        manifold_score([])
+    with pytest.raises(ValueError, match="delta"):
+        manifold_score([1.2])

@@ -82,7 +82,7 @@ def test_markers_are_find_cycles_points_by_kind(widget):
 
 
 def test_manifold_lines_are_invariant_manifold_branches(widget):
-    widget.apply_preset("bounded basin")
+    widget.apply_preset("Fig. 3 A-right (bounded basin)")
     model = pl.preset("bounded basin")
     saddle = [c for c in pl.find_cycles(model, 8) if c.kind == "saddle"][0]
     kw = widget.manifold_settings()
@@ -95,14 +95,24 @@ def test_manifold_lines_are_invariant_manifold_branches(widget):
     assert "2 fixed points (stable focus, saddle)" in widget.status_text
 
 
+A_RIGHT, B_LEFT = "Fig. 3 A-right (bounded basin)", "Fig. 3 B-left (saddle 3-cycle)"
+
 # what each preset must show (PRESET_NOTES)
 PRESET_EXPECTATIONS = {
-    "bounded basin": ["2 fixed points (stable focus, saddle)", "diverges"],
-    "saddle 3-cycle": ["1 fixed point (stable focus)", "1 saddle 3-cycle"],
+    "Fig. 3 A-left (flip saddle)": ["Fig. 3 A-left", "1 fixed point (flip saddle)",
+                                    "every orbit started in view diverges"],
+    "Fig. 3 A-right (bounded basin)": ["Fig. 3 A-right", "2 fixed points (stable focus, saddle)", "diverges"],
+    "Fig. 3 B-left (saddle 3-cycle)": ["Fig. 3 B-left", "1 fixed point (stable focus)", "1 saddle 3-cycle"],
+    "Fig. 3 B-right (saddle 4-cycle)": ["Fig. 3 B-right", "1 fixed point (stable focus)",
+                                        "1 saddle 4-cycle"],
     "chaos": ["1 fixed point (flip saddle)", "homoclinic points", "λ1 = 0.49", "chaotic"],
     "16-cycle": ["1 fixed point (unstable focus)", "1 stable focus 16-cycle"],
     "multistability": ["3 fixed points (stable node, saddle, stable node)"],
 }
+
+
+SOLVER_PRESET = {"Fig. 3 A-left (flip saddle)": "Fig. 3 A-left", A_RIGHT: "bounded basin",
+                 B_LEFT: "saddle 3-cycle", "Fig. 3 B-right (saddle 4-cycle)": "Fig. 3 B-right"}
 
 
 @pytest.mark.parametrize("name", list(PLRNNExplorer.PRESETS))
@@ -114,7 +124,7 @@ def test_presets_apply_and_show_the_notes_objects(widget, name):
     picture_is_finite(widget)
     # every preset's numbers round-trip through the sliders exactly
     model = widget.model()
-    ref = pl.preset(name)
+    ref = pl.preset(SOLVER_PRESET.get(name, name))
     np.testing.assert_array_equal(model.A, ref.A)
     np.testing.assert_array_equal(model.W, ref.W)
     np.testing.assert_array_equal(model.h, ref.h)
@@ -183,7 +193,8 @@ def test_bifurcation_panel_marks_the_current_value_and_recomputes_only_when_need
 @pytest.mark.parametrize("name", [n for n in PLRNNExplorer.DEFAULTS if n != "bif_param"])
 def test_every_control_at_both_ends_gives_a_finite_picture_or_a_message(widget, name):
     control = widget.controls[name]
-    for value in (control.min, control.max):
+    ends = (False, True) if isinstance(control.value, bool) else (control.min, control.max)
+    for value in ends:
         widget.reset()
         control.value = value
         assert widget.error is None or len(widget.error) > 10
@@ -269,21 +280,59 @@ def test_random_weights_give_a_finite_picture_or_a_message(widget, values):
     picture_is_finite(widget)
 
 
+def _bounds_the_basin(ws, basin, cells=2):
+    """Fraction of the stable manifold's vertices in view that have both the first
+    attractor's basin and divergence within ``cells`` grid cells: W^s is the boundary."""
+    pts = ws.points
+    x0, x1, y0, y1 = basin.extent
+    inside = (pts[:, 0] > x0) & (pts[:, 0] < x1) & (pts[:, 1] > y0) & (pts[:, 1] < y1)
+    pts = pts[inside]
+    ix = np.clip(np.searchsorted(basin.xs, pts[:, 0]), 0, len(basin.xs) - 1)
+    iy = np.clip(np.searchsorted(basin.ys, pts[:, 1]), 0, len(basin.ys) - 1)
+    both = 0
+    for i, j in zip(iy, ix):
+        patch = basin.labels[max(i - cells, 0):i + cells + 1, max(j - cells, 0):j + cells + 1]
+        both += bool(np.any(patch == 0) and np.any(patch == pl.DIVERGENT))
+    return both / max(len(pts), 1)
+
+
 def _preset_promise(name, r):
     """What each preset's name promises, read from the results (PRESET_NOTES)."""
     stable = [c for c in r["attractors"]]
     saddles = [c for c in r["cycles"] if c.kind == "saddle"]
     basin = r["basin"]
-    if name == "bounded basin":
+    if name == "Fig. 3 A-left (flip saddle)":
+        # a lone flip saddle, no attractor: every orbit in view diverges; both manifolds
+        # traced, W^s reaching across the view (it is the set of bounded orbits)
+        assert [(c.kind, c.period, c.flip) for c in r["cycles"]] == [("saddle", 1, True)]
+        assert not stable and basin.fraction(pl.DIVERGENT) == 1.0
+        saddle, ws, wu = r["manifolds"].traced[0]
+        assert np.allclose(saddle.multipliers.real, [1.681, -0.981], atol=5e-4)
+        view = r["basin"].extent[1]
+        for m in (ws, wu):
+            assert m is not None and np.max(np.abs(m.points)) > view
+    elif name == A_RIGHT:
         # one attractor (the focus) with a basin; everything else diverges, and W^s bounds it
         assert [(c.kind, c.focus, c.period) for c in stable] == [("stable", True, 1)]
         assert 0 < basin.fraction(0) < 1 and basin.fraction(pl.DIVERGENT) > 0
         assert basin.fraction(0) + basin.fraction(pl.DIVERGENT) == pytest.approx(1.0)
         assert r["manifolds"].traced[0][1] is not None
-    elif name == "saddle 3-cycle":
+        assert _bounds_the_basin(r["manifolds"].traced[0][1], basin) > 0.8
+    elif name == B_LEFT:
         three = [c for c in saddles if c.period == 3]
         assert len(three) == 1 and not [c for c in saddles if c.period == 1]
         assert r["manifolds"].traced[0][0].period == 3       # its manifolds are drawn
+        assert _bounds_the_basin(r["manifolds"].traced[0][1], basin) > 0.8
+    elif name == "Fig. 3 B-right (saddle 4-cycle)":
+        # the saddle 4-cycle near (-17.4, -13.4) is in view, its W^s bounds the focus's basin
+        four = [c for c in saddles if c.period == 4]
+        assert len(four) == 1 and not [c for c in saddles if c.period < 4]
+        assert np.min(np.linalg.norm(four[0].points - [-17.384, -13.396], axis=1)) < 1e-3
+        assert np.max(np.abs(four[0].points)) < basin.extent[1]
+        assert [(c.kind, c.focus, c.period) for c in stable] == [("stable", True, 1)]
+        assert 0.1 < basin.fraction(0) < 0.9
+        assert r["manifolds"].traced[0][0].period == 4
+        assert _bounds_the_basin(r["manifolds"].traced[0][1], basin) > 0.8
     elif name == "chaos":
         assert r["lyapunov"][0] > 0.4 and not stable
         assert len(r["manifolds"].homoclinic) > 0
@@ -377,3 +426,92 @@ def test_random_changes_update_the_artists_in_place_and_add_none(widget):
         else:
             widget.controls[name].value = value
     assert _artists_held(widget) == before
+
+
+def test_delta_histogram_is_manifold_quality_of_the_traced_manifolds(widget):
+    """With the toggle on, the histogram holds the fractions of log10 δ per bin of
+    saddle_manifold_quality (200 points per manifold, 100 steps), and the status gives the
+    score (fraction with δ < 0.01); the exact W^s of the multistability saddle scores 1."""
+    widget.apply_preset("multistability")
+    assert widget.results["manifold_delta"] is None
+    widget.set_params(quality=True)
+    delta = widget.results["manifold_delta"]
+    ref = pl.saddle_manifold_quality(widget.model(), widget.results["manifolds"],
+                                     max_points=200, n_steps=100)
+    for which, artist in zip(("stable", "unstable"), widget.quality_steps):
+        np.testing.assert_array_equal(delta[which], ref[which])
+        assert np.all((delta[which] >= 0) & (delta[which] <= 1))
+        counts = np.histogram(np.clip(np.log10(np.maximum(delta[which], 1e-300)), -16, -1e-12),
+                              np.arange(-16.0, 0.5, 1.0))[0] / delta[which].size
+        np.testing.assert_allclose(artist.get_data().values, counts)
+    assert pl.manifold_score(delta["stable"]) == 1.0
+    assert "manifold score (fraction with δ < 0.01): W^s 1.00" in widget.status_text
+    assert "score W^s 1.00" in widget.ax_quality.get_title()
+
+
+def test_det_map_shows_the_sign_of_det_per_subregion(widget):
+    """The map writes det(A + W D) of each quadrant there and hatches the negative ones;
+    the status says whether F is invertible (one sign) and what the tracer does if not."""
+    widget.set_params(det_map=True, w21=-1.5, w12=-1.5, w11=0.2, h1=0.9, h2=0.7)
+    det = widget.model().determinants()
+    assert np.any(det > 0) and np.any(det < 0)
+    v = widget.state["view"]
+    for r, (patch, text) in enumerate(zip(widget.det_patches, widget.det_texts)):
+        assert patch.get_visible() and text.get_visible()
+        assert text.get_text() == f"det J_D = {det[r]:.3g}"
+        x, y = text.get_position()
+        assert (x > 0) == bool(r & 1) and (y > 0) == bool(r & 2)     # bit 0: z1 > 0
+        assert (patch.get_hatch() or "") == ("////" if det[r] < 0 else "")
+        assert patch.get_width() == v and patch.get_height() == v
+    assert "not invertible" in widget.status_text
+    assert "the stable-manifold tracer needs F⁻¹, so W^s is not traced" in widget.status_text
+    widget.apply_preset("Fig. 3 A-left (flip saddle)")
+    assert "F invertible (det J_D < 0 in every subregion)" in widget.status_text
+    assert not any(p.get_visible() for p in widget.det_patches)      # the preset turns it off
+
+
+def test_basins_are_labelled_honestly(widget):
+    """A stable cycle longer than max period is named with its period (the spiking PLRNN's
+    20-cycle, found by iterating and solved exactly), never 'chaotic'; 'chaotic' only where
+    λ1 > 0 (the chaos preset); the all-zero PLRNN has λ1 = −∞ in words; the identity map is
+    'every point is fixed', not 'no fixed point'."""
+    spiking = dict(a11=0.851, a12=-0.445, a21=-0.075, a22=1.178, w11=-0.218, w12=0.368,
+                   w21=0.685, w22=-0.251, h1=-0.364, h2=-0.145)
+    widget.set_params(**spiking, view=7.0, x0=0.5, y0=-3.0)
+    basin = widget.results["basin"]
+    cycle = [c for c in basin.attractors if c.period == 20]
+    assert len(cycle) == 1 and cycle[0].kind == "stable" and widget.state["max_period"] < 20
+    k = basin.attractors.index(cycle[0])
+    assert basin.names[k].startswith("stable focus 20-cycle") and basin.fraction(k) > 0.03
+    np.testing.assert_allclose(widget.model().trajectory(cycle[0].points[0], 20)[-1],
+                               cycle[0].points[0], atol=1e-9)
+    assert "1 stable focus 20-cycle" in widget.status_text
+    assert "chaotic" not in widget.status_text.replace("not chaotic", "")
+    widget.apply_preset("chaos")
+    assert widget.results["other_lyapunov"] > 0.4
+    assert "reaches no periodic attractor: chaotic (λ1 = 0.4" in widget.status_text
+    zero = {k: 0.0 for k in MATRIX_KEYS}
+    widget.set_params(**zero)
+    assert "λ1 = −∞" in widget.status_text and "-inf" not in widget.status_text
+    assert "det J_D = 0 in every subregion" in widget.status_text
+    widget.set_params(**{**zero, "a11": 1.0, "a22": 1.0})
+    text = widget.status_text
+    assert text.startswith("no isolated fixed point: every point is fixed (F is the identity)")
+    assert "chaotic" not in text.replace("not chaotic", "") and "not chaotic" in text
+
+
+def test_fixed_point_sets_are_the_consistent_singular_subregions():
+    """(I - J_D) z = c_D singular and consistent with a solution set meeting the closed
+    subregion: A = diag(1, 0.5), W = 0, h = (0, 0.3) has the fixed line z2 = 0.6, in the
+    two subregions with z2 > 0; the identity has all four subregions, d = 2."""
+    lines = pl.fixed_point_sets(pl.PLRNN([[1, 0], [0, 0.5]], np.zeros((2, 2)), [0, 0.3]))
+    assert [(p.tolist(), d) for p, d in lines] == [([False, True], 1), ([True, True], 1)]
+    ident = pl.fixed_point_sets(pl.PLRNN(np.eye(2), np.zeros((2, 2)), [0, 0]))
+    assert len(ident) == 4 and all(d == 2 for _, d in ident)
+    assert pl.fixed_point_sets(pl.preset("chaos")) == []
+    # h pushes the line out of reach: z2 = 0.6 needs h2 > 0; with h2 < 0 the line z2 = -0.6
+    # lies in the subregions z2 <= 0
+    neg = pl.fixed_point_sets(pl.PLRNN([[1, 0], [0, 0.5]], np.zeros((2, 2)), [0, -0.3]))
+    assert [p.tolist() for p, _ in neg] == [[False, False], [True, False]]
+    # inconsistent: z1 = z1 + 1 has no solution
+    assert pl.fixed_point_sets(pl.PLRNN([[1, 0], [0, 0.5]], np.zeros((2, 2)), [1, 0])) == []

@@ -20,7 +20,9 @@ __all__ = ["ATTRACTOR_COLOUR_NAMES", "BASIN_COLOURS", "BASIN_CMAP", "basin_colou
            "attractor_colour", "basin_image", "set_basin", "basin_legend_handles",
            "cycle_markers", "set_cycle_markers", "manifold_lines", "set_manifolds",
            "phase_legend", "border_lines", "set_border_lines", "trajectory_line", "set_trajectory",
-           "time_series", "set_time_series", "bifurcation_points", "set_bifurcation"]
+           "time_series", "set_time_series", "bifurcation_points", "set_bifurcation",
+           "DELTA_BINS", "delta_histogram", "quality_histogram", "set_quality_histogram", "det_sign_map",
+           "set_det_sign_map"]
 
 #: Okabe-Ito names of the attractor colours (attractor k -> name k mod 4)
 ATTRACTOR_COLOUR_NAMES = ("orange", "sky", "green", "yellow")
@@ -32,7 +34,7 @@ def _light(colour, amount=0.55):
     return tuple(rgb + (1 - rgb) * amount)
 
 
-#: basin colours by index: 0 divergent, 1 chaotic/other bounded, 2 + k attractor k (mod 4)
+#: basin colours by index: 0 divergent, 1 bounded with no attractor found, 2 + k attractor k (mod 4)
 BASIN_COLOURS = ([_light("#999999", 0.35), _light(OKABE_ITO["purple"], 0.45)]
                  + [_light(OKABE_ITO[n]) for n in ATTRACTOR_COLOUR_NAMES])
 BASIN_CMAP = ListedColormap(BASIN_COLOURS, name="plrnn_basins")
@@ -68,10 +70,10 @@ def set_basin(image, basin) -> None:
 
 
 def basin_legend_handles(n: int = _N) -> list:
-    """Legend patches: basin 1..n, divergent, chaotic/other."""
+    """Legend patches: basin 1..n, divergent, bounded but no attractor found ("other")."""
     out = [Patch(color=BASIN_COLOURS[2 + i % _N], label=f"basin {i + 1}") for i in range(n)]
     return out + [Patch(color=BASIN_COLOURS[0], label="divergent"),
-                  Patch(color=BASIN_COLOURS[1], label="chaotic/other")]
+                  Patch(color=BASIN_COLOURS[1], label="bounded, other")]
 
 
 _KINDS = ("stable", "saddle", "unstable", "non-hyperbolic")
@@ -210,3 +212,71 @@ def bifurcation_points(ax, diagram=None, *, coordinate: int = 0):
 
 def set_bifurcation(points, diagram, *, coordinate: int = 0) -> None:
     points.set_data(*diagram.points(coordinate))
+
+
+#: bin edges of the δ histogram in log10 δ: δ < 1e-16 (rounding level) falls in the first bin
+DELTA_BINS = np.arange(-16.0, 0.5, 1.0)
+
+
+def _log_delta(delta):
+    d = np.asarray(delta, dtype=float)
+    with np.errstate(divide="ignore"):
+        return np.clip(np.log10(d), DELTA_BINS[0], -1e-12)
+
+
+def quality_histogram(ax) -> tuple:
+    """Step histograms of log10 δ (``manifold_quality``) for the stable (blue) and the
+    unstable (vermillion) manifolds, empty; returns (stable, unstable) StepPatches."""
+    zero = np.zeros(DELTA_BINS.size - 1)
+    stable = ax.stairs(zero, DELTA_BINS, color=OKABE_ITO["blue"], lw=1.4, label="$W^s$")
+    unstable = ax.stairs(zero, DELTA_BINS, color=OKABE_ITO["vermillion"], lw=1.4, ls="--",
+                         label="$W^u$")
+    ax.set(xlim=(DELTA_BINS[0], DELTA_BINS[-1]), ylim=(0, 1.05),
+           xlabel="log10 δ  (δ < 1e-16 in the first bin); score = fraction with δ < 0.01",
+           ylabel="fraction of points")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
+    return stable, unstable
+
+
+def delta_histogram(delta) -> np.ndarray:
+    """Fraction of the δ values per bin of DELTA_BINS (log10 δ; zeros if there are none)."""
+    d = np.asarray(delta, dtype=float)
+    if not d.size:
+        return np.zeros(DELTA_BINS.size - 1)
+    return np.histogram(_log_delta(d), DELTA_BINS)[0] / d.size
+
+
+def set_quality_histogram(artists, counts_stable, counts_unstable) -> None:
+    """Show the fractions per bin (``delta_histogram``) of W^s and W^u points."""
+    for artist, counts in zip(artists, (counts_stable, counts_unstable)):
+        artist.set_data(np.asarray(counts, dtype=float), DELTA_BINS)
+
+
+def det_sign_map(ax) -> tuple:
+    """The faint sign map of det J_D over the four quadrants (subregions) of a 2-D PLRNN:
+    (4 hatched rectangles, 4 texts), hidden; quadrant r has bit 0 = (z1 > 0), bit 1 = (z2 > 0)."""
+    from matplotlib.patches import Rectangle
+    patches = [ax.add_patch(Rectangle((0, 0), 1, 1, facecolor="none", edgecolor="#555555",
+                                      lw=0, alpha=0.45, zorder=0.5, visible=False))
+               for _ in range(4)]
+    texts = [ax.text(0, 0, "", ha="center", va="center", fontsize=8, color="#222222",
+                     zorder=1.5, visible=False,
+                     bbox={"facecolor": "white", "alpha": 0.6, "lw": 0, "pad": 1.5})
+             for _ in range(4)]
+    return patches, texts
+
+
+def set_det_sign_map(artists, model, view: float, *, visible: bool = True) -> None:
+    """Show det(A + W D) per quadrant of [-view, view]^2: hatched where det < 0 (F reverses
+    orientation there), plain where det > 0, with the value written in each quadrant."""
+    patches, texts = artists
+    det = model.determinants() if visible else np.zeros(4)
+    for r, (patch, text) in enumerate(zip(patches, texts)):
+        x0 = 0.0 if r & 1 else -view
+        y0 = 0.0 if r & 2 else -view
+        patch.set_bounds(x0, y0, view, view)
+        patch.set_hatch("////" if det[r] < 0 else "")
+        patch.set_visible(visible)
+        text.set_visible(visible)
+        text.set_position((x0 + 0.5 * view, y0 + 0.25 * view))
+        text.set_text(f"det J_D = {det[r]:.3g}")

@@ -17,10 +17,12 @@ import numpy as np
 from ._validation import choice, integer_in_range, positive_scalar
 from .plrnn_model import _PiecewiseAffineMap, patterns_from_index
 
-__all__ = ["Cycle", "find_cycles", "cycle_from_points", "EXHAUSTIVE_LIMIT"]
+__all__ = ["Cycle", "find_cycles", "cycle_from_points", "EXHAUSTIVE_LIMIT", "fixed_point_sets"]
 
-#: 'auto' uses the exhaustive search for period k when (2^units)^k <= this.
-EXHAUSTIVE_LIMIT = 2 ** 16
+#: 'auto' uses the exhaustive search for period k when (2^units)^k <= this (2-D: k <= 10).
+EXHAUSTIVE_LIMIT = 2 ** 20
+#: at most this many region sequences in all periods of one exhaustive search
+EXHAUSTIVE_MAX_WORK = 2 ** 22
 _COND_MAX = 1e12
 _BOUNDARY_TOL = 1e-9
 _HYPERBOLIC_TOL = 1e-9
@@ -272,15 +274,16 @@ def _exhaustive_period(model, k, tol, rtol):
 
 # -- SCYFI ----------------------------------------------------------------------------
 
-def _scyfi_period(model, k, rng, n_outer, n_inner, batch, tol, rtol, known):
-    """SCYFI heuristic (Eisenmann et al. 2023), run for a batch of random starts at once.
+def _scyfi_period(model, k, rng, n_outer, n_inner, batch, tol, rtol, found):
+    """SCYFI heuristic (Eisenmann et al. 2023), run for a batch of random starts at once;
+    new k-cycles are added to ``found`` (a _CycleSet) and returned.
 
     Draw random region sequences; solve for the candidate; replace each sequence by the
     regions the candidate's true orbit visits; accept when they agree. Stop after
     ``n_outer`` random starts in a row without a new cycle.
     """
     P, M = model.n_units, model.dim
-    found = list(known)
+    n_known = len(found.items)
     misses = 0
     params = model._params()
     while misses < n_outer:
@@ -304,7 +307,7 @@ def _scyfi_period(model, k, rng, n_outer, n_inner, batch, tol, rtol, known):
             orb_aff = _orbits(model, z1, J_seq, c_seq)
             cons = ok & _consistent(model, orb_aff, pats[idx], tol) & _minimal(orb_aff, rtol)
             for j in np.flatnonzero(cons):
-                if _add_unique(found, orb_aff[j], pats[idx][j], rtol):
+                if found.add(orb_aff[j], pats[idx][j], rtol):
                     new_here += 1
             active[idx[cons]] = False
             bad = ~ok | ~np.all(np.isfinite(orb), axis=(1, 2))
@@ -315,20 +318,36 @@ def _scyfi_period(model, k, rng, n_outer, n_inner, batch, tol, rtol, known):
             nxt[same] = fresh[same]
             pats[idx] = nxt
         misses = 0 if new_here else misses + batch
-    return found[len(known):]
+    return found.items[n_known:]
 
 
-def _add_unique(found, orb, pats, rtol) -> bool:
-    k = orb.shape[0]
-    scale = rtol * (1.0 + np.max(np.abs(orb)))
-    for other, _ in found:
-        if other.shape[0] != k:
-            continue
-        for r in range(k):
-            if np.max(np.abs(np.roll(other, -r, axis=0) - orb)) <= scale:
+class _CycleSet:
+    """Cycles found so far, (orbit (k, M), patterns) in order, with the orbits of each period
+    stacked so a new candidate is compared with all of them in one vectorised step."""
+
+    def __init__(self, items=()):
+        self.items, self._stack = [], {}
+        for orb, pats in items:
+            self._append(orb, pats)
+
+    def _append(self, orb, pats):
+        self.items.append((orb, pats))
+        k = orb.shape[0]
+        old = self._stack.get(k)
+        self._stack[k] = orb[None] if old is None else np.concatenate([old, orb[None]])
+
+    def add(self, orb, pats, rtol) -> bool:
+        """Append unless some known orbit equals a cyclic shift of ``orb`` within
+        rtol (1 + max |orb|) in every coordinate; return whether it was new."""
+        k = orb.shape[0]
+        known = self._stack.get(k)
+        if known is not None:
+            shifts = orb[(np.arange(k)[:, None] + np.arange(k)[None, :]) % k]   # (k, k, M)
+            diff = np.max(np.abs(known[:, None] - shifts[None]), axis=(2, 3))  # (n, k)
+            if np.any(diff <= rtol * (1.0 + np.max(np.abs(orb)))):
                 return False
-    found.append((orb, pats))
-    return True
+        self._append(orb, pats)
+        return True
 
 
 def find_cycles(model: _PiecewiseAffineMap, max_period: int, *, method: str = "auto", seed=None,
@@ -345,7 +364,7 @@ def find_cycles(model: _PiecewiseAffineMap, max_period: int, *, method: str = "a
     tolerance rtol) are removed. Returns Cycles sorted by period, then first coordinate.
     """
     if not isinstance(model, _PiecewiseAffineMap):
-        raise ValueError(f"model must be a PLRNN or ShallowPLRNN, got {type(model).__name__}")
+        raise ValueError(f"model must be a PLRNN, ShallowPLRNN or ALRNN, got {type(model).__name__}")
     max_period = integer_in_range("max_period", max_period, 1, 1000)
     method = choice("method", method, ("auto", "exhaustive", "scyfi"))
     n_outer = integer_in_range("n_outer", n_outer, 1)
@@ -356,20 +375,60 @@ def find_cycles(model: _PiecewiseAffineMap, max_period: int, *, method: str = "a
     exhaustive_limit = integer_in_range("exhaustive_limit", exhaustive_limit, 1)
     rng = np.random.default_rng(seed)
     P = model.n_units
-    found = []
+    R = 2.0 ** P
+
+    def exhaustive(k):
+        return method == "exhaustive" or (method == "auto" and P <= 16 and R ** k <= exhaustive_limit)
+
+    # the whole exhaustive work up front: sum over its periods of (2^P)^k sequences
+    work = sum(R ** k for k in range(1, max_period + 1) if exhaustive(k))
+    if work > EXHAUSTIVE_MAX_WORK or (work and P > 16):
+        fits = [k for k in range(1, max_period + 1)
+                if sum(R ** j for j in range(1, k + 1)) <= EXHAUSTIVE_MAX_WORK]
+        hint = (f"reduce max_period to {fits[-1]} or less, or" if fits else
+                "this map has too many subregions for it:")
+        raise ValueError(f"the exhaustive search over (2^{P})^k region sequences for k = 1..{max_period} "
+                         f"would solve {work:.3g} sequences (at most {EXHAUSTIVE_MAX_WORK:.3g}): "
+                         f"{hint} use method='scyfi'")
+    found = _CycleSet()
     for k in range(1, max_period + 1):
-        n_seq = float(2 ** P) ** k
-        use_ex = method == "exhaustive" or (method == "auto" and n_seq <= exhaustive_limit)
-        if use_ex:
-            if P > 16 or n_seq > 2 ** 26:
-                raise ValueError(f"exhaustive search over (2^{P})^{k} region sequences is too large; "
-                                 f"use method='scyfi' or a smaller max_period")
+        if exhaustive(k):
             for orb, pats in _exhaustive_period(model, k, boundary_tol, rtol):
-                _add_unique(found, orb, pats, rtol)
+                found.add(orb, pats, rtol)
         else:
-            new = _scyfi_period(model, k, rng, n_outer, n_inner, batch, boundary_tol, rtol,
-                                [f for f in found if f[0].shape[0] == k])
-            found.extend(new)
-    cycles = [_make_cycle(model, orb, pats) for orb, pats in found]
+            _scyfi_period(model, k, rng, n_outer, n_inner, batch, boundary_tol, rtol, found)
+    cycles = [_make_cycle(model, orb, pats) for orb, pats in found.items]
     cycles.sort(key=lambda c: (c.period, tuple(np.round(c.points[np.argmin(c.points[:, 0])], 12))))
     return cycles
+
+
+def fixed_point_sets(model: _PiecewiseAffineMap, *, tol: float = 1e-9) -> list:
+    """Subregions holding a continuum of fixed points (non-isolated, so find_cycles skips
+    them): (pattern D, d) where (I - J_D) z = c_D is consistent with a d >= 1 dimensional
+    solution set z0 + null(I - J_D) that meets the closed subregion (a linear program).
+    The identity map gives every pattern with d = M."""
+    from scipy.optimize import linprog
+    if not isinstance(model, _PiecewiseAffineMap):
+        raise ValueError(f"model must be a PLRNN, ShallowPLRNN or ALRNN, got {type(model).__name__}")
+    J_all, c_all, _ = model._region_table()
+    M = model.dim
+    out = []
+    for r in range(J_all.shape[0]):
+        K = np.eye(M) - J_all[r]
+        U, sv, Vt = np.linalg.svd(K)
+        scale = max(1.0, float(sv[0]) if sv.size else 1.0)
+        null = Vt[sv <= tol * scale]
+        if not null.shape[0]:
+            continue
+        z0 = np.linalg.lstsq(K, c_all[r], rcond=None)[0]
+        if np.max(np.abs(K @ z0 - c_all[r])) > 1e-9 * (1 + np.max(np.abs(c_all[r]))):
+            continue                                    # inconsistent: no fixed point here
+        pattern = patterns_from_index(r, model.n_units)
+        q0 = model.pre_matrix @ z0 + model.pre_offset
+        G = model.pre_matrix @ null.T                  # pre-activation change per null coordinate
+        sign = np.where(pattern, -1.0, 1.0)            # D_u: q >= 0, else q <= 0
+        res = linprog(np.zeros(null.shape[0]), A_ub=sign[:, None] * G, b_ub=-sign * q0,
+                      bounds=[(None, None)] * null.shape[0], method="highs")
+        if res.status == 0:
+            out.append((pattern, int(null.shape[0])))
+    return out

@@ -8,20 +8,21 @@ import numpy as np
 
 from ._validation import finite_array, integer_in_range, positive_scalar
 from .plrnn_cycles import Cycle, _make_cycle, _solve_sequences, cycle_from_points, find_cycles
-from .plrnn_model import DIVERGENCE_BOUND, PLRNN, _PiecewiseAffineMap
+from .plrnn_model import DIVERGENCE_BOUND, PLRNN, ShallowPLRNN, _PiecewiseAffineMap
 
 __all__ = ["BasinMap", "basin_map", "lyapunov_exponents", "BifurcationDiagram", "bifurcation_diagram",
            "DIVERGENT", "BOUNDED_OTHER"]
 
 #: Basin label of initial conditions whose orbit leaves every bounded region.
 DIVERGENT = -1
-#: Basin label of bounded orbits that reach no listed attractor (chaotic or other).
+#: Basin label of bounded orbits that reach no listed attractor (chaotic, an attractor not
+#: listed, or too slow to decide): named "bounded, no attractor found".
 BOUNDED_OTHER = -2
 
 
 def _check_model(model):
     if not isinstance(model, _PiecewiseAffineMap):
-        raise ValueError(f"model must be a PLRNN or ShallowPLRNN, got {type(model).__name__}")
+        raise ValueError(f"model must be a PLRNN, ShallowPLRNN or ALRNN, got {type(model).__name__}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -29,7 +30,8 @@ class BasinMap:
     """Basins of attraction on a grid of initial conditions.
 
     labels[iy, ix]: index into ``attractors`` of the attractor the initial condition
-    (xs[ix], ys[iy]) converges to, DIVERGENT (-1) or BOUNDED_OTHER (-2, chaotic/other bounded).
+    (xs[ix], ys[iy]) converges to, DIVERGENT (-1) or BOUNDED_OTHER (-2, bounded but no listed
+    attractor reached: chaotic, or an attractor not listed; Lyapunov exponents tell which).
     steps[iy, ix]: iterations until that was decided. names: learner-readable label names
     (dict label -> str). extent: (xmin, xmax, ymin, ymax); plane: the two state axes shown.
     """
@@ -203,7 +205,10 @@ class _ColumnStepper:
 
     def __init__(self, model, n_max):
         self.params = model._params()
-        self.shallow = not isinstance(model, PLRNN)
+        self.shallow = isinstance(model, ShallowPLRNN)
+        # other ReLU maps (ALRNN) step with their own _step_T (fresh arrays)
+        self.generic = not (self.shallow or isinstance(model, PLRNN))
+        self.step_T = model._step_T
         M = model.dim
         self.M = M
         self.a = np.empty(M * n_max)
@@ -219,7 +224,9 @@ class _ColumnStepper:
         out = (self.b if zt.base is self.a or zt is self.a else self.a)[:M * n].reshape(M, n)
         r = self.r[:H * n].reshape(H, n)
         t = self.t[:M * n].reshape(M, n)
-        if self.shallow:
+        if self.generic:
+            out[...] = self.step_T(self.params, zt)
+        elif self.shallow:
             A, W1, W2, h1, h2 = self.params
             np.matmul(W2, zt, out=r)
             r += h2[:, None]
@@ -265,7 +272,7 @@ def basin_map(model, extent, resolution=200, *, attractors=None, n_steps: int = 
     times). The rest stop after n_steps, or earlier when no
     point was decided for ``patience`` steps while more than max(256, 2%) of the grid is left
     (a cheap exit for chaotic attractors), and are labelled BOUNDED_OTHER
-    (chaotic/other bounded). With ``discover``, leftovers on periodic orbits (period <= 64)
+    (bounded, no attractor found). With ``discover``, leftovers on periodic orbits (period <= 64)
     reveal further stable cycles, which are added to ``attractors``.
     """
     _check_model(model)
@@ -383,7 +390,7 @@ def basin_map(model, extent, resolution=200, *, attractors=None, n_steps: int = 
             if len(cycles) == n_before:
                 break
             run(targets())
-    names = {DIVERGENT: "divergent", BOUNDED_OTHER: "chaotic/other bounded"}
+    names = {DIVERGENT: "divergent", BOUNDED_OTHER: "bounded, no attractor found"}
     for i, c in enumerate(cycles):
         names[i] = f"{c.description} at {np.array2string(c.points[0], precision=3)}"
     return BasinMap(labels=labels.reshape(ny, nx), xs=xs, ys=ys, attractors=tuple(cycles), names=names,
@@ -403,7 +410,8 @@ def stable_cycles_by_iteration(model, starts, *, n_steps: int = 1200, max_period
                                known=()) -> list:
     """Stable cycles (period <= max_period) that the orbits from ``starts`` (N, M) reach.
 
-    Iterate n_steps, find the least p with |z_{t+p} - z_t| <= 1e-7 (1 + |z_t|), solve the
+    Iterate n_steps, find the least p with |z_{t+p} - z_t| <= 1e-7 (1 + |z_t|) (else 1e-3:
+    an orbit still converging slowly), solve the
     exact cycle through the regions the orbit visits (SCYFI's equation) and keep it if it is
     stable, at its minimal period, and not already in ``known`` or found before. Orbits
     that diverge or never repeat contribute nothing. This reaches long-period attractors
@@ -431,11 +439,15 @@ def stable_cycles_by_iteration(model, starts, *, n_steps: int = 1200, max_period
             hist.append(step(params, hist[-1]))
     hist = np.stack(hist)  # (max_p+1, M, n)
     ok = np.all(np.isfinite(hist), axis=(0, 1)) & np.all(np.abs(hist) <= DIVERGENCE_BOUND, axis=(0, 1))
-    scale = 1e-7 * (1 + np.max(np.abs(hist[0]), axis=0))
+    size = 1 + np.max(np.abs(hist[0]), axis=0)
     period = np.zeros(z.shape[1], dtype=np.int64)
-    for p in range(max_p, 0, -1):
-        per = np.max(np.abs(hist[p] - hist[0]), axis=0) <= scale
-        period[per & ok] = p
+    # converged orbits first (1e-7); then orbits still converging slowly (a multiplier
+    # near 1: the spiking PLRNN's 20-cycle) at 1e-3, whose exact cycle is then solved for
+    # and kept only if it is stable and within 1e-3 of the orbit (refine_stable_cycle)
+    for tol in (1e-3, 1e-7):
+        for p in range(max_p, 0, -1):
+            per = np.max(np.abs(hist[p] - hist[0]), axis=0) <= tol * size
+            period[per & ok] = p
     known, found = list(known), []
     for j in np.flatnonzero(period > 0):
         pts = hist[:period[j], :, j]

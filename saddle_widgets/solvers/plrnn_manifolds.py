@@ -17,6 +17,7 @@ from .plrnn_cycles import Cycle
 from .plrnn_model import _PiecewiseAffineMap
 
 __all__ = ["Manifold", "AffinePiece", "ManifoldPieces", "invariant_manifold", "manifold_quality",
+           "manifold_score", "DELTA_GOOD", "saddle_manifold_quality",
            "ManifoldIntersections", "manifold_intersections", "homoclinic_points", "manifold_saddles",
            "SaddleManifolds", "saddle_manifolds"]
 
@@ -89,7 +90,7 @@ class ManifoldPieces:
 
 def _check(model, saddle, which):
     if not isinstance(model, _PiecewiseAffineMap):
-        raise ValueError(f"model must be a PLRNN or ShallowPLRNN, got {type(model).__name__}")
+        raise ValueError(f"model must be a PLRNN, ShallowPLRNN or ALRNN, got {type(model).__name__}")
     if not isinstance(saddle, Cycle):
         raise ValueError("saddle must be a Cycle from find_cycles")
     if saddle.dim != model.dim:
@@ -220,12 +221,25 @@ def _seed_eps(model, q, basis, growth, pusher):
                      "(is the saddle on a subregion border?)")
 
 
+def _inert_units(model, pattern) -> np.ndarray:
+    """Units whose switch does not change the affine piece at ``pattern``: flipping D_u
+    leaves (J_D, c_D) unchanged (e.g. a PLRNN unit whose column of W is zero), so the
+    border q_u = 0 is no kink of F there."""
+    pats = np.repeat(np.asarray(pattern, dtype=bool)[None], model.n_units, axis=0)
+    idx = np.arange(model.n_units)
+    pats[idx, idx] ^= True
+    J0, c0 = model.affine(np.asarray(pattern, dtype=bool))
+    J, c = model.affine(pats)
+    return np.all(J == J0, axis=(1, 2)) & np.all(c == c0, axis=1)
+
+
 def _linear_extent(model, saddle, i, v, power):
-    """Largest S such that G = F^power is exactly affine on the segment q_i + s v, |s| <= S:
+    """Largest S such that G = F^power is exactly affine on the ray q_i + s v, 0 <= s <= S:
     every intermediate iterate (preimage for power < 0) of q_i + s v stays in the closed
-    region of the corresponding cycle point, so G(q_i + s v) = q_i + s Π v there. For
-    power < 0 this needs F invertible (then the preimage in that region is the preimage).
-    Returns 0 when it cannot be certified."""
+    region of the corresponding cycle point (borders of units whose switch does not change
+    the affine piece do not count), so G(q_i + s v) = q_i + s Π v there. For power < 0
+    this needs F invertible (then the preimage in that region is the preimage).
+    Returns 0 when it cannot be certified and inf when the ray never leaves."""
     k = saddle.period
     J, _ = model.affine(saddle.regions)
     N, off = model.pre_matrix, model.pre_offset
@@ -241,17 +255,19 @@ def _linear_extent(model, saddle, i, v, power):
                     w = np.linalg.solve(J[idx], w)
                 except np.linalg.LinAlgError:
                     return 0.0
+            live = ~_inert_units(model, saddle.regions[idx])
             q = N @ pts[idx] + off
             margin = np.where(saddle.regions[idx], q, -q)
-            slope = np.abs(N @ w)
-            if np.any(margin < 0) or not np.all(np.isfinite(slope)):
+            # rate at which the margin of each unit shrinks along the ray
+            rate = np.where(saddle.regions[idx], -(N @ w), N @ w)
+            if np.any(margin[live] < 0) or not np.all(np.isfinite(rate)):
                 return 0.0
-            ok = slope > 0
+            ok = live & (rate > 0)
             if np.any(ok):
-                S = min(S, float(np.min(margin[ok] / slope[ok])))
+                S = min(S, float(np.min(margin[ok] / rate[ok])))
             if power > 0:
                 w = J[idx] @ w
-    return S if np.isfinite(S) else 0.0
+    return S
 
 
 def _polyline(model, saddle, which, products, pusher, max_iter, max_length, max_step, max_points):
@@ -263,14 +279,19 @@ def _polyline(model, saddle, which, products, pusher, max_iter, max_length, max_
         v = basis[0]
         growth = abs(lam[0]) ** m
         growth = growth if which == "unstable" else 1.0 / growth
-        eps = _seed_eps(model, q, v[None], growth, pusher)
-        # G acts linearly (as multiplication by growth along v) on |s| <= lin: levels of
-        # seed points that stay inside are read off the segment instead of pushed
-        lin = 0.5 * _linear_extent(model, saddle, i, v, pusher.power)
+        eps0 = _seed_eps(model, q, v[None], growth, pusher)
         for sgn in (1.0, -1.0):
+            # G acts linearly (as multiplication by growth along v) on 0 <= s <= lin: the
+            # branch is the straight segment from q up to there, and the seed starts at its
+            # end (a slowly growing saddle then needs no levels to leave its neighbourhood)
+            lin = 0.9 * _linear_extent(model, saddle, i, sgn * v, pusher.power)
+            reach = min(lin, max_length, pusher.bound)
+            eps = max(eps0, reach / growth)
             pts, why = _grow_branch(q, sgn * v, eps, growth, pusher, max_iter, max_length, max_step,
-                                    max(max_points // (2 * len(products)), 10), lin)
-            branches.append(_ro(np.vstack([q[None], pts])))
+                                    max(max_points // (2 * len(products)), 10), reach)
+            n_fill = int(min(np.ceil(np.linalg.norm(pts[0] - q) / max_step), 10_000))
+            fill = q + np.linspace(0.0, 1.0, n_fill + 1)[:-1, None] * (pts[0] - q)
+            branches.append(_ro(np.vstack([fill, pts])))
             stopped.append(why)
     return Manifold(saddle=saddle, which=which, branches=tuple(branches), power=pusher.power,
                     stopped=tuple(stopped))
@@ -419,18 +440,21 @@ def _pieces(model, saddle, which, products, pusher, d, max_iter, n_seed, seed, m
 
 
 def manifold_quality(model, points, saddle: Cycle, *, which: str = "stable", n_steps: int = 100) -> np.ndarray:
-    """Quality measure δ(x0) = min_{1<=k<=n_steps} ||F^k(x0) - p||^2 / ||x0 - p||^2 per point.
+    """The paper's quality measure per point, in [0, 1]:
 
-    Iterates forward for stable-manifold points, backward (F^-1) for unstable ones; p is the
-    nearest cycle point at each step. A correct manifold point gives δ near 0; a point
-    on the saddle itself gives 0; orbits that diverge or lose their preimage keep the
-    smallest value reached so far.
+        δ(x0) = min_{0 <= k <= n_steps} ||F^k(x0) - p||^2 / ||x0 - p||^2,
+
+    iterating forward (F) for stable-manifold points and backward (F^-1) for unstable ones;
+    p is the nearest cycle point at each step. k = 0 is included, so δ <= 1: a point whose
+    orbit only moves away from the cycle scores 1; a correct manifold point approaches
+    the cycle and scores near 0; a point on the cycle scores 0. Orbits that diverge or lose
+    their preimage keep the smallest value reached before.
     """
     which = _check(model, saddle, which)
     x0 = model._state(points, "points")
     if x0.ndim == 1:
         x0 = x0[None]
-    n_steps = integer_in_range("n_steps", n_steps, 1, 100_000)
+    n_steps = integer_in_range("n_steps", n_steps, 0, 100_000)
     if which == "unstable":
         _need_inverse(model, "the quality of unstable-manifold points")
     P = saddle.points
@@ -439,17 +463,39 @@ def manifold_quality(model, points, saddle: Cycle, *, which: str = "stable", n_s
         return np.min(((z[:, None, :] - P[None]) ** 2).sum(-1), axis=1)
 
     d0 = dist2(x0)
-    best = np.full(x0.shape[0], np.inf)
+    best = d0.copy()                                   # k = 0
     pusher = _Pusher(model, 1 if which == "stable" else -1, 1e6)
     z, valid = x0.copy(), np.ones(x0.shape[0], dtype=bool)
     for _ in range(n_steps):
         z, valid = pusher(z, valid)
-        best = np.where(valid, np.minimum(best, dist2(z)), best)
         if not valid.any():
             break
+        best = np.where(valid, np.minimum(best, dist2(np.where(valid[:, None], z, x0))), best)
     with np.errstate(divide="ignore", invalid="ignore"):
         delta = np.where(d0 > 0, best / np.where(d0 > 0, d0, 1.0), 0.0)
-    return np.where(np.isfinite(delta), delta, np.inf)
+    return np.clip(delta, 0.0, 1.0)
+
+
+#: δ below this counts as a manifold point in ``manifold_score``: its orbit comes ten
+#: times closer to the cycle than it started
+DELTA_GOOD = 1e-2
+
+
+def manifold_score(delta, *, threshold: float = DELTA_GOOD) -> float:
+    """One number per manifold: the fraction of its points with δ < threshold (default
+    1e-2: the orbit comes 10 times closer to the cycle than it started), in [0, 1].
+
+    Near 1 for a good manifold (the paper reports a score near 1 for good manifolds).
+    A fraction rather than 1 - mean δ: a point off the manifold also approaches the saddle
+    for a while before it leaves (δ of order 0.1, not 1), so a mean would hide stray points.
+    """
+    d = np.asarray(delta, dtype=float)
+    if d.ndim != 1 or d.size == 0:
+        raise ValueError(f"delta must be a non-empty 1-D array of δ values, got shape {d.shape}")
+    if not np.all(np.isfinite(d)) or np.any(d < 0) or np.any(d > 1):
+        raise ValueError("delta must hold values in [0, 1] (from manifold_quality)")
+    threshold = positive_scalar("threshold", threshold)
+    return float(np.mean(d < threshold))
 
 
 # -- intersections --------------------------------------------------------------------
@@ -629,3 +675,24 @@ def saddle_manifolds(model, cycles, *, max_saddles: int = 2, fixed_points_only: 
                 homoclinic.append(hom.points)
     hp = _ro(np.concatenate(homoclinic)) if homoclinic else empty
     return SaddleManifolds(tuple(traced), hp, tuple(failures), skipped, invertible)
+
+
+def saddle_manifold_quality(model, result: SaddleManifolds, *, max_points: int = 200,
+                            n_steps: int = 100) -> dict:
+    """δ (``manifold_quality``) of the traced manifolds of a SaddleManifolds, pooled per kind:
+    {'stable': δ array, 'unstable': δ array}, each over at most ``max_points`` vertices per
+    manifold, evenly spread along it (empty where nothing was traced)."""
+    if not isinstance(result, SaddleManifolds):
+        raise ValueError("result must be a SaddleManifolds from saddle_manifolds")
+    max_points = integer_in_range("max_points", max_points, 1, 100_000)
+    n_steps = integer_in_range("n_steps", n_steps, 0, 10_000)
+    out = {"stable": [], "unstable": []}
+    for saddle, *mans in result.traced:
+        for man in mans:
+            if man is None:
+                continue
+            pts = man.points
+            pts = pts[np.unique(np.linspace(0, len(pts) - 1, min(max_points, len(pts))).astype(int))]
+            out[man.which].append(manifold_quality(model, pts, saddle, which=man.which,
+                                                   n_steps=n_steps))
+    return {k: _ro(np.concatenate(v)) if v else _ro(np.zeros(0)) for k, v in out.items()}

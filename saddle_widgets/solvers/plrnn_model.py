@@ -15,7 +15,7 @@ import numpy as np
 
 from ._validation import finite_array, finite_scalar, integer_in_range
 
-__all__ = ["PLRNN", "ShallowPLRNN", "PRESETS", "preset", "MATRIX_KEYS", "from_entries", "entries",
+__all__ = ["PLRNN", "ShallowPLRNN", "ALRNN", "invertibility_penalty", "PRESETS", "preset", "MATRIX_KEYS", "from_entries", "entries",
            "entry_parameter"]
 
 #: |z| beyond which an orbit counts as divergent (a label, never an overflow).
@@ -301,6 +301,15 @@ class _PiecewiseAffineMap:
         return f"{type(self).__name__}(M={self.dim}, units={self.n_units})"
 
 
+def _check_awh(A, W, h):
+    """A, W (M x M, M >= 1) and h (M,) as finite float arrays, or a ValueError naming them."""
+    A = finite_array("A", A, ndim=2)
+    M = A.shape[0]
+    if M < 1 or A.shape != (M, M):
+        raise ValueError(f"A must be a square M x M matrix with M >= 1, got shape {A.shape}")
+    return A, finite_array("W", W, shape=(M, M)), finite_array("h", h, shape=(M,))
+
+
 class PLRNN(_PiecewiseAffineMap):
     """Piecewise-linear RNN  F(z) = A z + W relu(z) + h  with full matrices A, W (M x M).
 
@@ -309,12 +318,8 @@ class PLRNN(_PiecewiseAffineMap):
     """
 
     def __init__(self, A, W, h):
-        A = finite_array("A", A, ndim=2)
+        A, W, h = _check_awh(A, W, h)
         M = A.shape[0]
-        if M < 1 or A.shape != (M, M):
-            raise ValueError(f"A must be a square M x M matrix with M >= 1, got shape {A.shape}")
-        W = finite_array("W", W, shape=(M, M))
-        h = finite_array("h", h, shape=(M,))
         self.A, self.W, self.h = _frozen(A), _frozen(W), _frozen(h)
         self.dim = M
         self.n_units = M
@@ -436,6 +441,123 @@ class ShallowPLRNN(_PiecewiseAffineMap):
         return ShallowPLRNN(*(changes.get(n, getattr(self, n)) for n in names))
 
 
+class ALRNN(_PiecewiseAffineMap):
+    """Almost-linear RNN  F(z) = A z + W φ(z) + h  with only the last P units ReLU:
+    φ(z) = (z_1, ..., z_{M-P}, relu(z_{M-P+1}), ..., relu(z_M)) (A, W full M x M).
+
+    Subregions are the 2^P sign patterns D of the last P units; there
+    F(z) = (A + W diag(1, ..., 1, D)) z + h. P = M is the PLRNN, P = 0 the linear map
+    z -> (A + W) z + h. Immutable.
+    """
+
+    def __init__(self, A, W, h, n_relu):
+        A, W, h = _check_awh(A, W, h)
+        M = A.shape[0]
+        P = integer_in_range("n_relu", n_relu, 0, M)
+        self.A, self.W, self.h = _frozen(A), _frozen(W), _frozen(h)
+        self.dim, self.n_units, self.n_relu = M, P, P
+        #: 1 for the linear units, 0 for the ReLU units
+        self.linear_mask = _frozen(np.r_[np.ones(M - P), np.zeros(P)])
+        self.pre_matrix = _frozen(np.eye(M)[M - P:])
+        self.pre_offset = _frozen(np.zeros(P))
+        self._cache = {}
+        self._initialised = True
+
+    def affine(self, patterns):
+        """(J_D, c_D) = (A + W diag(1, ..., 1, D), h) for bool pattern(s) D of shape (..., P)."""
+        D = np.asarray(patterns, dtype=float)
+        ones = np.ones(D.shape[:-1] + (self.dim - self.n_relu,))
+        d = np.concatenate([ones, D], axis=-1)
+        J = self.A + self.W * d[..., None, :]
+        c = np.broadcast_to(self.h, D.shape[:-1] + (self.dim,))
+        return J, c
+
+    def _params(self):
+        return (self.A, self.W, self.h, self.linear_mask)
+
+    @staticmethod
+    def _step_with(params, z):
+        A, W, h, lin = params
+        phi = np.maximum(z, 0.0) + lin * np.minimum(z, 0.0)
+        if A.ndim == 2:
+            return z @ A.T + phi @ W.T + h
+        return (A @ z[..., None])[..., 0] + (W @ phi[..., None])[..., 0] + h
+
+    @staticmethod
+    def _step_T(params, zt):
+        A, W, h, lin = params
+        phi = np.maximum(zt, 0.0) + lin[:, None] * np.minimum(zt, 0.0)
+        return A @ zt + W @ phi + h[:, None]
+
+    def with_params(self, **changes) -> "ALRNN":
+        """A copy with some of A=, W=, h=, n_relu= replaced."""
+        unknown = set(changes) - {"A", "W", "h", "n_relu"}
+        if unknown:
+            raise ValueError(f"unknown ALRNN parameter(s) {sorted(unknown)}; use A, W, h or n_relu")
+        return ALRNN(changes.get("A", self.A), changes.get("W", self.W), changes.get("h", self.h),
+                     changes.get("n_relu", self.n_relu))
+
+
+#: at most this many subregions enter the invertibility penalty (sampled beyond)
+_PENALTY_MAX_REGIONS = 4096
+
+
+def invertibility_penalty(model, *, lam: float | None = None, patterns=None, n_samples=None,
+                          seed=None, gradient: bool = False):
+    """The paper's invertibility regulariser  λ · mean_D max(0, -det J_D)  over subregions D.
+
+    Penalises subregions whose Jacobian J_D reverses orientation against the others'
+    (positive det), so training keeps F invertible. λ defaults to 0.1 e^M (the paper's
+    choice). Subregions: ``patterns`` (bool (n, units)), else all 2^units of them when
+    there are at most 4096, else ``n_samples`` random ones (default 1 % of them, at most
+    4096; ``seed``). With ``gradient``: also the derivative with respect to the model's
+    parameters by Jacobi's formula d det J / dJ = det(J) J^-T, as a dict name -> array
+    (PLRNN: A, W, h; ShallowPLRNN: A_diag, W1, W2, h1, h2; ALRNN: A, W, h).
+    """
+    if not isinstance(model, _PiecewiseAffineMap):
+        raise ValueError(f"model must be a PLRNN, ShallowPLRNN or ALRNN, got {type(model).__name__}")
+    M, P = model.dim, model.n_units
+    lam = 0.1 * np.exp(M) if lam is None else finite_scalar("lam", lam)
+    if lam < 0:
+        raise ValueError(f"lam must be >= 0, got {lam!r}")
+    if patterns is not None:
+        D = np.asarray(patterns)
+        if D.ndim != 2 or D.shape[1] != P or D.shape[0] < 1 or D.dtype != bool:
+            raise ValueError(f"patterns must be a bool array of shape (n, {P}) with n >= 1")
+    elif P <= 12 and 2 ** P <= _PENALTY_MAX_REGIONS and n_samples is None:
+        D = patterns_from_index(np.arange(2 ** P), P)
+    else:
+        default = min(_PENALTY_MAX_REGIONS, max(1, int(np.ceil(0.01 * 2.0 ** min(P, 62)))))
+        n = default if n_samples is None else integer_in_range("n_samples", n_samples, 1,
+                                                               _PENALTY_MAX_REGIONS)
+        D = np.random.default_rng(seed).random((n, P)) < 0.5
+    J, _ = model.affine(D)
+    det = np.linalg.det(J)
+    if not np.all(np.isfinite(det)):
+        raise ValueError("det J_D overflowed: the weights are too large for the penalty")
+    value = float(lam * np.mean(np.maximum(0.0, -det)))
+    if not gradient:
+        return value
+    neg = det < 0
+    # d/dJ max(0, -det J) = -det(J) J^-T where det < 0 (J invertible there), else 0
+    G = np.zeros_like(J)
+    if np.any(neg):
+        G[neg] = -det[neg, None, None] * np.swapaxes(np.linalg.inv(J[neg]), -1, -2)
+    G *= lam / D.shape[0]
+    Df = D.astype(float)
+    if isinstance(model, ShallowPLRNN):
+        W1D = model.W1 * Df[:, None, :]                  # (n, M, L)
+        grads = {"A_diag": np.einsum("nii->i", G),
+                 "W1": np.einsum("nij,kj,nk->ik", G, model.W2, Df),
+                 "W2": np.einsum("nij,nik->kj", G, W1D),
+                 "h1": np.zeros(M), "h2": np.zeros(P)}
+    else:
+        if isinstance(model, ALRNN):
+            Df = np.concatenate([np.ones((D.shape[0], M - P)), Df], axis=1)
+        grads = {"A": G.sum(0), "W": np.einsum("nij,nj->ij", G, Df), "h": np.zeros(M)}
+    return value, grads
+
+
 # -- presets ------------------------------------------------------------------------
 
 _BORDER_COLLISION = {
@@ -443,6 +565,9 @@ _BORDER_COLLISION = {
     "bounded basin": (1.26, 0.71, -0.39, -0.91, -0.44, 0.56, -0.28, 0.62),
     "saddle 3-cycle": (-1.85, 0.9, -0.3, 0.9, 1.0, 0.0, -1.0, 0.0),
     "chaos": (1.5, 0.75, -1.77, 0.9, 0.6, 0.15, -0.7, -0.4),
+    # the paper's Fig. 3: A-right is "bounded basin", B-left "saddle 3-cycle"
+    "Fig. 3 A-left": (1.2, 1.8, -0.3, 0.9, -1.5, 1.0, -0.13, -0.1),
+    "Fig. 3 B-right": (-1.85, 0.9, 0.9, 0.9, 1.0, 0.0, -1.0, 0.0),
 }
 
 #: Preset descriptions: what a learner should see.
@@ -452,6 +577,12 @@ PRESET_NOTES = {
     "saddle 3-cycle": "stable focus (-0.455, 0.409); saddle 3-cycle through (-2.116, -1.250), multipliers 1.576, 0.463",
     "chaos": "flip saddle (-0.2885, -0.1651), multipliers -1.428, -0.192; chaotic attractor, Lyapunov "
              "exponents about (0.49, -1.49); homoclinic points, e.g. near (-0.4405, -0.2519)",
+    "Fig. 3 A-left": "flip saddle (-0.111, 0.010), multipliers 1.681, -0.981, the only cycle up to period 10; "
+                     "every other orbit diverges: the saddle's stable manifold is the set of orbits that stay "
+                     "bounded; F is invertible (det -1.65 and -1.5)",
+    "Fig. 3 B-right": "'saddle 3-cycle' with tau_l = 0.9: stable focus (-1, 0.9); saddle 4-cycle through "
+                      "(-17.384, -13.396), multipliers 1.309, 0.501, whose stable manifold bounds the focus's "
+                      "basin; a flip saddle 5-cycle and a saddle 5-cycle inside it",
     "16-cycle": "SCYFI test: unstable focus (1.872, 0.108) and an attracting 16-cycle",
     "multistability": "two stable nodes (3.0, -2.2) and (-1.0, 2.333) (multipliers 0.7, 0.5) and a saddle "
                       "between them at (0.556, 1.222) (multipliers 1.3, 0.1); the saddle's stable manifold "

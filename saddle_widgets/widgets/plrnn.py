@@ -18,7 +18,7 @@ import numpy as np
 from ..plots import plrnn as plots
 from ..plots.style import OKABE_ITO
 from ..solvers import plrnn as pl
-from ._base import Choice, Explorer, Fig, Float, Int, draw, status, step
+from ._base import Bool, Choice, Explorer, Fig, Float, Int, draw, status, step
 
 __all__ = ["PLRNNExplorer"]
 
@@ -35,6 +35,10 @@ BASIN_TOL = 1e-2
 #: at most this many saddles (of the lowest saddle period) get their manifolds drawn
 MAX_MANIFOLD_SADDLES = 2
 BIF_VALUES, BIF_TRANSIENT, BIF_KEEP = 201, 300, 16
+#: the δ histogram: points per manifold and iterations of manifold_quality
+QUALITY_POINTS, QUALITY_STEPS = 200, 100
+#: the largest view half-width (Fig. 3 B-right's saddle 4-cycle reaches |z| = 30)
+VIEW_MAX = 40.0
 
 
 def _basin_settings(view, resolution, coarse) -> dict:
@@ -83,34 +87,64 @@ class PLRNNExplorer(Explorer):
 
     PARAMS = {
         **{k: _entry(k, v) for k, v in pl.entries(pl.preset("multistability")).items()},
-        "view": Float("view half-width", 4.0, 0.5, 10.0, step=0.1, fmt=".1f",
+        "view": Float("view half-width", 4.0, 0.5, VIEW_MAX, step=0.1, fmt=".1f",
                       doc="the window shown is [-view, view]²"),
         "resolution": Int("basin resolution", 160, 40, 300, step=10,
                           doc="grid points per side of the basin map (full quality)"),
         "max_period": Int("max period", 8, 1, 10,
-                          doc="cycles up to this period (exhaustive up to 8)"),
+                          doc="cycles up to this period (exhaustive search: all of them)"),
         "manifold_length": Float("manifold length", 15.0, 0.0, 40.0, step=0.5, fmt=".1f",
                                  doc="length of each manifold branch; 0 hides them"),
-        "x0": Float("start z1", 0.3, -10.0, 10.0, step=0.001, fmt=".3f",
+        "x0": Float("start z1", 0.3, -VIEW_MAX, VIEW_MAX, step=0.001, fmt=".3f",
                     doc="start of the trajectory (click the phase plane)"),
-        "y0": Float("start z2", 0.3, -10.0, 10.0, step=0.001, fmt=".3f",
+        "y0": Float("start z2", 0.3, -VIEW_MAX, VIEW_MAX, step=0.001, fmt=".3f",
                     doc="start of the trajectory (click the phase plane)"),
         "steps": Int("trajectory steps", 60, 5, 1000, step=5,
                      doc="length of the trajectory (and of its time series)"),
         "bif_param": Choice("swept parameter", "h1", MATRIX_KEYS,
                             doc="the parameter on the bifurcation diagram's axis, "
                                 "over its slider's range"),
+        "quality": Bool("δ histogram", False,
+                        doc="score the traced manifolds with the paper's δ (forward for W^s, "
+                            "backward for W^u) and show its histogram"),
+        "det_map": Bool("sign of det J_D", False,
+                        doc="write det(A + W D) in each subregion, hatched where it is "
+                            "negative: F is invertible when it has one sign everywhere"),
     }
     FIGURES = {"phase": Fig(5.4, 4.0, click="set_start"), "time": Fig(4.0, 2.0),
-               "bifurcation": Fig(4.0, 2.2)}
-    COLUMNS = [["phase"], ["time", "bifurcation"]]
+               "bifurcation": Fig(4.0, 2.2), "quality": Fig(5.4, 1.9)}
+    COLUMNS = [["phase", "quality"], ["time", "bifurcation"]]
     PRESETS = {
-        "bounded basin": _preset("bounded basin", view=2.5, x0=0.5, y0=0.5, steps=80),
-        "saddle 3-cycle": _preset("saddle 3-cycle", view=3.5, x0=-1.5, y0=-0.5, steps=80),
+        "Fig. 3 A-left (flip saddle)": _preset("Fig. 3 A-left", view=3.0, x0=-0.5, y0=0.3,
+                                               steps=30),
+        "Fig. 3 A-right (bounded basin)": _preset("bounded basin", view=2.5, x0=0.5, y0=0.5,
+                                                  steps=80),
+        "Fig. 3 B-left (saddle 3-cycle)": _preset("saddle 3-cycle", view=3.5, x0=-1.5,
+                                                  y0=-0.5, steps=80),
+        "Fig. 3 B-right (saddle 4-cycle)": _preset("Fig. 3 B-right", view=35.0, x0=-15.0,
+                                                   y0=-12.0, steps=120, manifold_length=40.0),
         "chaos": _preset("chaos", view=3.0, x0=0.1, y0=0.1, steps=100, bif_param="h1"),
         "16-cycle": _preset("16-cycle", view=3.5, resolution=140, x0=0.5, y0=-1.0, steps=200,
                             bif_param="h2"),
         "multistability": _preset("multistability", view=4.0, x0=0.3, y0=0.3, steps=60),
+    }
+    #: the paper's panels: Eisenmann et al. (ICLR 2026) Fig. 3, the 2-D border-collision
+    #: normal form with the parameters of the science note (A-right and B-left also from
+    #: there); what each shows was computed here (find_cycles, basin_map, manifolds)
+    PRESET_NOTES = {
+        "Fig. 3 A-left (flip saddle)":
+            "Fig. 3 A-left: a flip saddle (multipliers 1.68, −0.98) and no attractor; every "
+            "orbit off its stable manifold (blue) diverges, and its unstable manifold (red) "
+            "leads away",
+        "Fig. 3 A-right (bounded basin)":
+            "Fig. 3 A-right: the saddle's stable manifold (blue) bounds the basin of the "
+            "stable focus; everything outside diverges",
+        "Fig. 3 B-left (saddle 3-cycle)":
+            "Fig. 3 B-left: the stable manifold of a saddle 3-cycle bounds the basin of the "
+            "stable focus",
+        "Fig. 3 B-right (saddle 4-cycle)":
+            "Fig. 3 B-right (B-left with τl = 0.9): the stable manifold of a saddle 4-cycle "
+            "near (−17.4, −13.4) bounds the focus's basin (view ±35)",
     }
 
     # ------------------------------------------------------------------ build
@@ -123,7 +157,7 @@ class PLRNNExplorer(Explorer):
                 head("W (ReLU weights)"), *(c[k] for k in W_KEYS),
                 head("h (bias)"), *(c[k] for k in H_KEYS),
                 head("view and computation"), c["view"], c["resolution"], c["max_period"],
-                c["manifold_length"],
+                c["manifold_length"], c["quality"], c["det_map"],
                 head("trajectory (click the plane)"), c["x0"], c["y0"], c["steps"],
                 head("bifurcation diagram"), c["bif_param"]]
 
@@ -131,6 +165,7 @@ class PLRNNExplorer(Explorer):
         ax = self.ax_phase = fig.add_subplot()
         v = self.PARAMS["view"].default
         self.basin_image = plots.basin_image(ax, extent=(-v, v, -v, v))
+        self.det_patches, self.det_texts = plots.det_sign_map(ax)
         self.border_lines = plots.border_lines(ax, v)
         self.stable_line, self.unstable_line, self.homoclinic_mark = plots.manifold_lines(ax)
         self.markers = plots.cycle_markers(ax)
@@ -147,7 +182,8 @@ class PLRNNExplorer(Explorer):
         # the basin map and the borders change rarely (backdrop); the rest is blitted
         self.animate(fig, [self.stable_line, self.unstable_line, self.homoclinic_mark,
                            *self.markers.values(), self.orbit_line, self.start_mark],
-                     backdrop=[self.basin_image, self.border_lines])
+                     backdrop=[self.basin_image, *self.det_patches, *self.det_texts,
+                               self.border_lines])
 
     def build_time(self, fig):
         ax = self.ax_time = fig.add_subplot()
@@ -164,6 +200,17 @@ class PLRNNExplorer(Explorer):
         ax.tick_params(labelsize=7)
         # the diagram changes only when recomputed (backdrop); the current-value line moves
         self.animate(fig, [self.bif_line], backdrop=[self.bif_points])
+
+    def build_quality(self, fig):
+        ax = self.ax_quality = fig.add_subplot()
+        self.quality_steps = plots.quality_histogram(ax)
+        ax.tick_params(labelsize=7)
+        ax.xaxis.label.set_size(8)
+        ax.yaxis.label.set_size(8)
+        self.quality_note = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center",
+                                    va="center", fontsize=8, color="#555555")
+        ax.set_title("δ histogram", fontsize=8)       # reserves the title's room
+        self.animate(fig, list(self.quality_steps))
 
     # ------------------------------------------------------------------ interaction
     def set_start(self, x: float, y: float) -> None:
@@ -204,7 +251,8 @@ class PLRNNExplorer(Explorer):
 
     @step("model", "max_period", coarse=True)
     def cycles(self, model, max_period, *, coarse):
-        """Fixed points and cycles (exhaustive up to period 8 in 2-D; up to 5 while dragging)."""
+        """Fixed points and cycles (exhaustive search up to period 10 in 2-D; up to 5 while
+        dragging)."""
         return pl.find_cycles(model, min(max_period, COARSE_MAX_PERIOD) if coarse else max_period,
                               seed=0)
 
@@ -239,6 +287,25 @@ class PLRNNExplorer(Explorer):
         traced once for the widest view instead of again at every step)."""
         return None if coarse else view
 
+    @step("model")
+    def fixed_sets(self, model):
+        """Subregions full of fixed points (a line or more: non-isolated, fixed_point_sets)."""
+        return pl.fixed_point_sets(model)
+
+    @step("model", "basin", coarse=True)
+    def other_lyapunov(self, model, basin, *, coarse):
+        """λ1 of the orbit from the first grid point that is bounded but reaches no
+        attractor found (None if there is none, it diverges later, or while dragging): it
+        tells whether that part of the basin map is chaotic."""
+        if coarse or not np.any(basin.labels == pl.BOUNDED_OTHER):
+            return None
+        iy, ix = np.argwhere(basin.labels == pl.BOUNDED_OTHER)[0]
+        try:
+            return float(pl.lyapunov_exponents(model, np.array([basin.xs[ix], basin.ys[iy]]),
+                                               600, n_transient=150)[0])
+        except ValueError:
+            return None
+
     @step("model", "cycles", "manifold_length", "manifold_view", coarse=True)
     def manifolds(self, model, cycles, manifold_length, view, *, coarse):
         """W^s, W^u and homoclinic points of the lowest-period saddles (SaddleManifolds).
@@ -251,6 +318,26 @@ class PLRNNExplorer(Explorer):
         return pl.saddle_manifolds(model, cycles, max_saddles=MAX_MANIFOLD_SADDLES,
                                    fixed_points_only=coarse, intersections=not coarse,
                                    **_manifold_settings(manifold_length, view, coarse))
+
+    @step("model", "manifolds", "quality", coarse=True)
+    def manifold_delta(self, model, manifolds, quality, *, coarse):
+        """δ of up to 200 points per traced manifold, {'stable': …, 'unstable': …}
+        (``saddle_manifold_quality``); None when the histogram is off or while dragging."""
+        if not quality or coarse:
+            return None
+        return pl.saddle_manifold_quality(model, manifolds, max_points=QUALITY_POINTS,
+                                          n_steps=QUALITY_STEPS)
+
+    @step("manifold_delta", by_value=True)
+    def quality_summary(self, delta):
+        """(W^s bin fractions, W^u bin fractions, 'score W^s …, W^u …') of the δ histogram as
+        tuples, or None: what the quality figure shows, so it redraws only when that changes."""
+        if delta is None:
+            return None
+        return (tuple(plots.delta_histogram(delta["stable"])),
+                tuple(plots.delta_histogram(delta["unstable"])),
+                _scores_text(delta, short=True) if (delta["stable"].size or delta["unstable"].size)
+                else "")
 
     @step("model", "x0", "y0", "steps", "view")
     def trajectory(self, model, x0, y0, steps, view):
@@ -304,6 +391,28 @@ class PLRNNExplorer(Explorer):
     def draw_basin(self, basin):
         plots.set_basin(self.basin_image, basin)
 
+    @draw("phase", "model", "det_map", "view", layer="backdrop")
+    def draw_det_map(self, model, det_map, view):
+        plots.set_det_sign_map((self.det_patches, self.det_texts), model, view, visible=det_map)
+
+    @draw("quality", "quality_summary")
+    def draw_quality(self, summary):
+        empty = np.zeros(plots.DELTA_BINS.size - 1)
+        plots.set_quality_histogram(self.quality_steps, *(summary[:2] if summary else
+                                                          (empty, empty)))
+
+    @draw("quality", "quality_summary", "quality", layer="static")
+    def draw_quality_title(self, summary, quality):
+        if summary is None:
+            self.ax_quality.set_title("the paper's quality measure δ of the manifold points",
+                                      fontsize=8)
+            self.quality_note.set_text("tick 'δ histogram' to score the manifolds" if not quality
+                                       else "δ follows when the drag stops")
+            return
+        self.quality_note.set_text("" if summary[2] else "no manifold traced")
+        self.ax_quality.set_title("δ(x0) = min$_{k≥0}$ |F$^k$(x0) − p|² / |x0 − p|²;  "
+                                  + summary[2], fontsize=8)
+
     @draw("phase", "objects", "basin")
     def draw_markers(self, objects, basin):
         plots.set_cycle_markers(self.markers, objects, basin.attractors)
@@ -351,13 +460,15 @@ class PLRNNExplorer(Explorer):
     # ------------------------------------------------------------------ text
     def objects_text(self) -> str:
         """'2 fixed points (stable focus, saddle), 1 saddle 3-cycle' for the current picture."""
-        return _objects_text(self.results["objects"])
+        return _objects_text(self.results["objects"], self.results["fixed_sets"],
+                             self.results["model"].n_regions)
 
-    @status("objects", "attractors", "discovered", "basin", "manifolds", "trajectory",
-            "lyapunov", "bifurcation", "x0", "y0", "steps", coarse=True)
-    def describe(self, objects, attractors, discovered, basin, manifolds, trajectory, lyapunov,
-                 bifurcation, x0, y0, steps, *, coarse):
-        parts = [_objects_text(objects)]
+    @status("model", "objects", "fixed_sets", "attractors", "discovered", "basin",
+            "other_lyapunov", "manifolds", "manifold_delta", "trajectory", "lyapunov",
+            "bifurcation", "x0", "y0", "steps", coarse=True)
+    def describe(self, model, objects, fixed_sets, attractors, discovered, basin, other_lam,
+                 manifolds, delta, trajectory, lyapunov, bifurcation, x0, y0, steps, *, coarse):
+        parts = [_objects_text(objects, fixed_sets, model.n_regions)]
         start = f"({x0:.3g}, {y0:.3g})"
         if len(trajectory) < steps + 1:
             parts.append(f"the orbit from {start} diverges after {len(trajectory)} steps")
@@ -365,9 +476,13 @@ class PLRNNExplorer(Explorer):
             parts.append(f"the orbit from {start} diverges (no Lyapunov exponent)")
         else:
             lam = float(lyapunov[0])
-            what = ("chaotic" if lam > 0.01 else
-                    "neutral: periodic or quasi-periodic" if lam > -0.01 else "converging")
-            parts.append(f"λ1 = {lam:.2f} (orbit from {start}: {what})")
+            if np.isneginf(lam):
+                parts.append(f"λ1 = −∞ (orbit from {start}: the Jacobians along it collapse "
+                             f"every direction, so it lands on one point and stays)")
+            else:
+                what = ("chaotic" if lam > 0.01 else
+                        "neutral: periodic or quasi-periodic" if lam > -0.01 else "converging")
+                parts.append(f"λ1 = {lam:.2f} (orbit from {start}: {what})")
         if len(manifolds.homoclinic):
             parts.append(f"homoclinic points: W^s and W^u cross transversally "
                          f"({len(manifolds.homoclinic)} crossings found) → horseshoe chaos")
@@ -376,15 +491,36 @@ class PLRNNExplorer(Explorer):
             parts.append("every orbit started in view diverges")
         elif fr_div > 0 and attractors:
             parts.append(f"{100 * fr_div:.0f}% of the view diverges")
-        if not attractors and discovered is not None and np.any(basin.labels == pl.BOUNDED_OTHER):
-            parts.append("bounded orbits reach no periodic attractor (chaotic/other)")
+        fr_other = basin.fraction(pl.BOUNDED_OTHER)
+        if fr_other > 0 and discovered is not None:
+            where = (f"{100 * fr_other:.0f}% of the view stays" if fr_other >= 0.005
+                     else "a few orbits stay")
+            if other_lam is not None and other_lam > 0.01:
+                parts.append(f"{where} bounded but reaches no periodic attractor: chaotic "
+                             f"(λ1 = {other_lam:.2f} there)")
+            elif other_lam is not None:
+                parts.append(f"{where} bounded, no attractor found, not chaotic "
+                             f"(λ1 = {other_lam:.2f} there: neutral, slow or a longer cycle)")
+            else:
+                parts.append(f"{where} bounded, no attractor found")
         if manifolds.skipped:
             parts.append("manifolds of saddle cycles are drawn when the drag stops")
         for saddle, which, message in manifolds.failures:
             parts.append(f"{which} manifold of the {saddle.description} not traced ({message})")
-        if manifolds.traced and not manifolds.invertible:
-            parts.append("F is not invertible (det(A + W D) changes sign between subregions): "
-                         "the stable manifold cannot be traced backward and is not drawn")
+        det = model.determinants()
+        if manifolds.invertible:
+            parts.append(f"F invertible (det J_D {'> 0' if det[0] > 0 else '< 0'} in every "
+                         f"subregion)")
+        else:
+            why = ("det J_D = 0 in every subregion: F collapses the plane" if np.all(det == 0)
+                   else "det J_D = 0 in a subregion" if np.any(det == 0) else
+                   "det(A + W D) changes sign between subregions, so some points have two "
+                   "preimages and others none")
+            parts.append(f"F is not invertible ({why})"
+                         + (": the stable-manifold tracer needs F⁻¹, so W^s is not traced"
+                            if manifolds.traced else ""))
+        if delta is not None and (delta["stable"].size or delta["unstable"].size):
+            parts.append(_scores_text(delta))
         if coarse:
             later = []
             if discovered is None:
@@ -409,15 +545,33 @@ class PLRNNExplorer(Explorer):
         return "\n".join(lines)
 
 
-def _objects_text(cycles) -> str:
+def _scores_text(delta, short=False) -> str:
+    """'manifold score (fraction with δ < 0.01): W^s 1.00, W^u 0.85' for the pooled δ of
+    the traced manifolds (``short``: 'score W^s 1.00, W^u 0.85')."""
+    words = [f"{name} {pl.manifold_score(delta[which]):.2f}"
+             for which, name in (("stable", "W^s"), ("unstable", "W^u")) if delta[which].size]
+    if short:
+        return "score " + ", ".join(words)
+    return f"manifold score (fraction with δ < {pl.DELTA_GOOD:g}): " + ", ".join(words)
+
+
+def _objects_text(cycles, fixed_sets=(), n_regions=4) -> str:
     fixed = [c for c in cycles if c.period == 1]
     longer = [c for c in cycles if c.period > 1]
     parts = []
+    if fixed_sets:
+        if len(fixed_sets) == n_regions and all(d == len(p) for p, d in fixed_sets):
+            parts.append("no isolated fixed point: every point is fixed (F is the identity)")
+        else:
+            kinds = sorted({("a line" if d == 1 else "a plane" if d == 2 else f"a {d}-D set")
+                            for _, d in fixed_sets})
+            parts.append(f"non-isolated fixed points: {' and '.join(kinds)} of them in "
+                         f"{len(fixed_sets)} subregion{'s' if len(fixed_sets) > 1 else ''}")
     if fixed:
         n = len(fixed)
         parts.append(f"{n} fixed point{'s' if n > 1 else ''} "
                      f"({', '.join(c.description.replace(' fixed point', '') for c in fixed)})")
-    else:
+    elif not fixed_sets:
         parts.append("no fixed point")
     by_kind: dict[str, list] = {}
     for c in longer:
