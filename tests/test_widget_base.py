@@ -304,21 +304,81 @@ def run_in_own_loop(coroutine_function):
         raise result["error"]
 
 
-def test_front_end_drag_is_coalesced_latest_value_wins_then_refined():
+def _from_page(control, value):
+    """What ipywidgets does with an update message from the page (inside the handler)."""
+    with control._lock_property(value=value):
+        control.value = value
+
+
+def test_a_page_message_is_handled_before_the_handler_returns_then_refined_once():
+    """The page's widget model sends one message per control at a time and merges later
+    values until the kernel is idle again (latest wins), so the kernel must do the work
+    while it handles the message: each message runs the coarse step before the handler
+    returns (the kernel is busy meanwhile), and one full run follows the quiet spell after
+    the last message, not one per message."""
     w = Quadratic(n=40)
     control = w.controls["lr"]
 
     async def drag():
         w.calls.clear()
-        for v in (0.11, 0.12, 0.13, 0.14):
-            with control._lock_property(value=v):
-                control.value = v
-        assert w.calls == []
-        await asyncio.sleep(0)
-        assert w.calls == [("run", True)] and w.state["lr"] == 0.14
+        for v in (0.11, 0.12, 0.14):
+            _from_page(control, v)
+            assert w.calls[-1] == ("run", True) and w.state["lr"] == v
+            await asyncio.sleep(w.REFINE_AFTER / 3)       # the next message, mid-drag
+        assert w.calls == [("run", True)] * 3              # no refine while dragging
+        np.testing.assert_allclose(w.results["run"][-1],
+                                   (1 - 0.14 * np.array([1.0, 4.0])) ** 10)   # coarse: n/4
         await asyncio.sleep(w.REFINE_AFTER + 0.1)
-        assert w.calls == [("run", True), ("run", False)]
+        assert w.calls == [("run", True)] * 3 + [("run", False)]
+        np.testing.assert_allclose(w.results["run"][-1],
+                                   (1 - 0.14 * np.array([1.0, 4.0])) ** 40)   # full: n
     run_in_own_loop(drag)
+
+
+def test_a_menu_or_checkbox_from_the_page_runs_in_full_at_once_without_a_refine():
+    w = Quadratic(n=40)
+
+    async def click():
+        w.calls.clear()
+        _from_page(w.controls["grid"], True)
+        _from_page(w.controls["norm"], "log")
+        assert w._refine_handle is None
+        await asyncio.sleep(w.REFINE_AFTER + 0.1)
+    run_in_own_loop(click)
+    assert ("run", True) not in w.calls
+    assert w.state["grid"] is True and w.state["norm"] == "log"
+
+
+def test_a_refine_from_a_timer_tells_the_page_the_kernel_is_busy(monkeypatch):
+    """No message is being handled when the refine after a drag runs: the kernel
+    publishes busy before it and idle after it, under a parent no page request waits for."""
+    from saddle_widgets.widgets import _base
+    published = []
+
+    class Session:
+        def msg_header(self, msg_type):
+            return {"msg_id": "refine-1", "msg_type": msg_type}
+
+    class Kernel:
+        session = Session()
+
+        def _publish_status(self, status, channel, parent):
+            published.append((status, parent["header"]["msg_id"], w.calls[-1:]))
+
+    class Shell:
+        kernel = Kernel()
+    monkeypatch.setattr(_base, "in_live_kernel", lambda: True)
+    monkeypatch.setattr("IPython.get_ipython", lambda: Shell())
+    w = Quadratic(n=40, canvas="agg")
+
+    async def drag():
+        w.calls.clear()
+        _from_page(w.controls["lr"], 0.2)
+        assert published == []                       # inside the message: its own status
+        await asyncio.sleep(w.REFINE_AFTER + 0.1)
+    run_in_own_loop(drag)
+    assert published == [("busy", "refine-1", [("run", True)]),
+                         ("idle", "refine-1", [("run", False)])]
 
 
 # ---------------------------------------------------------------- moved from test_widget_base
@@ -509,10 +569,7 @@ def test_a_learners_first_tick_or_choice_is_never_taken_for_an_echo(widget):
     widget.set_params(grid=False, norm="linear")
     for name, value in (("grid", True), ("norm", "log")):
         control = widget.controls[name]
-        with control._lock_property(value=value):
-            control.value = value
-        if widget._pending:                             # a loop is running (Playwright)
-            widget._flush()
+        _from_page(control, value)
         assert widget.state[name] == value, name
 
 
@@ -522,10 +579,7 @@ def test_a_value_sent_before_the_display_is_a_real_move_afterwards(widget):
     widget.apply_preset("ill-conditioned")
     widget._repr_mimebundle_()
     control = widget.controls["lr"]
-    with control._lock_property(value=0.1):
-        control.value = 0.1
-    if widget._pending:                                 # a loop is running (Playwright)
-        widget._flush()
+    _from_page(control, 0.1)
     assert widget.state["lr"] == 0.1
 
 

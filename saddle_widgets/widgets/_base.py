@@ -251,14 +251,12 @@ class Explorer(widgets.VBox):
         self._lock_mode: str | None = None
         self._locked: set[str] = set()
         self._setting_disabled = False
-        self._pending: dict = {}
         #: values the kernel sent to each control since the widget was displayed, until the
         #: page's first message for that control: a view that renders after the cell that
         #: changed a value (Run All) may echo an earlier one first
         self._sent: dict[str, list] = {name: [] for name in self.PARAMS}
         self._recording: set[str] = set()
         self._lock_note = ""
-        self._scheduled = None
         self._refine_handle = None
         self._settle_handle = None
         self.last_update_seconds = float("nan")
@@ -671,17 +669,23 @@ class Explorer(widgets.VBox):
                 return
         if param.is_echo(self._values[name], new):
             return          # the page sent back our own value, snapped to the slider's grid
-        loop = _running_loop() if from_frontend else None
-        if loop is None:
+        if not from_frontend:
             self._guard(lambda: self._apply({name: new}, coarse=self._dragging))
             return
-        # A drag in the browser: coalesce (latest value wins), coarse now, full soon after.
-        self._pending[name] = new
-        if self._scheduled is None:
-            self._scheduled = loop.call_soon(self._flush)
-        if self._refine_handle is not None:
-            self._refine_handle.cancel()
-            self._refine_handle = None
+        # A message from the page: do the work now, while the kernel handles the message.
+        # The page's widget model sends one message at a time per control and holds later
+        # values (merged, so the latest wins) until the kernel reports idle for it, so the
+        # page's throttle coalesces a drag or a held key, and its busy indicator tells the
+        # truth. A slider moves coarse now; the full picture follows a quiet spell.
+        self._cancel_refine()
+        coarse = self._has_coarse and param.drags
+        self._guard(lambda: self._apply({name: new}, coarse=coarse))
+        if coarse:
+            loop = _running_loop()
+            if loop is None:
+                self.refine()
+            else:
+                self._refine_handle = loop.call_later(self.REFINE_AFTER, self._refine_later)
 
     @contextlib.contextmanager
     def dragging(self):
@@ -700,15 +704,17 @@ class Explorer(widgets.VBox):
         if self._has_coarse and not self._closed:
             self._run_update(coarse=False)
 
-    def _flush(self) -> None:
-        values, self._pending, self._scheduled = self._pending, {}, None
-        if self._closed:
-            return
-        self._guard(lambda: self._apply(values, coarse=self._has_coarse))
-        if self._has_coarse:
-            loop = _running_loop()
-            if loop is not None:
-                self._refine_handle = loop.call_later(self.REFINE_AFTER, self.refine)
+    def _cancel_refine(self) -> None:
+        if self._refine_handle is not None:
+            self._refine_handle.cancel()
+            self._refine_handle = None
+
+    def _refine_later(self) -> None:
+        """The refine after a drag: no message is being handled, so tell the page the
+        kernel is busy while it runs."""
+        self._refine_handle = None
+        with _kernel_busy():
+            self.refine()
 
     # ------------------------------------------------------------------ running the steps
     def _input(self, name):
@@ -789,9 +795,10 @@ class Explorer(widgets.VBox):
         self._settle_handle = None
         if self._closed:
             return
-        for fig in self.figures:
-            fig.canvas._force_full = True
-            fig.canvas.draw()
+        with _kernel_busy():
+            for fig in self.figures:
+                fig.canvas._force_full = True
+                fig.canvas.draw()
 
     def _guard(self, action) -> None:
         """Run ``action``; show a ValueError (or any failure) in the status line."""
@@ -826,7 +833,7 @@ class Explorer(widgets.VBox):
                 super().close()
             return
         self._closed = True
-        for handle in (self._scheduled, self._refine_handle, self._settle_handle):
+        for handle in (self._refine_handle, self._settle_handle):
             if handle is not None:
                 handle.cancel()
         for fig in self._figs.values():
@@ -905,6 +912,32 @@ def _running_loop():
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
+
+
+@contextlib.contextmanager
+def _kernel_busy():
+    """Publish the kernel's status busy, then idle, around work that no message started
+    (a timer's refine), so the page's busy indicator shows it. The status messages have
+    a parent of their own: no page request waits for them (a widget's throttle counts the
+    idle of its own message only)."""
+    kernel = None
+    if in_live_kernel():
+        from IPython import get_ipython
+        kernel = get_ipython().kernel
+    parent = None
+    if kernel is not None and getattr(kernel, "session", None) is not None:
+        try:
+            parent = {"header": kernel.session.msg_header("saddle_widgets_refine"),
+                      "parent_header": {}, "metadata": {}, "content": {}}
+            kernel._publish_status("busy", "shell", parent)
+        except Exception:          # a kernel without these (private) methods: no status
+            parent = None
+    try:
+        yield
+    finally:
+        if parent is not None:
+            with contextlib.suppress(Exception):
+                kernel._publish_status("idle", "shell", parent)
 
 
 def _descendants(box):

@@ -39,6 +39,12 @@ class Param:
     when: Callable[[dict], bool] | None = field(default=None, compare=False, kw_only=True)
     kind: ClassVar[str] = ""
 
+    @property
+    def drags(self) -> bool:
+        """True if the control is a slider: a page sends a stream of values while it is
+        dragged (the base draws those coarse, and the full picture after release)."""
+        return False
+
     def bounds(self, state: dict) -> tuple:
         return ()
 
@@ -76,6 +82,8 @@ class _Number(Param):
     _abc: ClassVar[type] = Real
     _cast: ClassVar[type] = float
     _word: ClassVar[str] = "a number"
+
+    drags = True
 
     def bounds(self, state):
         return _bound(self.lo, state), _bound(self.hi, state)
@@ -163,6 +171,10 @@ class Choice(Param):
     labels: dict | None = field(default=None, compare=False)
     slider: bool = False
     kind: ClassVar[str] = "choice"
+
+    @property
+    def drags(self):
+        return self.slider
 
     def validate(self, name, value, state):
         for o in self.options:
