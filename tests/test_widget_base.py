@@ -604,3 +604,62 @@ def test_a_preset_note_leads_the_status_line_while_the_menu_shows_that_preset():
     assert "oscillates" not in w.status_text
     with pytest.raises(TypeError, match="unknown presets"):
         type("Stray", (Quadratic,), {"PRESET_NOTES": {"nope": "x"}})
+
+
+@pytest.mark.parametrize("name, bad", [
+    ("kappa", "1"), ("kappa", None), ("kappa", [1.0]), ("kappa", 1j), ("kappa", True),
+    ("kappa", 99.0), ("kappa", float("nan")), ("n", 4.5), ("n", "3"), ("n", True),
+    ("grid", 1.0), ("grid", None), ("grid", "True"), ("norm", "no such"), ("norm", ["log"]),
+])
+def test_a_bad_value_assigned_to_a_control_is_a_value_error_and_a_status_sentence(name, bad):
+    """No raw TraitError, no silent coercion ("1" -> 1.0) or clamping (99 -> 10): a
+    ValueError naming the parameter, shown in the status line; the next good value clears
+    it, and the state is unchanged meanwhile."""
+    w = Quadratic(canvas="agg")
+    state, text = w.state, w.status_text
+    with pytest.raises(ValueError, match=name):
+        w.controls[name].value = bad
+    assert w.state == state and name in w.error and w.status_text.startswith(name)
+    assert w.controls[name].value == state[name]
+    w.controls["lr"].value = 0.1                  # a good value (unchanged): refusal over
+    assert w.error is None and w.status_text == text
+
+
+def test_numpy_scalars_are_accepted_for_their_python_kinds():
+    w = Quadratic(canvas="agg", kappa=np.float64(2.0), n=np.int64(30), grid=np.bool_(True))
+    assert w.state["kappa"] == 2.0 and type(w.state["n"]) is int and w.state["grid"] is True
+    w.controls["grid"].value = np.bool_(False)
+    assert w.state["grid"] is False
+
+
+def test_an_integer_off_its_slider_grid_is_refused_not_snapped():
+    class Stepped(Quadratic):
+        PARAMS = {**Quadratic.PARAMS, "n": Int("steps", 20, 5, 200, step=5)}
+    with pytest.raises(ValueError, match="n must be on the slider's grid 5, 10"):
+        Stepped(canvas="agg", n=22)
+    assert Stepped(canvas="agg", n=25).state["n"] == 25
+
+
+def test_set_state_is_atomic_validate_all_then_apply():
+    w = Quadratic(canvas="agg")
+    state, text, run = w.state, w.status_text, w.results["run"]
+    with pytest.raises(ValueError, match="n must be"):
+        w.set_state(kappa=2.0, n=10**6)
+    assert w.state == state and w.status_text == text and w.results["run"] is run
+    w.set_state({"kappa": 2.0})                   # one dict of parameters works too
+    assert w.state["kappa"] == 2.0
+    with pytest.raises(ValueError, match="unknown parameter"):
+        w.set_state({1: 2.0})
+
+
+@pytest.mark.parametrize("door", [
+    lambda w: w.apply_preset(["a"]), lambda w: w.apply_preset(None),
+    lambda w: w.lock(["kappa"]), lambda w: w.lock(1), lambda w: w.figure([1]),
+    lambda w: w.on(["run"], print), lambda w: w.on("run", 3),
+    lambda w: w.add_figure("extra", "x", 3), lambda w: w.add_figure("extra", 3, 3, column=1.5),
+    lambda w: w.set_state([1]),
+])
+def test_wrong_types_at_the_other_doors_are_value_errors(door):
+    w = Quadratic(canvas="agg")
+    with pytest.raises(ValueError):
+        door(w)

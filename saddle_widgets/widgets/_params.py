@@ -14,11 +14,53 @@ from numbers import Integral, Real
 from typing import Any, Callable, ClassVar
 
 import ipywidgets as widgets
+import numpy as np
+import traitlets
 
 #: width of every control; with the label width fixed, each slider track is >= 120 px
 #: (350 - 120 - ~95 px of readout and margins, measured in Chromium)
 CONTROL_WIDTH = "350px"
 LABEL_WIDTH = "120px"
+
+
+class ControlValueError(traitlets.TraitError, ValueError):
+    """A value assigned to a control that its parameter cannot take: a ValueError naming
+    the parameter (and a TraitError, the type traitlets' callers expect)."""
+
+
+def _checked(trait):
+    """``trait`` whose values from code first pass the control's ``_check_value`` (the
+    explorer's validation of that parameter), so ``control.value = "1"`` raises a
+    ValueError naming the parameter instead of traitlets' or ipywidgets' own coercion."""
+    class Checked(trait):
+        def validate(self, obj, value):
+            check = obj.__dict__.get("_check_value")
+            if check is not None:
+                value = check(value)
+            parent = getattr(super(), "validate", None)     # traitlets' Any has none
+            return value if parent is None else parent(obj, value)
+    Checked.__name__ = f"Checked{trait.__name__}"
+    return Checked
+
+
+class FloatSlider(widgets.FloatSlider):
+    value = _checked(traitlets.CFloat)(0.0, help="Float value").tag(sync=True)
+
+
+class IntSlider(widgets.IntSlider):
+    value = _checked(traitlets.CInt)(0, help="Int value").tag(sync=True)
+
+
+class Checkbox(widgets.Checkbox):
+    value = _checked(traitlets.Bool)(False, help="Bool value").tag(sync=True)
+
+
+class Dropdown(widgets.Dropdown):
+    value = _checked(traitlets.Any)(None, help="Selected value", allow_none=True)
+
+
+class SelectionSlider(widgets.SelectionSlider):
+    value = _checked(traitlets.Any)(None, help="Selected value", allow_none=True)
 
 
 def _style():
@@ -128,7 +170,7 @@ class Float(_Number):
     def control(self):
         lo = self.lo if not isinstance(self.lo, str) else 0.0
         hi = self.hi if not isinstance(self.hi, str) else 1.0
-        return widgets.FloatSlider(value=self.default, min=lo, max=hi, step=self.step,
+        return FloatSlider(value=self.default, min=lo, max=hi, step=self.step,
                                    description=self.label, readout_format=self.fmt,
                                    continuous_update=True, tooltip=self.doc or self.label,
                                    style=_style(), layout=widgets.Layout(width=CONTROL_WIDTH))
@@ -147,13 +189,22 @@ class Int(_Number):
     _cast: ClassVar[type] = int
     _word: ClassVar[str] = "an integer"
 
+    def validate(self, name, value, state):
+        value = super().validate(name, value, state)
+        lo = self.bounds(state)[0]
+        if self.step != 1 and (value - lo) % self.step:
+            hi = self.bounds(state)[1]
+            raise ValueError(f"{name} must be on the slider's grid {lo}, {lo + self.step}, "
+                             f"…, {hi} (steps of {self.step}), got {value}")
+        return value
+
     def is_echo(self, old, new):
         return isinstance(new, Integral) and not isinstance(new, bool) and int(new) == old
 
     def control(self):
         lo = self.lo if not isinstance(self.lo, str) else 0
         hi = self.hi if not isinstance(self.hi, str) else max(self.default, 1)
-        return widgets.IntSlider(value=self.default, min=lo, max=hi, step=self.step,
+        return IntSlider(value=self.default, min=lo, max=hi, step=self.step,
                                  description=self.label, continuous_update=True,
                                  tooltip=self.doc or self.label, style=_style(),
                                  layout=widgets.Layout(width=CONTROL_WIDTH))
@@ -185,7 +236,7 @@ class Choice(Param):
     def control(self):
         labels = self.labels or {}
         options = [(str(labels.get(o, o)), o) for o in self.options]
-        cls = widgets.SelectionSlider if self.slider else widgets.Dropdown
+        cls = SelectionSlider if self.slider else Dropdown
         kw = {"continuous_update": True} if self.slider else {}
         return cls(options=options, value=self.default, description=self.label,
                    tooltip=self.doc or self.label, style=_style(),
@@ -205,12 +256,14 @@ class Bool(Param):
     kind: ClassVar[str] = "bool"
 
     def validate(self, name, value, state):
+        if isinstance(value, np.bool_):
+            return bool(value)
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be True or False, got {value!r}")
         return value
 
     def control(self):
-        return widgets.Checkbox(value=self.default, description=self.label, indent=False,
+        return Checkbox(value=self.default, description=self.label, indent=False,
                                 tooltip=self.doc or self.label,
                                 layout=widgets.Layout(width=CONTROL_WIDTH))
 
