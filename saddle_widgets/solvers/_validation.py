@@ -53,8 +53,8 @@ def finite_scalar(name: str, value, *, limit: float | None = None) -> float:
         raise ValueError(f"{name} must be a real number, got {value!r}")
     try:
         arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be a real number (a float), got {value!r}") from None
     if arr.ndim != 0:
         raise ValueError(f"{name} must be a single number, got shape {arr.shape}")
     x = float(arr)
@@ -93,7 +93,7 @@ def choice(name: str, value, options) -> str:
     """``value`` if it is one of ``options``, else a ValueError listing them."""
     try:
         known = value in options and any(type(o) is type(value) for o in options)
-    except TypeError:                    # unhashable (a list): not an option
+    except (TypeError, ValueError):      # unhashable (a list), an array: not an option
         known = False
     if not known:
         raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(map(repr, options))}")

@@ -266,11 +266,12 @@ def convergence_time_large_c(cost, x0, imbalances, eps=1e-3, *, target=None):
     (|x - x*| shrinks at least at rate about c near the minimum); vectorised over c > 0, and
     0 where the start is already within eps."""
     cost = _as_cost(cost, target)
-    c = np.abs(finite_array("imbalances", imbalances))
-    if np.any(c == 0):
-        raise ValueError("the large-imbalance asymptote needs c != 0")
+    c = np.abs(finite_array("imbalances", imbalances, limit=MAX_INPUT))
+    if np.any(c < 1e-12):
+        raise ValueError("the large-imbalance asymptote needs imbalances |c| >= 1e-12 "
+                         f"(it describes large c), got {float(np.min(c)):g}")
     eps = positive_scalar("eps", eps)
-    d0 = float(cost.distance_to_minimum(finite_scalar("x0", x0)))
+    d0 = float(cost.distance_to_minimum(finite_scalar("x0", x0, limit=MAX_INPUT)))
     return np.log(max(d0, eps) / eps) / c
 
 
@@ -352,8 +353,11 @@ class _Chain:
 
 def sigmoid(z):
     """The paper's algebraic sigmoid sigma(z) = z / sqrt(1 + z^2) (Section 4; not tanh)."""
-    z = np.asarray(z, dtype=float)
-    return z / np.sqrt(1.0 + z * z)
+    return _sigmoid(finite_array("z", z))
+
+
+def _sigmoid(z):
+    return z / np.hypot(1.0, z)          # hypot: no overflow of z^2 for huge z
 
 
 class _Neuron:
@@ -374,7 +378,7 @@ class _Sigmoid(_Neuron):
     invariant C = w2^2 - (1 + w1^2)^2 / 2 is conserved (w1 (1 + w1^2) sigma'(w1) = sigma(w1)),
     C = -1/2 at the origin (eq. 10)."""
     name = "sigmoid"
-    act = staticmethod(sigmoid)
+    act = staticmethod(_sigmoid)
 
     @staticmethod
     def dact(z):
@@ -587,7 +591,7 @@ def gradient_descent(cost, weights, *, lr, n_steps, target=None, model="linear")
         par = NEURONS[model]
     else:
         if w.size % 2 or w.size == 0:
-            raise ValueError(f"a linear model needs [w1..., w2...] of even length, got {w.size}")
+            raise ValueError(f"weights of a linear model are [w1..., w2...], of even length, got {w.size}")
         par = _Linear(w.size // 2)
     out = np.empty((n_steps + 1, w.size))
     out[0] = w
@@ -607,8 +611,8 @@ def gradient_descent(cost, weights, *, lr, n_steps, target=None, model="linear")
 def gd_step_limit(cost, imbalance, minimiser=None):
     """Largest stable step at a minimiser x*: lr < 2 / (f''(x*) sqrt(c^2 + 4 x*^2))."""
     cost = _as_cost(cost, None)
-    c = finite_scalar("imbalance", imbalance)
-    xs = cost.minimisers[-1] if minimiser is None else finite_scalar("minimiser", minimiser)
+    c = finite_scalar("imbalance", imbalance, limit=MAX_INPUT)
+    xs = cost.minimisers[-1] if minimiser is None else finite_scalar("minimiser", minimiser, limit=MAX_INPUT)
     curv = float(cost.d2f(xs)) * math.sqrt(c * c + 4 * xs * xs)
     return math.inf if curv <= 0 else 2.0 / curv
 
@@ -664,7 +668,7 @@ def convergence_time(t, x, cost, eps=1e-3):
     """First time after which |x - x*| < eps for good (inf if never), from a sampled path."""
     cost = _as_cost(cost, None)
     t = sample_times(t)
-    x = finite_array("x", x, ndim=1)
+    x = finite_array("x", x, ndim=1, limit=MAX_INPUT)
     if t.shape != x.shape:
         raise ValueError("t and x must have the same length")
     eps = positive_scalar("eps", eps)
@@ -862,8 +866,8 @@ def neuron_invariant(w1, w2, *, activation="sigmoid"):
     """The conserved quantity of a neuron's flow: C = w2^2 - (1 + w1^2)^2 / 2 for the
     paper's sigmoid (eq. 10), Q = sinh^2 w1 - w2^2 for tanh."""
     neuron = _neuron(activation)
-    w1 = finite_array("w1", w1)
-    w2 = finite_array("w2", w2)
+    w1 = finite_array("w1", w1, limit=MAX_INPUT)
+    w2 = finite_array("w2", w2, limit=MAX_INPUT)
     return neuron.conserved(np.stack(np.broadcast_arrays(w1, w2), -1))
 
 
@@ -879,8 +883,8 @@ def neuron_start(x0, invariant, *, activation="sigmoid", mirror=False):
     ``mirror`` gives (-w1, -w2): the same product and invariant.
     """
     neuron = _neuron(activation)
-    x0 = finite_scalar("x0", x0)
-    q = finite_scalar("invariant", invariant)
+    x0 = finite_scalar("x0", x0, limit=MAX_INPUT)
+    q = finite_scalar("invariant", invariant, limit=MAX_INPUT)
     if x0 == 0:
         if activation == "sigmoid":
             w = (0.0, math.sqrt(q + 0.5)) if q >= -0.5 else (math.sqrt(math.sqrt(-2 * q) - 1), 0.0)
@@ -908,8 +912,8 @@ def plane_product(w1, w2, *, depth=2, activation="linear"):
     """x at the plane point (w1, w2): w1 w2^(N-1) (tied chain, N = depth; w1 w2 for N = 2)
     or w2 act(w1) for a neuron."""
     depth, activation = _plane_model(depth, activation)
-    w1 = np.asarray(w1, dtype=float)
-    w2 = np.asarray(w2, dtype=float)
+    w1 = finite_array("w1", w1, limit=MAX_INPUT)
+    w2 = finite_array("w2", w2, limit=MAX_INPUT)
     if activation != "linear":
         return w2 * NEURONS[activation].act(w1)
     return w1 * w2 ** (depth - 1)
@@ -923,13 +927,24 @@ def plane_loss_gap(cost, w1, w2, *, depth=2, activation="linear", target=None):
     return cost.f(x) - cost.minimum
 
 
+#: the most points a curve for the picture may have
+MAX_POINTS = 100_000
+
+
+def _extent(extent):
+    return finite_scalar("extent", positive_scalar("extent", extent), limit=MAX_INPUT)
+
+
 def hyperbolas(levels, extent, n=200):
     """The level sets w1^2 - w2^2 = k of the imbalance for each k in ``levels``, as a list of
     (w1, w2) branches over the square |w1|, |w2| <= extent: w1 = +-sqrt(k + w2^2) for k > 0,
     w2 = +-sqrt(w1^2 - k) for k < 0, and the diagonals w2 = +-w1 for k = 0. (Points of a
     branch may lie outside the square; the axes clip them.)"""
-    levels = finite_array("levels", levels, ndim=1)
-    extent = positive_scalar("extent", extent)
+    levels = finite_array("levels", levels, ndim=1, limit=MAX_INPUT)
+    if levels.size > 1000:
+        raise ValueError(f"levels must hold at most 1000 values, got {levels.size}")
+    extent = _extent(extent)
+    n = integer_in_range("n", n, 2, MAX_POINTS)
     u = np.linspace(-extent, extent, n)
     out = []
     for k in levels:
@@ -969,8 +984,9 @@ def level_sets(extent, *, activation="linear", depth=2, n_levels=6, n=200):
     Sigmoid: C = w2^2 - (1 + w1^2)^2/2 = v^2 - 1/2 or -(1 + v^2)^2/2, and C = -1/2.
     Tanh: Q = sinh^2 w1 - w2^2 = sinh^2 v or -v^2, and Q = 0."""
     depth, activation = _plane_model(depth, activation)
-    extent = positive_scalar("extent", extent)
+    extent = _extent(extent)
     n_levels = integer_in_range("n_levels", n_levels, 1, 100)
+    n = integer_in_range("n", n, 2, MAX_POINTS)
     v = extent * np.arange(1, n_levels + 1) / n_levels
     if activation == "linear":
         return hyperbolas(np.concatenate([-v[::-1] ** 2, [0.0], v ** 2]), extent, n)
@@ -993,8 +1009,9 @@ def conserved_curve(w1, w2, *, activation="linear", n=100):
     sqrt(sqrt(2 (w2^2 - C)) - 1); tanh: w1 = sgn(w1(0)) arsinh sqrt(Q + w2^2) for Q >= 0,
     else w2 = sgn(w2(0)) sqrt(sinh^2 w1 - Q)). Empty for fewer than 2 points."""
     choice("activation", activation, ACTIVATIONS)
-    a = finite_array("w1", w1, ndim=1)
-    b = finite_array("w2", w2, ndim=1)
+    a = finite_array("w1", w1, ndim=1, limit=MAX_INPUT)
+    b = finite_array("w2", w2, ndim=1, limit=MAX_INPUT)
+    n = integer_in_range("n", n, 2, MAX_POINTS)
     if a.shape != b.shape:
         raise ValueError(f"w1 and w2 must have the same length, got {a.size} and {b.size}")
     if a.size < 2:
@@ -1036,7 +1053,8 @@ def minima_curves(cost, *, depth=2, activation="linear", extent=2.5, n=400, targ
     |w2| > |x*|, since |sigma| < 1). Points with |w2| > 2 extent are NaN (off the picture)."""
     cost = _as_cost(cost, target)
     depth, activation = _plane_model(depth, activation)
-    extent = positive_scalar("extent", extent)
+    extent = _extent(extent)
+    n = integer_in_range("n", n, 2, MAX_POINTS)
     w1s = np.linspace(-extent, extent, n)
     segs = []
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -1096,8 +1114,8 @@ def bad_set_distance(cost, w1, w2, *, target=None):
     (0 when f'(0) = 0); batched over leading axes (scalars or width-h vectors). Starts with
     d > 0 converge to the minima G_f; the bad set d = 0 does not depend on f beyond s."""
     cost = _as_cost(cost, target)
-    w1 = finite_array("w1", w1)
-    w2 = finite_array("w2", w2)
+    w1 = finite_array("w1", w1, limit=MAX_INPUT)
+    w2 = finite_array("w2", w2, limit=MAX_INPUT)
     if w1.shape != w2.shape:
         raise ValueError(f"w1 and w2 must have the same shape, got {w1.shape} and {w2.shape}")
     s = float(np.sign(cost.df(0.0)))
@@ -1111,7 +1129,7 @@ def pd_pl_constant(cost, x0, *, target=None, n=4001):
     checked on a grid of n points): 0 when f has a critical point there that is not a
     minimum (the double well's hump, e.g. f'(0) = 0 with f(0) > f*)."""
     cost = _as_cost(cost, target)
-    x0 = finite_scalar("x0", x0)
+    x0 = finite_scalar("x0", x0, limit=MAX_INPUT)
     n = integer_in_range("n", n, 11, 10 ** 6)
     fstar = cost.minimum
     level = max(float(cost.f(x0)), float(cost.f(0.0)))
@@ -1134,7 +1152,7 @@ def loss_bound_rate(cost, x0, *, target=None):
     such mu > 0 holds: the double well): 1 for the quadratic, tanh(d0)/d0 for log-cosh
     (tanh(u)/u decreases in |u|, so its value at the edge d0 is the minimum)."""
     cost = _as_cost(cost, target)
-    x0 = finite_scalar("x0", x0)
+    x0 = finite_scalar("x0", x0, limit=MAX_INPUT)
     d0 = float(cost.distance_to_minimum(x0))
     if cost.name == "quadratic":
         return 1.0
@@ -1151,11 +1169,11 @@ def loss_bound(cost, x0, imbalance, t, *, target=None):
     f - f* <= (x - x*)^2 / 2 for the quadratic and log-cosh costs."""
     cost = _as_cost(cost, target)
     mu = loss_bound_rate(cost, x0)
-    c = abs(finite_scalar("imbalance", imbalance))
+    c = abs(finite_scalar("imbalance", imbalance, limit=MAX_INPUT))
     t = finite_array("t", t)
     if mu is None:
         return None
-    d0 = float(cost.distance_to_minimum(finite_scalar("x0", x0)))
+    d0 = float(cost.distance_to_minimum(finite_scalar("x0", x0, limit=MAX_INPUT)))
     return 0.5 * d0 ** 2 * np.exp(-2 * mu * c * t)
 
 
@@ -1164,7 +1182,9 @@ def phase_plane_coordinates(result, *, branch=1.0, mirror=False):
     a chain (w_1, w_2) and the neurons; for width h > 1 the equivalent scalar pair with
     the same x and w1^2 - w2^2 = sgn(branch) c (c the run's nuclear-norm imbalance), which by
     the exact reduction follows the same x(t)."""
-    branch = finite_scalar("branch", branch)
+    branch = finite_scalar("branch", branch, limit=MAX_INPUT)
+    if not isinstance(result, (FlowResult, DescentResult)):
+        raise ValueError(f"result must be a FlowResult or DescentResult (a run), got {result!r}")
     w = np.asarray(result.weights, dtype=float)
     if result.model == "linear" and w.shape[1] > 2:
         h = w.shape[1] // 2

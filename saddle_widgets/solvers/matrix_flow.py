@@ -76,7 +76,10 @@ def _check_weights(W1, W2, Y):
     return W1, W2, Y
 
 
-def _check_batched(W1, W2, Y=None):
+_NO_Y = object()
+
+
+def _check_batched(W1, W2, Y=_NO_Y):
     """Like ``_check_weights`` for stacks of weights: the last two axes are the matrices."""
     W1 = finite_array("W1", W1, limit=MAX_ENTRY)
     W2 = finite_array("W2", W2, limit=MAX_ENTRY)
@@ -87,7 +90,7 @@ def _check_batched(W1, W2, Y=None):
         raise ValueError(f"W2 must have as many columns as W1 has rows (the hidden width h): "
                          f"W1 is {W1.shape[-2]}x{W1.shape[-1]}, W2 is "
                          f"{W2.shape[-2]}x{W2.shape[-1]}")
-    if Y is None:
+    if Y is _NO_Y:
         return W1, W2
     Y = finite_array("Y", Y, ndim=2, limit=MAX_ENTRY)
     if Y.shape != (W2.shape[-2], W1.shape[-1]):

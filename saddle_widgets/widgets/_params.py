@@ -33,6 +33,8 @@ def _checked(trait):
     explorer's validation of that parameter), so ``control.value = "1"`` raises a
     ValueError naming the parameter instead of traitlets' or ipywidgets' own coercion."""
     class Checked(trait):
+        allow_none = False       # else traitlets passes None by unchecked (Any allows it)
+
         def validate(self, obj, value):
             check = obj.__dict__.get("_check_value")
             if check is not None:
@@ -55,12 +57,14 @@ class Checkbox(widgets.Checkbox):
     value = _checked(traitlets.Bool)(False, help="Bool value").tag(sync=True)
 
 
+# allow_none=False: traitlets validates no None there (it would bypass the check); the
+# options of a parameter are never empty, so ipywidgets never sets None itself
 class Dropdown(widgets.Dropdown):
-    value = _checked(traitlets.Any)(None, help="Selected value", allow_none=True)
+    value = _checked(traitlets.Any)(None, help="Selected value", allow_none=False)
 
 
 class SelectionSlider(widgets.SelectionSlider):
-    value = _checked(traitlets.Any)(None, help="Selected value", allow_none=True)
+    value = _checked(traitlets.Any)(None, help="Selected value", allow_none=False)
 
 
 def _style():
@@ -133,9 +137,13 @@ class _Number(Param):
     def validate(self, name, value, state):
         if isinstance(value, bool) or not isinstance(value, self._abc):
             raise ValueError(f"{name} must be {self._word}, got {value!r}")
-        value = self._cast(value)
         lo, hi = self.bounds(state)
-        if not (math.isfinite(value) and lo <= value <= hi):
+        try:
+            value = self._cast(value)
+            inside = math.isfinite(value) and lo <= value <= hi
+        except OverflowError:                   # an int beyond the floats (10**400)
+            inside = False
+        if not inside:
             raise ValueError(f"{name} must be between {lo:g} and {hi:g}, got {value!r}")
         return value
 
@@ -229,7 +237,7 @@ class Choice(Param):
 
     def validate(self, name, value, state):
         for o in self.options:
-            if value == o and type(value) is type(o):
+            if type(value) is type(o) and value == o:      # (an array is no option)
                 return o
         raise ValueError(f"{name} must be one of {list(self.options)}, got {value!r}")
 
