@@ -912,11 +912,12 @@ def plane_product(w1, w2, *, depth=2, activation="linear"):
     """x at the plane point (w1, w2): w1 w2^(N-1) (tied chain, N = depth; w1 w2 for N = 2)
     or w2 act(w1) for a neuron."""
     depth, activation = _plane_model(depth, activation)
-    w1 = finite_array("w1", w1, limit=MAX_INPUT)
-    w2 = finite_array("w2", w2, limit=MAX_INPUT)
-    if activation != "linear":
-        return w2 * NEURONS[activation].act(w1)
-    return w1 * w2 ** (depth - 1)
+    w1 = finite_array("w1", w1)
+    w2 = finite_array("w2", w2)
+    with np.errstate(over="ignore"):           # beyond the floats x is ±inf, honestly
+        if activation != "linear":
+            return w2 * NEURONS[activation].act(w1)
+        return w1 * w2 ** (depth - 1)
 
 
 def plane_loss_gap(cost, w1, w2, *, depth=2, activation="linear", target=None):
@@ -924,7 +925,8 @@ def plane_loss_gap(cost, w1, w2, *, depth=2, activation="linear", target=None):
     the minima curves, f(0) - min f at the saddle."""
     cost = _as_cost(cost, target)
     x = plane_product(w1, w2, depth=depth, activation=activation)
-    return cost.f(x) - cost.minimum
+    with np.errstate(over="ignore"):           # g beyond the floats is +inf, honestly
+        return cost.f(x) - cost.minimum
 
 
 #: the most points a curve for the picture may have
@@ -1009,8 +1011,8 @@ def conserved_curve(w1, w2, *, activation="linear", n=100):
     sqrt(sqrt(2 (w2^2 - C)) - 1); tanh: w1 = sgn(w1(0)) arsinh sqrt(Q + w2^2) for Q >= 0,
     else w2 = sgn(w2(0)) sqrt(sinh^2 w1 - Q)). Empty for fewer than 2 points."""
     choice("activation", activation, ACTIVATIONS)
-    a = finite_array("w1", w1, ndim=1, limit=MAX_INPUT)
-    b = finite_array("w2", w2, ndim=1, limit=MAX_INPUT)
+    a = finite_array("w1", w1, ndim=1)      # a diverging path may reach 1e200: NaN breaks
+    b = finite_array("w2", w2, ndim=1)
     n = integer_in_range("n", n, 2, MAX_POINTS)
     if a.shape != b.shape:
         raise ValueError(f"w1 and w2 must have the same length, got {a.size} and {b.size}")
