@@ -345,6 +345,10 @@ def _pair(scale, imbalance):
 
 def _svd_target(Y):
     Y = finite_array("Y", Y, ndim=2, limit=MAX_ENTRY)
+    if Y.size == 0:
+        raise ValueError(f"Y must not be empty, got shape {Y.shape}")
+    if Y.size > MAX_WEIGHTS:
+        raise ValueError(f"Y has {Y.size} entries, more than {MAX_WEIGHTS}: reduce its size")
     U, s, Vt = np.linalg.svd(Y)
     return Y, U, s, Vt
 
