@@ -157,7 +157,9 @@ class _Number(Param):
 
 @dataclass(frozen=True)
 class Float(_Number):
-    """A real number in [lo, hi] on a slider of the given step."""
+    """A real number in [lo, hi] on a slider of the given step. A value off the grid
+    (``set_params(x0=0.123)``) is kept exactly: the slider shows the nearest grid point and
+    its echo of it changes nothing. (An ``Int`` with a step refuses values off its grid.)"""
 
     step: float = 0.01
     fmt: str = ".2f"
