@@ -551,7 +551,12 @@ def test_algebraic_functions_are_finite_or_value_error(name, target, c, x, x0, d
         assert "x0" in str(e)
     else:
         assert _finite(w)
-    assert all(math.isfinite(v) for v in gf.start_from_point(x0 * 1e-3, c * 1e-3, depth=min(depth, 4))[:2])
+    try:
+        start = gf.start_from_point(x0 * 1e-3, c * 1e-3, depth=min(depth, 4))
+    except ValueError as e:                  # w1 w2^(N-1) beyond MAX_INPUT: says so
+        assert "x0" in str(e) and "reduce" in str(e)
+    else:
+        assert all(math.isfinite(v) for v in start[:2])
     assert _finite(gf.imbalance(np.array(x), np.array(x)[::-1]))
 
 
@@ -978,7 +983,7 @@ def test_large_c_asymptote_is_the_limit_of_the_closed_form_time(x0, target):
     T = [gf.convergence_time_closed_form(x0, target, c, 1e-3) for c in (1e2, 1e3)]
     A = gf.convergence_time_large_c(gf.make_cost("quadratic", target), x0, [1e2, 1e3], 1e-3)
     assert abs(A[1] / T[1] - 1) < 1e-2 and abs(A[1] / T[1] - 1) < abs(A[0] / T[0] - 1)
-    with pytest.raises(ValueError, match="c != 0"):
+    with pytest.raises(ValueError, match="imbalances"):
         gf.convergence_time_large_c("quadratic", x0, [0.0, 1.0])
 
 
@@ -1024,3 +1029,67 @@ def test_a_flow_over_a_span_too_short_to_move_stays_at_its_start():
     """t = (0, 5e-324): dw = t·dw/dt is below rounding, so w stays w0 (for every model)."""
     r = gf.integrate_chain("log-cosh", [-2.2, -0.6, 2.3, -1.9], [0.0, 5e-324], target=2.8)
     np.testing.assert_array_equal(r.weights, [[-2.2, -0.6, 2.3, -1.9]] * 2)
+
+
+# ------------------------------------------------------------------ doors (issue 14)
+def test_imbalance_of_equal_huge_weights_is_zero_without_overflow():
+    """c = |w1 - w2| |w1 + w2| (= sqrt(s^2 - 4x^2) factored): equal weights give c = 0
+    exactly even at 1e200, where the squares overflow; a result beyond the floats is a
+    ValueError, not inf or NaN."""
+    assert gf.imbalance(1e200, 1e200) == 0.0
+    assert gf.signed_imbalance(1e200, 1e200) == 0.0 and gf.imbalance_paper(1e200, 1e200) == 0.0
+    assert gf.imbalance([1e200, 0.0], [1e200, 0.0]) == 0.0
+    # vectors: the factored form agrees with the nuclear norm of w1 w1^T - w2 w2^T
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=3), rng.normal(size=3)
+    C = np.outer(a, a) - np.outer(b, b)
+    assert gf.imbalance(a, b) == pytest.approx(np.abs(np.linalg.eigvalsh(C)).sum(), rel=1e-12)
+    with pytest.raises(ValueError, match="w1 and w2 are too large"):
+        gf.imbalance(1e200, -1e100)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: gf.integrate_flow("quadratic", .5, .2, [0, 1e6]), "reduce the last time"),
+    (lambda: gf.quadratic_flow_solution(np.linspace(0, 5, 11), 1e308, 1, .5), "x0"),
+    (lambda: gf.convergence_time_closed_form(.1, 1, 1e308), "imbalance"),
+    (lambda: gf.start_from_point(1e200, 1e200), "w1"),
+    (lambda: gf.start_from_point(1e200, 1e200, depth=6), "w1"),
+    (lambda: gf.start_from_point(100.0, 100.0, depth=6), "reduce"),
+    (lambda: gf.integrate_flow("quadratic", 1e200, 1e200, [0, 1]), "w1"),
+    (lambda: gf.integrate_flow("quadratic", [], [], [0, 1]), "w1 must not be empty"),
+    (lambda: gf.convergence_time_numeric("quadratic", .1, [1.0], max_iter=2.5), "max_iter"),
+    (lambda: gf.convergence_time_numeric("quadratic", .1, [1.0], safety=0), "safety"),
+    (lambda: gf.convergence_time_numeric("quadratic", .1, [1.0], safety=float("nan")), "safety"),
+    (lambda: gf.convergence_time_numeric("quadratic", .1, [1.0], max_iter=-1), "max_iter"),
+    (lambda: gf.make_cost(["quadratic"]), "cost"),
+    (lambda: gf.reduced_flow_rate("quadratic", [1, 2], [1, 2, 3]), "shapes"),
+    (lambda: gf.initial_weights(1e300, 1e300, width=3), "x0"),
+    (lambda: gf.integrate_flow("quadratic", .5, .2, [0, 1], rtol=0.5), "rtol"),
+])
+def test_bad_or_huge_arguments_are_a_value_error_naming_them(call, match):
+    """Issue 14's reproductions: no NaN, no raw TypeError/AttributeError/OverflowError,
+    no run of minutes: a ValueError naming the argument (or what to reduce)."""
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_a_diverging_start_has_convergence_time_inf_without_a_warning():
+    """The double well from x0 = -3 past its left minimum with c = 36 on a depth-6 chain:
+    some imbalances blow up; those get T = inf (never converge) and no RuntimeWarning
+    (warnings are errors here), the others a finite T >= 0."""
+    T = gf.convergence_time_numeric(gf.make_cost("double well", -2.0), -3.0,
+                                    [0.5, 6.0, 30.0], 1e-3, depth=6, t_max=5.0, safety=0.2)
+    assert np.all((T >= 0) | np.isinf(T)) and not np.any(np.isnan(T))
+
+
+def test_the_chain_curvature_bound_is_the_frobenius_norm_of_the_hessian_of_x():
+    """curvature(w) = ||d²x/dw²||_F, the Hessian entries prod_{k != i, j} w_k, checked
+    against a central finite difference of the gradient of x = w_N ... w_1."""
+    rng = np.random.default_rng(4)
+    for n in (2, 3, 6):
+        chain, w = gf._Chain(n), rng.normal(size=n)
+        h = 1e-6
+        H = np.array([(chain.grad(w + h * e) - chain.grad(w - h * e)) / (2 * h)
+                      for e in np.eye(n)])
+        np.testing.assert_allclose(chain.hessian_x(w), H, atol=1e-8)
+        assert chain.curvature(w[None, :])[0] == pytest.approx(np.linalg.norm(H), rel=1e-7)

@@ -487,3 +487,20 @@ def test_every_target_and_start_gives_a_finite_picture_and_a_status(widget, targ
                if hasattr(line, "get_ydata"))
     assert widget.results["end"].kind in ("global minimum", "saddle", "not converged")
     assert widget.to_png()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: mf.integrate_matrix_flow(np.eye(2) * .1, np.eye(2) * .1, np.eye(2), [0, 1e6]),
+     "reduce the last time"),
+    (lambda: mf.integrate_matrix_flow(np.eye(2) * 1e200, np.eye(2), np.eye(2), [0, 1]), "W1"),
+    (lambda: mf.loss(np.eye(2) * 1e200, np.eye(2) * 1e200, np.eye(2)), "W1"),
+    (lambda: mf.integrate_matrix_flow(np.ones((200, 100)), np.ones((2, 200)),
+                                      np.ones((2, 100)), [0, 1]), "reduce the matrix sizes"),
+    (lambda: mf.integrate_matrix_flow(np.eye(2), np.eye(2), np.eye(2), [0, 1], rtol=1e-20),
+     "rtol"),
+    (lambda: mf.loss("W", np.eye(2), np.eye(2)), "W1"),
+])
+def test_bad_or_huge_arguments_are_a_value_error_naming_them(call, match):
+    """Issue 14: overflow, unbounded work and wrong types are refused with a sentence."""
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -304,21 +304,81 @@ def run_in_own_loop(coroutine_function):
         raise result["error"]
 
 
-def test_front_end_drag_is_coalesced_latest_value_wins_then_refined():
+def _from_page(control, value):
+    """What ipywidgets does with an update message from the page (inside the handler)."""
+    with control._lock_property(value=value):
+        control.value = value
+
+
+def test_a_page_message_is_handled_before_the_handler_returns_then_refined_once():
+    """The page's widget model sends one message per control at a time and merges later
+    values until the kernel is idle again (latest wins), so the kernel must do the work
+    while it handles the message: each message runs the coarse step before the handler
+    returns (the kernel is busy meanwhile), and one full run follows the quiet spell after
+    the last message, not one per message."""
     w = Quadratic(n=40)
     control = w.controls["lr"]
 
     async def drag():
         w.calls.clear()
-        for v in (0.11, 0.12, 0.13, 0.14):
-            with control._lock_property(value=v):
-                control.value = v
-        assert w.calls == []
-        await asyncio.sleep(0)
-        assert w.calls == [("run", True)] and w.state["lr"] == 0.14
+        for v in (0.11, 0.12, 0.14):
+            _from_page(control, v)
+            assert w.calls[-1] == ("run", True) and w.state["lr"] == v
+            await asyncio.sleep(w.REFINE_AFTER / 3)       # the next message, mid-drag
+        assert w.calls == [("run", True)] * 3              # no refine while dragging
+        np.testing.assert_allclose(w.results["run"][-1],
+                                   (1 - 0.14 * np.array([1.0, 4.0])) ** 10)   # coarse: n/4
         await asyncio.sleep(w.REFINE_AFTER + 0.1)
-        assert w.calls == [("run", True), ("run", False)]
+        assert w.calls == [("run", True)] * 3 + [("run", False)]
+        np.testing.assert_allclose(w.results["run"][-1],
+                                   (1 - 0.14 * np.array([1.0, 4.0])) ** 40)   # full: n
     run_in_own_loop(drag)
+
+
+def test_a_menu_or_checkbox_from_the_page_runs_in_full_at_once_without_a_refine():
+    w = Quadratic(n=40)
+
+    async def click():
+        w.calls.clear()
+        _from_page(w.controls["grid"], True)
+        _from_page(w.controls["norm"], "log")
+        assert w._refine_handle is None
+        await asyncio.sleep(w.REFINE_AFTER + 0.1)
+    run_in_own_loop(click)
+    assert ("run", True) not in w.calls
+    assert w.state["grid"] is True and w.state["norm"] == "log"
+
+
+def test_a_refine_from_a_timer_tells_the_page_the_kernel_is_busy(monkeypatch):
+    """No message is being handled when the refine after a drag runs: the kernel
+    publishes busy before it and idle after it, under a parent no page request waits for."""
+    from saddle_widgets.widgets import _base
+    published = []
+
+    class Session:
+        def msg_header(self, msg_type):
+            return {"msg_id": "refine-1", "msg_type": msg_type}
+
+    class Kernel:
+        session = Session()
+
+        def _publish_status(self, status, channel, parent):
+            published.append((status, parent["header"]["msg_id"], w.calls[-1:]))
+
+    class Shell:
+        kernel = Kernel()
+    monkeypatch.setattr(_base, "in_live_kernel", lambda: True)
+    monkeypatch.setattr("IPython.get_ipython", lambda: Shell())
+    w = Quadratic(n=40, canvas="agg")
+
+    async def drag():
+        w.calls.clear()
+        _from_page(w.controls["lr"], 0.2)
+        assert published == []                       # inside the message: its own status
+        await asyncio.sleep(w.REFINE_AFTER + 0.1)
+    run_in_own_loop(drag)
+    assert published == [("busy", "refine-1", [("run", True)]),
+                         ("idle", "refine-1", [("run", False)])]
 
 
 # ---------------------------------------------------------------- moved from test_widget_base
@@ -509,10 +569,7 @@ def test_a_learners_first_tick_or_choice_is_never_taken_for_an_echo(widget):
     widget.set_params(grid=False, norm="linear")
     for name, value in (("grid", True), ("norm", "log")):
         control = widget.controls[name]
-        with control._lock_property(value=value):
-            control.value = value
-        if widget._pending:                             # a loop is running (Playwright)
-            widget._flush()
+        _from_page(control, value)
         assert widget.state[name] == value, name
 
 
@@ -522,10 +579,7 @@ def test_a_value_sent_before_the_display_is_a_real_move_afterwards(widget):
     widget.apply_preset("ill-conditioned")
     widget._repr_mimebundle_()
     control = widget.controls["lr"]
-    with control._lock_property(value=0.1):
-        control.value = 0.1
-    if widget._pending:                                 # a loop is running (Playwright)
-        widget._flush()
+    _from_page(control, 0.1)
     assert widget.state["lr"] == 0.1
 
 
@@ -550,3 +604,62 @@ def test_a_preset_note_leads_the_status_line_while_the_menu_shows_that_preset():
     assert "oscillates" not in w.status_text
     with pytest.raises(TypeError, match="unknown presets"):
         type("Stray", (Quadratic,), {"PRESET_NOTES": {"nope": "x"}})
+
+
+@pytest.mark.parametrize("name, bad", [
+    ("kappa", "1"), ("kappa", None), ("kappa", [1.0]), ("kappa", 1j), ("kappa", True),
+    ("kappa", 99.0), ("kappa", float("nan")), ("n", 4.5), ("n", "3"), ("n", True),
+    ("grid", 1.0), ("grid", None), ("grid", "True"), ("norm", "no such"), ("norm", ["log"]),
+])
+def test_a_bad_value_assigned_to_a_control_is_a_value_error_and_a_status_sentence(name, bad):
+    """No raw TraitError, no silent coercion ("1" -> 1.0) or clamping (99 -> 10): a
+    ValueError naming the parameter, shown in the status line; the next good value clears
+    it, and the state is unchanged meanwhile."""
+    w = Quadratic(canvas="agg")
+    state, text = w.state, w.status_text
+    with pytest.raises(ValueError, match=name):
+        w.controls[name].value = bad
+    assert w.state == state and name in w.error and w.status_text.startswith(name)
+    assert w.controls[name].value == state[name]
+    w.controls["lr"].value = 0.1                  # a good value (unchanged): refusal over
+    assert w.error is None and w.status_text == text
+
+
+def test_numpy_scalars_are_accepted_for_their_python_kinds():
+    w = Quadratic(canvas="agg", kappa=np.float64(2.0), n=np.int64(30), grid=np.bool_(True))
+    assert w.state["kappa"] == 2.0 and type(w.state["n"]) is int and w.state["grid"] is True
+    w.controls["grid"].value = np.bool_(False)
+    assert w.state["grid"] is False
+
+
+def test_an_integer_off_its_slider_grid_is_refused_not_snapped():
+    class Stepped(Quadratic):
+        PARAMS = {**Quadratic.PARAMS, "n": Int("steps", 20, 5, 200, step=5)}
+    with pytest.raises(ValueError, match="n must be on the slider's grid 5, 10"):
+        Stepped(canvas="agg", n=22)
+    assert Stepped(canvas="agg", n=25).state["n"] == 25
+
+
+def test_set_state_is_atomic_validate_all_then_apply():
+    w = Quadratic(canvas="agg")
+    state, text, run = w.state, w.status_text, w.results["run"]
+    with pytest.raises(ValueError, match="n must be"):
+        w.set_state(kappa=2.0, n=10**6)
+    assert w.state == state and w.status_text == text and w.results["run"] is run
+    w.set_state({"kappa": 2.0})                   # one dict of parameters works too
+    assert w.state["kappa"] == 2.0
+    with pytest.raises(ValueError, match="unknown parameter"):
+        w.set_state({1: 2.0})
+
+
+@pytest.mark.parametrize("door", [
+    lambda w: w.apply_preset(["a"]), lambda w: w.apply_preset(None),
+    lambda w: w.lock(["kappa"]), lambda w: w.lock(1), lambda w: w.figure([1]),
+    lambda w: w.on(["run"], print), lambda w: w.on("run", 3),
+    lambda w: w.add_figure("extra", "x", 3), lambda w: w.add_figure("extra", 3, 3, column=1.5),
+    lambda w: w.set_state([1]),
+])
+def test_wrong_types_at_the_other_doors_are_value_errors(door):
+    w = Quadratic(canvas="agg")
+    with pytest.raises(ValueError):
+        door(w)

@@ -1,8 +1,12 @@
 """The contract every exported widget keeps (one test module, parametrised over all of them):
 state round trip, presets and the preset menu, page echoes, front-end messages, locks,
 validation, pyplot left alone, close(), and a picture that depends only on the state."""
+import contextlib
+import gc
 import math
 import random
+import sys
+import weakref
 
 import ipywidgets
 import matplotlib
@@ -161,6 +165,87 @@ def test_close_closes_every_child_widget_and_stops_updates(cls):
     name = next(n for n, p in w.PARAMS.items() if p.kind in ("int", "float"))
     w.controls[name].value = w.controls[name].max
     assert w.state == state
+
+
+def _registered():
+    from ipywidgets.widgets.widget import _instances
+    return set(_instances)
+
+
+def _first_number(cls):
+    return next(n for n, p in cls.PARAMS.items() if p.kind in ("int", "float"))
+
+
+def test_close_frees_the_widget_and_everything_it_made(cls):
+    """Every widget it made (controls, play widgets, buttons, canvases, toolbars, their
+    layouts and styles) is unregistered, the explorer itself can be collected, closing
+    twice is harmless, and a change from code afterwards is refused, not computed."""
+    before = _registered()
+    w = cls(canvas="ipympl")
+    ref = weakref.ref(w)
+    w.close()
+    w.close()
+    with pytest.raises(ValueError, match="closed"):
+        w.set_params(**{_first_number(cls): w.state[_first_number(cls)]})
+    del w
+    gc.collect()
+    assert _registered() - before == set()
+    assert ref() is None
+
+
+def test_a_constructor_that_raises_leaves_no_widget_registered(cls, monkeypatch):
+    """A bad value fails before anything is made; a failure after the controls and
+    canvases exist (here: the layout) closes all of them."""
+    before = _registered()
+    with pytest.raises(ValueError):
+        cls(canvas="ipympl", **{_first_number(cls): 1e308})
+
+    def broken_layout(self):
+        raise RuntimeError("layout failed")
+    monkeypatch.setattr(cls, "_layout", broken_layout)
+    for _ in range(3):
+        with pytest.raises(RuntimeError, match="layout failed"):
+            cls(canvas="ipympl")
+    gc.collect()
+    assert _registered() - before == set()
+
+
+def _rss_mib():
+    """Resident memory after a collection, with freed heap handed back to the system
+    (glibc keeps freed arenas otherwise, which is not a leak)."""
+    import ctypes
+    import os
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+#: measured here on 2026-12-01 (heap trimmed): +10.1 MiB (PCLandscape), +23 (SaddleSpectrum),
+#: +10.2 (PLRNN), +33 (MatrixFlow) over 50 builds, while nothing stays registered and the
+#: explorer itself is freed (test_close_frees_...): what grows is not yet found
+_MEMORY_GROWS = {"PCLandscapeExplorer", "SaddleSpectrumExplorer", "PLRNNExplorer",
+                 "MatrixFlowExplorer"}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
+def test_fifty_builds_and_closes_keep_resident_memory_within_10_mib(cls, request):
+    """Build + close 50 times (after 5 builds that fill matplotlib's and the solvers'
+    one-off caches): no widget left registered, resident memory within 10 MiB."""
+    if cls.__name__ in _MEMORY_GROWS:
+        request.applymarker(pytest.mark.xfail(reason="resident memory grows 10-33 MiB "
+                                                     "over 50 builds (see _MEMORY_GROWS)"))
+    before = _registered()
+    for _ in range(5):
+        cls(canvas="ipympl").close()
+    gc.collect()
+    start = _rss_mib()
+    for _ in range(50):
+        cls(canvas="ipympl").close()
+    gc.collect()
+    assert _registered() - before == set()
+    assert _rss_mib() - start <= 10.0
 
 
 def _walk(box):

@@ -23,7 +23,8 @@ UNSTABLE_COLOUR = OKABE_ITO["blue"]
 TARGET_COLOUR = OKABE_ITO["black"]
 
 
-_TICKS = FuncFormatter(lambda v, _: f"{v:g}".replace("-", "−"))
+def _tick_text(v, _):
+    return f"{v:g}".replace("-", "−")
 
 
 def landscape_image(gap):
@@ -65,7 +66,9 @@ def phase_portrait(ax, extent, grid=121, *, title="phase portrait (click to set 
                         bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
     ax.set(xlabel="w1", ylabel="w2", aspect="equal")
     for axis in (ax.xaxis, ax.yaxis):          # "−10" and "−0.5", not "−10.0" or "−0.25":
-        axis.set_major_formatter(_TICKS)       # short tick labels keep the y label in view
+        # short tick labels keep the y label in view; one formatter per axis (a formatter
+        # holds its axis: a shared one would keep the last figure alive)
+        axis.set_major_formatter(FuncFormatter(_tick_text))
         axis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 5, 10]))
     ax.set_title(title, fontsize=9)
     ax.set(xlim=(-extent, extent), ylim=(-extent, extent))

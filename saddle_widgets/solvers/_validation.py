@@ -6,17 +6,26 @@ traceback or silently return NaN.
 """
 from __future__ import annotations
 
+import math
 import numbers
+import warnings
 
 import numpy as np
 
 
 def finite_array(name: str, value, *, ndim: int | tuple[int, ...] | None = None,
-                 shape: tuple[int | None, ...] | None = None) -> np.ndarray:
-    """``value`` as a float array, checked to be finite and of the stated ndim/shape."""
+                 shape: tuple[int | None, ...] | None = None, limit: float | None = None,
+                 nonempty: bool = False) -> np.ndarray:
+    """``value`` as a float array, checked to be finite and of the stated ndim/shape;
+    with ``limit``, every |entry| <= limit; with ``nonempty``, at least one entry."""
+    if isinstance(value, (str, bytes)) or (isinstance(value, np.ndarray)
+                                           and value.dtype.kind in "cUSV"):
+        raise ValueError(f"{name} must be numeric, got {value!r}")
     try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError, OverflowError, np.exceptions.ComplexWarning):
         raise ValueError(f"{name} must be numeric, got {value!r}") from None
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
@@ -29,19 +38,30 @@ def finite_array(name: str, value, *, ndim: int | tuple[int, ...] | None = None,
             raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite (no NaN or inf)")
+    if nonempty and arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    if limit is not None and arr.size and float(np.max(np.abs(arr))) > limit:
+        raise ValueError(f"{name} must be at most {limit:g} in size, got "
+                         f"{float(np.max(np.abs(arr))):g}")
     return arr
 
 
-def finite_scalar(name: str, value) -> float:
-    """``value`` as a finite Python float."""
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.ndarray, np.generic)):
+def finite_scalar(name: str, value, *, limit: float | None = None) -> float:
+    """``value`` as a finite Python float (with ``limit``: |value| <= limit)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (numbers.Real, np.ndarray, np.generic)):
         raise ValueError(f"{name} must be a real number, got {value!r}")
-    arr = np.asarray(value, dtype=float)
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be a real number (a float), got {value!r}") from None
     if arr.ndim != 0:
         raise ValueError(f"{name} must be a single number, got shape {arr.shape}")
     x = float(arr)
     if not np.isfinite(x):
         raise ValueError(f"{name} must be finite, got {x}")
+    if limit is not None and abs(x) > limit:
+        raise ValueError(f"{name} must be at most {limit:g} in size, got {x:g}")
     return x
 
 
@@ -55,8 +75,9 @@ def positive_scalar(name: str, value, *, allow_zero: bool = False) -> float:
 
 def integer_in_range(name: str, value, low: int | None = None, high: int | None = None) -> int:
     """An int with ``low <= value <= high`` (either bound may be None)."""
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
+        if isinstance(value, (float, np.floating)) and math.isfinite(value) \
+                and float(value).is_integer():
             value = int(value)
         else:
             raise ValueError(f"{name} must be a whole number, got {value!r}")
@@ -70,7 +91,11 @@ def integer_in_range(name: str, value, low: int | None = None, high: int | None 
 
 def choice(name: str, value, options) -> str:
     """``value`` if it is one of ``options``, else a ValueError listing them."""
-    if value not in options:
+    try:
+        known = value in options and any(type(o) is type(value) for o in options)
+    except (TypeError, ValueError):      # unhashable (a list), an array: not an option
+        known = False
+    if not known:
         raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(map(repr, options))}")
     return value
 

@@ -46,6 +46,13 @@ __all__ = [
 ]
 
 DIVERGENCE_LIMIT = 1e6  # |x| or |w| beyond this counts as divergence
+#: the largest |weight|, |x0|, |target| or imbalance a flow, a start or a closed form takes
+#: (beyond it the flow counts as diverged; squares and products then stay finite)
+MAX_INPUT = DIVERGENCE_LIMIT
+#: the most right-hand-side evaluations one integration may take (~0.5 s; the widget's
+#: stiffest legal run, width 8 at c = 36 over 40 time units, needs ~5,000): a longer one is
+#: refused with a sentence saying what to reduce
+MAX_EVALUATIONS = 20_000
 
 
 # --------------------------------------------------------------------------- costs
@@ -107,7 +114,7 @@ COSTS: dict[str, Callable[[float], Cost]] = {
 def make_cost(name: str = "quadratic", target: float = 1.0) -> Cost:
     """The cost ``name`` (one of COSTS) with its minimiser at ``target``."""
     choice("cost", name, COSTS)
-    return COSTS[name](finite_scalar("target", target))
+    return COSTS[name](finite_scalar("target", target, limit=MAX_INPUT))
 
 
 def _as_cost(cost, target) -> Cost:
@@ -125,15 +132,41 @@ def imbalance(w1, w2):
     For vectors the matrix has rank <= 2 and c = sqrt((|w1|^2 + |w2|^2)^2 - 4 (w1.w2)^2);
     for scalars c = |w1^2 - w2^2|.
     """
+    w1, w2 = _weight_pair(w1, w2)
+    with np.errstate(over="ignore"):
+        if w1.ndim == 0:
+            return _no_overflow(np.abs((w1 - w2) * (w1 + w2)))
+        # s^2 - 4 x^2 = (s - 2x)(s + 2x) = |w1 - w2|^2 |w1 + w2|^2: c = |w1 - w2| |w1 + w2|,
+        # free of cancellation and of overflow in the squares
+        return _no_overflow(_norm(w1 - w2) * _norm(w1 + w2))
+
+
+def _weight_pair(w1, w2):
     w1 = finite_array("w1", w1)
     w2 = finite_array("w2", w2)
     if w1.shape != w2.shape:
         raise ValueError(f"w1 and w2 must have the same shape, got {w1.shape} and {w2.shape}")
-    if w1.ndim == 0:
-        return np.abs(w1 ** 2 - w2 ** 2)
-    s = np.sum(w1 ** 2, -1) + np.sum(w2 ** 2, -1)
-    x = np.sum(w1 * w2, -1)
-    return np.sqrt(np.maximum(s ** 2 - 4 * x ** 2, 0.0))
+    if w1.ndim and w1.shape[-1] == 0:
+        raise ValueError("w1 and w2 must not be empty")
+    with np.errstate(over="ignore"):
+        if not (np.all(np.isfinite(w1 - w2)) and np.all(np.isfinite(w1 + w2))):
+            raise ValueError("w1 and w2 are too large: w1 ± w2 overflows")
+    return w1, w2
+
+
+def _norm(v):
+    """|v| over the last axis, scaled so that the squares do not overflow."""
+    m = np.max(np.abs(v), -1)
+    safe = np.where(m > 0, m, 1.0)
+    with np.errstate(over="ignore"):
+        return m * np.sqrt(np.sum((v / safe[..., None]) ** 2, -1))
+
+
+def _no_overflow(value, what="w1 and w2"):
+    """``value``, or a ValueError if it overflowed (|value| > 1.8e308)."""
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"{what} are too large: the result overflows")
+    return value
 
 
 def imbalance_paper(w1, w2):
@@ -143,23 +176,16 @@ def imbalance_paper(w1, w2):
     C has rank <= 2 with eigenvalues l+ >= 0 >= l-, so c = (l+ - l-)^2 = ||C||_*^2: the
     square of ``imbalance``. For scalars c = (w1^2 - w2^2)^2.
     """
-    w1 = finite_array("w1", w1)
-    w2 = finite_array("w2", w2)
-    if w1.shape != w2.shape:
-        raise ValueError(f"w1 and w2 must have the same shape, got {w1.shape} and {w2.shape}")
-    a = w1[..., :, None] if w1.ndim else w1.reshape(1, 1)      # columns (h x 1)
-    b = w2[..., :, None] if w2.ndim else w2.reshape(1, 1)
-    C = a * np.swapaxes(a, -1, -2) - b * np.swapaxes(b, -1, -2)
-    tr = np.trace(C, axis1=-2, axis2=-1)
-    tr2 = np.einsum("...ij,...ji->...", C, C)
-    return 2 * tr2 - tr ** 2
+    c = imbalance(w1, w2)
+    with np.errstate(over="ignore"):
+        return _no_overflow(c * c)
 
 
 def signed_imbalance(w1, w2):
     """c = w1^2 - w2^2 for scalar weights (h = 1): which hyperbola branch the flow is on."""
-    w1 = finite_array("w1", w1)
-    w2 = finite_array("w2", w2)
-    return w1 ** 2 - w2 ** 2
+    w1, w2 = _weight_pair(w1, w2)
+    with np.errstate(over="ignore"):
+        return _no_overflow((w1 - w2) * (w1 + w2))
 
 
 # ------------------------------------------------------------------- closed form
@@ -167,10 +193,11 @@ def _check_quadratic_args(t, x0, target, c):
     t = finite_array("t", t)
     if np.any(t < 0):
         raise ValueError("times t must be >= 0")
-    c = abs(finite_scalar("imbalance", c))
+    c = abs(finite_scalar("imbalance", c, limit=MAX_INPUT))
     if c * c == 0:                       # c^2 underflows (|c| < 1e-162): numerically balanced
         c = 0.0
-    return t, finite_scalar("x0", x0), finite_scalar("target", target), c
+    return (t, finite_scalar("x0", x0, limit=MAX_INPUT),
+            finite_scalar("target", target, limit=MAX_INPUT), c)
 
 
 def quadratic_flow_solution(t, x0, target, imbalance):
@@ -240,19 +267,25 @@ def convergence_time_large_c(cost, x0, imbalances, eps=1e-3, *, target=None):
     (|x - x*| shrinks at least at rate about c near the minimum); vectorised over c > 0, and
     0 where the start is already within eps."""
     cost = _as_cost(cost, target)
-    c = np.abs(finite_array("imbalances", imbalances))
-    if np.any(c == 0):
-        raise ValueError("the large-imbalance asymptote needs c != 0")
+    c = np.abs(finite_array("imbalances", imbalances, limit=MAX_INPUT))
+    if np.any(c < 1e-12):
+        raise ValueError("the large-imbalance asymptote needs imbalances |c| >= 1e-12 "
+                         f"(it describes large c), got {float(np.min(c)):g}")
     eps = positive_scalar("eps", eps)
-    d0 = float(cost.distance_to_minimum(finite_scalar("x0", x0)))
+    d0 = float(cost.distance_to_minimum(finite_scalar("x0", x0, limit=MAX_INPUT)))
     return np.log(max(d0, eps) / eps) / c
 
 
 def reduced_flow_rate(cost, x, c, *, target=None):
     """Right-hand side of the exact 1-D reduction dx/dt = -f'(x) sqrt(c^2 + 4x^2)."""
     cost = _as_cost(cost, target)
-    x = finite_array("x", x)
-    c = finite_array("imbalance", c)
+    x = finite_array("x", x, limit=MAX_INPUT)
+    c = finite_array("imbalance", c, limit=MAX_INPUT)
+    try:
+        np.broadcast_shapes(x.shape, c.shape)
+    except ValueError:
+        raise ValueError(f"x and imbalance must have broadcastable shapes, got {x.shape} "
+                         f"and {c.shape}") from None
     return -cost.df(x) * np.sqrt(c * c + 4 * x * x)
 
 
@@ -294,20 +327,26 @@ class _Chain:
         right = np.cumprod(np.concatenate([ones, w[..., :0:-1]], -1), -1)[..., ::-1]
         return left * right
 
+    def _others(self):
+        """For each pair i < j, the indices k != i, j (one row per pair)."""
+        if getattr(self, "_keep", None) is None:
+            pairs = [(i, j) for i in range(self.n) for j in range(i + 1, self.n)]
+            self._pairs = np.array(pairs, dtype=int).reshape(-1, 2)
+            self._keep = np.array([[k for k in range(self.n) if k not in p] for p in pairs],
+                                  dtype=int).reshape(len(pairs), self.n - 2)
+        return self._pairs, self._keep
+
     def hessian_x(self, w):          # d^2 x / dw_i dw_j = prod_{k != i, j} w_k (i != j), 0 on i = j
-        n = self.n
-        H = np.zeros((n, n))
-        for i in range(n):
-            for j in range(i + 1, n):
-                H[i, j] = H[j, i] = np.prod(np.delete(w, [i, j]))
+        pairs, keep = self._others()
+        H = np.zeros((self.n, self.n))
+        vals = np.prod(w[keep], -1)
+        H[pairs[:, 0], pairs[:, 1]] = vals
+        H[pairs[:, 1], pairs[:, 0]] = vals
         return H
 
     def curvature(self, w):          # Frobenius bound: entries prod_{k != i, j} w_k
-        total = np.zeros(w.shape[:-1])
-        for i in range(self.n):
-            for j in range(i + 1, self.n):
-                total += 2 * np.prod(np.delete(w, [i, j], -1), -1) ** 2
-        return np.sqrt(total)
+        _, keep = self._others()
+        return np.sqrt(2 * np.sum(np.prod(w[..., keep], -1) ** 2, -1))
 
     def conserved(self, w):
         return w[..., 0] ** 2 - w[..., 1] ** 2
@@ -315,8 +354,11 @@ class _Chain:
 
 def sigmoid(z):
     """The paper's algebraic sigmoid sigma(z) = z / sqrt(1 + z^2) (Section 4; not tanh)."""
-    z = np.asarray(z, dtype=float)
-    return z / np.sqrt(1.0 + z * z)
+    return _sigmoid(finite_array("z", z))
+
+
+def _sigmoid(z):
+    return z / np.hypot(1.0, z)          # hypot: no overflow of z^2 for huge z
 
 
 class _Neuron:
@@ -337,7 +379,7 @@ class _Sigmoid(_Neuron):
     invariant C = w2^2 - (1 + w1^2)^2 / 2 is conserved (w1 (1 + w1^2) sigma'(w1) = sigma(w1)),
     C = -1/2 at the origin (eq. 10)."""
     name = "sigmoid"
-    act = staticmethod(sigmoid)
+    act = staticmethod(_sigmoid)
 
     @staticmethod
     def dact(z):
@@ -433,7 +475,19 @@ def _flow(model, cost, w0, t, rtol):
 
     t = sample_times(t)
     rtol = positive_scalar("rtol", rtol)
+    if not 1e-14 <= rtol <= 1e-2:
+        raise ValueError(f"rtol must be between 1e-14 and 0.01, got {rtol:g}")
     w0 = np.asarray(w0, dtype=float)
+    evaluations = [0]
+
+    def rhs(_, w):
+        evaluations[0] += 1
+        if evaluations[0] > MAX_EVALUATIONS:
+            raise _TooMuchWork
+        return _rhs(model, cost, w)
+
+    def jac(_, w):
+        return _jacobian(model, cost, w)
     # solve_ivp needs strictly increasing t_eval and t[-1] > 0: integrate at the distinct times
     tu, inv = np.unique(t, return_inverse=True)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -444,10 +498,16 @@ def _flow(model, cost, w0, t, rtol):
         out = np.repeat(w0[None, :], len(tu), axis=0)
     else:
         with np.errstate(over="ignore", invalid="ignore"):
-            stiff = {"method": "LSODA", "jac": lambda _, w: _jacobian(model, cost, w)} \
+            stiff = {"method": "LSODA", "jac": jac} \
                 if isinstance(model, _Chain) else {"method": "DOP853"}
-            sol = solve_ivp(lambda _, w: _rhs(model, cost, w), (0.0, float(tu[-1])), w0,
-                            t_eval=tu, rtol=rtol, atol=rtol * 1e-2, **stiff)
+            try:
+                sol = solve_ivp(rhs, (0.0, float(tu[-1])), w0, t_eval=tu, rtol=rtol,
+                                atol=rtol * 1e-2, **stiff)
+            except _TooMuchWork:
+                raise ValueError(
+                    f"the flow to t = {tu[-1]:g} needs more than {MAX_EVALUATIONS} "
+                    f"evaluations of dw/dt (rtol = {rtol:g}): reduce the last time t[-1] "
+                    "(or raise rtol)") from None
         out = sol.y.T
     out = out[inv[inv < len(out)]]
     ok = np.all(np.isfinite(out), -1) & (np.max(np.abs(out), -1) <= DIVERGENCE_LIMIT)
@@ -456,6 +516,10 @@ def _flow(model, cost, w0, t, rtol):
     x = model.x(out)
     return FlowResult(model.name, t[:last], out, x, cost.f(x), model.conserved(out),
                       last < t.size)
+
+
+class _TooMuchWork(Exception):
+    """Raised inside the integrator when it passes MAX_EVALUATIONS."""
 
 
 def integrate_flow(cost, w1, w2, t, *, target=None, activation="linear", rtol=1e-10):
@@ -469,8 +533,8 @@ def integrate_flow(cost, w1, w2, t, *, target=None, activation="linear", rtol=1e
     """
     cost = _as_cost(cost, target)
     choice("activation", activation, ACTIVATIONS)
-    w1 = np.atleast_1d(finite_array("w1", w1, ndim=(0, 1)))
-    w2 = np.atleast_1d(finite_array("w2", w2, ndim=(0, 1)))
+    w1 = np.atleast_1d(finite_array("w1", w1, ndim=(0, 1), limit=MAX_INPUT, nonempty=True))
+    w2 = np.atleast_1d(finite_array("w2", w2, ndim=(0, 1), limit=MAX_INPUT, nonempty=True))
     if w1.shape != w2.shape:
         raise ValueError(f"w1 and w2 must have the same width, got {w1.size} and {w2.size}")
     if activation != "linear" and w1.size != 1:
@@ -485,8 +549,8 @@ def integrate_chain(cost, weights, t, *, target=None, rtol=1e-10):
     dw_i/dt = -f'(x) prod_{j != i} w_j; every w_i^2 - w_j^2 is conserved.
     """
     cost = _as_cost(cost, target)
-    w = finite_array("weights", weights, ndim=1)
-    integer_in_range("depth", w.size, 2)
+    w = finite_array("weights", weights, ndim=1, limit=MAX_INPUT)
+    integer_in_range("the number of weights (the depth)", w.size, 2, 50)
     return _flow(_Chain(w.size), cost, w, t, rtol)
 
 
@@ -516,7 +580,7 @@ def gradient_descent(cost, weights, *, lr, n_steps, target=None, model="linear")
     """
     cost = _as_cost(cost, target)
     choice("model", model, ("linear", "chain") + tuple(NEURONS))
-    w = finite_array("weights", weights, ndim=1)
+    w = finite_array("weights", weights, ndim=1, limit=MAX_INPUT)
     lr = positive_scalar("lr", lr)
     n_steps = integer_in_range("n_steps", n_steps, 0, 1_000_000)
     if model == "chain":
@@ -528,7 +592,7 @@ def gradient_descent(cost, weights, *, lr, n_steps, target=None, model="linear")
         par = NEURONS[model]
     else:
         if w.size % 2 or w.size == 0:
-            raise ValueError(f"a linear model needs [w1..., w2...] of even length, got {w.size}")
+            raise ValueError(f"weights of a linear model are [w1..., w2...], of even length, got {w.size}")
         par = _Linear(w.size // 2)
     out = np.empty((n_steps + 1, w.size))
     out[0] = w
@@ -548,8 +612,8 @@ def gradient_descent(cost, weights, *, lr, n_steps, target=None, model="linear")
 def gd_step_limit(cost, imbalance, minimiser=None):
     """Largest stable step at a minimiser x*: lr < 2 / (f''(x*) sqrt(c^2 + 4 x*^2))."""
     cost = _as_cost(cost, None)
-    c = finite_scalar("imbalance", imbalance)
-    xs = cost.minimisers[-1] if minimiser is None else finite_scalar("minimiser", minimiser)
+    c = finite_scalar("imbalance", imbalance, limit=MAX_INPUT)
+    xs = cost.minimisers[-1] if minimiser is None else finite_scalar("minimiser", minimiser, limit=MAX_INPUT)
     curv = float(cost.d2f(xs)) * math.sqrt(c * c + 4 * xs * xs)
     return math.inf if curv <= 0 else 2.0 / curv
 
@@ -605,7 +669,7 @@ def convergence_time(t, x, cost, eps=1e-3):
     """First time after which |x - x*| < eps for good (inf if never), from a sampled path."""
     cost = _as_cost(cost, None)
     t = sample_times(t)
-    x = finite_array("x", x, ndim=1)
+    x = finite_array("x", x, ndim=1, limit=MAX_INPUT)
     if t.shape != x.shape:
         raise ValueError("t and x must have the same length")
     eps = positive_scalar("eps", eps)
@@ -626,13 +690,21 @@ def convergence_time_numeric(cost, x0, imbalances, eps=1e-3, *, depth=2, t_max=2
     (e.g. c = 0 on the stable line: the flow stalls at the saddle).
     """
     cost = _as_cost(cost, target)
-    x0 = finite_scalar("x0", x0)
-    c = finite_array("imbalances", imbalances, ndim=(0, 1))
+    x0 = finite_scalar("x0", x0, limit=MAX_INPUT)
+    c = finite_array("imbalances", imbalances, ndim=(0, 1), limit=MAX_INPUT)
     scalar = c.ndim == 0
     c = np.atleast_1d(c)
     eps = positive_scalar("eps", eps)
     t_max = positive_scalar("t_max", t_max)
     depth = integer_in_range("depth", depth, 2, 50)
+    safety = positive_scalar("safety", safety)
+    if safety > 1:
+        raise ValueError(f"safety (the RK4 step times the stiffness) must be in (0, 1], "
+                         f"got {safety:g}")
+    max_iter = integer_in_range("max_iter", max_iter, 1, 100_000)
+    if c.size * max_iter > 20_000_000:
+        raise ValueError(f"{c.size} imbalances x max_iter = {max_iter} RK4 steps is too much "
+                         "work: reduce the number of imbalances or max_iter")
     model = _Linear(1) if depth == 2 else _Chain(depth)
     w = (_tied_chain_weights(x0, c, depth) if depth > 2 else
          np.stack(_scalar_pairs(x0, c), -1))
@@ -646,16 +718,21 @@ def convergence_time_numeric(cost, x0, imbalances, eps=1e-3, *, depth=2, t_max=2
         if idx.size == 0:
             break
         wa = w[idx]
-        k1, stiff = _rhs_and_stiffness(model, cost, wa)
-        dt = np.minimum(safety / (stiff + 1e-12), t_max - t[idx])
-        wn = _rk4(model, cost, wa, dt, k1)
-        d_old = cost.distance_to_minimum(model.x(wa))
-        d_new = cost.distance_to_minimum(model.x(wn))
-        hit = d_new < eps
-        frac = np.clip((d_old - eps) / np.maximum(d_old - d_new, 1e-300), 0, 1)
+        # a diverging start overflows within the step that leaves DIVERGENCE_LIMIT: it
+        # never converges (T = inf), which the mask below records without a warning
+        with np.errstate(over="ignore", invalid="ignore"):
+            k1, stiff = _rhs_and_stiffness(model, cost, wa)
+            dt = np.minimum(safety / (stiff + 1e-12), t_max - t[idx])
+            wn = _rk4(model, cost, wa, dt, k1)
+            d_old = cost.distance_to_minimum(model.x(wa))
+            d_new = cost.distance_to_minimum(model.x(wn))
+            hit = d_new < eps
+            frac = np.clip((d_old - eps) / np.maximum(d_old - d_new, 1e-300), 0, 1)
+        gone = ~np.all(np.isfinite(wn), -1) | (np.max(np.abs(wn), -1) > DIVERGENCE_LIMIT)
+        hit &= ~gone
         T[idx[hit]] = t[idx[hit]] + frac[hit] * dt[hit]
-        w[idx], t[idx] = wn, t[idx] + dt
-        active[idx[hit | (t[idx] >= t_max) | ~np.all(np.isfinite(wn), -1)]] = False
+        w[idx], t[idx] = np.where(gone[:, None], wa, wn), t[idx] + dt
+        active[idx[hit | (t[idx] >= t_max) | gone]] = False
     return float(T[0]) if scalar else T
 
 
@@ -673,8 +750,8 @@ def initial_weights(x0, imbalance, *, width=1, depth=2, mirror=False):
     (w_1, s) -> (w_1, -s) for odd N.
     Returns an array: [w1..., w2...] for depth 2, [w_1..w_N] for a chain.
     """
-    x0 = finite_scalar("x0", x0)
-    c = finite_scalar("imbalance", imbalance)
+    x0 = finite_scalar("x0", x0, limit=MAX_INPUT)
+    c = finite_scalar("imbalance", imbalance, limit=MAX_INPUT)
     width = integer_in_range("width", width, 1, 1000)
     depth = integer_in_range("depth", depth, 2, 50)
     if depth >= 3:
@@ -706,11 +783,14 @@ def initial_weights(x0, imbalance, *, width=1, depth=2, mirror=False):
 def start_from_point(w1, w2, *, depth=2):
     """(x0, c, mirror) such that initial_weights(x0, c, depth=depth, mirror=mirror) starts
     at (w1, w2) in the phase plane (for depth N >= 3: w_1 = w1 and w_2..w_N = w2)."""
-    w1 = finite_scalar("w1", w1)
-    w2 = finite_scalar("w2", w2)
+    w1 = finite_scalar("w1", w1, limit=MAX_INPUT)
+    w2 = finite_scalar("w2", w2, limit=MAX_INPUT)
     depth = integer_in_range("depth", depth, 2, 50)
     c = w1 * w1 - w2 * w2
     x0 = w1 * w2 ** (depth - 1)
+    if abs(x0) > MAX_INPUT:
+        raise ValueError(f"the start's product x0 = w1 w2^(N-1) = {x0:.3g} is larger than "
+                         f"{MAX_INPUT:g}: reduce |w1|, |w2| or the depth")
     if x0 == 0 and depth >= 3:           # on an axis (or w2^(N-1) underflows): the zero's
         # sign carries sgn(w1 w2^(N-1)), so initial_weights (+ mirror) restores the sign of w1
         x0 = math.copysign(0.0, -w1 if (w2 < 0 and depth % 2 == 0) else w1)
@@ -721,8 +801,8 @@ def start_from_point(w1, w2, *, depth=2):
 def scalar_pair(x, imbalance, *, mirror=False):
     """The h = 1 pair (w1, w2) with w1 w2 = x and w1^2 - w2^2 = c (vectorised over x):
     the phase-plane picture of any width, by the exact reduction."""
-    x = finite_array("x", x)
-    c = finite_scalar("imbalance", imbalance)
+    x = finite_array("x", x, limit=MAX_INPUT)
+    c = finite_scalar("imbalance", imbalance, limit=MAX_INPUT)
     w1, w2 = _scalar_pairs(x, c)
     sign = -1.0 if mirror else 1.0
     return sign * w1, sign * w2
@@ -787,8 +867,8 @@ def neuron_invariant(w1, w2, *, activation="sigmoid"):
     """The conserved quantity of a neuron's flow: C = w2^2 - (1 + w1^2)^2 / 2 for the
     paper's sigmoid (eq. 10), Q = sinh^2 w1 - w2^2 for tanh."""
     neuron = _neuron(activation)
-    w1 = finite_array("w1", w1)
-    w2 = finite_array("w2", w2)
+    w1 = finite_array("w1", w1, limit=MAX_INPUT)
+    w2 = finite_array("w2", w2, limit=MAX_INPUT)
     return neuron.conserved(np.stack(np.broadcast_arrays(w1, w2), -1))
 
 
@@ -804,8 +884,8 @@ def neuron_start(x0, invariant, *, activation="sigmoid", mirror=False):
     ``mirror`` gives (-w1, -w2): the same product and invariant.
     """
     neuron = _neuron(activation)
-    x0 = finite_scalar("x0", x0)
-    q = finite_scalar("invariant", invariant)
+    x0 = finite_scalar("x0", x0, limit=MAX_INPUT)
+    q = finite_scalar("invariant", invariant, limit=MAX_INPUT)
     if x0 == 0:
         if activation == "sigmoid":
             w = (0.0, math.sqrt(q + 0.5)) if q >= -0.5 else (math.sqrt(math.sqrt(-2 * q) - 1), 0.0)
@@ -833,11 +913,12 @@ def plane_product(w1, w2, *, depth=2, activation="linear"):
     """x at the plane point (w1, w2): w1 w2^(N-1) (tied chain, N = depth; w1 w2 for N = 2)
     or w2 act(w1) for a neuron."""
     depth, activation = _plane_model(depth, activation)
-    w1 = np.asarray(w1, dtype=float)
-    w2 = np.asarray(w2, dtype=float)
-    if activation != "linear":
-        return w2 * NEURONS[activation].act(w1)
-    return w1 * w2 ** (depth - 1)
+    w1 = finite_array("w1", w1)
+    w2 = finite_array("w2", w2)
+    with np.errstate(over="ignore"):           # beyond the floats x is ±inf, honestly
+        if activation != "linear":
+            return w2 * NEURONS[activation].act(w1)
+        return w1 * w2 ** (depth - 1)
 
 
 def plane_loss_gap(cost, w1, w2, *, depth=2, activation="linear", target=None):
@@ -845,7 +926,16 @@ def plane_loss_gap(cost, w1, w2, *, depth=2, activation="linear", target=None):
     the minima curves, f(0) - min f at the saddle."""
     cost = _as_cost(cost, target)
     x = plane_product(w1, w2, depth=depth, activation=activation)
-    return cost.f(x) - cost.minimum
+    with np.errstate(over="ignore"):           # g beyond the floats is +inf, honestly
+        return cost.f(x) - cost.minimum
+
+
+#: the most points a curve for the picture may have
+MAX_POINTS = 100_000
+
+
+def _extent(extent):
+    return finite_scalar("extent", positive_scalar("extent", extent), limit=MAX_INPUT)
 
 
 def hyperbolas(levels, extent, n=200):
@@ -853,8 +943,11 @@ def hyperbolas(levels, extent, n=200):
     (w1, w2) branches over the square |w1|, |w2| <= extent: w1 = +-sqrt(k + w2^2) for k > 0,
     w2 = +-sqrt(w1^2 - k) for k < 0, and the diagonals w2 = +-w1 for k = 0. (Points of a
     branch may lie outside the square; the axes clip them.)"""
-    levels = finite_array("levels", levels, ndim=1)
-    extent = positive_scalar("extent", extent)
+    levels = finite_array("levels", levels, ndim=1, limit=MAX_INPUT)
+    if levels.size > 1000:
+        raise ValueError(f"levels must hold at most 1000 values, got {levels.size}")
+    extent = _extent(extent)
+    n = integer_in_range("n", n, 2, MAX_POINTS)
     u = np.linspace(-extent, extent, n)
     out = []
     for k in levels:
@@ -894,8 +987,9 @@ def level_sets(extent, *, activation="linear", depth=2, n_levels=6, n=200):
     Sigmoid: C = w2^2 - (1 + w1^2)^2/2 = v^2 - 1/2 or -(1 + v^2)^2/2, and C = -1/2.
     Tanh: Q = sinh^2 w1 - w2^2 = sinh^2 v or -v^2, and Q = 0."""
     depth, activation = _plane_model(depth, activation)
-    extent = positive_scalar("extent", extent)
+    extent = _extent(extent)
     n_levels = integer_in_range("n_levels", n_levels, 1, 100)
+    n = integer_in_range("n", n, 2, MAX_POINTS)
     v = extent * np.arange(1, n_levels + 1) / n_levels
     if activation == "linear":
         return hyperbolas(np.concatenate([-v[::-1] ** 2, [0.0], v ** 2]), extent, n)
@@ -918,8 +1012,9 @@ def conserved_curve(w1, w2, *, activation="linear", n=100):
     sqrt(sqrt(2 (w2^2 - C)) - 1); tanh: w1 = sgn(w1(0)) arsinh sqrt(Q + w2^2) for Q >= 0,
     else w2 = sgn(w2(0)) sqrt(sinh^2 w1 - Q)). Empty for fewer than 2 points."""
     choice("activation", activation, ACTIVATIONS)
-    a = finite_array("w1", w1, ndim=1)
+    a = finite_array("w1", w1, ndim=1)      # a diverging path may reach 1e200: NaN breaks
     b = finite_array("w2", w2, ndim=1)
+    n = integer_in_range("n", n, 2, MAX_POINTS)
     if a.shape != b.shape:
         raise ValueError(f"w1 and w2 must have the same length, got {a.size} and {b.size}")
     if a.size < 2:
@@ -961,7 +1056,8 @@ def minima_curves(cost, *, depth=2, activation="linear", extent=2.5, n=400, targ
     |w2| > |x*|, since |sigma| < 1). Points with |w2| > 2 extent are NaN (off the picture)."""
     cost = _as_cost(cost, target)
     depth, activation = _plane_model(depth, activation)
-    extent = positive_scalar("extent", extent)
+    extent = _extent(extent)
+    n = integer_in_range("n", n, 2, MAX_POINTS)
     w1s = np.linspace(-extent, extent, n)
     segs = []
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -1021,8 +1117,8 @@ def bad_set_distance(cost, w1, w2, *, target=None):
     (0 when f'(0) = 0); batched over leading axes (scalars or width-h vectors). Starts with
     d > 0 converge to the minima G_f; the bad set d = 0 does not depend on f beyond s."""
     cost = _as_cost(cost, target)
-    w1 = finite_array("w1", w1)
-    w2 = finite_array("w2", w2)
+    w1 = finite_array("w1", w1, limit=MAX_INPUT)
+    w2 = finite_array("w2", w2, limit=MAX_INPUT)
     if w1.shape != w2.shape:
         raise ValueError(f"w1 and w2 must have the same shape, got {w1.shape} and {w2.shape}")
     s = float(np.sign(cost.df(0.0)))
@@ -1036,7 +1132,7 @@ def pd_pl_constant(cost, x0, *, target=None, n=4001):
     checked on a grid of n points): 0 when f has a critical point there that is not a
     minimum (the double well's hump, e.g. f'(0) = 0 with f(0) > f*)."""
     cost = _as_cost(cost, target)
-    x0 = finite_scalar("x0", x0)
+    x0 = finite_scalar("x0", x0, limit=MAX_INPUT)
     n = integer_in_range("n", n, 11, 10 ** 6)
     fstar = cost.minimum
     level = max(float(cost.f(x0)), float(cost.f(0.0)))
@@ -1059,7 +1155,7 @@ def loss_bound_rate(cost, x0, *, target=None):
     such mu > 0 holds: the double well): 1 for the quadratic, tanh(d0)/d0 for log-cosh
     (tanh(u)/u decreases in |u|, so its value at the edge d0 is the minimum)."""
     cost = _as_cost(cost, target)
-    x0 = finite_scalar("x0", x0)
+    x0 = finite_scalar("x0", x0, limit=MAX_INPUT)
     d0 = float(cost.distance_to_minimum(x0))
     if cost.name == "quadratic":
         return 1.0
@@ -1076,12 +1172,13 @@ def loss_bound(cost, x0, imbalance, t, *, target=None):
     f - f* <= (x - x*)^2 / 2 for the quadratic and log-cosh costs."""
     cost = _as_cost(cost, target)
     mu = loss_bound_rate(cost, x0)
-    c = abs(finite_scalar("imbalance", imbalance))
-    t = finite_array("t", t)
+    c = abs(finite_scalar("imbalance", imbalance, limit=MAX_INPUT))
+    t = sample_times(t)
     if mu is None:
         return None
-    d0 = float(cost.distance_to_minimum(finite_scalar("x0", x0)))
-    return 0.5 * d0 ** 2 * np.exp(-2 * mu * c * t)
+    d0 = float(cost.distance_to_minimum(finite_scalar("x0", x0, limit=MAX_INPUT)))
+    with np.errstate(under="ignore"):
+        return 0.5 * d0 ** 2 * np.exp(-2 * mu * c * t)
 
 
 def phase_plane_coordinates(result, *, branch=1.0, mirror=False):
@@ -1089,7 +1186,9 @@ def phase_plane_coordinates(result, *, branch=1.0, mirror=False):
     a chain (w_1, w_2) and the neurons; for width h > 1 the equivalent scalar pair with
     the same x and w1^2 - w2^2 = sgn(branch) c (c the run's nuclear-norm imbalance), which by
     the exact reduction follows the same x(t)."""
-    branch = finite_scalar("branch", branch)
+    branch = finite_scalar("branch", branch, limit=MAX_INPUT)
+    if not isinstance(result, (FlowResult, DescentResult)):
+        raise ValueError(f"result must be a FlowResult or DescentResult (a run), got {result!r}")
     w = np.asarray(result.weights, dtype=float)
     if result.model == "linear" and w.shape[1] > 2:
         h = w.shape[1] // 2

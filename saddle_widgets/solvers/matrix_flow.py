@@ -43,6 +43,12 @@ __all__ = [
     "saddle_start", "critical_values", "classify_end_point", "GRAD_TOL", "MIN_TOL",
 ]
 
+#: the largest |entry| of W1, W2 or Y the solvers take (products and squares stay finite)
+MAX_ENTRY = 1e6
+#: the most weights (entries of W1 and W2) and integrator steps one call may take
+MAX_WEIGHTS = 10_000
+MAX_STEPS = 20_000
+
 #: ‖∇g‖_F below this counts as "at a critical point" (the flow has converged)
 GRAD_TOL = 1e-6
 #: ‖W2 W1 − Y‖_F below this (at a critical point) counts as the global minimum
@@ -52,9 +58,9 @@ MIN_TOL = 1e-4
 # ----------------------------------------------------------------------------- checks
 def _check_weights(W1, W2, Y):
     """W1 (h x n), W2 (m x h), Y (m x n) as finite float arrays with matching shapes."""
-    W1 = finite_array("W1", W1, ndim=2)
-    W2 = finite_array("W2", W2, ndim=2)
-    Y = finite_array("Y", Y, ndim=2)
+    W1 = finite_array("W1", W1, ndim=2, limit=MAX_ENTRY)
+    W2 = finite_array("W2", W2, ndim=2, limit=MAX_ENTRY)
+    Y = finite_array("Y", Y, ndim=2, limit=MAX_ENTRY)
     if W2.shape[1] != W1.shape[0]:
         raise ValueError(f"W2 must have as many columns as W1 has rows (the hidden width h): "
                          f"W1 is {W1.shape[0]}x{W1.shape[1]}, W2 is "
@@ -64,13 +70,19 @@ def _check_weights(W1, W2, Y):
                          f"got {Y.shape[0]}x{Y.shape[1]}")
     if 0 in W1.shape or 0 in W2.shape:
         raise ValueError("W1 and W2 must not be empty")
+    if W1.size + W2.size > MAX_WEIGHTS:
+        raise ValueError(f"W1 and W2 have {W1.size + W2.size} entries, more than "
+                         f"{MAX_WEIGHTS}: reduce the matrix sizes")
     return W1, W2, Y
 
 
-def _check_batched(W1, W2, Y=None):
+_NO_Y = object()
+
+
+def _check_batched(W1, W2, Y=_NO_Y):
     """Like ``_check_weights`` for stacks of weights: the last two axes are the matrices."""
-    W1 = finite_array("W1", W1)
-    W2 = finite_array("W2", W2)
+    W1 = finite_array("W1", W1, limit=MAX_ENTRY)
+    W2 = finite_array("W2", W2, limit=MAX_ENTRY)
     if W1.ndim < 2 or W2.ndim < 2:
         raise ValueError(f"W1 and W2 must be matrices (or stacks of them), got shapes "
                          f"{W1.shape} and {W2.shape}")
@@ -78,9 +90,9 @@ def _check_batched(W1, W2, Y=None):
         raise ValueError(f"W2 must have as many columns as W1 has rows (the hidden width h): "
                          f"W1 is {W1.shape[-2]}x{W1.shape[-1]}, W2 is "
                          f"{W2.shape[-2]}x{W2.shape[-1]}")
-    if Y is None:
+    if Y is _NO_Y:
         return W1, W2
-    Y = finite_array("Y", Y, ndim=2)
+    Y = finite_array("Y", Y, ndim=2, limit=MAX_ENTRY)
     if Y.shape != (W2.shape[-2], W1.shape[-1]):
         raise ValueError(f"Y must have the shape of W2 W1, {W2.shape[-2]}x{W1.shape[-1]}, "
                          f"got {Y.shape[0]}x{Y.shape[1]}")
@@ -174,6 +186,10 @@ def _rhs_2x2(Y):
     return rhs
 
 
+class _TooMuchWork(Exception):
+    """Raised inside the integrator when it passes 12 MAX_STEPS evaluations."""
+
+
 def integrate_matrix_flow(W1, W2, Y, t, *, rtol=1e-10, max_step=1.0):
     """Gradient flow dW1/dt = −W2ᵀ (W2W1 − Y), dW2/dt = −(W2W1 − Y) W1ᵀ of
     g = ½‖W2 W1 − Y‖²_F from (W1, W2) at t = 0, sampled at the times ``t``.
@@ -192,6 +208,12 @@ def integrate_matrix_flow(W1, W2, Y, t, *, rtol=1e-10, max_step=1.0):
     max_step = positive_scalar("max_step", max_step)
     if rtol > 1e-2:
         raise ValueError(f"rtol must be <= 0.01 (a meaningful tolerance), got {rtol:g}")
+    if rtol < 1e-14:
+        raise ValueError(f"rtol must be >= 1e-14 (above the rounding error), got {rtol:g}")
+    if t[-1] / max_step > MAX_STEPS:
+        raise ValueError(f"the flow to t = {t[-1]:g} in steps of at most max_step = "
+                         f"{max_step:g} takes more than {MAX_STEPS} steps: reduce the last "
+                         "time t[-1] (or raise max_step)")
     (h, n), m = W1.shape, W2.shape[0]
     k = h * n
 
@@ -208,8 +230,20 @@ def integrate_matrix_flow(W1, W2, Y, t, *, rtol=1e-10, max_step=1.0):
     if tu[-1] == 0:
         out = w0[None, :]
     else:
-        sol = solve_ivp(rhs, (0.0, float(tu[-1])), w0, method="DOP853", t_eval=tu,
-                        rtol=rtol, atol=rtol * 1e-2, max_step=max_step)
+        calls = [0]
+
+        def counted(t_, w):
+            calls[0] += 1
+            if calls[0] > 12 * MAX_STEPS:
+                raise _TooMuchWork
+            return rhs(t_, w)
+        try:
+            sol = solve_ivp(counted, (0.0, float(tu[-1])), w0, method="DOP853", t_eval=tu,
+                            rtol=rtol, atol=rtol * 1e-2, max_step=max_step)
+        except _TooMuchWork:
+            raise ValueError(f"the flow to t = {tu[-1]:g} needs more than {MAX_STEPS} steps "
+                             f"of the integrator at rtol = {rtol:g}: reduce the last time "
+                             "t[-1] or the initial scale (or raise rtol)") from None
         if not sol.success or sol.y.shape[1] != tu.size:
             raise ValueError(f"the integrator failed: {sol.message}")
         out = sol.y.T
@@ -254,7 +288,7 @@ def imbalance_direction(seed, size=2):
     """N = P diag(1.5, 0.5) Pᵀ with a random rotation P from ``seed``: the matrix with
     C(0) = imbalance · N in ``matrix_start`` (positive definite, tr N = size; for sizes
     other than 2 the spectrum runs evenly from 1.5 to 0.5)."""
-    seed = integer_in_range("seed", seed, 0)
+    seed = integer_in_range("seed", seed, 0, 2**32 - 1)
     size = integer_in_range("size", size, 1, 50)
     rng = np.random.default_rng([seed, 1])
     P = _random_rotation(rng, size)
@@ -278,11 +312,11 @@ def matrix_start(seed, scale, imbalance, *, reflect=False, size=2):
     det(W2 W1) = det Q · det((M + λ₋N)^½ (M + λ₊N)^½): its sign is +1, or −1 with
     ``reflect``; a balanced flow keeps that sign [D].
     """
-    seed = integer_in_range("seed", seed, 0)
-    scale = finite_scalar("scale", scale)
+    seed = integer_in_range("seed", seed, 0, 2**32 - 1)
+    scale = finite_scalar("scale", scale, limit=MAX_ENTRY)
     if scale < 0:
         raise ValueError(f"scale must be >= 0, got {scale:g}")
-    lam = finite_scalar("imbalance", imbalance)
+    lam = finite_scalar("imbalance", imbalance, limit=MAX_ENTRY)
     if not isinstance(reflect, (bool, np.bool_)):
         raise ValueError(f"reflect must be True or False, got {reflect!r}")
     size = integer_in_range("size", size, 1, 50)
@@ -310,7 +344,11 @@ def _pair(scale, imbalance):
 
 
 def _svd_target(Y):
-    Y = finite_array("Y", Y, ndim=2)
+    Y = finite_array("Y", Y, ndim=2, limit=MAX_ENTRY)
+    if Y.size == 0:
+        raise ValueError(f"Y must not be empty, got shape {Y.shape}")
+    if Y.size > MAX_WEIGHTS:
+        raise ValueError(f"Y has {Y.size} entries, more than {MAX_WEIGHTS}: reduce its size")
     U, s, Vt = np.linalg.svd(Y)
     return Y, U, s, Vt
 
@@ -324,10 +362,10 @@ def aligned_start(Y, scale, imbalance=0.0, *, direction=0, width=None):
     k = 0 and σ_1 > 0: the rank-1 saddle, not the global minimum, when rank Y = 2).
     """
     Y, U, s, Vt = _svd_target(Y)
-    scale = finite_scalar("scale", scale)
+    scale = finite_scalar("scale", scale, limit=MAX_ENTRY)
     if scale < 0:
         raise ValueError(f"scale must be >= 0, got {scale:g}")
-    lam = finite_scalar("imbalance", imbalance)
+    lam = finite_scalar("imbalance", imbalance, limit=MAX_ENTRY)
     k = integer_in_range("direction", direction, 0, len(s) - 1)
     h = integer_in_range("width", width if width is not None else len(s), 1, 50)
     a, b = _pair(scale, lam)
@@ -366,7 +404,7 @@ def critical_values(Y, *, width=None, tol=1e-12):
     directions with σ_i > 0 and |S| <= h (width, default min(m, n)), g = ½ Σ_{i∉S} σ_i²;
     sorted by value, the global minimum (S = all) first. Assumes distinct σ_i."""
     Y, _, s, _ = _svd_target(Y)
-    h = min(Y.shape) if width is None else integer_in_range("width", width, 1)
+    h = min(Y.shape) if width is None else integer_in_range("width", width, 1, 50)
     live = [i for i, v in enumerate(s) if v > tol]
     out = []
     for mask in range(2 ** len(live)):

@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import html
 import io
 import logging
@@ -50,7 +51,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..plots.style import OKABE_ITO  # noqa: F401  (re-exported for the widgets)
-from ._params import CONTROL_WIDTH, LABEL_WIDTH, Bool, Choice, Fig, Float, Int, Param  # noqa: F401
+from ._params import (CONTROL_WIDTH, LABEL_WIDTH, Bool, Choice, ControlValueError,  # noqa: F401
+                      Fig, Float, Int, Param)
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +244,14 @@ class Explorer(widgets.VBox):
                 cls.PARAMS[name].validate(name, merged[name], merged)
 
     def __init__(self, *, canvas: str = "auto", **state):
+        try:
+            self._build(canvas, state)
+        except BaseException:
+            # a constructor that fails leaves nothing registered with ipywidgets
+            self._teardown()
+            raise
+
+    def _build(self, canvas, state) -> None:
         unknown = sorted(set(state) - set(self.PARAMS))
         if unknown:
             raise ValueError(f"unknown parameter(s) {', '.join(unknown)}; "
@@ -256,18 +266,17 @@ class Explorer(widgets.VBox):
         self._lock_mode: str | None = None
         self._locked: set[str] = set()
         self._setting_disabled = False
-        self._pending: dict = {}
         #: values the kernel sent to each control since the widget was displayed, until the
         #: page's first message for that control: a view that renders after the cell that
         #: changed a value (Run All) may echo an earlier one first
         self._sent: dict[str, list] = {name: [] for name in self.PARAMS}
         self._recording: set[str] = set()
         self._lock_note = ""
-        self._scheduled = None
         self._refine_handle = None
         self._settle_handle = None
         self.last_update_seconds = float("nan")
         self.error: str | None = None
+        self._refused = None     # the status line before a control refused a value
         self._status_plain = ""
         self._status_key = None
         # blitting layers per figure
@@ -293,6 +302,7 @@ class Explorer(widgets.VBox):
         self.plays: dict[str, widgets.Play] = {}     # Play buttons by parameter (``player``)
         for name, p in self.PARAMS.items():
             control = p.control()
+            control._check_value = functools.partial(self._check_control, name)
             self.controls[name] = control
         self.status = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
         self.status.add_class("saddle-status")
@@ -353,7 +363,7 @@ class Explorer(widgets.VBox):
     def play_row(self, play: widgets.Play, control: widgets.Widget) -> widgets.Widget:
         """A slider with its Play button on the row below, under its track (beside it the
         track would have no room in the panel)."""
-        play.layout = widgets.Layout(margin=f"0 0 0 {LABEL_WIDTH}")
+        play.layout.margin = f"0 0 0 {LABEL_WIDTH}"   # (a new Layout would orphan its own)
         return widgets.VBox([control, play])
 
     def player(self, name: str, description: str, *, interval: int = 60,
@@ -384,11 +394,11 @@ class Explorer(widgets.VBox):
     @property
     def figures(self) -> list[Figure]:
         """The matplotlib figures in display order (one per canvas)."""
-        return [self._figs[n] for col in self._columns for n in col]
+        return [self._figs[n] for col in self._columns for n in col if n in self._figs]
 
     def figure(self, name: str) -> Figure:
         """The figure called ``name`` (a key of ``FIGURES`` or added by ``add_figure``)."""
-        if name not in self._figs:
+        if not isinstance(name, str) or name not in self._figs:
             raise ValueError(f"no figure {name!r}; figures are {list(self._figs)}")
         return self._figs[name]
 
@@ -396,9 +406,17 @@ class Explorer(widgets.VBox):
                    column: int | None = None) -> Figure:
         """A new figure laid out with the others: appended to column ``column`` (an index
         into the layout's columns) or, by default, in a new column on the right."""
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"name must be a non-empty string, got {name!r}")
         if name in self._figs:
             raise ValueError(f"a figure called {name!r} exists already")
-        if column is not None and not 0 <= column < len(self._columns):
+        for arg, size in (("width", width), ("height", height)):
+            if (isinstance(size, bool) or not isinstance(size, (int, float, np.number))
+                    or not 0.5 <= size <= 30):
+                raise ValueError(f"{arg} must be a number of inches between 0.5 and 30, "
+                                 f"got {size!r}")
+        if column is not None and (isinstance(column, bool) or not isinstance(column, int)
+                                   or not 0 <= column < len(self._columns)):
             raise ValueError(f"column must be between 0 and {len(self._columns) - 1}, "
                              f"got {column}")
         fig = self._figure(width, height)
@@ -413,8 +431,10 @@ class Explorer(widgets.VBox):
     def on(self, step_name: str, callback: Callable) -> Callable:
         """Call ``callback(value)`` each time step ``step_name`` recomputes, before the
         redraw (and once now with its current value); returns ``callback``."""
-        if step_name not in self._caches:
+        if not isinstance(step_name, str) or step_name not in self._caches:
             raise ValueError(f"no step {step_name!r}; steps are {list(self._caches)}")
+        if not callable(callback):
+            raise ValueError(f"callback must be callable, got {callback!r}")
         self._callbacks.setdefault(step_name, []).append(callback)
         if step_name in self._results:
             self._guard(lambda: callback(self._results[step_name]))
@@ -590,9 +610,16 @@ class Explorer(widgets.VBox):
     def set_state(self, sync_data=None, *args, **values):
         """ipywidgets' ``set_state(sync_data)`` (front-end updates); called with keywords
         only it is ``set_params(**values)``, as in earlier versions of this package."""
-        if sync_data is not None or args:
-            return super().set_state(sync_data, *args)
-        self.set_params(**values)
+        if sync_data is None and not args:
+            return self.set_params(**values)
+        if (not args and not values and isinstance(sync_data, dict)
+                and all(isinstance(k, str) and k in self.keys for k in sync_data)):
+            return super().set_state(sync_data)           # the page's state message
+        if not args and not values and isinstance(sync_data, dict):
+            self._check_names(sync_data)          # a dict of parameters
+            return self.set_params(**sync_data)
+        raise ValueError("set_state takes parameters as keywords (or one dict of them), "
+                         f"got {sync_data!r}" + (f" and {args!r}" if args else ""))
 
     def reset(self) -> None:
         """Restore the default parameters (locked ones stay)."""
@@ -601,7 +628,7 @@ class Explorer(widgets.VBox):
     def apply_preset(self, name: str) -> None:
         """Apply a named preset (the same as choosing it in the menu, which then shows it);
         locked parameters keep their values."""
-        if name not in self.PRESETS:
+        if not isinstance(name, str) or name not in self.PRESETS:
             raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(self.PRESETS)}")
         self._apply({**self.DEFAULTS, **self.PRESETS[name]}, lock_mode="skip", preset=name)
 
@@ -632,7 +659,8 @@ class Explorer(widgets.VBox):
         (self._locked.add if change["new"] else self._locked.discard)(name)
 
     def _check_names(self, names) -> None:
-        unknown = sorted(set(names) - set(self.PARAMS))
+        unknown = sorted({repr(n) if not isinstance(n, str) else n for n in names
+                          if not isinstance(n, str) or n not in self.PARAMS})
         if unknown:
             raise ValueError(f"unknown parameter(s) {', '.join(unknown)}; "
                              f"{type(self).__name__} takes {', '.join(self.PARAMS)}")
@@ -658,6 +686,8 @@ class Explorer(widgets.VBox):
 
     def _apply(self, values: dict, *, coarse: bool = False, lock_mode: str | None = None,
                preset: str | None = None) -> None:
+        if self._closed:
+            raise ValueError(f"this {type(self).__name__} is closed; build a new one")
         self._check_names(values)
         mode = lock_mode or self._lock_mode
         held = set(values) & self.locked if mode else set()
@@ -723,6 +753,26 @@ class Explorer(widgets.VBox):
             self._guard(lambda: self.apply_preset(change["new"]))
 
     # ------------------------------------------------------------------ events
+    def _check_control(self, name: str, value):
+        """A value assigned to a control from code, checked as ``set_params`` checks it: a
+        bad one is a ValueError naming the parameter, shown in the status line too (no
+        silent clamping to the slider's range, no coercion of "1" or 1.0 to a number or a
+        check box). The widget's own updates and the page's messages pass unchecked."""
+        control = self.controls.get(name)
+        if self._holding or self._closed or control is None or control._property_lock:
+            return value
+        try:
+            value = self.PARAMS[name].validate(name, value, self._values)
+        except ValueError as exc:
+            if self._refused is None:
+                self._refused = (self.error, self._status_plain, self.status.value)
+            self._set_error(str(exc))
+            raise ControlValueError(str(exc)) from None
+        if self._refused is not None:               # a good value: the refusal is over
+            self.error, self._status_plain, self.status.value = self._refused
+            self._refused = None
+        return value
+
     def _on_control(self, change) -> None:
         if self._holding or self._closed:
             return
@@ -739,17 +789,23 @@ class Explorer(widgets.VBox):
                 return
         if param.is_echo(self._values[name], new):
             return          # the page sent back our own value, snapped to the slider's grid
-        loop = _running_loop() if from_frontend else None
-        if loop is None:
+        if not from_frontend:
             self._guard(lambda: self._apply({name: new}, coarse=self._dragging))
             return
-        # A drag in the browser: coalesce (latest value wins), coarse now, full soon after.
-        self._pending[name] = new
-        if self._scheduled is None:
-            self._scheduled = loop.call_soon(self._flush)
-        if self._refine_handle is not None:
-            self._refine_handle.cancel()
-            self._refine_handle = None
+        # A message from the page: do the work now, while the kernel handles the message.
+        # The page's widget model sends one message at a time per control and holds later
+        # values (merged, so the latest wins) until the kernel reports idle for it, so the
+        # page's throttle coalesces a drag or a held key, and its busy indicator tells the
+        # truth. A slider moves coarse now; the full picture follows a quiet spell.
+        self._cancel_refine()
+        coarse = self._has_coarse and param.drags
+        self._guard(lambda: self._apply({name: new}, coarse=coarse))
+        if coarse:
+            loop = _running_loop()
+            if loop is None:
+                self.refine()
+            else:
+                self._refine_handle = loop.call_later(self.REFINE_AFTER, self._refine_later)
 
     @contextlib.contextmanager
     def dragging(self):
@@ -768,15 +824,17 @@ class Explorer(widgets.VBox):
         if self._has_coarse and not self._closed:
             self._run_update(coarse=False)
 
-    def _flush(self) -> None:
-        values, self._pending, self._scheduled = self._pending, {}, None
-        if self._closed:
-            return
-        self._guard(lambda: self._apply(values, coarse=self._has_coarse))
-        if self._has_coarse:
-            loop = _running_loop()
-            if loop is not None:
-                self._refine_handle = loop.call_later(self.REFINE_AFTER, self.refine)
+    def _cancel_refine(self) -> None:
+        if self._refine_handle is not None:
+            self._refine_handle.cancel()
+            self._refine_handle = None
+
+    def _refine_later(self) -> None:
+        """The refine after a drag: no message is being handled, so tell the page the
+        kernel is busy while it runs."""
+        self._refine_handle = None
+        with _kernel_busy():
+            self.refine()
 
     # ------------------------------------------------------------------ running the steps
     def _input(self, name):
@@ -860,22 +918,26 @@ class Explorer(widgets.VBox):
         self._settle_handle = None
         if self._closed:
             return
-        for fig in self.figures:
-            fig.canvas._force_full = True
-            fig.canvas.draw()
+        with _kernel_busy():
+            for fig in self.figures:
+                fig.canvas._force_full = True
+                fig.canvas.draw()
 
     def _guard(self, action) -> None:
         """Run ``action``; show a ValueError (or any failure) in the status line."""
         try:
             action()
         except ValueError as exc:
+            self._refused = None
             self._set_error(str(exc))
         except Exception as exc:   # a widget must never show a traceback to a learner
             log.exception("saddle-widgets: update failed")
+            self._refused = None
             self._set_error(f"{type(exc).__name__}: {exc}")
 
     def _set_status(self, text: str) -> None:
         self.error = None
+        self._refused = None
         note = self.PRESET_NOTES.get(self.preset.value)
         if note:
             text = f"{note} · {text}" if text else note
@@ -891,28 +953,39 @@ class Explorer(widgets.VBox):
 
     # ------------------------------------------------------------------ closing
     def close(self) -> None:
-        """Close the widget, its controls and canvases, and drop its results and caches."""
+        """Close the widget and every widget it made (controls, buttons, play widgets,
+        canvases and their toolbars, and the layouts and styles of all of them), stop its
+        timers and canvas callbacks, and drop its results and caches: nothing it made stays
+        registered with ipywidgets, and later value changes compute nothing."""
         if getattr(self, "_closed", True):     # closed, or never finished building
             if getattr(self, "comm", None) is not None:
                 super().close()
             return
+        self._teardown()
+
+    def _teardown(self) -> None:
         self._closed = True
-        for handle in (self._scheduled, self._refine_handle, self._settle_handle):
+        for name in ("_refine_handle", "_settle_handle"):
+            handle = getattr(self, name, None)
             if handle is not None:
                 handle.cancel()
-        for fig in self._figs.values():
-            canvas = fig.canvas
-            if isinstance(canvas, widgets.Widget):
-                toolbar = getattr(getattr(canvas, "manager", None), "toolbar", None)
-                if isinstance(toolbar, widgets.Widget):
-                    toolbar.close()
-        for child in _descendants(self):
-            child.close()
-        self._results.clear()
-        self._callbacks.clear()
-        for cache in self._caches.values():
+        owned = _owned_widgets(self)
+        for fig in getattr(self, "_figs", {}).values():
+            # the click and draw hooks hold self: a figure kept elsewhere must not keep it
+            registry = fig.canvas.callbacks
+            for cids in list(registry.callbacks.values()):
+                for cid in list(cids):
+                    registry.disconnect(cid)
+        for w in owned:
+            if w is not self:
+                w.close()
+        for name in ("_results", "_callbacks", "_keys", "_figs", "_dynamic", "_backdrop",
+                     "_background", "_backdrop_bg", "_background_size"):
+            getattr(self, name, {}).clear()
+        for cache in getattr(self, "_caches", {}).values():
             cache.data.clear()
-        super().close()
+        if getattr(self, "comm", None) is not None:
+            super().close()
 
     # ------------------------------------------------------------------ static output
     def to_png(self, *, colors: int | None = None) -> bytes:
@@ -1012,9 +1085,58 @@ def _running_loop():
         return None
 
 
-def _descendants(box):
-    out = []
-    for child in getattr(box, "children", ()):
-        out.append(child)
-        out += _descendants(child)
-    return out
+@contextlib.contextmanager
+def _kernel_busy():
+    """Publish the kernel's status busy, then idle, around work that no message started
+    (a timer's refine), so the page's busy indicator shows it. The status messages have
+    a parent of their own: no page request waits for them (a widget's throttle counts the
+    idle of its own message only)."""
+    kernel = None
+    if in_live_kernel():
+        from IPython import get_ipython
+        kernel = get_ipython().kernel
+    parent = None
+    if kernel is not None and getattr(kernel, "session", None) is not None:
+        try:
+            parent = {"header": kernel.session.msg_header("saddle_widgets_refine"),
+                      "parent_header": {}, "metadata": {}, "content": {}}
+            kernel._publish_status("busy", "shell", parent)
+        except Exception:          # a kernel without these (private) methods: no status
+            parent = None
+    try:
+        yield
+    finally:
+        if parent is not None:
+            with contextlib.suppress(Exception):
+                kernel._publish_status("idle", "shell", parent)
+
+
+def _owned_widgets(explorer) -> list:
+    """Every ipywidgets Widget that ``explorer`` made: those in its attributes (controls,
+    buttons, play widgets, canvases, toolbars), its children, and every widget these hold
+    in a trait (layouts, styles, children), found by a walk over the traits."""
+    found: dict[int, widgets.Widget] = {}
+    todo = [explorer]
+    for value in vars(explorer).values():
+        if isinstance(value, dict):
+            todo += list(value.values())
+        elif isinstance(value, (list, tuple)):
+            todo += list(value)
+        else:
+            todo.append(value)
+    todo += [fig.canvas for fig in getattr(explorer, "_figs", {}).values()]
+    while todo:
+        w = todo.pop()
+        if not isinstance(w, widgets.Widget) or id(w) in found:
+            continue
+        found[id(w)] = w
+        todo.append(getattr(getattr(w, "manager", None), "toolbar", None))
+        for name in w.trait_names():
+            if name.startswith("_") or name in ("comm", "keys"):
+                continue
+            value = getattr(w, name, None)
+            if isinstance(value, widgets.Widget):
+                todo.append(value)
+            elif isinstance(value, (list, tuple)):
+                todo += [v for v in value if isinstance(v, widgets.Widget)]
+    return list(found.values())

@@ -14,11 +14,57 @@ from numbers import Integral, Real
 from typing import Any, Callable, ClassVar
 
 import ipywidgets as widgets
+import numpy as np
+import traitlets
 
 #: width of every control; with the label width fixed, each slider track is >= 120 px
 #: (350 - 120 - ~95 px of readout and margins, measured in Chromium)
 CONTROL_WIDTH = "350px"
 LABEL_WIDTH = "120px"
+
+
+class ControlValueError(traitlets.TraitError, ValueError):
+    """A value assigned to a control that its parameter cannot take: a ValueError naming
+    the parameter (and a TraitError, the type traitlets' callers expect)."""
+
+
+def _checked(trait):
+    """``trait`` whose values from code first pass the control's ``_check_value`` (the
+    explorer's validation of that parameter), so ``control.value = "1"`` raises a
+    ValueError naming the parameter instead of traitlets' or ipywidgets' own coercion."""
+    class Checked(trait):
+        allow_none = False       # else traitlets passes None by unchecked (Any allows it)
+
+        def validate(self, obj, value):
+            check = obj.__dict__.get("_check_value")
+            if check is not None:
+                value = check(value)
+            parent = getattr(super(), "validate", None)     # traitlets' Any has none
+            return value if parent is None else parent(obj, value)
+    Checked.__name__ = f"Checked{trait.__name__}"
+    return Checked
+
+
+class FloatSlider(widgets.FloatSlider):
+    value = _checked(traitlets.CFloat)(0.0, help="Float value").tag(sync=True)
+
+
+class IntSlider(widgets.IntSlider):
+    value = _checked(traitlets.CInt)(0, help="Int value").tag(sync=True)
+
+
+class Checkbox(widgets.Checkbox):
+    value = _checked(traitlets.Bool)(False, help="Bool value").tag(sync=True)
+
+
+# allow_none=False: traitlets validates no None there (it would bypass the check); the
+# options of a parameter are never empty, so ipywidgets never sets None itself
+class Dropdown(widgets.Dropdown):
+    value = _checked(traitlets.Any)(None, help="Selected value", allow_none=False)
+
+
+class SelectionSlider(widgets.SelectionSlider):
+    value = _checked(traitlets.Any)(None, help="Selected value", allow_none=False)
 
 
 def _style():
@@ -38,6 +84,12 @@ class Param:
     doc: str = field(default="", kw_only=True)
     when: Callable[[dict], bool] | None = field(default=None, compare=False, kw_only=True)
     kind: ClassVar[str] = ""
+
+    @property
+    def drags(self) -> bool:
+        """True if the control is a slider: a page sends a stream of values while it is
+        dragged (the base draws those coarse, and the full picture after release)."""
+        return False
 
     def bounds(self, state: dict) -> tuple:
         return ()
@@ -77,15 +129,21 @@ class _Number(Param):
     _cast: ClassVar[type] = float
     _word: ClassVar[str] = "a number"
 
+    drags = True
+
     def bounds(self, state):
         return _bound(self.lo, state), _bound(self.hi, state)
 
     def validate(self, name, value, state):
         if isinstance(value, bool) or not isinstance(value, self._abc):
             raise ValueError(f"{name} must be {self._word}, got {value!r}")
-        value = self._cast(value)
         lo, hi = self.bounds(state)
-        if not (math.isfinite(value) and lo <= value <= hi):
+        try:
+            value = self._cast(value)
+            inside = math.isfinite(value) and lo <= value <= hi
+        except OverflowError:                   # an int beyond the floats (10**400)
+            inside = False
+        if not inside:
             raise ValueError(f"{name} must be between {lo:g} and {hi:g}, got {value!r}")
         return value
 
@@ -99,7 +157,9 @@ class _Number(Param):
 
 @dataclass(frozen=True)
 class Float(_Number):
-    """A real number in [lo, hi] on a slider of the given step."""
+    """A real number in [lo, hi] on a slider of the given step. A value off the grid
+    (``set_params(x0=0.123)``) is kept exactly: the slider shows the nearest grid point and
+    its echo of it changes nothing. (An ``Int`` with a step refuses values off its grid.)"""
 
     step: float = 0.01
     fmt: str = ".2f"
@@ -120,7 +180,7 @@ class Float(_Number):
     def control(self):
         lo = self.lo if not isinstance(self.lo, str) else 0.0
         hi = self.hi if not isinstance(self.hi, str) else 1.0
-        return widgets.FloatSlider(value=self.default, min=lo, max=hi, step=self.step,
+        return FloatSlider(value=self.default, min=lo, max=hi, step=self.step,
                                    description=self.label, readout_format=self.fmt,
                                    continuous_update=True, tooltip=self.doc or self.label,
                                    style=_style(), layout=widgets.Layout(width=CONTROL_WIDTH))
@@ -139,13 +199,22 @@ class Int(_Number):
     _cast: ClassVar[type] = int
     _word: ClassVar[str] = "an integer"
 
+    def validate(self, name, value, state):
+        value = super().validate(name, value, state)
+        lo = self.bounds(state)[0]
+        if self.step != 1 and (value - lo) % self.step:
+            hi = self.bounds(state)[1]
+            raise ValueError(f"{name} must be on the slider's grid {lo}, {lo + self.step}, "
+                             f"…, {hi} (steps of {self.step}), got {value}")
+        return value
+
     def is_echo(self, old, new):
         return isinstance(new, Integral) and not isinstance(new, bool) and int(new) == old
 
     def control(self):
         lo = self.lo if not isinstance(self.lo, str) else 0
         hi = self.hi if not isinstance(self.hi, str) else max(self.default, 1)
-        return widgets.IntSlider(value=self.default, min=lo, max=hi, step=self.step,
+        return IntSlider(value=self.default, min=lo, max=hi, step=self.step,
                                  description=self.label, continuous_update=True,
                                  tooltip=self.doc or self.label, style=_style(),
                                  layout=widgets.Layout(width=CONTROL_WIDTH))
@@ -164,16 +233,20 @@ class Choice(Param):
     slider: bool = False
     kind: ClassVar[str] = "choice"
 
+    @property
+    def drags(self):
+        return self.slider
+
     def validate(self, name, value, state):
         for o in self.options:
-            if value == o and type(value) is type(o):
+            if type(value) is type(o) and value == o:      # (an array is no option)
                 return o
         raise ValueError(f"{name} must be one of {list(self.options)}, got {value!r}")
 
     def control(self):
         labels = self.labels or {}
         options = [(str(labels.get(o, o)), o) for o in self.options]
-        cls = widgets.SelectionSlider if self.slider else widgets.Dropdown
+        cls = SelectionSlider if self.slider else Dropdown
         kw = {"continuous_update": True} if self.slider else {}
         return cls(options=options, value=self.default, description=self.label,
                    tooltip=self.doc or self.label, style=_style(),
@@ -193,12 +266,14 @@ class Bool(Param):
     kind: ClassVar[str] = "bool"
 
     def validate(self, name, value, state):
+        if isinstance(value, np.bool_):
+            return bool(value)
         if not isinstance(value, bool):
             raise ValueError(f"{name} must be True or False, got {value!r}")
         return value
 
     def control(self):
-        return widgets.Checkbox(value=self.default, description=self.label, indent=False,
+        return Checkbox(value=self.default, description=self.label, indent=False,
                                 tooltip=self.doc or self.label,
                                 layout=widgets.Layout(width=CONTROL_WIDTH))
 

@@ -513,6 +513,9 @@ class GradientFlowExplorer(Explorer):
                 parts.append(f"η = {run.lr:g} (step limit {limit}); "
                              + (f"converged at step {steps}" if steps is not None
                                 else "not converged") + f"; c drifted to {drift:.3g}")
+        elif run.diverged:
+            parts.append(f"the flow diverged: |w| passed {gf.DIVERGENCE_LIMIT:g} after "
+                         f"t = {run.t[-1]:.3g}")
         else:
             T = gf.convergence_time(times, run.x, cost_fn, EPS)
             if math.isfinite(T):
