@@ -980,7 +980,8 @@ class Explorer(widgets.VBox):
             if w is not self:
                 w.close()
         for name in ("_results", "_callbacks", "_keys", "_figs", "_dynamic", "_backdrop",
-                     "_background", "_backdrop_bg", "_background_size"):
+                     "_background", "_backdrop_bg", "_background_size", "_legends",
+                     "_clean_bg", "plays"):
             getattr(self, name, {}).clear()
         for cache in getattr(self, "_caches", {}).values():
             cache.data.clear()
