@@ -149,8 +149,8 @@ class _Number(Param):
 
     def random_value(self, state, rng, *, on_grid=True):
         lo, hi = self.bounds(state)
-        if self._cast is int:
-            return rng.randint(lo, hi)
+        if self._cast is int:       # an int off its step grid is not legal
+            return lo + self.step * rng.randint(0, (hi - lo) // self.step)
         value = rng.uniform(lo, hi)
         return self.snap(value) if on_grid else value
 
