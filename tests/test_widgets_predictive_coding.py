@@ -552,8 +552,9 @@ def _random_states(cls):
             strategies[name] = st.sampled_from(_ends(control))
         elif isinstance(control, widgets.Checkbox):
             strategies[name] = st.booleans()
-        elif isinstance(control, widgets.IntSlider):
-            strategies[name] = st.integers(control.min, control.max)
+        elif isinstance(control, widgets.IntSlider):       # on the slider's step grid
+            strategies[name] = st.integers(0, (control.max - control.min) // control.step).map(
+                lambda k, lo=control.min, step=control.step: lo + k * step)
         else:
             strategies[name] = st.floats(control.min, control.max, allow_nan=False)
     return w, st.fixed_dictionaries(strategies)
@@ -566,7 +567,7 @@ def test_random_states_give_finite_pictures_or_a_message(cls):
     if cls is PCLandscapeExplorer:
         states = states.map(lambda s: {**s, "step": min(s["step"], s["train_steps"])})
     if cls is EscapeRaceExplorer:
-        states = states.map(lambda s: {**s, "train_steps": min(s["train_steps"], 120)})
+        states = states.map(lambda s: {**s, "train_steps": min(s["train_steps"], 120)})   # on grid
 
     @settings(max_examples=8, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
