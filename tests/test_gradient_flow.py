@@ -171,9 +171,12 @@ def test_imbalance_is_the_nuclear_norm_of_w1w1T_minus_w2w2T(h, batch, seed, scal
 @FAST
 @given(a=st.floats(-1e3, 1e3), b=st.floats(-1e3, 1e3))
 def test_signed_imbalance_of_scalars_is_w1_sq_minus_w2_sq(a, b):
-    """h = 1: signed_imbalance = w1^2 - w2^2 and imbalance = |w1^2 - w2^2|."""
-    assert gf.signed_imbalance(a, b) == pytest.approx(a * a - b * b, rel=1e-12, abs=1e-300)
-    assert gf.imbalance(a, b) == pytest.approx(abs(a * a - b * b), rel=1e-12, abs=1e-300)
+    """h = 1: signed_imbalance = w1^2 - w2^2 and imbalance = |w1^2 - w2^2|, against the exact
+    rational value (a * a - b * b in floats cancels: 1000 and 1000 - 1 ulp)."""
+    from fractions import Fraction
+    exact = float(Fraction(a) ** 2 - Fraction(b) ** 2)
+    assert gf.signed_imbalance(a, b) == pytest.approx(exact, rel=1e-12, abs=1e-300)
+    assert gf.imbalance(a, b) == pytest.approx(abs(exact), rel=1e-12, abs=1e-300)
 
 
 # ------------------------------------------------------------------- initial weights

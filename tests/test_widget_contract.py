@@ -229,23 +229,42 @@ _MEMORY_GROWS = {"PCLandscapeExplorer", "SaddleSpectrumExplorer", "PLRNNExplorer
                  "MatrixFlowExplorer"}
 
 
+_FIFTY_BUILDS = """
+import gc, json, sys
+from ipywidgets.widgets.widget import _instances
+import saddle_widgets
+sys.path.insert(0, {tests!r})
+from test_widget_contract import _rss_mib
+cls = getattr(saddle_widgets, {name!r})
+for _ in range(5):
+    cls(canvas="ipympl").close()
+gc.collect()
+before, start = set(_instances), _rss_mib()
+for _ in range(50):
+    cls(canvas="ipympl").close()
+gc.collect()
+print(json.dumps({{"registered": len(set(_instances) - before), "growth": _rss_mib() - start}}))
+"""
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
 def test_fifty_builds_and_closes_keep_resident_memory_within_10_mib(cls, request):
     """Build + close 50 times (after 5 builds that fill matplotlib's and the solvers'
-    one-off caches): no widget left registered, resident memory within 10 MiB."""
+    one-off caches): no widget left registered, resident memory within 10 MiB. Measured in
+    a fresh interpreter: inside the whole suite the heap's fragmentation from earlier tests
+    moved the figure by 20 MiB either way."""
+    import json
+    import subprocess
+    from pathlib import Path
     if cls.__name__ in _MEMORY_GROWS:
         request.applymarker(pytest.mark.xfail(reason="resident memory grows 10-33 MiB "
                                                      "over 50 builds (see _MEMORY_GROWS)"))
-    before = _registered()
-    for _ in range(5):
-        cls(canvas="ipympl").close()
-    gc.collect()
-    start = _rss_mib()
-    for _ in range(50):
-        cls(canvas="ipympl").close()
-    gc.collect()
-    assert _registered() - before == set()
-    assert _rss_mib() - start <= 10.0
+    code = _FIFTY_BUILDS.format(tests=str(Path(__file__).parent), name=cls.__name__)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=600, check=True).stdout
+    facts = json.loads(out.strip().splitlines()[-1])
+    assert facts["registered"] == 0
+    assert facts["growth"] <= 10.0, facts
 
 
 def _walk(box):

@@ -223,10 +223,12 @@ def quadratic_flow_solution(t, x0, target, imbalance):
         p_minus = 2 * y - K
         p_plus = -c * c / p_minus
     p0 = 2 * x0 + math.hypot(2 * x0, c)
-    e = np.exp(-K * t)
+    with np.errstate(over="ignore"):     # K t beyond the floats: e^{-Kt} = 0, exactly
+        e = np.exp(-K * t)
+        decay = -np.expm1(-K * t)
     u = (p0 - p_plus) / (p0 - p_minus) * e
     # 1 - u = (1 - e^{-Kt}) + (1 - u0) e^{-Kt} with 1 - u0 = 2K / (P0 - P-): no cancellation as K -> 0
-    p = (p_plus - u * p_minus) / (-np.expm1(-K * t) + 2 * K / (p0 - p_minus) * e)
+    p = (p_plus - u * p_minus) / (decay + 2 * K / (p0 - p_minus) * e)
     if c == 0:
         return p / 4                     # balanced: P may reach 0 (x -> 0 at the saddle)
     return (p - c * c / p) / 4
