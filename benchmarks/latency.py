@@ -46,8 +46,9 @@ def control_values(control, n):
     half = max(2, n // 2)
     up = [lo + (hi - lo) * k / (half - 1) for k in range(half)]
     seq = up + up[::-1][1:]
-    if isinstance(control.value, int):
-        seq = [int(round(v)) for v in seq]
+    if isinstance(control.value, int):      # an int slider refuses values off its step grid
+        step = getattr(control, "step", 1) or 1
+        seq = [min(hi, lo + step * int(round((v - lo) / step))) for v in seq]
     return seq[:n]
 
 

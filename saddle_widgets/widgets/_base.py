@@ -40,6 +40,7 @@ import functools
 import html
 import io
 import logging
+import sys
 import time
 import types
 from collections import OrderedDict
@@ -957,6 +958,8 @@ class Explorer(widgets.VBox):
         canvases and their toolbars, and the layouts and styles of all of them), stop its
         timers and canvas callbacks, and drop its results and caches: nothing it made stays
         registered with ipywidgets, and later value changes compute nothing."""
+        if sys.meta_path is None:      # interpreter shutdown (ipywidgets' __del__): nothing to free
+            return
         if getattr(self, "_closed", True):     # closed, or never finished building
             if getattr(self, "comm", None) is not None:
                 super().close()

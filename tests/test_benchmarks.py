@@ -1,0 +1,42 @@
+"""The benchmarks run in CI after the tests: what they feed the widgets must be legal.
+
+``benchmarks/latency.py`` sweeps every control across its range; a value a control
+refuses (an int off its step grid, a float outside its range) would stop CI after the
+whole test suite has passed. This checks the sweep against each parameter's own
+validation, without drawing anything.
+"""
+import importlib.util
+import pathlib
+
+import pytest
+
+from saddle_widgets.widgets._docs import widget_classes
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+latency = _load("latency")
+
+
+@pytest.mark.parametrize("cls", widget_classes(), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("n", [4, 11, 21])
+def test_latency_sweep_values_are_legal(cls, n):
+    """Every value of the benchmark's sweep passes the parameter's validation (the same
+    check ``control.value = v`` runs) in the widget's default state."""
+    state = dict(cls.DEFAULTS)
+    for name, param in cls.PARAMS.items():
+        control = param.control()
+        bounds = param.bounds(state)            # a bound may name another parameter
+        if bounds:
+            control.max = max(bounds[1], control.min)
+            control.min, control.max = bounds
+        for v in latency.control_values(control, n):
+            param.validate(name, v, state)      # raises ValueError for an illegal value
+        control.close()
