@@ -277,6 +277,34 @@ def test_building_a_widget_leaves_pyplot_alone():
     plt.close("all")
 
 
+def test_building_widgets_in_a_live_kernel_keeps_the_notebook_backend():
+    """In a real ipykernel (inline backend by default) building the escape race, whose
+    report said it switched pyplot to ipympl, leaves the backend and pyplot's figures
+    inline; after ``%matplotlib widget`` it stays ipympl."""
+    from jupyter_client.manager import start_new_kernel
+    km, kc = start_new_kernel(kernel_name="python3")
+    try:
+        def run(code):
+            reply = kc.execute_interactive(code, timeout=300, output_hook=lambda m: out.append(m))
+            assert reply["content"]["status"] == "ok", reply["content"]
+            return "".join(m["content"].get("text", "") for m in out if m["msg_type"] == "stream")
+        out = []
+        before = run("import matplotlib; print(matplotlib.get_backend())").strip()
+        assert "inline" in before
+        out.clear()
+        after = run("import saddle_widgets as sw, matplotlib.pyplot as plt\n"
+                    "w = sw.EscapeRaceExplorer()\n"
+                    "print(matplotlib.get_backend(), type(plt.figure().canvas).__module__)")
+        backend, canvas_module = after.split()
+        assert backend == before and canvas_module.endswith("agg")
+        out.clear()
+        widget = run("%matplotlib widget\nw2 = sw.EscapeRaceExplorer()\nprint(matplotlib.get_backend())")
+        assert widget.strip() == "module://ipympl.backend_nbagg"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
 def test_close_closes_every_child_widget():
     from ipywidgets.widgets.widget import _instances
     w = Quadratic(canvas="ipympl")
