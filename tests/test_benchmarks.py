@@ -40,3 +40,33 @@ def test_latency_sweep_values_are_legal(cls, n):
         for v in latency.control_values(control, n):
             param.validate(name, v, state)      # raises ValueError for an illegal value
         control.close()
+
+
+corners = _load("corners")
+
+
+@pytest.mark.parametrize("cls", widget_classes(), ids=lambda c: c.__name__)
+def test_corner_search_states_are_legal(cls):
+    """Every update of the corner search is legal: each one-at-a-time change is a legal
+    value of its parameter in its base state (the defaults or a preset), the state it
+    leads to passes every parameter's validation (parameters not set clipped into bounds
+    that moved, as the widget does), and each random corner is a legal whole state. The
+    changes really are corners: each numeric value is its parameter's min or max."""
+    plan = corners.plan(cls, max_changes=10 ** 6, n_random=25, seed=3)
+    assert any(kind == "random corner" for kind, _, _ in plan)
+    for kind, base, changes in plan:
+        state = {**cls.DEFAULTS, **cls.PRESETS.get(base, {})}
+        if kind == "random corner":
+            assert set(changes) == set(cls.PARAMS)
+            settled = corners.settle(cls, changes, set(changes))
+            assert settled == changes
+            state = changes
+        else:
+            (name, value), = changes.items()
+            cls.PARAMS[name].validate(name, value, state)      # raises if illegal
+            corners.settle(cls, {**state, **changes}, set(changes))
+        for name, value in changes.items():
+            p = cls.PARAMS[name]
+            if p.kind in ("float", "int"):
+                lo, hi = p.bounds(state)
+                assert value == lo or hi - p.step < value <= hi

@@ -374,7 +374,7 @@ class GradientFlowExplorer(Explorer):
 
     @step("cost_fn", "x0", "network", "branch", coarse=True)
     def convergence_curve(self, cost_fn, x0, network, branch, *, coarse):
-        """T(c) over the panel's imbalances: numeric, closed form, asymptote (None for a neuron)"""
+        """T(c) over the panel's imbalances: numeric (NaN: not computed within T_STEPS), closed form, asymptote (None for a neuron)"""
         if network.neuron:
             return None
         cs = C_GRID[::4] if coarse else C_GRID       # a coarser curve while dragging
@@ -394,7 +394,7 @@ class GradientFlowExplorer(Explorer):
 
     @step("convergence_curve", by_value=True)
     def time_drawn(self, curve):
-        """Which curves the T(c) panel draws (numeric, closed form, asymptote)"""
+        """Which curves the T(c) panel draws (numeric, closed form, asymptote, not-computed marks)"""
         if curve is None:
             return (False, False, False, False)
         return (bool(np.isfinite(curve["numeric"]).any()), curve["exact"] is not None,
