@@ -1137,12 +1137,15 @@ def test_a_start_blocked_by_the_saddle_has_T_inf_without_integration(x0, target)
 
 
 def test_a_start_on_the_hump_never_moves():
-    """f'(x0) = 0 at the double well's hump x = y - 1: the start is an equilibrium, T = inf
-    at every c, found without an RK4 step. (c = 0, ±3.75 give starts (1, -1), (2, -0.5),
-    (0.5, -2) whose product is exactly -1 in floating point.)"""
-    T = gf.convergence_time_numeric(gf.make_cost("double well", 0.0), -1.0, [0.0, 3.75, -3.75],
-                                    max_iter=1)
-    assert np.all(T == math.inf)
+    """f'(x0) = 0 at the double well's hump x = y - 1: the exact flow from x0 stays there
+    (an equilibrium), T = inf at every c and depth, found without an RK4 step; a start
+    just off the hump converges (finite T, integrated)."""
+    cost = gf.make_cost("double well", 0.0)
+    for depth in (2, 3, 6):
+        T = gf.convergence_time_numeric(cost, -1.0, [0.0, 0.5, 3.75, -3.75], depth=depth,
+                                        max_iter=1)
+        assert np.all(T == math.inf)
+    assert math.isfinite(gf.convergence_time_numeric(cost, -1.05, 3.0, t_max=60.0))
 
 
 def test_the_capped_curve_equals_the_uncapped_one_where_both_are_computed():

@@ -522,14 +522,23 @@ def test_imbalances_past_the_step_cap_are_marked_not_computed():
 
 
 def test_a_start_on_the_double_well_hump_at_depth_6_builds():
-    """The state that took 37 s (T(c) integrated to the 20,000-step cap): the curve is finite,
-    inf or marked not computed (never a wrong number), and the status says what is missing."""
+    """The state that took 37 s (T(c) integrated to the 20,000-step cap): x0 = −3 is the
+    hump of the double well with y = −2 (f'(−3) = 0), so the exact flow never leaves it:
+    T = inf at every c (the panel's note says no c converges, the mark is the triangle at
+    the top), and the status line says why the run drawn still moves (its start weights
+    have the product −3 only up to rounding)."""
     w = GradientFlowExplorer(canvas="agg", cost="double well", target=-2, x0=-3, imbalance=36,
                              depth=6, horizon=40)
     try:
         assert w.error is None
-        curve = w.results["convergence_curve"]["numeric"]
-        if np.isnan(curve).any():
-            assert "not computed" in w.status_text
+        assert np.all(w.results["convergence_curve"]["numeric"] == math.inf)
+        assert w.results["convergence_time"] == math.inf
+        assert w.time_artists["note"].get_text() == "no c converges from x0 = -3"
+        assert w.time_artists["mark"].get_marker() == "^"
+        if np.ptp(w.results["run"].x) >= 1e-12:
+            assert "x0 is a critical point of f" in w.status_text
+        w.set_params(x0=-2.99)                  # off the hump: it converges, no such note
+        assert np.isfinite(w.results["convergence_curve"]["numeric"]).any()
+        assert "critical point of f" not in w.status_text
     finally:
         w.close()

@@ -696,9 +696,9 @@ def convergence_time_numeric(cost, x0, imbalances, eps=1e-3, *, depth=2, t_max=2
     dx/dt = -f'(x) R(x) with R >= 0 (R = sqrt(c^2 + 4x^2) at depth 2; the tied chain
     R = s^(2N-4) (s^2 + (N-1) w1^2), zero at x = 0 when c >= 0), so x moves monotonically
     from x0 towards the first zero b of f' R in the direction of -f'(x0) and never passes
-    it; T is finite iff |b - x*| < eps for a minimiser x* (``barrier_of_flow``, applied to
-    the product of the start weights as built, so it agrees with the integrated flow).
-    Those starts are not integrated (a start exactly on the double well's hump never moves). inf also
+    it; T is finite iff |b - x*| < eps for a minimiser x* (``barrier_of_flow``). Those
+    starts are not integrated: a start exactly on the double well's hump never moves (an
+    integration from weights whose product is x0 up to rounding would leave it, slowly). inf also
     where t_max comes first. NaN ("not computed") where ``max_iter`` RK4 steps were spent
     before the flow converged or reached t_max: a cap on the work, never a guess.
     """
@@ -727,8 +727,8 @@ def convergence_time_numeric(cost, x0, imbalances, eps=1e-3, *, depth=2, t_max=2
     d = cost.distance_to_minimum(xs)
     T[d < eps] = 0.0
     active = d >= eps
-    if cost.critical_points:       # the barrier of the start as built (its rounded product)
-        b = np.array([_barrier(cost, float(xi), float(ci), depth) for xi, ci in zip(xs, c)])
+    if cost.critical_points:       # the barrier of the exact flow from x0
+        b = np.array([_barrier(cost, x0, float(ci), depth) for ci in c])
         active &= cost.distance_to_minimum(b) < eps       # else T = inf, provably
     for _ in range(max_iter):
         idx = np.nonzero(active)[0]

@@ -496,9 +496,9 @@ class GradientFlowExplorer(Explorer):
 
     # ------------------------------------------------------------------ status
     @status("origin", "run", "times", "cost_fn", "network", "horizon", "width", "distance",
-            "pd_pl", "prop7", "compare_run", "c2", "convergence_curve", "convergence_time")
+            "pd_pl", "prop7", "compare_run", "c2", "convergence_curve", "convergence_time", "x0")
     def describe(self, origin, run, times, cost_fn, network, horizon, width, distance, pd_pl,
-                 prop7, compare_run, c2, curve, T_here):
+                 prop7, compare_run, c2, curve, T_here, x0):
         parts = [origin.description, _imbalance_text(run, network, width)]
         if distance is not None:
             parts.append(f"Prop. 5: d = ‖w1 − s·w2‖ = {distance:.3g}"
@@ -537,6 +537,11 @@ class GradientFlowExplorer(Explorer):
             parts.append(f"Prop. 7 with c₂ = {c2:g}: "
                          + ("the larger c has the lower loss at every t" if holds else
                             f"violated by {prop7:.2g}"))
+        if (not network.neuron and float(cost_fn.df(x0)) == 0
+                and float(cost_fn.distance_to_minimum(x0)) >= EPS and np.ptp(run.x) >= 1e-12):
+            parts.append("x0 is a critical point of f: the exact flow stays there (T = inf "
+                         "at every c); the run drawn leaves it through the rounding of its "
+                         "start weights")
         if curve is not None:         # the step cap left some T uncomputed: say so
             missing = int(np.isnan(curve["numeric"]).sum())
             where = [f"at {missing} of {len(curve['c'])} imbalances"] if missing else []
