@@ -183,7 +183,8 @@ def convergence_panel(ax, c_max, eps):
     (a["exact"],) = ax.plot([], [], color="black", lw=1, ls="--", label="closed form")
     (a["asymptote"],) = ax.plot([], [], color=OKABE_ITO["sky"], lw=1.2, ls=":",
                                 label="(1/√c) ln(|x0−x*|/ε)")
-    # imbalances whose T the solver's step cap left uncomputed: crosses along the top edge
+    # imbalances whose T the solver's step cap left uncomputed: crosses on the top spine
+    # (above the legend's box, which sits a pad below it)
     (a["uncomputed"],) = ax.plot([], [], "x", color="0.45", ms=5,
                                  transform=ax.get_xaxis_transform(), clip_on=False,
                                  label="T not computed")
@@ -221,7 +222,7 @@ def show_convergence_curve(artists, curve):
     cs = curve["c"]
     artists["numeric"].set_data(cs, finite_or_gap(curve["numeric"]))
     missing = np.isnan(np.asarray(curve["numeric"], dtype=float))
-    artists["uncomputed"].set_data(cs[missing], np.full(int(missing.sum()), 0.96))
+    artists["uncomputed"].set_data(cs[missing], np.full(int(missing.sum()), 1.0))
     artists["exact"].set_data(*(([], []) if curve["exact"] is None else
                                 (cs, finite_or_gap(curve["exact"]))))
     artists["asymptote"].set_data(*(([], []) if curve["asymptote"] is None else
