@@ -119,15 +119,16 @@ def bench_widget(cls, n_values, n_baseline=0):
                 errors += widget.error is not None
         release = widget.last_update_seconds if widget._has_coarse else float("nan")
         single, rebuild = [], []
-        sweep = [v for v in control_values(control, n_values)[::-1]]
-        pick = baseline_indices(len(sweep), n_baseline)
-        for k, v in enumerate(sweep):          # one change at a time, full quality
+        sweep = control_values(control, n_values)[::-1]
+        changes = sum(a != b for a, b in zip([control.value, *sweep], sweep))
+        pick = baseline_indices(changes, n_baseline)     # spread over the real changes
+        for v in sweep:                        # one change at a time, full quality
             if control.value == v:
                 continue
             t0 = time.perf_counter()
             control.value = v
             single.append(time.perf_counter() - t0)
-            if baseline is not None and k in pick and widget.error is None:
+            if baseline is not None and len(single) - 1 in pick and widget.error is None:
                 rebuild.append(baseline.seconds(widget.state))   # the same state, from scratch
         png = png_seconds(widget) if rebuild else float("nan")
         single_median = statistics.median(single) if single else float("nan")
