@@ -1161,3 +1161,15 @@ def test_the_capped_curve_equals_the_uncapped_one_where_both_are_computed():
     missing = np.isnan(capped)
     assert missing.any() and not np.isnan(full).any()
     np.testing.assert_array_equal(capped[~missing], full[~missing])
+
+
+def test_gradient_descent_on_a_deep_chain_diverges_when_the_product_does():
+    """Depth 6, x0 = 3, c = 36, η = 2 on the double well: the weights stay below 1e6 while
+    the product x = w_1 w_2^5 passes it (5e8 before this check): that is divergence
+    (DIVERGENCE_LIMIT bounds |x| and |w|); every iterate kept has |x| <= 1e6, so the
+    widget's convergence time and status can read them."""
+    w0 = gf.initial_weights(3.0, 6.0, depth=6)
+    run = gf.gradient_descent(gf.make_cost("double well", 2.0), w0, lr=2.0, n_steps=1,
+                              model="chain")
+    assert run.diverged and np.all(np.abs(run.x) <= gf.DIVERGENCE_LIMIT)
+    assert np.all(np.abs(run.weights) <= gf.DIVERGENCE_LIMIT)

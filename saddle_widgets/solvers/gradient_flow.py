@@ -580,7 +580,7 @@ def gradient_descent(cost, weights, *, lr, n_steps, target=None, model="linear")
 
     ``weights`` is (w1, w2) stacked as [w1..., w2...] for model "linear" (width h = len/2),
     [w1, w2] for "sigmoid" and "tanh", and [w_1..w_N] for "chain". Stops and reports ``diverged_at``
-    when |w| exceeds 1e6. Stable near a minimum only for lr < gd_step_limit(cost, c).
+    when |w| or |x| exceeds 1e6. Stable near a minimum only for lr < gd_step_limit(cost, c).
     """
     cost = _as_cost(cost, target)
     choice("model", model, ("linear", "chain") + tuple(NEURONS))
@@ -604,7 +604,9 @@ def gradient_descent(cost, weights, *, lr, n_steps, target=None, model="linear")
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, n_steps + 1):
             w = w + lr * _rhs(par, cost, w)
-            if not np.all(np.isfinite(w)) or np.max(np.abs(w)) > DIVERGENCE_LIMIT:
+            # |x| counts too: a depth-N product outgrows its weights (|w| = 40 at N = 6)
+            if (not np.all(np.isfinite(w)) or np.max(np.abs(w)) > DIVERGENCE_LIMIT
+                    or not abs(float(par.x(w))) <= DIVERGENCE_LIMIT):
                 diverged_at = k
                 break
             out[k] = w
