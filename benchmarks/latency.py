@@ -8,19 +8,28 @@ figures are redrawn (the base redraws synchronously outside a kernel). Two paths
            coarse pictures allowed; the budget is median <= 50 ms, p95 <= 100 ms;
 * release: the full-quality redraw after the drag stops (``widget.refine()``);
 * single:  one change at a time outside a drag (a click on the track, a key press): full
-           quality at once.
+           quality at once;
+* interact: for some of the single-change states, the ``interact``-style rebuild of the
+           same figures from scratch (``benchmarks/interact_baseline.py``: every step
+           without cache, new pyplot figures drawn by the widget's build and draw
+           functions, a PNG per figure), and the ratio rebuild / single change (goal:
+           >= 5x for every control, >= 10x at the median); the conservative ratio adds
+           to the single change a PNG of every canvas (what ipympl would encode at most).
 
 Usage::
 
     python benchmarks/latency.py                 # all widgets, markdown table
     python benchmarks/latency.py --widget GradientFlowExplorer --values 25
     python benchmarks/latency.py --json benchmarks/results/latency.json
+    python benchmarks/latency.py --baseline-values 0    # without the interact comparison
 """
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
+import pathlib
 import platform
 import statistics
 import subprocess
@@ -30,6 +39,7 @@ import time
 import matplotlib
 
 matplotlib.use("Agg")
+import numpy as np  # noqa: E402
 
 BUDGET_MEDIAN_MS = 50.0
 BUDGET_P95_MS = 100.0
@@ -59,9 +69,42 @@ def percentile(xs, q):
     return xs[f] if f + 1 >= len(xs) else xs[f] + (xs[f + 1] - xs[f]) * (k - f)
 
 
-def bench_widget(cls, n_values):
+def baseline_indices(n_single, n_baseline):
+    """Which of the single-change states the interact-style rebuild also times: n_baseline
+    of them, spread over the sweep (all if there are fewer)."""
+    if n_baseline <= 0 or n_single == 0:
+        return set()
+    if n_baseline >= n_single:
+        return set(range(n_single))
+    return {round(k * (n_single - 1) / max(n_baseline - 1, 1)) for k in range(n_baseline)}
+
+
+def png_seconds(widget, repeat=3):
+    """Encoding a PNG of every canvas of ``widget`` (its current Agg buffers), median."""
+    from PIL import Image
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for fig in widget.figures:
+            out = io.BytesIO()
+            Image.fromarray(np.asarray(fig.canvas.buffer_rgba())).save(out, format="png")
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _baseline(cls):
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    try:
+        from interact_baseline import InteractBaseline
+    finally:
+        sys.path.pop(0)
+    return InteractBaseline(cls)
+
+
+def bench_widget(cls, n_values, n_baseline=0):
     rows = []
     widget = cls(canvas="agg")
+    baseline = _baseline(cls) if n_baseline > 0 else None
     for name, control in widget.controls.items():
         if getattr(control, "disabled", False):
             widget.reset()
@@ -75,13 +118,21 @@ def bench_widget(cls, n_values):
                 drag.append(time.perf_counter() - t0)
                 errors += widget.error is not None
         release = widget.last_update_seconds if widget._has_coarse else float("nan")
-        single = []
-        for v in control_values(control, n_values)[::-1]:   # one change at a time, full quality
+        single, rebuild = [], []
+        sweep = control_values(control, n_values)[::-1]
+        changes = sum(a != b for a, b in zip([control.value, *sweep], sweep))
+        pick = baseline_indices(changes, n_baseline)     # spread over the real changes
+        for v in sweep:                        # one change at a time, full quality
             if control.value == v:
                 continue
             t0 = time.perf_counter()
             control.value = v
             single.append(time.perf_counter() - t0)
+            if baseline is not None and len(single) - 1 in pick and widget.error is None:
+                rebuild.append(baseline.seconds(widget.state))   # the same state, from scratch
+        png = png_seconds(widget) if rebuild else float("nan")
+        single_median = statistics.median(single) if single else float("nan")
+        rebuild_median = statistics.median(rebuild) if rebuild else float("nan")
         rows.append({
             "widget": cls.__name__, "control": name, "n": len(drag),
             "median_ms": 1000 * statistics.median(drag) if drag else float("nan"),
@@ -90,9 +141,36 @@ def bench_widget(cls, n_values):
             "release_ms": 1000 * release, "errors_shown": errors,
             "single_median_ms": 1000 * statistics.median(single) if single else float("nan"),
             "single_p95_ms": 1000 * percentile(single, 95) if single else float("nan"),
+            "interact_n": len(rebuild), "interact_median_ms": 1000 * rebuild_median,
+            "png_all_canvases_ms": 1000 * png,
+            "ratio": rebuild_median / single_median,
+            "ratio_with_png": rebuild_median / (single_median + png),
         })
         widget.reset()
+    widget.close()
+    if baseline is not None:
+        baseline.close()
     return rows
+
+
+def print_ratio_table(rows):
+    """Per control: interact-style rebuild / this package's full-quality single change."""
+    rows = [r for r in rows if r.get("interact_n")]
+    if not rows:
+        return
+    print("\n| widget | control | interact rebuild median ms (n) | single change median ms | "
+          "ratio | + PNG of every canvas ms | conservative ratio | goal >= 5x |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['widget']} | {r['control']} | {r['interact_median_ms']:.0f} "
+              f"({r['interact_n']}) | {r['single_median_ms']:.1f} | {r['ratio']:.1f}x | "
+              f"{r['png_all_canvases_ms']:.0f} | {r['ratio_with_png']:.1f}x | "
+              f"{'yes' if r['ratio'] >= 5 else 'NO'} |")
+    ratios = [r["ratio"] for r in rows if r["ratio"] == r["ratio"]]
+    cons = [r["ratio_with_png"] for r in rows if r["ratio_with_png"] == r["ratio_with_png"]]
+    print(f"\nratio over {len(ratios)} controls: median {statistics.median(ratios):.1f}x "
+          f"(goal >= 10x), min {min(ratios):.1f}x (goal >= 5x); conservative: median "
+          f"{statistics.median(cons):.1f}x, min {min(cons):.1f}x")
 
 
 def bench_release_per_preset(cls):
@@ -129,6 +207,9 @@ def main(argv=None):
     parser.add_argument("--widget", action="append", help="benchmark only this widget class")
     parser.add_argument("--values", type=int, default=21, help="values per control (default 21)")
     parser.add_argument("--json", help="also write the rows to this JSON file")
+    parser.add_argument("--baseline-values", type=int, default=3,
+                        help="single-change states per control that the interact-style "
+                             "rebuild also times (default 3; 0: no comparison)")
     parser.add_argument("--presets", action="store_true",
                         help="also time the full redraw after a release in every preset")
     args = parser.parse_args(argv)
@@ -139,11 +220,12 @@ def main(argv=None):
         classes = [c for c in classes if c.__name__ in args.widget]
     rows = []
     for cls in classes:
-        rows += bench_widget(cls, args.values)
+        rows += bench_widget(cls, args.values, args.baseline_values)
 
     print(f"# slider-to-redraw latency, kernel side (Agg), {os.cpu_count()} cores, "
           f"{platform.python_implementation()} {platform.python_version()}, "
-          f"matplotlib {matplotlib.__version__}")
+          f"matplotlib {matplotlib.__version__}, load average at the end "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"import saddle_widgets with all widgets: {import_seconds() * 1000:.0f} ms\n")
     print("| widget | control | n | median ms (drag) | p95 ms (drag) | max ms | full redraw after release ms | single change median / p95 ms | drag within budget |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -153,6 +235,7 @@ def main(argv=None):
               f"{r['p95_ms']:.1f} | {r['max_ms']:.1f} | {r['release_ms']:.1f} | "
               f"{r['single_median_ms']:.1f} / {r['single_p95_ms']:.1f} | "
               f"{'yes' if ok else 'NO'} |")
+    print_ratio_table(rows)
     if args.presets:
         print("\n| widget | preset | controls | release median ms | release max ms |")
         print("|---|---|---|---|---|")

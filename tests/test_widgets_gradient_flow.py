@@ -489,3 +489,56 @@ def test_the_play_button_walks_the_time_cursor_over_its_range(widget):
     for frame in (0, 10, 50):
         play.value = frame
         assert widget.state["cursor"] == pytest.approx(frame / 50)
+
+
+def test_imbalances_past_the_step_cap_are_marked_not_computed():
+    """Double well y = 1, x0 = 0.05, depth 6, w2² > w1²: some T(c) need more than T_STEPS
+    RK4 steps. Those are NaN in the result, a gap in the orange line, grey crosses at the
+    top edge at exactly those c, in the legend, and counted in the status line; the other
+    points are the solver's uncapped T."""
+    from saddle_widgets.widgets.gradient_flow import C_GRID, T_MAX, T_STEPS
+    w = GradientFlowExplorer(canvas="agg", cost="double well", target=1.0, x0=0.05, depth=6,
+                             branch="w2² > w1²")
+    try:
+        curve = w.results["convergence_curve"]["numeric"]
+        missing = np.isnan(curve)
+        assert missing.any()
+        full = gf.convergence_time_numeric(gf.make_cost("double well", 1.0), 0.05,
+                                           -np.sqrt(C_GRID), 1e-3, depth=6, t_max=T_MAX,
+                                           safety=0.2, max_iter=20_000)
+        np.testing.assert_array_equal(curve[~missing], full[~missing])
+        cs, ys = line(w.time_artists["uncomputed"])
+        np.testing.assert_array_equal(cs, C_GRID[missing])
+        assert np.all(np.isnan(line(w.time_artists["numeric"])[1][missing]))
+        labels = [t.get_text() for t in w.ax_time.get_legend().get_texts()]
+        assert "T not computed" in labels
+        assert f"T(c) not computed at {missing.sum()} of 49 imbalances" in w.status_text
+        assert f"{T_STEPS} RK4 steps" in w.status_text
+        w.set_params(cost="quadratic")          # all computed: no crosses, no such text
+        assert len(line(w.time_artists["uncomputed"])[0]) == 0
+        assert "not computed" not in w.status_text
+    finally:
+        w.close()
+
+
+def test_a_start_on_the_double_well_hump_at_depth_6_builds():
+    """The state that took 37 s (T(c) integrated to the 20,000-step cap): x0 = −3 is the
+    hump of the double well with y = −2 (f'(−3) = 0), so the exact flow never leaves it:
+    T = inf at every c (the panel's note says no c converges, the mark is the triangle at
+    the top), and the status line says why the run drawn still moves (its start weights
+    have the product −3 only up to rounding)."""
+    w = GradientFlowExplorer(canvas="agg", cost="double well", target=-2, x0=-3, imbalance=36,
+                             depth=6, horizon=40)
+    try:
+        assert w.error is None
+        assert np.all(w.results["convergence_curve"]["numeric"] == math.inf)
+        assert w.results["convergence_time"] == math.inf
+        assert w.time_artists["note"].get_text() == "no c converges from x0 = -3"
+        assert w.time_artists["mark"].get_marker() == "^"
+        if np.ptp(w.results["run"].x) >= 1e-12:
+            assert "x0 is a critical point of f" in w.status_text
+        w.set_params(x0=-2.99)                  # off the hump: it converges, no such note
+        assert np.isfinite(w.results["convergence_curve"]["numeric"]).any()
+        assert "critical point of f" not in w.status_text
+    finally:
+        w.close()

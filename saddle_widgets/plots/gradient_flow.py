@@ -183,6 +183,11 @@ def convergence_panel(ax, c_max, eps):
     (a["exact"],) = ax.plot([], [], color="black", lw=1, ls="--", label="closed form")
     (a["asymptote"],) = ax.plot([], [], color=OKABE_ITO["sky"], lw=1.2, ls=":",
                                 label="(1/√c) ln(|x0−x*|/ε)")
+    # imbalances whose T the solver's step cap left uncomputed: crosses on the top spine
+    # (above the legend's box, which sits a pad below it)
+    (a["uncomputed"],) = ax.plot([], [], "x", color="0.45", ms=5,
+                                 transform=ax.get_xaxis_transform(), clip_on=False,
+                                 label="T not computed")
     (a["mark"],) = ax.plot([], [], "o", color=OKABE_ITO["vermillion"], mec="black")
     a["note"] = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", fontsize=8)
     ax.set(xlim=(0, c_max), ylim=(0, 15), xlabel="imbalance c (the paper's)",
@@ -191,10 +196,12 @@ def convergence_panel(ax, c_max, eps):
     return a
 
 
-def show_convergence_frame(ax, artists, numeric, exact, asymptote):
-    """The legend of the T(c) panel, listing the curves drawn."""
+def show_convergence_frame(ax, artists, numeric, exact, asymptote, uncomputed=False):
+    """The legend of the T(c) panel, listing the curves drawn (and the crosses of
+    imbalances not computed, when there are any)."""
     handles = [artists[n] for n, on in (("numeric", numeric), ("exact", exact),
-                                        ("asymptote", asymptote)) if on]
+                                        ("asymptote", asymptote),
+                                        ("uncomputed", uncomputed)) if on]
     if handles:
         ax.legend(handles, [h.get_label() for h in handles], loc="upper right", fontsize=8)
     elif ax.get_legend() is not None:
@@ -204,15 +211,18 @@ def show_convergence_frame(ax, artists, numeric, exact, asymptote):
 def show_convergence_curve(artists, curve):
     """A T(c) curve (``{"c", "numeric", "exact", "asymptote"}``, exact/asymptote possibly
     None, the asymptote over c[1:], and an optional "note") into the artists of
-    ``convergence_panel``, or None with a note (a neuron has no T(c) here)."""
+    ``convergence_panel``, or None with a note (a neuron has no T(c) here). A NaN in the
+    numeric T (not computed) is a gap in the line and a cross at the top edge."""
     artists["note"].set_text("T(c) is drawn for linear networks" if curve is None
                              else curve.get("note", ""))
     if curve is None:
-        for name in ("numeric", "exact", "asymptote"):
+        for name in ("numeric", "exact", "asymptote", "uncomputed"):
             artists[name].set_data([], [])
         return
     cs = curve["c"]
     artists["numeric"].set_data(cs, finite_or_gap(curve["numeric"]))
+    missing = np.isnan(np.asarray(curve["numeric"], dtype=float))
+    artists["uncomputed"].set_data(cs[missing], np.full(int(missing.sum()), 1.0))
     artists["exact"].set_data(*(([], []) if curve["exact"] is None else
                                 (cs, finite_or_gap(curve["exact"]))))
     artists["asymptote"].set_data(*(([], []) if curve["asymptote"] is None else

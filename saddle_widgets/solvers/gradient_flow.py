@@ -38,7 +38,7 @@ __all__ = [
     "FlowResult", "integrate_flow", "integrate_chain", "gradient_descent", "DescentResult",
     "OriginSaddle", "classify_origin", "origin_hessian", "gd_step_limit",
     "convergence_time", "convergence_time_closed_form", "convergence_time_numeric",
-    "convergence_time_large_c",
+    "convergence_time_large_c", "barrier_of_flow",
     "initial_weights", "reduced_flow_rate", "start_from_point", "scalar_pair",
     "plane_product", "plane_loss_gap", "hyperbolas", "conserved_curve", "minima_curves",
     "origin_manifolds",
@@ -66,6 +66,8 @@ class Cost:
     df: Callable[[np.ndarray], np.ndarray]
     d2f: Callable[[np.ndarray], np.ndarray]
     minimisers: tuple[float, ...]
+    #: every zero of f' (the minimisers and any hump); () if unknown
+    critical_points: tuple[float, ...] = ()
 
     @property
     def minimum(self) -> float:
@@ -87,7 +89,7 @@ class Cost:
 def _quadratic(y: float) -> Cost:
     return Cost("quadratic", y, f"f(x) = (x - {y:g})² / 2",
                 lambda x: 0.5 * (x - y) ** 2, lambda x: x - y,
-                lambda x: np.ones_like(np.asarray(x, dtype=float)), (y,))
+                lambda x: np.ones_like(np.asarray(x, dtype=float)), (y,), (y,))
 
 
 def _logcosh(y: float) -> Cost:
@@ -95,7 +97,7 @@ def _logcosh(y: float) -> Cost:
         u = np.abs(np.asarray(x, dtype=float) - y)
         return u + np.log1p(np.exp(-2 * u)) - math.log(2.0)   # log cosh(u), overflow-free
     return Cost("log-cosh", y, f"f(x) = log cosh(x - {y:g})", f,
-                lambda x: np.tanh(x - y), lambda x: 1.0 / np.cosh(np.clip(x - y, -350, 350)) ** 2, (y,))
+                lambda x: np.tanh(x - y), lambda x: 1.0 / np.cosh(np.clip(x - y, -350, 350)) ** 2, (y,), (y,))
 
 
 def _double_well(y: float) -> Cost:
@@ -103,7 +105,7 @@ def _double_well(y: float) -> Cost:
     return Cost("double well", y, f"f(x) = ((x - {y - 1:g})² - 1)² / 4",
                 lambda x: 0.25 * ((x - y + 1) ** 2 - 1) ** 2,
                 lambda x: ((x - y + 1) ** 2 - 1) * (x - y + 1),
-                lambda x: 3 * (x - y + 1) ** 2 - 1, (y - 2.0, y))
+                lambda x: 3 * (x - y + 1) ** 2 - 1, (y - 2.0, y), (y - 2.0, y - 1.0, y))
 
 
 COSTS: dict[str, Callable[[float], Cost]] = {
@@ -578,7 +580,7 @@ def gradient_descent(cost, weights, *, lr, n_steps, target=None, model="linear")
 
     ``weights`` is (w1, w2) stacked as [w1..., w2...] for model "linear" (width h = len/2),
     [w1, w2] for "sigmoid" and "tanh", and [w_1..w_N] for "chain". Stops and reports ``diverged_at``
-    when |w| exceeds 1e6. Stable near a minimum only for lr < gd_step_limit(cost, c).
+    when |w| or |x| exceeds 1e6. Stable near a minimum only for lr < gd_step_limit(cost, c).
     """
     cost = _as_cost(cost, target)
     choice("model", model, ("linear", "chain") + tuple(NEURONS))
@@ -602,7 +604,9 @@ def gradient_descent(cost, weights, *, lr, n_steps, target=None, model="linear")
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, n_steps + 1):
             w = w + lr * _rhs(par, cost, w)
-            if not np.all(np.isfinite(w)) or np.max(np.abs(w)) > DIVERGENCE_LIMIT:
+            # |x| counts too: a depth-N product outgrows its weights (|w| = 40 at N = 6)
+            if (not np.all(np.isfinite(w)) or np.max(np.abs(w)) > DIVERGENCE_LIMIT
+                    or not abs(float(par.x(w))) <= DIVERGENCE_LIMIT):
                 diverged_at = k
                 break
             out[k] = w
@@ -688,8 +692,17 @@ def convergence_time_numeric(cost, x0, imbalances, eps=1e-3, *, depth=2, t_max=2
     Depth 2 integrates (w1, w2) with w1^2 - w2^2 = c, which by the exact reduction
     covers every width; depth N >= 3 the tied chain of ``initial_weights``. RK4
     vectorised over c, each element with its own step safety / stiffness; the
-    crossing time is interpolated within the last step. inf when t_max comes first
-    (e.g. c = 0 on the stable line: the flow stalls at the saddle).
+    crossing time is interpolated within the last step.
+
+    inf where the flow provably never gets within eps of a minimiser: x(t) obeys
+    dx/dt = -f'(x) R(x) with R >= 0 (R = sqrt(c^2 + 4x^2) at depth 2; the tied chain
+    R = s^(2N-4) (s^2 + (N-1) w1^2), zero at x = 0 when c >= 0), so x moves monotonically
+    from x0 towards the first zero b of f' R in the direction of -f'(x0) and never passes
+    it; T is finite iff |b - x*| < eps for a minimiser x* (``barrier_of_flow``). Those
+    starts are not integrated: a start exactly on the double well's hump never moves (an
+    integration from weights whose product is x0 up to rounding would leave it, slowly). inf also
+    where t_max comes first. NaN ("not computed") where ``max_iter`` RK4 steps were spent
+    before the flow converged or reached t_max: a cap on the work, never a guess.
     """
     cost = _as_cost(cost, target)
     x0 = finite_scalar("x0", x0, limit=MAX_INPUT)
@@ -712,9 +725,13 @@ def convergence_time_numeric(cost, x0, imbalances, eps=1e-3, *, depth=2, t_max=2
          np.stack(_scalar_pairs(x0, c), -1))
     t = np.zeros(c.shape)
     T = np.full(c.shape, math.inf)
-    d = cost.distance_to_minimum(model.x(w))
+    xs = model.x(w)
+    d = cost.distance_to_minimum(xs)
     T[d < eps] = 0.0
     active = d >= eps
+    if cost.critical_points:       # the barrier of the exact flow from x0
+        b = np.array([_barrier(cost, x0, float(ci), depth) for ci in c])
+        active &= cost.distance_to_minimum(b) < eps       # else T = inf, provably
     for _ in range(max_iter):
         idx = np.nonzero(active)[0]
         if idx.size == 0:
@@ -735,7 +752,38 @@ def convergence_time_numeric(cost, x0, imbalances, eps=1e-3, *, depth=2, t_max=2
         T[idx[hit]] = t[idx[hit]] + frac[hit] * dt[hit]
         w[idx], t[idx] = np.where(gone[:, None], wa, wn), t[idx] + dt
         active[idx[hit | (t[idx] >= t_max) | gone]] = False
+    T[active] = math.nan                  # the step cap came first: not computed
     return float(T[0]) if scalar else T
+
+
+def _barrier(cost, x0, c, depth):
+    """The first zero b of dx/dt = -f'(x) R(x) that the flow from x0 meets (x0 itself if
+    it is one): a critical point of f, or x = 0 where R vanishes (depth 2: c = 0; the tied
+    chain: c >= 0, where x = 0 means s = 0). x(t) tends to b monotonically."""
+    zeros = list(cost.critical_points)
+    if c == 0 or (depth > 2 and c >= 0):
+        zeros.append(0.0)
+    zeros = np.array(zeros, dtype=float)
+    if np.any(zeros == x0) or float(cost.df(x0)) == 0:
+        return x0
+    down = float(cost.df(x0)) > 0               # x decreases
+    ahead = zeros[zeros < x0] if down else zeros[zeros > x0]
+    if ahead.size == 0:
+        return -math.inf if down else math.inf
+    return float(ahead.max() if down else ahead.min())
+
+
+def barrier_of_flow(cost, x0, imbalance, *, depth=2, target=None):
+    """The point b the product x(t) of the flow from x0 (imbalance c, depth N) tends to,
+    monotonically, without passing it: the first zero of f'(x) R(x) in the direction of
+    -f'(x0), R the speed factor of the exact reduction (``convergence_time_numeric``);
+    ±inf if there is none. The flow converges iff b is a minimiser."""
+    cost = _as_cost(cost, target)
+    if not cost.critical_points:
+        raise ValueError(f"the cost {cost.name!r} does not list its critical points")
+    return _barrier(cost, finite_scalar("x0", x0, limit=MAX_INPUT),
+                    finite_scalar("imbalance", imbalance, limit=MAX_INPUT),
+                    integer_in_range("depth", depth, 2, 50))
 
 
 # ------------------------------------------------------------ initial weights

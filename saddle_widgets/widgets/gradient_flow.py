@@ -22,6 +22,10 @@ C_MAX = 36.0          # the paper's imbalance c runs over [0, C_MAX] (so |w1² �
 C_GRID = np.linspace(0.0, math.sqrt(C_MAX), 49) ** 2   # c of the T(c) panel, dense near 0
 FLOW_SAMPLES = 161    # samples of a gradient-flow run over the horizon
 MAX_GD_STEPS = 5000
+#: RK4 steps a T(c) curve (or the T mark) may take, ~0.2 s on a loaded 2-core machine: where
+#: the flow has neither converged nor reached T_MAX by then, T is "not computed" (NaN)
+T_STEPS = 1000
+T_MAX = 60.0          # T(c) is inf where the flow needs longer than this
 LOSS_RESOLUTION = 1e-12   # losses below this are integration noise (runs at rtol 1e-8)
 BRANCHES = ("w1² > w2²", "w2² > w1²")
 
@@ -190,7 +194,8 @@ class GradientFlowExplorer(Explorer):
     def build_time(self, fig):
         self.ax_time = fig.add_subplot()
         a = self.time_artists = plot.convergence_panel(self.ax_time, C_MAX, EPS)
-        self.animate(fig, [a["numeric"], a["exact"], a["asymptote"], a["mark"], a["note"]])
+        self.animate(fig, [a["numeric"], a["exact"], a["asymptote"], a["uncomputed"], a["mark"],
+                           a["note"]])
 
     def _control_panel(self):
         c = self.controls
@@ -369,16 +374,17 @@ class GradientFlowExplorer(Explorer):
 
     @step("cost_fn", "x0", "network", "branch", coarse=True)
     def convergence_curve(self, cost_fn, x0, network, branch, *, coarse):
-        """T(c) over the panel's imbalances: numeric, closed form, asymptote (None for a neuron)"""
+        """T(c) over the panel's imbalances: numeric (NaN: not computed within T_STEPS), closed form, asymptote (None for a neuron)"""
         if network.neuron:
             return None
         cs = C_GRID[::4] if coarse else C_GRID       # a coarser curve while dragging
         gaps = np.array([_w_gap(c, branch) for c in cs])
         out = {"c": cs, "numeric": gf.convergence_time_numeric(
-            cost_fn, x0, gaps, EPS, depth=network.depth, t_max=60.0, safety=0.2),
-            "exact": None, "asymptote": None}
+            cost_fn, x0, gaps, EPS, depth=network.depth, t_max=T_MAX, safety=0.2,
+            max_iter=T_STEPS), "exact": None, "asymptote": None}
         if not np.isfinite(out["numeric"]).any():    # e.g. a start where f'(x0) = 0: stuck
-            return {**out, "note": f"no c converges from x0 = {x0:g}"}
+            some = "no computed" if np.isnan(out["numeric"]).any() else "no"
+            return {**out, "note": f"{some} c converges from x0 = {x0:g}"}
         if cost_fn.name == "quadratic" and network.depth == 2:
             out["exact"] = np.array([gf.convergence_time_closed_form(x0, cost_fn.target, g, EPS)
                                      for g in gaps])
@@ -388,19 +394,19 @@ class GradientFlowExplorer(Explorer):
 
     @step("convergence_curve", by_value=True)
     def time_drawn(self, curve):
-        """Which curves the T(c) panel draws (numeric, closed form, asymptote)"""
+        """Which curves the T(c) panel draws (numeric, closed form, asymptote, not-computed marks)"""
         if curve is None:
-            return (False, False, False)
+            return (False, False, False, False)
         return (bool(np.isfinite(curve["numeric"]).any()), curve["exact"] is not None,
-                curve["asymptote"] is not None)
+                curve["asymptote"] is not None, bool(np.isnan(curve["numeric"]).any()))
 
     @step("cost_fn", "x0", "w_gap", "network")
     def convergence_time(self, cost_fn, x0, w_gap, network):
-        """T at the current c (numeric; NaN for a neuron)"""
+        """T at the current c (numeric; NaN for a neuron, or not computed within T_STEPS)"""
         if network.neuron:
             return math.nan
         return gf.convergence_time_numeric(cost_fn, x0, w_gap, EPS, depth=network.depth,
-                                           t_max=60.0, safety=0.2)
+                                           t_max=T_MAX, safety=0.2, max_iter=T_STEPS)
 
     # ------------------------------------------------------------------ draws
     @draw("phase", "landscape", "levels", "minima", "manifolds", "origin", "view",
@@ -490,9 +496,9 @@ class GradientFlowExplorer(Explorer):
 
     # ------------------------------------------------------------------ status
     @status("origin", "run", "times", "cost_fn", "network", "horizon", "width", "distance",
-            "pd_pl", "prop7", "compare_run", "c2")
+            "pd_pl", "prop7", "compare_run", "c2", "convergence_curve", "convergence_time", "x0")
     def describe(self, origin, run, times, cost_fn, network, horizon, width, distance, pd_pl,
-                 prop7, compare_run, c2):
+                 prop7, compare_run, c2, curve, T_here, x0):
         parts = [origin.description, _imbalance_text(run, network, width)]
         if distance is not None:
             parts.append(f"Prop. 5: d = ‖w1 − s·w2‖ = {distance:.3g}"
@@ -531,6 +537,18 @@ class GradientFlowExplorer(Explorer):
             parts.append(f"Prop. 7 with c₂ = {c2:g}: "
                          + ("the larger c has the lower loss at every t" if holds else
                             f"violated by {prop7:.2g}"))
+        if (not network.neuron and float(cost_fn.df(x0)) == 0
+                and float(cost_fn.distance_to_minimum(x0)) >= EPS and np.ptp(run.x) >= 1e-12):
+            parts.append("x0 is a critical point of f: the exact flow stays there (T = inf "
+                         "at every c); the run drawn leaves it through the rounding of its "
+                         "start weights")
+        if curve is not None:         # the step cap left some T uncomputed: say so
+            missing = int(np.isnan(curve["numeric"]).sum())
+            where = [f"at {missing} of {len(curve['c'])} imbalances"] if missing else []
+            where += ["at this c"] if math.isnan(T_here) else []
+            if where:
+                parts.append(f"T(c) not computed {' and '.join(where)} (more than {T_STEPS} "
+                             f"RK4 steps before t = {T_MAX:g})")
         return " · ".join(parts).replace("= -", "= −")      # numbers get a minus sign
 
 
