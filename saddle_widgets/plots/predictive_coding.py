@@ -242,42 +242,36 @@ def hessian_heat_maps(fig, titles) -> dict:
     return dict(axes=axes, images=images, grids=grids, note=note, labels=labels)
 
 
-def nonzero_block(matrices, rel: float = 1e-6) -> tuple[int, int]:
-    """(lo, hi): the smallest index range [lo, hi) holding every row and column of the
-    (square, same-sized) ``matrices`` with an entry above ``rel`` × their largest |entry|
-    (finite-difference noise stays below it); the whole range if all are zero."""
+def live_layers(matrices, sizes, rel: float = 1e-6) -> tuple[int, ...]:
+    """The layers (0-based) whose weights own a row or column of the (square, same-sized)
+    ``matrices`` with an entry above ``rel`` × their largest |entry| (finite-difference
+    noise stays below it): the blocks a heat map needs; every layer if all are zero."""
     ms = [np.abs(np.asarray(M, float)) for M in matrices]
-    n = ms[0].shape[0]
-    big = max(float(np.max(M)) for M in ms) if n else 0.0
+    big = max(float(np.max(M)) for M in ms) if ms[0].size else 0.0
     if not big > 0:
-        return 0, n
-    live = np.zeros(n, bool)
+        return tuple(range(len(sizes)))
+    live = np.zeros(ms[0].shape[0], bool)
     for M in ms:
         on = M > rel * big
         live |= on.any(axis=0) | on.any(axis=1)
-    idx = np.flatnonzero(live)
-    return int(idx[0]), int(idx[-1]) + 1
-
-
-def block_sizes(sizes, lo: int, hi: int) -> list[int]:
-    """The parts of layer blocks of ``sizes`` weights that fall in [lo, hi) (empty parts
-    dropped): the layer boundaries of a cropped Hessian."""
     edges = np.concatenate([[0], np.cumsum(sizes)])
-    parts = [int(min(b, hi) - max(a, lo)) for a, b in zip(edges[:-1], edges[1:])]
-    return [p for p in parts if p > 0]
+    return tuple(l for l in range(len(sizes)) if live[edges[l]:edges[l + 1]].any())
 
 
-def block_label(sizes, lo: int, hi: int) -> str:
-    """'W₃, W₄: weights 45–56 of 56' (the layers whose weights the block [lo, hi) holds),
-    or 'all 56 weights'."""
+def layer_indices(sizes, layers) -> np.ndarray:
+    """The weight indices (rows of the Hessian) of ``layers``, in order."""
+    edges = np.concatenate([[0], np.cumsum(sizes)])
+    return np.concatenate([np.arange(edges[l], edges[l + 1]) for l in layers])
+
+
+def block_label(sizes, layers) -> str:
+    """'W₄: 12 of 56 weights' (the layers a cropped heat map shows), or 'all 56 weights'."""
     n = int(np.sum(sizes))
-    if (lo, hi) == (0, n):
+    if len(layers) == len(sizes):
         return f"all {n} weights"
     sub = dict(enumerate("₀₁₂₃₄₅₆₇₈₉"))
-    edges = np.concatenate([[0], np.cumsum(sizes)])
-    layers = [f"W{sub.get(l + 1, l + 1)}" for l, (a, b) in enumerate(zip(edges[:-1], edges[1:]))
-              if min(b, hi) > max(a, lo)]
-    return f"{', '.join(layers)}: weights {lo + 1}–{hi} of {n}"
+    names = ", ".join(f"W{sub.get(l + 1, l + 1)}" for l in layers)
+    return f"{names}: {sum(sizes[l] for l in layers)} of {n} weights"
 
 
 def display_matrix(M, max_side: int = 180) -> np.ndarray:

@@ -49,8 +49,8 @@ class SaddleSpectrumExplorer(Explorer):
     Fig. 3 presets give the paper's λ_min(F*) to four digits. Panels: the MSE Hessian and the
     F* Hessian by finite differences (``numerical_hessian``, up to 160 weights; while a slider
     is dragged they follow on release), F* from theory, all on one symmetric colour scale;
-    the maps show the smallest block of rows and columns holding every non-zero entry
-    (named under them, ``w.results["heat_block"]``); an error blanks the panels; the
+    the maps show only the layers owning a non-zero entry (named under them,
+    ``w.results["heat_block"]``); an error blanks the panels; the
     eigenvalue histograms
     of the three; λ_min of the MSE and of F* for H = 1-4.
     Results: ``w.results["theory"]`` and ``["numeric"]`` ({'mse', 'energy'} Hessians),
@@ -207,15 +207,14 @@ class SaddleSpectrumExplorer(Explorer):
             out.update(energy=numeric["energy"], mse=numeric["mse"])
         return {k: pc.classify_critical_point(H, is_minimum=False) for k, H in out.items()}
 
-    @step("theory", "numeric")
-    def heat_block(self, theory, numeric):
-        """(lo, hi): the heat maps show rows and columns lo..hi-1, the smallest block
-        holding every non-zero entry of the three Hessians (at H ≥ 2 over 95 % of the
-        matrix is zero)."""
+    @step("theory", "numeric", "weights")
+    def heat_block(self, theory, numeric, weights):
+        """The layers (0-based) the heat maps show: those owning a non-zero entry of one of
+        the Hessians (at the origin with H ≥ 2 only W_L does: over 95 % of the matrix is 0)."""
         shown = [theory["mse"], theory["energy"]]
         if numeric is not None:
             shown += [numeric["mse"], numeric["energy"]]
-        return pcplot.nonzero_block(shown)
+        return pcplot.live_layers(shown, [w.size for w in weights])
 
     @step("classes")
     def histograms(self, classes):
@@ -261,18 +260,18 @@ class SaddleSpectrumExplorer(Explorer):
     def draw_heat(self, theory, numeric, weights, block):
         shown = ([numeric["mse"], numeric["energy"]] if numeric is not None
                  else [theory["mse"], np.zeros_like(theory["energy"])]) + [theory["energy"]]
-        lo, hi = block
         sizes = [w.size for w in weights]
-        label = pcplot.block_label(sizes, lo, hi)
+        keep = np.ix_(*[pcplot.layer_indices(sizes, block)] * 2)
+        label = pcplot.block_label(sizes, block)
         for im, H, text in zip(self.heat["images"], shown, self.heat["labels"]):
-            im.set_data(pcplot.display_matrix(H[lo:hi, lo:hi]))
+            im.set_data(pcplot.display_matrix(H[keep]))
             text.set_text(label if np.any(H) or H is shown[1] else "the Hessian is 0")
         self.heat["images"][1].set_alpha(1.0 if numeric is not None else 0.15)
         self.heat["note"].set_text(
             "" if numeric is not None else
             f"finite differences: at most\n{MAX_WEIGHTS} weights (theory alone)"
             if _too_many(weights) else "finite differences\nfollow on release")
-        xs, ys = pcplot.layer_boundaries(pcplot.block_sizes(sizes, lo, hi))
+        xs, ys = pcplot.layer_boundaries([sizes[l] for l in block])
         for g in self.heat["grids"]:
             g.set_data(xs, ys)
             g.set_visible(True)
