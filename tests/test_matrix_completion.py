@@ -159,6 +159,65 @@ def test_training_is_gradient_descent_and_records_the_product_spectrum():
             assert run.energies[0] == pytest.approx(mc.masked_energy(w0, task))
 
 
+def _plain_descent(w0, task, gradient, lr, n):
+    """W_{t+1} = W_t - η ∇(W_t) with the public closed-form gradient, n steps, stopping at
+    loss 0.01 as ``train`` does: the losses L(W_t)."""
+    ws, losses = list(w0), []
+    for t in range(n + 1):
+        losses.append(mc.masked_loss(ws, task))
+        if losses[-1] <= mc.LOSS_TOL or t == n:
+            break
+        ws = [w - lr * g for w, g in zip(ws, gradient(ws, task))]
+    return np.array(losses), ws
+
+
+@pytest.mark.parametrize("inputs, hidden, start", [("identity", 3, "origin"),
+                                                   ("identity", 2, "rank-1 saddle"),
+                                                   ("masked target", 1, "origin")])
+def test_joint_training_is_plain_gradient_descent_on_each_objective(inputs, hidden, start):
+    """train_methods (BP and PC stacked, one numpy call for both, a method leaving the
+    stack when it stops) gives, for each method, the losses and final weights of plain
+    gradient descent W <- W - η ∇ with the public gradients ∇L and ∇F* (to 1e-10), and the
+    same run as ``train`` with that method alone."""
+    task = mc.make_task(20, 1, inputs=inputs)
+    w0 = mc.start_weights(task, hidden, 8, start, init_scale=0.1, seed=2)
+    caps = {"bp": 120, "pc": 60}
+    runs = mc.train_methods(w0, task, caps, lr=0.3)
+    for m, grad in (("bp", mc.masked_loss_gradient), ("pc", mc.masked_energy_gradient)):
+        losses, ws = _plain_descent(w0, task, grad, 0.3, caps[m])
+        np.testing.assert_allclose(runs[m].losses, losses, rtol=0, atol=1e-10)
+        for a, b in zip(runs[m].weights, ws):
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
+        alone = mc.train(w0, task, method=m, lr=0.3, max_iters=caps[m])
+        np.testing.assert_allclose(alone.losses, runs[m].losses, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(alone.singular_values, runs[m].singular_values, atol=1e-12)
+        if m == "pc":
+            np.testing.assert_allclose(
+                runs[m].energies, [mc.masked_energy(w, task) for w in
+                                   _trajectory(w0, task, grad, 0.3, len(losses) - 1)],
+                rtol=1e-10)
+
+
+def _trajectory(w0, task, gradient, lr, n):
+    ws = [list(w0)]
+    for _ in range(n):
+        ws.append([w - lr * g for w, g in zip(ws[-1], gradient(ws[-1], task))])
+    return ws
+
+
+def test_a_method_that_diverges_leaves_the_stack_and_the_other_trains_on():
+    """η = 3 from the origin: BP's weights blow up and its run stops (diverged, its last
+    finite iterate kept), while PC, trained in the same stack, is exactly the PC run of
+    ``train`` alone."""
+    task = mc.make_task(20, 0)
+    w0 = mc.start_weights(task, 2, mc.WIDTH, init_scale=0.03)
+    runs = mc.train_methods(w0, task, {"bp": 400, "pc": 400}, lr=3.0)
+    assert runs["bp"].diverged and not runs["pc"].diverged
+    alone = mc.train(w0, task, method="pc", lr=3.0, max_iters=400)
+    np.testing.assert_allclose(runs["pc"].losses, alone.losses, rtol=1e-12, atol=0)
+    assert mc.masked_loss(runs["bp"].weights, task) == pytest.approx(runs["bp"].losses[-1])
+
+
 def test_bp_rests_on_the_best_rank_k_fits_one_singular_value_at_a_time(default_runs):
     """Saddle to saddle (from the origin): BP's plateau losses are the masked losses of the
     best rank-0, 1, 2 fits (to 1 %), and on the rank-k plateau W_{L:1} has k singular values

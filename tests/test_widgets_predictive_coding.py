@@ -300,7 +300,10 @@ def test_bad_values_give_a_message(landscape):
 
 # ----------------------------------------------------------------------------- spectrum
 def test_heat_maps_are_the_numerical_and_theory_hessians(spectrum):
-    """The three heat maps are numerical_hessian (MSE, F*) and origin_hessian_theory (F*)."""
+    """The three heat maps are numerical_hessian (MSE, F*) and origin_hessian_theory (F*),
+    cropped to the layers owning a non-zero entry: at H = 3 and the origin the W_L–W_L
+    block of F* is its only non-zero part (Theorem 2), so the maps show W_4's 12 of 56
+    weights, named under them; outside that block all three are 0."""
     w = spectrum
     w.apply_preset("Fig. 3: H = 3, width 4, dim 3")
     X, Y = pc.gaussian_toy_data(0, dim=3, batch=64)
@@ -309,8 +312,14 @@ def test_heat_maps_are_the_numerical_and_theory_hessians(spectrum):
     mse = pc.numerical_hessian(ws, X, Y, objective="mse")
     en = pc.numerical_hessian(ws, X, Y, objective="energy")
     th = pc.origin_hessian_theory(widths, X, Y, objective="energy")
+    assert w.results["heat_block"] == (3,)
     for im, H in zip(w.heat["images"], (mse, en, th)):
-        np.testing.assert_allclose(im.get_array(), H)
+        np.testing.assert_allclose(im.get_array(), H[44:, 44:])
+        outside = H.copy()
+        outside[44:, 44:] = 0
+        assert np.max(np.abs(outside)) < 1e-6
+    assert [t.get_text() for t in w.heat["labels"]] == [
+        "the Hessian is 0", "W₄: 12 of 56 weights", "W₄: 12 of 56 weights"]
     lam = np.linalg.eigvalsh(en)
     xmax = w.results["histograms"]["xmax"]
     edges = np.linspace(-xmax, xmax, 42)
@@ -365,8 +374,11 @@ def test_other_saddle_choice_and_the_combinations_that_cannot_be_shown_are_clamp
     w.set_params(hidden=4, width=10, dim=3)             # 360 weights: theory alone
     assert w.error is None and w.results["numeric"] is None
     assert "up to 160 weights" in w.status_text
+    keep = pcplot.layer_indices([v.size for v in w.results["weights"]],
+                                w.results["heat_block"])
     np.testing.assert_array_equal(w.heat["images"][2].get_array(),
-                                  pcplot.display_matrix(w.results["theory"]["energy"]))
+                                  pcplot.display_matrix(w.results["theory"]["energy"][
+                                      np.ix_(keep, keep)]))
     w.reset()
 
 
@@ -386,8 +398,10 @@ def test_an_error_blanks_the_panels_and_the_next_good_update_redraws_them(spectr
     del w.theory
     w.set_params(width=5)                               # the state shown before the error
     assert w.error is None
+    keep = pcplot.layer_indices([v.size for v in w.results["weights"]],
+                                w.results["heat_block"])
     np.testing.assert_array_equal(w.heat["images"][2].get_array(),
-                                  w.results["theory"]["energy"])
+                                  w.results["theory"]["energy"][np.ix_(keep, keep)])
     assert w.hist["theory"].get_visible() and w.depth["energy"].get_visible()
 
 
@@ -585,24 +599,97 @@ def test_random_states_give_finite_pictures_or_a_message(cls):
 
 # ----------------------------------------------------------------------------- presets keep
 #                                                                               their promise
+def _escapes_and_stays(run, threshold, at):
+    """Escaping means staying: from step ``at`` on the MSE never returns above the
+    threshold (issue 12 §4)."""
+    return at is not None and bool(np.all(run.losses[at:] <= threshold))
+
+
 def test_landscape_presets_do_what_their_names_say(landscape):
+    """H = 1: BP and PC both escape (and stay below the threshold). H = 2: BP stalls (its
+    MSE within 0.1 % of the origin's ½ tr Σ_yy for 150 steps) while PC escapes for good
+    at step 35. k = 0: the right panel is the MSE. H = 3, first and last: the slice is
+    (w_1, w_4), named in the corners. On the diagonal w_1 = w_2 (H = 1): backprop keeps
+    w_1 = w_2 (balanced) and so converges to the saddle at the origin (on the diagonal
+    w_1 w_2 ≥ 0, and the best such product is 0), while PC leaves the diagonal and escapes."""
     w = landscape
     w.apply_preset("paper toy chain, H = 1 (BP and PC both escape)")
-    esc = w.results["escape"]
-    assert w.state["depth"] == 2 and esc["bp"] is not None and esc["pc"] is not None
+    esc, runs, th = w.results["escape"], w.results["runs"], w.results["threshold"]
+    assert w.state["depth"] == 2
+    assert all(_escapes_and_stays(runs[m], th, esc[m]) for m in ("bp", "pc"))
     w.apply_preset("paper toy chain, H = 2 (BP stalls, PC escapes)")
-    esc = w.results["escape"]
+    esc, runs, th = w.results["escape"], w.results["runs"], w.results["threshold"]
     assert w.state["depth"] == 3 and (esc["bp"], esc["pc"]) == (182, 35)
     assert esc["bp"] > 4 * esc["pc"]                  # backprop sits on the plateau
+    origin_mse = 0.5 * np.mean(np.sum(w.results["data"][1] ** 2, axis=0))
+    np.testing.assert_allclose(runs["bp"].losses[:150], origin_mse, rtol=1e-3)
+    assert _escapes_and_stays(runs["pc"], th, esc["pc"])
     w.apply_preset("H = 2, inference off (k = 0: the energy is the MSE)")
     np.testing.assert_allclose(w.panels["energy"]["image"].get_array(),
                                w.panels["mse"]["image"].get_array(), atol=1e-14)
+    assert w.state["inference_steps"] == 0 and "(= the MSE)" in w.status_text
     w.apply_preset("H = 3, first and last weights")
     assert w.state["depth"] == 4 and w.results["pair_index"] == (1, 4)
+    assert [w.panels["mse"][k].get_text() for k in ("xlabel", "ylabel")] == ["w₁ →", "w₄ ↑"]
     w.apply_preset("start on the diagonal w_1 = w_2 (H = 1)")
     xa, xb = w.panels["mse"]["bp"].get_data()
     assert xa[0] == xb[0] == 0.3
     np.testing.assert_allclose(xa, xb, atol=1e-8)      # backprop keeps w_1 = w_2 (balanced)
+    runs, esc = w.results["runs"], w.results["escape"]
+    origin_mse = 0.5 * np.mean(np.sum(w.results["data"][1] ** 2, axis=0))
+    assert esc["bp"] is None and runs["bp"].losses[-1] == pytest.approx(origin_mse, rel=1e-3)
+    pa, pb = w.panels["mse"]["pc"].get_data()
+    assert abs(pa[-1] - pb[-1]) > 0.5 and esc["pc"] is not None
+    w.reset()
+
+
+def _texts(fig):
+    from matplotlib.text import Text
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+@pytest.mark.parametrize("cls", [PCLandscapeExplorer, SaddleSpectrumExplorer])
+def test_every_text_is_at_least_8_pt_and_no_legend_sits_on_an_axes(cls):
+    """Issue 12 §3, in every preset: every visible text of the figures (ticks, labels,
+    legends, notes, colour bars) is at least 8 pt, and every legend lies outside the data
+    area of every axes of its figure (it hides no data and no image is painted over it)."""
+    w = cls(canvas="agg")
+    for name in cls.PRESETS:
+        w.apply_preset(name)
+        for fig in w.figures:
+            fig.canvas.draw()
+            small = [(t.get_text(), t.get_fontsize()) for t in _texts(fig)
+                     if t.get_fontsize() < 8]
+            assert not small, (name, small)
+            legends = [a.get_legend() for a in fig.axes if a.get_legend()] + fig.legends
+            for legend in legends:
+                box = legend.get_window_extent()
+                for ax in fig.axes:
+                    inner = ax.get_window_extent().padded(-1)
+                    assert not box.overlaps(inner), (name, legend, ax)
+    w.close()
+
+
+def test_landscape_colour_bars_name_the_value_and_bracket_the_values_in_view(landscape):
+    """Each landscape has a colour bar labelled with what the colour encodes (MSE L, energy
+    F); a bracket on it spans the image's [min, max]; a slice that is flat to 0.05 says so
+    with its range (the MSE at H = 2: 0.497-0.525), a varied one does not."""
+    w = landscape
+    w.apply_preset("paper toy chain, H = 2 (BP stalls, PC escapes)")
+    for name, label in (("mse", "MSE L"), ("energy", "energy F")):
+        panel = w.panels[name]
+        assert panel["colorbar"].ax.get_ylabel() == label
+        values = np.asarray(panel["image"].get_array())
+        ys = panel["span"].get_ydata()
+        assert min(ys) <= values.min() and max(ys) >= values.max()
+        assert max(ys) - min(ys) < values.max() - values.min() + 0.02
+    assert panel["flat"].get_text() == ""                 # F* varies across the slice
+    note = w.panels["mse"]["flat"].get_text()
+    lo, hi = (float(v) for v in (w.panels["mse"]["image"].get_array().min(),
+                                 w.panels["mse"]["image"].get_array().max()))
+    assert note == f"nearly flat: {lo:.3g} ≤ L ≤ {hi:.3g} in this slice"
+    w.apply_preset("paper toy chain, H = 1 (BP and PC both escape)")
+    assert not w.panels["mse"]["flat"].get_visible()
     w.reset()
 
 

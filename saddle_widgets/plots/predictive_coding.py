@@ -25,6 +25,13 @@ HEAT_RANGE = 10.0       # the colour scale reaches ±10 (Fig. 9's F* entries rea
 HEAT_LINEAR = 0.1       # linear within ±0.1, logarithmic beyond
 _SMALL = dict(labelsize=7, length=2, pad=1)
 _LABEL = dict(fontsize=7.5, labelpad=1)
+#: the sizes of the landscape and spectrum figures: no text below 8 pt
+_TICKS8 = dict(labelsize=8, length=2, pad=1)
+_LABEL8 = dict(fontsize=8, labelpad=1)
+#: ticks of the landscapes' colour bars (√ scale: the low values get the room)
+LANDSCAPE_TICKS = (0, 0.1, 0.5, 1, 1.5)
+#: a landscape whose values in view span less than this is called flat in its note
+FLAT_SPAN = 0.05
 
 
 def lean_log_axis(ax, yticks) -> None:
@@ -46,10 +53,13 @@ def arrow_axis(extent: float, n: int) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- landscapes
-def landscape_panel(ax, *, extent: float, pixels: int, arrows: int, title: str = " ") -> dict:
-    """An empty landscape slice on [-extent, extent]²: image (√ colour scale), arrows of the
-    downhill direction, backprop and PC trajectories, start and step markers, the origin,
-    corner labels of the two weights. Returns the artists by name."""
+def landscape_panel(ax, *, extent: float, pixels: int, arrows: int, title: str = " ",
+                    value: str = "value") -> dict:
+    """An empty landscape slice on [-extent, extent]²: image (√ colour scale) with a colour
+    bar labelled ``value`` and a bracket on it at the range of values in view, arrows of
+    the downhill direction, backprop and PC trajectories, start and step markers, the
+    origin, corner labels of the two weights, a note saying when the slice is flat.
+    Returns the artists by name."""
     q = arrow_axis(extent, arrows)
     zeros = np.zeros((q.size, q.size))
     norm = PowerNorm(0.5, vmin=0.0, vmax=LANDSCAPE_NORM_MAX)
@@ -67,27 +77,50 @@ def landscape_panel(ax, *, extent: float, pixels: int, arrows: int, title: str =
     (origin,) = ax.plot([0], [0], "X", color=ORIGIN_COLOUR, mec="black", ms=10, label="origin")
     ax.set(xlim=(-extent, extent), ylim=(-extent, extent), aspect="equal",
            xticks=[-1, 0, 1], yticks=[-1, 0, 1])
-    ax.tick_params(**_SMALL)
+    ax.tick_params(**_TICKS8)
     box = dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8)
     xlabel = ax.text(0.98, 0.02, "", transform=ax.transAxes, ha="right", va="bottom",
                      fontsize=8, bbox=box)
     ylabel = ax.text(0.02, 0.98, "", transform=ax.transAxes, ha="left", va="top",
                      fontsize=8, bbox=box)
+    flat = ax.text(0.5, 0.08, "", transform=ax.transAxes, ha="center", va="bottom",
+                   fontsize=8, bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="0.5",
+                                         alpha=0.9))
     title = ax.set_title(title, fontsize=8.5)
+    bar = ax.figure.colorbar(image, ax=ax, fraction=0.05, pad=0.03,
+                             ticks=list(LANDSCAPE_TICKS))
+    bar.ax.tick_params(**_TICKS8)
+    bar.set_label(value, fontsize=8, labelpad=2)
+    # the range of the values in view: a black bracket over the colour bar
+    (span,) = bar.ax.plot([], [], color="black", lw=1.4, clip_on=False,
+                          transform=bar.ax.get_yaxis_transform(), solid_capstyle="butt")
     return dict(image=image, quiver=quiver, bp=bp, pc=pc, start=start, mark_bp=mark_bp,
-                mark_pc=mark_pc, origin=origin, xlabel=xlabel, ylabel=ylabel, title=title)
+                mark_pc=mark_pc, origin=origin, xlabel=xlabel, ylabel=ylabel, title=title,
+                colorbar=bar, span=span, flat=flat, value=value)
 
 
-def landscape_legend(ax, panel: dict) -> None:
-    """The legend of a landscape panel (trajectories, start, origin)."""
-    ax.legend(handles=[panel[k] for k in ("bp", "pc", "start", "origin")], loc="lower left",
-              fontsize=5.5, framealpha=0.8)
+def landscape_legend(fig, panel: dict) -> None:
+    """The legend of a landscape panel (trajectories, start, origin), below the axes so it
+    hides no data (and no image is painted over it)."""
+    fig.legend(handles=[panel[k] for k in ("bp", "pc", "start", "origin")],
+               loc="outside lower center", ncol=2, fontsize=8, frameon=False,
+               handlelength=1.6, columnspacing=1.0, borderaxespad=0.2)
 
 
 def set_landscape(panel: dict, image, field) -> None:
     """Show a ``ScalarLandscape`` on the pixel grid (``image``) and the unit downhill
     direction −∇f / |∇f| of one on the arrow grid (``field``); a flat point gets no arrow."""
     panel["image"].set_data(image.values)
+    lo, hi = float(np.min(image.values)), float(np.max(image.values))
+    top = LANDSCAPE_NORM_MAX
+    lo, hi = min(max(lo, 0.0), top), min(max(hi, 0.0), top)
+    pad = 0.004 * top                  # a flat slice still shows as a bar, not a hairline
+    panel["span"].set_data([-0.25, 1.25, 1.25, -0.25, -0.25],
+                           [lo - pad, lo - pad, hi + pad, hi + pad, lo - pad])
+    symbol = panel["value"].split()[-1]
+    panel["flat"].set_text(f"nearly flat: {lo:.3g} ≤ {symbol} ≤ {hi:.3g} in this slice"
+                           if hi - lo < FLAT_SPAN else "")
+    panel["flat"].set_visible(hi - lo < FLAT_SPAN)
     norm = np.hypot(field.grad_a, field.grad_b)
     flat = norm <= 1e-12 * max(1.0, float(np.max(norm)))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -193,6 +226,11 @@ def hessian_heat_maps(fig, titles) -> dict:
         grids.append(ax.plot([], [], color="gray", lw=0.5)[0])
         ax.set(xlim=(0, 1), ylim=(1, 0), xticks=[], yticks=[])
         ax.set_title(title, fontsize=8.5)
+    labels = []
+    for ax in axes:
+        ax.set_xlabel(" ", fontsize=8, labelpad=1)      # room for the block's label
+        labels.append(ax.text(0.5, -0.03, "", transform=ax.transAxes, ha="center", va="top",
+                              fontsize=8))
     ticks = [-HEAT_RANGE, -1, 0, 1, HEAT_RANGE]
     bar = fig.colorbar(images[0], ax=list(axes), shrink=0.8, pad=0.02, ticks=ticks)
     bar.ax.set_yticklabels([f"{t:g}".replace("-", "−") for t in ticks])
@@ -201,7 +239,39 @@ def hessian_heat_maps(fig, titles) -> dict:
     mid = axes[len(axes) // 2]
     note = mid.text(0.5, 0.5, "", ha="center", va="center", fontsize=8, wrap=True,
                     transform=mid.transAxes, bbox=dict(fc="white", ec="gray", alpha=0.9))
-    return dict(axes=axes, images=images, grids=grids, note=note)
+    return dict(axes=axes, images=images, grids=grids, note=note, labels=labels)
+
+
+def live_layers(matrices, sizes, rel: float = 1e-6) -> tuple[int, ...]:
+    """The layers (0-based) whose weights own a row or column of the (square, same-sized)
+    ``matrices`` with an entry above ``rel`` × their largest |entry| (finite-difference
+    noise stays below it): the blocks a heat map needs; every layer if all are zero."""
+    ms = [np.abs(np.asarray(M, float)) for M in matrices]
+    big = max(float(np.max(M)) for M in ms) if ms[0].size else 0.0
+    if not big > 0:
+        return tuple(range(len(sizes)))
+    live = np.zeros(ms[0].shape[0], bool)
+    for M in ms:
+        on = M > rel * big
+        live |= on.any(axis=0) | on.any(axis=1)
+    edges = np.concatenate([[0], np.cumsum(sizes)])
+    return tuple(l for l in range(len(sizes)) if live[edges[l]:edges[l + 1]].any())
+
+
+def layer_indices(sizes, layers) -> np.ndarray:
+    """The weight indices (rows of the Hessian) of ``layers``, in order."""
+    edges = np.concatenate([[0], np.cumsum(sizes)])
+    return np.concatenate([np.arange(edges[l], edges[l + 1]) for l in layers])
+
+
+def block_label(sizes, layers) -> str:
+    """'W₄: 12 of 56 weights' (the layers a cropped heat map shows), or 'all 56 weights'."""
+    n = int(np.sum(sizes))
+    if len(layers) == len(sizes):
+        return f"all {n} weights"
+    sub = dict(enumerate("₀₁₂₃₄₅₆₇₈₉"))
+    names = ", ".join(f"W{sub.get(l + 1, l + 1)}" for l in layers)
+    return f"{names}: {sum(sizes[l] for l in layers)} of {n} weights"
 
 
 def display_matrix(M, max_side: int = 180) -> np.ndarray:
@@ -258,11 +328,14 @@ def eigenvalue_histograms(ax, bins: int) -> dict:
     ax.set_yscale("log")
     ax.set(ylim=(0.7, 400), xlim=(-1, 1))
     lean_log_axis(ax, [1, 10, 100])
-    ax.set_xlabel("Hessian eigenvalue λ", **_LABEL)
-    ax.set_ylabel("count", **_LABEL)
-    ax.legend(loc="upper left", fontsize=6)
+    ax.tick_params(**_TICKS8)
+    ax.set_xlabel("Hessian eigenvalue λ", **_LABEL8)
+    ax.set_ylabel("count", **_LABEL8)
+    # above the axes: the stairs may reach any corner
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=8,
+              frameon=False, handlelength=1.4, columnspacing=0.8, borderaxespad=0.1)
     out["note"] = ax.text(0.98, 0.97, "", transform=ax.transAxes, ha="right", va="top",
-                          fontsize=6.5)
+                          fontsize=8)
     return out
 
 
@@ -306,10 +379,11 @@ def depth_panel(ax, depths) -> dict:
     (mark_energy,) = ax.plot([], [], "o", mfc="none", mec="black", ms=10)
     ax.axhline(0, color="gray", lw=0.6)
     ax.set(xlim=(min(depths) - 0.4, max(depths) + 0.4), xticks=list(depths), ylim=(-3, 0.5))
-    ax.set_xlabel("hidden layers H", **_LABEL)
-    ax.set_ylabel("λ_min at the saddle", **_LABEL)
-    ax.tick_params(**_SMALL)
-    ax.legend(loc="lower right", fontsize=6)
+    ax.set_xlabel("hidden layers H", **_LABEL8)
+    ax.set_ylabel("λ_min at the saddle", **_LABEL8)
+    ax.tick_params(**_TICKS8)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8,
+              frameon=False, handlelength=1.6, borderaxespad=0.1)
     return dict(mse=mse, energy=energy, mark_mse=mark_mse, mark_energy=mark_energy)
 
 

@@ -43,7 +43,8 @@ __all__ = [
     "MatrixCompletionTask", "CompletionRun", "STARTS", "METHODS", "LOSS_TOL",
     "make_task", "network_widths", "masked_loss", "masked_energy", "masked_loss_gradient",
     "masked_energy_gradient", "equilibrium_energy_by_solve", "best_rank_fit",
-    "balanced_weights", "start_weights", "train", "train_bp_and_pc", "iterations_to",
+    "balanced_weights", "start_weights", "train", "train_methods", "train_bp_and_pc",
+    "iterations_to",
     "plateau_losses", "check_work", "INPUTS", "PAPER", "WIDTH", "INIT_SCALE", "LR",
     "BP_ITERS", "PC_ITERS", "numerical_hessian", "saddle_weights", "loss_rises",
 ]
@@ -465,62 +466,154 @@ def train(weights0, task, *, method: str = "bp", lr: float = LR, max_iters: int 
     """Full-batch gradient descent W <- W - lr ∇ on the masked loss ('bp') or on the masked
     equilibrated energy ('pc', exact inference), from ``weights0``, until L(W_t) <=
     ``stop_below`` or ``max_iters`` iterations. Singular values of W_{L:1} every ``stride``."""
-    task = _task(task)
-    ws = [w.copy() for w in _weights(weights0, task)]
     choice("method", method, METHODS)
+    return train_methods(weights0, task, {method: max_iters}, lr=lr, stop_below=stop_below,
+                         stride=stride)[method]
+
+
+def train_methods(weights0, task, max_iters: dict, *, lr: float = LR,
+                  stop_below: float | None = LOSS_TOL, stride: int = 10) -> dict:
+    """{method: ``train(weights0, task, method=method, max_iters=n, ...)``} for each
+    method: n in ``max_iters``, all from the same start, computed together: the methods'
+    weights are stacked along a leading axis, so one numpy call serves every method still
+    training (the same arithmetic as one run at a time, a method leaves the stack when it
+    stops)."""
+    task = _task(task)
+    ws0 = _weights(weights0, task)
+    if not isinstance(max_iters, dict) or not max_iters:
+        raise ValueError("max_iters must be a dict {method: number of iterations}")
+    caps = {choice("method", m, METHODS): integer_in_range("max_iters", n, 0, 10_000_000)
+            for m, n in max_iters.items()}
     lr = positive_scalar("lr", lr)
-    max_iters = integer_in_range("max_iters", max_iters, 0, 10_000_000)
     stride = integer_in_range("stride", stride, 1, 1_000_000)
     if stop_below is not None:
         stop_below = finite_scalar("stop_below", stop_below)
-    check_work([ws[0].shape[1]] + [w.shape[0] for w in ws], max_iters, method)
-    losses, energies, products, steps = [], [], [], []
-    reached, diverged = None, False
+    widths = [ws0[0].shape[1]] + [w.shape[0] for w in ws0]
+    for m, n in caps.items():
+        check_work(widths, n, m)
     with np.errstate(**_quiet):
-        for t in range(max_iters + 1):
+        return _descend(ws0, task, caps, lr, stop_below, stride)
+
+
+def _descend(ws0, task, caps, lr, stop_below, stride):
+    """The loop of ``train_methods``: at each t, for the methods still training, the loss
+    (and F* for PC) at W_t, then W_{t+1} = W_t - lr ∇ (the formulas of ``_evaluate``:
+    backprop D_k = W_{k+1}ᵀ D_{k+1} carries the term Z H_{k-1}ᵀ, Z = Ω ⊙ R for BP and the
+    masked solve for PC; PC adds W_{L:k+1}ᵀ Q A_k). Two methods share a leading stack axis
+    of every array; one method alone runs on plain matrices (fewer numpy calls)."""
+    X, Y, omega, c = task.X, task.Y, task.omega, task.c
+    identity = task.inputs == "identity"           # X = I: W_1 X = W_1 exactly
+    L = len(ws0)
+    scale = -2.0 * c * lr
+    active = list(caps)
+    out = {m: dict(losses=[], energies=[], steps=[], products=[], reached=None,
+                   diverged=False, weights=None) for m in active}
+    ws0 = [np.asarray(w, float) for w in ws0]
+    W = [np.stack([w] * len(active)) for w in ws0] if len(active) > 1 else ws0
+    t, W_prev, active_prev = 0, None, None
+    while active:
+        stacked = len(active) > 1
+
+        def one(a, i):                              # method i's slice of a (stacked) array
+            return a[i] if stacked else a
+        pc_i = active.index("pc") if "pc" in active else None
+        H = [X, W[0] if identity else W[0] @ X]
+        for k in range(1, L):
+            H.append(W[k] @ H[-1])
+        E = omega * (Y - H[-1])
+        losses = ((c * np.einsum("mij,mij->m", E, E)).tolist() if stacked
+                  else [c * float(np.vdot(E, E))])
+        energy, Z = None, E
+        if pc_i is not None:
+            Wp = [one(w, pc_i) for w in W]
+            Ep = one(E, pc_i)
             try:
-                loss, energy, g = _evaluate(ws, task, method, scale=lr)   # g = lr ∇
+                top = [Wp[-1]]                      # W_{L:L}, W_{L:L-1}, ..., W_{L:2}
+                for k in range(L - 2, 0, -1):
+                    top.append(top[-1] @ Wp[k])
+                top.reverse()                       # top[k - 1] = W_{L:k+1}
+                F = np.hstack(top) if len(top) > 1 else top[0]
+                S = F @ F.T                         # Σ_{l>=2} W_{L:l} W_{L:l}ᵀ, then + I
+                S.flat[::task.size + 1] += 1.0
+                Zp = _masked_solve(S, Ep, task)
+                energy = c * float(np.vdot(Ep, Zp))
             except np.linalg.LinAlgError:
-                loss, energy, g = math.inf, None, None
-            # an infinite gradient makes the next loss infinite: checking the loss suffices
-            ok = math.isfinite(loss) and (energy is None or math.isfinite(energy))
-            if not ok:
+                energy = math.inf
+            if math.isfinite(energy):
+                if stacked:
+                    Z = E.copy()
+                    Z[pc_i] = Zp
+                else:
+                    Z = Zp
+        keep = []
+        for i, m in enumerate(active):
+            rec = out[m]
+            if not (math.isfinite(losses[i]) and (i != pc_i or math.isfinite(energy))):
                 if t == 0:
                     raise ValueError("the start is too large: the loss or its gradient "
                                      "overflows before training starts")
-                diverged = True
-                break
-            losses.append(loss)
-            last_ok = ws
-            if energy is not None:
-                energies.append(energy)
-            last = stop_below is not None and loss <= stop_below
-            if t % stride == 0 or last or t == max_iters:
-                P = ws[0]
-                for W in ws[1:]:
-                    P = W @ P
-                products.append(P)
-                steps.append(t)
+                rec["diverged"] = True              # its weights: those of t - 1
+                j = active_prev.index(m)
+                rec["weights"] = tuple(w[j] if len(active_prev) > 1 else w for w in W_prev)
+                continue
+            rec["losses"].append(losses[i])
+            if i == pc_i:
+                rec["energies"].append(energy)
+            last = stop_below is not None and losses[i] <= stop_below
+            if t % stride == 0 or last or t == caps[m]:
+                P = one(W[0], i)
+                for w in W[1:]:
+                    P = one(w, i) @ P
+                rec["products"].append(P)
+                rec["steps"].append(t)
             if last:
-                reached = t
-                break
-            if t == max_iters:
-                break
-            ws = [W - gi for W, gi in zip(ws, g)]
-    sv = np.linalg.svd(np.stack(products), compute_uv=False)
-    return CompletionRun(method, np.asarray(losses),
-                         np.asarray(energies) if method == "pc" else None,
-                         np.asarray(steps), sv, reached, diverged, lr, tuple(last_ok))
+                rec["reached"] = t
+            if last or t == caps[m]:
+                rec["weights"] = tuple(one(w, i).copy() for w in W)
+                continue
+            keep.append(i)
+        if not keep:
+            break
+        # lr × the gradients of every method in the stack
+        D = scale * Z
+        grads = [None] * L
+        for k in range(L - 1, -1, -1):
+            grads[k] = D if (k == 0 and identity) else D @ H[k].swapaxes(-1, -2)
+            if k:
+                D = W[k].swapaxes(-1, -2) @ D
+        if pc_i is not None and pc_i in keep:
+            Q = scale * (Zp @ Zp.T)
+            A = None
+            for k in range(2, L + 1):               # layer k is W[k - 1]
+                A = top[0] if k == 2 else top[k - 2] + A @ Wp[k - 2].T
+                QA = Q @ A
+                g = one(grads[k - 1], pc_i)
+                g += QA if k == L else top[k - 1].T @ QA
+        W_prev, active_prev = W, active
+        if len(keep) < len(active):                 # one method left: plain matrices
+            W = [w[keep[0]] for w in W]
+            grads = [g[keep[0]] for g in grads]
+            active = [active[keep[0]]]
+        W = [w - g for w, g in zip(W, grads)]
+        t += 1
+    runs = {}
+    for m in caps:
+        rec = out[m]
+        sv = np.linalg.svd(np.stack(rec["products"]), compute_uv=False)
+        runs[m] = CompletionRun(m, np.asarray(rec["losses"]),
+                                np.asarray(rec["energies"]) if m == "pc" else None,
+                                np.asarray(rec["steps"]), sv, rec["reached"], rec["diverged"],
+                                lr, rec["weights"])
+    return runs
 
 
 def train_bp_and_pc(task, hidden: int = 3, width: int = WIDTH, start: str = "origin", *,
                     init_scale: float = INIT_SCALE, lr: float = LR, bp_iters: int = BP_ITERS,
                     pc_iters: int = PC_ITERS, seed: int = 0, stride: int = 10) -> dict:
     """{'bp': run, 'pc': run}: both trained from the same ``start_weights`` until the loss
-    reaches ``LOSS_TOL`` or their iteration cap."""
+    reaches ``LOSS_TOL`` or their iteration cap (``train_methods``)."""
     w0 = start_weights(task, hidden, width, start, init_scale=init_scale, seed=seed)
-    return {m: train(w0, task, method=m, lr=lr, max_iters=n, stride=stride)
-            for m, n in (("bp", bp_iters), ("pc", pc_iters))}
+    return train_methods(w0, task, {"bp": bp_iters, "pc": pc_iters}, lr=lr, stride=stride)
 
 
 def iterations_to(run: CompletionRun, level: float = LOSS_TOL) -> int | None:

@@ -140,8 +140,8 @@ class MatrixCompletionExplorer(Explorer):
         """{'bp', 'pc'}: both trainings to loss 0.01 (or 2500 / 1000 iterations; a tenth
         of that while a slider is dragged, completed on release)"""
         f = mc.COARSE_FRACTION if coarse else 1.0
-        return {m: mc.train(weights, task, method=m, lr=lr, max_iters=int(f * n))
-                for m, n in (("bp", mc.BP_ITERS), ("pc", mc.PC_ITERS))}
+        return mc.train_methods(weights, task, {"bp": int(f * mc.BP_ITERS),
+                                                "pc": int(f * mc.PC_ITERS)}, lr=lr)
 
     @step("runs", by_value=True)
     def extent(self, runs):

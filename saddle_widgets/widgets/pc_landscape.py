@@ -155,14 +155,14 @@ class PCLandscapeExplorer(Explorer):
                 self.play_row(self.play_inference, c["inference_steps"])]
 
     # ------------------------------------------------------------------ figures
-    def _build_landscape(self, fig, name, title):
+    def _build_landscape(self, fig, name, title, value):
         ax = fig.add_subplot()
         panel = pcplot.landscape_panel(ax, extent=EXTENT, pixels=IMAGE_GRID,
-                                       arrows=QUIVER_GRID, title=title)
+                                       arrows=QUIVER_GRID, title=title, value=value)
         self.panels[name] = panel
         # nothing that changes lives in the static layer, so no control pays for a full
         # redraw: images, arrows and labels are the cached backdrop, trajectories move
-        backdrop = ["image", "quiver", "origin", "xlabel", "ylabel"]
+        backdrop = ["image", "quiver", "origin", "xlabel", "ylabel", "span", "flat"]
         backdrop += ["title"] if name == "energy" else []
         self.animate(fig, [panel[k] for k in ("bp", "pc", "start", "mark_bp", "mark_pc")],
                      backdrop=[panel[k] for k in backdrop])
@@ -173,19 +173,26 @@ class PCLandscapeExplorer(Explorer):
         self.image_axis = {False: pcplot.pixel_centres(EXTENT, IMAGE_GRID),
                            True: pcplot.pixel_centres(EXTENT, IMAGE_GRID_COARSE)}
         self.quiver_axis = pcplot.arrow_axis(EXTENT, QUIVER_GRID)
-        ax = self._build_landscape(fig, "mse", "MSE  L(w)  (backprop descends it)")
-        pcplot.landscape_legend(ax, self.panels["mse"])
+        self._build_landscape(fig, "mse", "MSE  L(w)  (backprop descends it)", "MSE L")
+        pcplot.landscape_legend(fig, self.panels["mse"])
 
     def build_energy(self, fig):
-        self._build_landscape(fig, "energy", " ")
+        self._build_landscape(fig, "energy", " ", "energy F")
+        # the same room below the axes as the MSE figure's legend: the maps line up
+        fig.supxlabel("PC trains on F* (k = ∞),\nwhatever k the map shows", fontsize=8,
+                      color="0.3")
 
     def build_loss(self, fig):
         self.ax_loss = ax = fig.add_subplot()
-        self.loss = pcplot.loss_curves(ax, labels=("backprop", "pred. coding"))
+        self.loss = pcplot.loss_curves(ax, labels=("backprop", "pred. coding"), legend=False)
         self.loss_cursor = ax.axvline(0, color="gray", lw=0.8)
         ax.set_xlim(0, self.DEFAULTS["train_steps"])
-        ax.set_xlabel("training step", fontsize=7.5, labelpad=1)
-        ax.set_ylabel("MSE", fontsize=7.5, labelpad=1)
+        ax.set_xlabel("training step", fontsize=8, labelpad=1)
+        ax.set_ylabel("MSE", fontsize=8, labelpad=1)
+        ax.tick_params(labelsize=8)
+        # above the axes: the curves reach every corner of the panel
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=8,
+                  frameon=False, handlelength=1.4, columnspacing=0.8, borderaxespad=0.1)
         self.animate(fig, [self.loss["bp"], self.loss["pc"], self.loss["threshold"],
                            self.loss_cursor])
 

@@ -49,7 +49,9 @@ class SaddleSpectrumExplorer(Explorer):
     Fig. 3 presets give the paper's λ_min(F*) to four digits. Panels: the MSE Hessian and the
     F* Hessian by finite differences (``numerical_hessian``, up to 160 weights; while a slider
     is dragged they follow on release), F* from theory, all on one symmetric colour scale;
-    an error blanks the panels; the eigenvalue histograms
+    the maps show only the layers owning a non-zero entry (named under them,
+    ``w.results["heat_block"]``); an error blanks the panels; the
+    eigenvalue histograms
     of the three; λ_min of the MSE and of F* for H = 1-4.
     Results: ``w.results["theory"]`` and ``["numeric"]`` ({'mse', 'energy'} Hessians),
     ``["classes"]`` (``CriticalPoint`` per Hessian), ``["histograms"]``, ``["depth_sweep"]``.
@@ -126,6 +128,8 @@ class SaddleSpectrumExplorer(Explorer):
         for im in self.heat["images"]:
             im.set_data(np.zeros((1, 1)))
         self.heat["note"].set_text("")
+        for text in self.heat["labels"]:
+            text.set_text("")
         for art in (*self.heat["grids"], *(self.hist[k] for k in ("mse", "energy", "theory")),
                     *self.depth.values()):
             art.set_visible(False)
@@ -137,7 +141,8 @@ class SaddleSpectrumExplorer(Explorer):
     # ------------------------------------------------------------------ figures
     def build_heat(self, fig):
         self.heat = pcplot.hessian_heat_maps(fig, ["MSE", "F* (numerical)", "F* (theory)"])
-        self.animate(fig, [*self.heat["images"], *self.heat["grids"], self.heat["note"]])
+        self.animate(fig, [*self.heat["images"], *self.heat["grids"], self.heat["note"],
+                           *self.heat["labels"]])
 
     def build_spectrum(self, fig):
         self.ax_spec = fig.add_subplot()
@@ -202,6 +207,15 @@ class SaddleSpectrumExplorer(Explorer):
             out.update(energy=numeric["energy"], mse=numeric["mse"])
         return {k: pc.classify_critical_point(H, is_minimum=False) for k, H in out.items()}
 
+    @step("theory", "numeric", "weights")
+    def heat_block(self, theory, numeric, weights):
+        """The layers (0-based) the heat maps show: those owning a non-zero entry of one of
+        the Hessians (at the origin with H ≥ 2 only W_L does: over 95 % of the matrix is 0)."""
+        shown = [theory["mse"], theory["energy"]]
+        if numeric is not None:
+            shown += [numeric["mse"], numeric["energy"]]
+        return pcplot.live_layers(shown, [w.size for w in weights])
+
     @step("classes")
     def histograms(self, classes):
         """Eigenvalue counts: MSE (numerical, else theory), F* numerical, F* theory."""
@@ -242,18 +256,22 @@ class SaddleSpectrumExplorer(Explorer):
         return (-pcplot.negative_range([sweep["energy"], sweep["mse"]]), 0.5)
 
     # ------------------------------------------------------------------ draws
-    @draw("heat", "theory", "numeric", "weights")
-    def draw_heat(self, theory, numeric, weights):
+    @draw("heat", "theory", "numeric", "weights", "heat_block")
+    def draw_heat(self, theory, numeric, weights, block):
         shown = ([numeric["mse"], numeric["energy"]] if numeric is not None
                  else [theory["mse"], np.zeros_like(theory["energy"])]) + [theory["energy"]]
-        for im, H in zip(self.heat["images"], shown):
-            im.set_data(pcplot.display_matrix(H))
+        sizes = [w.size for w in weights]
+        keep = np.ix_(*[pcplot.layer_indices(sizes, block)] * 2)
+        label = pcplot.block_label(sizes, block)
+        for im, H, text in zip(self.heat["images"], shown, self.heat["labels"]):
+            im.set_data(pcplot.display_matrix(H[keep]))
+            text.set_text(label if np.any(H) or H is shown[1] else "the Hessian is 0")
         self.heat["images"][1].set_alpha(1.0 if numeric is not None else 0.15)
         self.heat["note"].set_text(
             "" if numeric is not None else
             f"finite differences: at most\n{MAX_WEIGHTS} weights (theory alone)"
             if _too_many(weights) else "finite differences\nfollow on release")
-        xs, ys = pcplot.layer_boundaries([w.size for w in weights])
+        xs, ys = pcplot.layer_boundaries([sizes[l] for l in block])
         for g in self.heat["grids"]:
             g.set_data(xs, ys)
             g.set_visible(True)
