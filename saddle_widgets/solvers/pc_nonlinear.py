@@ -18,7 +18,10 @@ Conventions (those of ``predictive_coding``: samples are columns)
   pass z_l = h_l, so that F = L before the first step.
 - PC's weight update: the gradient of the energy at the inferred activities,
   ∂F/∂W_l = -(1/B) (f'_l(a_l) ⊙ e_l) z_{l-1}^T.
-- ReLU: f'(a) = 1 where a > 0, else 0.
+- ReLU: f'(a) = 1 where a > 0, else 0. F is then piecewise quadratic in z: where its
+  minimum lies on a kink (a pre-activation 0) there is no stationary point, and Euler
+  inference chatters across the kink instead of converging (the fixed number k of steps,
+  as the authors use, still lowers F).
 - For a non-linear f the energy has no closed-form minimum over z: inference is iterative
   only. For f linear the minimum is F* of ``predictive_coding.equilibrated_energy``.
 
