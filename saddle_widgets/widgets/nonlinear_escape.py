@@ -25,7 +25,7 @@ BATCH, D_IN, D_OUT = 32, 4, 2
 
 _SCALED = ("[D] full-batch gradient descent on 32 samples of a random tanh teacher (4 inputs, "
            "2 outputs; paper: SGD on MNIST, batches of 64), width 8 (paper 500), {depth}, "
-           "σ = {sigma} (paper 5e-3: σ√width is the paper's order, 0.1), η = {lr} on "
+           "σ = {sigma} (paper 5e-3; σ√width = {gain:.2g}, paper 0.11), η = {lr} on "
            "L = Σ‖e‖²/2B (paper: 1e-3 on its sums), 20 inference steps of dt 0.1 "
            "(paper 50), {iters} iterations")
 _NO_CONJECTURE = ("; it shows PC leaving a saddle where BP stalls, not that every saddle of "
@@ -33,7 +33,8 @@ _NO_CONJECTURE = ("; it shows PC leaving a saddle where BP stalls, not that ever
 
 
 def _note(depth, sigma, lr) -> str:
-    return _SCALED.format(depth=depth, sigma=sigma, lr=lr, iters=N_ITERS) + _NO_CONJECTURE
+    return (_SCALED.format(depth=depth, sigma=sigma, gain=sigma * 8 ** 0.5, lr=lr,
+                           iters=N_ITERS) + _NO_CONJECTURE)
 
 
 class NonlinearEscapeExplorer(Explorer):
