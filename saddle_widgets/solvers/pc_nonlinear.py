@@ -220,36 +220,53 @@ class _Stack:
 
     def infer(self, W, Z, n_steps, dt, energies=None, A=None):
         """``n_steps`` Euler steps of inference on Z[1:L] (in place), from Z;
-        ``energies`` (a list) gets F after each step. Returns (E, G, A) at the end."""
-        L, B = self.L, self.B
+        ``energies`` (a list) gets F after each step. Returns (E, G, A) at the end.
+        (The errors live in one buffer [g_1..g_{L-1}, e_L, e_1..e_{L-1}]: G = f'(A) ⊙ E is its
+        first L slices, with the output's g_L = e_L shared, so no step copies a layer.)"""
+        L, m, B = self.L, self.m, self.B
         WT = W[1:].transpose(0, 2, 1)
-        lin = self.activation == "linear"
         if A is None:
             A = np.matmul(W, Z[:-1])
-        P = A if lin else np.empty_like(A)
-        D = None if lin else np.empty_like(A)
-        E = np.empty_like(A)
-        G = E if lin else np.empty_like(A)
-        back = np.empty((L - 1, self.m, B))
+        Zin, Zh, Y = Z[:-1], Z[1:L], Z[L]
+        back = np.empty((L - 1, m, B))
+        if self.activation == "linear":
+            E = np.empty_like(A)
+            G, Eh, Z1, G1 = E, E[:-1], Z[1:], E[1:]
+            for s in range(n_steps + 1):
+                np.subtract(Z1, A, out=E)
+                if energies is not None:
+                    energies.append(0.5 * float(np.vdot(E, E)) / B)
+                if s == n_steps:
+                    break
+                # dz_l = dt (W_{l+1}^T e_{l+1} - e_l), every hidden layer at once
+                np.matmul(WT, G1, out=back)
+                np.subtract(back, Eh, out=back)
+                np.multiply(back, dt, out=back)
+                np.add(Zh, back, out=Zh)
+                np.matmul(W, Zin, out=A)
+            return E, G, A
+        buf = np.empty((2 * L - 1, m, B))
+        G, Gh, G1, e_out, Eh = buf[:L], buf[:L - 1], buf[1:L], buf[L - 1], buf[L:]
+        Ah, a_out = A[:-1], A[-1]
+        P = np.empty((L - 1, m, B))
+        D = np.empty_like(P)
         for s in range(n_steps + 1):
-            if not lin:
-                self.predictions(A, P, D)
-                P[-1] = A[-1]
-            np.subtract(Z[1:], P, out=E)
-            if not lin:
-                np.multiply(E[:-1], D[:-1], out=G[:-1])
-                G[-1] = E[-1]
+            self._hidden(Ah, P, D)
+            np.subtract(Zh, P, out=Eh)
+            np.subtract(Y, a_out, out=e_out)
+            np.multiply(Eh, D, out=Gh)
             if energies is not None:
-                energies.append(0.5 * float(np.vdot(E, E)) / B)
+                energies.append(0.5 * (float(np.vdot(Eh, Eh)) + float(np.vdot(e_out, e_out)))
+                                / B)
             if s == n_steps:
                 break
-            # dz_l = dt (W_{l+1}^T g_{l+1} - e_l), every hidden layer at once
-            np.matmul(WT, G[1:], out=back)
-            back -= E[:-1]
-            back *= dt
-            Z[1:L] += back
-            np.matmul(W, Z[:-1], out=A)
-        return E, G, A
+            # dz_l = dt (W_{l+1}^T (f'(a_{l+1}) ⊙ e_{l+1}) - e_l), every hidden layer at once
+            np.matmul(WT, G1, out=back)
+            np.subtract(back, Eh, out=back)
+            np.multiply(back, dt, out=back)
+            np.add(Zh, back, out=Zh)
+            np.matmul(W, Zin, out=A)
+        return np.concatenate([Eh, e_out[None]]), G, A
 
     def pc_gradient(self, W, n_steps, dt):
         """(L(W), F after inference, ∂F/∂W stacked) for PC with ``n_steps`` Euler steps."""
