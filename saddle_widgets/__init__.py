@@ -22,6 +22,7 @@ _EXPORTS = {
     "PLRNN3DExplorer": "saddle_widgets.widgets.plrnn3d",
     "MatrixFlowExplorer": "saddle_widgets.widgets.matrix_flow",
     "MatrixCompletionExplorer": "saddle_widgets.widgets.matrix_completion",
+    "NonlinearEscapeExplorer": "saddle_widgets.widgets.nonlinear_escape",
 }
 
 __all__ = sorted(_EXPORTS)
