@@ -10,17 +10,18 @@ subregion, the paper's Algorithm 1 in mesh form: ``solvers.plrnn_3d.manifold_mes
 slice through the current point (basin map, where the manifolds cut the slice, fixed points
 near it). Click the slice to move the current point within it. Systems: the shallow PLRNN
 trained on Lorenz-63 (Eisenmann et al., Fig. 4C; weights and its precomputed manifold
-meshes from tutorials/data/lorenz_shplrnn.npz, made by scripts/train_shplrnn.py) and a
+meshes from the package data saddle_widgets/data/lorenz_shplrnn.npz, made by
+scripts/train_shplrnn.py) and a
 hand-made bistable PLRNN whose saddle's 2-D stable manifold separates two basins.
 """
 from __future__ import annotations
 
-import pathlib
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from .. import data as package_data
 from ..plots import plrnn as plots2d
 from ..plots import plrnn3d as plots
 from ..solvers import plrnn as pl
@@ -30,7 +31,6 @@ from ._base import Bool, Choice, Explorer, Fig, Float, Int, draw, status, step
 
 __all__ = ["PLRNN3DExplorer", "SYSTEMS", "system"]
 
-DATA = pathlib.Path(__file__).resolve().parents[2] / "tutorials" / "data"
 LORENZ = "Lorenz shPLRNN"
 BISTABLE = "bistable PLRNN"
 SYSTEMS = (LORENZ, BISTABLE)
@@ -94,10 +94,10 @@ def system(name: str) -> System3D:
                         None, "hand-made PLRNN: two stable nodes and a saddle whose 2-D stable "
                               "manifold separates their basins")
     if name == LORENZ:
-        path = DATA / "lorenz_shplrnn.npz"
-        if not path.exists():
+        path = package_data.path("lorenz_shplrnn.npz")
+        if not path.is_file():
             raise ValueError(f"the trained Lorenz weights are not here ({path}); they ship with the "
-                             f"repository's tutorials/data (make them with scripts/train_shplrnn.py)")
+                             f"package as saddle_widgets/data (make them with scripts/train_shplrnn.py)")
         m, data = load_shallow_plrnn(path)
         saddles = [pl.cycle_from_points(m, p[None]) for p in data["saddles"]]
         meshes = []
