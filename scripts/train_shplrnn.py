@@ -2,7 +2,8 @@
 
     python scripts/train_shplrnn.py [lorenz|duffing|all|lorenz-meshes]   (a few minutes on 2 cores)
 
-Writes tutorials/data/lorenz_shplrnn.npz and tutorials/data/duffing_shplrnn.npz: the weights
+Writes saddle_widgets/data/lorenz_shplrnn.npz and saddle_widgets/data/duffing_shplrnn.npz
+(package data, shipped in the wheel): the weights
 (a, W1, W2, h1, h2) of x' = a∘x + W1 relu(W2 x + h2) + h1 in standardised coordinates, the
 standardisation (mean, std), the time step dt, the settings, the training record, and for
 Lorenz the saddles' manifold meshes (``plrnn_3d.manifold_mesh``, precomputed because tracing
@@ -26,7 +27,8 @@ from saddle_widgets.solvers import plrnn_training as tr
 from saddle_widgets.solvers.plrnn import find_cycles, lyapunov_exponents
 from saddle_widgets.solvers.plrnn_3d import manifold_mesh, mesh_arrays
 
-DATA = pathlib.Path(__file__).resolve().parents[1] / "tutorials" / "data"
+#: the package's data directory (the files ship in the wheel: saddle_widgets.data)
+DATA = pathlib.Path(__file__).resolve().parents[1] / "saddle_widgets" / "data"
 
 LORENZ = dict(dt=0.02, n_samples=8000, n_hidden=40, seed=1, n_init=4, schedule=[[1, 300]], stride=2,
               score_steps=5000)

@@ -192,3 +192,119 @@ def test_systems_are_cached_and_unknown_names_rejected():
     assert system(BISTABLE).dt is None
     with pytest.raises(ValueError, match="unknown system"):
         system("Rössler")
+
+
+# -- what the explorer draws is the solvers' answer (and a turn of the view recomputes nothing)
+
+def test_unique_rows_is_numpys_unique_rows_in_the_same_order():
+    """The integer code sum_i r_i 2^(n-1-i) of a boolean row orders rows lexicographically,
+    so the fast path returns np.unique(axis=0)'s rows and inverse exactly (also past 63
+    bits, where it falls back to np.unique)."""
+    rng = np.random.default_rng(3)
+    for n in (1, 3, 40, 63, 64, 90):
+        regs = rng.random((3000, n)) < 0.5
+        regs[:1000] = regs[7]                       # repeated rows
+        uniq, inv = np.unique(regs, axis=0, return_inverse=True)
+        fast_uniq, fast_inv = p3._unique_rows(regs)
+        np.testing.assert_array_equal(fast_uniq, uniq)
+        np.testing.assert_array_equal(fast_inv, inv.ravel())
+
+
+def _thinned(b, n_max=8000):
+    """Every k-th vertex of a polyline and its last, k = max(len // n_max, 1)."""
+    k = max(len(b) // n_max, 1)
+    return b if k == 1 else np.vstack([b[::k], b[-1:]])
+
+
+def _drawn_curve(meshes, which):
+    parts = [np.vstack([_thinned(b), np.full((1, 3), np.nan)])
+             for m in meshes if m.dim == 1 and m.which == which for b in m.polylines()]
+    return np.concatenate(parts).T if parts else np.zeros((3, 0))
+
+
+def _drawn_polys(surface):
+    """The polygons (k_i, 3) held by a Poly3DCollection (matplotlib keeps them padded to
+    one length, with a mask of the padding)."""
+    faces = np.asarray(surface._faces)
+    invalid = np.broadcast_to(surface._invalid_vertices, faces.shape[:2])
+    return [f[~bad] for f, bad in zip(faces, invalid)]
+
+
+@pytest.mark.parametrize("preset", list(PLRNN3DExplorer.PRESETS))
+def test_the_3d_view_draws_the_meshes_pieces_curves_and_the_orbit(widget, preset):
+    """The quads are the meshes' planar pieces clipped to the box (Sutherland-Hodgman,
+    clip_polygon), the curves every drawn vertex of the 1-D manifolds' polylines, and the
+    trajectory the orbit from the point (orbit_until_divergence) cut where it leaves the box."""
+    widget.apply_preset(preset)
+    sysd = widget.results["setup"]
+    expected = [p3.clip_polygon(pc.polygon, sysd.extent) for m in sysd.meshes if m.dim == 2
+                for pc in m.pieces]
+    expected = [q for q in expected if len(q) >= 3]
+    drawn = _drawn_polys(widget.manifold_artists[0])
+    assert len(expected) > 0 and len(drawn) == len(expected)
+    for got, want in zip(drawn, expected):
+        np.testing.assert_allclose(got, want)
+    for line, which in zip(widget.manifold_artists[1:], ("stable", "unstable")):
+        np.testing.assert_array_equal(np.array(line.get_data_3d()), _drawn_curve(sysd.meshes, which))
+    s = widget.state
+    orbit = sysd.model.orbit_until_divergence([s["x0"], s["y0"], s["z0"]], s["steps"], bound=100.0)
+    inside = np.all((orbit >= sysd.extent[:, 0]) & (orbit <= sysd.extent[:, 1]), axis=1)
+    cut = orbit if inside.all() else orbit[: max(int(np.argmin(inside)), 1)]
+    np.testing.assert_array_equal(np.array(widget.traj3d[0].get_data_3d()).T, cut)
+
+
+@pytest.mark.parametrize("preset", list(PLRNN3DExplorer.PRESETS))
+def test_the_slice_draws_the_basin_map_and_the_pieces_cuts(widget, preset):
+    """The slice's image is basin_map's labels on the plane through the point, and its W^s
+    segments are where the 2-D pieces' outlines cross that plane (piece_cuts)."""
+    widget.apply_preset(preset)
+    sysd = widget.results["setup"]
+    s = widget.state
+    axes, normal, value = widget.results["slice_at"]
+    base = np.zeros(3)
+    base[normal] = value
+    bm = pl.basin_map(sysd.model, (*sysd.extent[axes[0]], *sysd.extent[axes[1]]), s["resolution"],
+                      attractors=sysd.attractors, n_steps=sysd.basin_steps[0], plane=axes, base=base,
+                      discover=False)
+    np.testing.assert_array_equal(widget.results["basin"].labels, bm.labels)
+    from saddle_widgets.plots.plrnn import basin_colour_index
+    np.testing.assert_array_equal(np.asarray(widget.basin_img.get_array()), basin_colour_index(bm.labels))
+    cuts = np.concatenate([p3.piece_cuts(m.pieces, normal, value) for m in sysd.meshes
+                           if m.dim == 2 and m.which == "stable"])[:, :, list(axes)]
+    drawn = np.array(widget.cut_lines[0].get_segments()).reshape(-1, 2, 2)
+    assert len(drawn) >= len(cuts)
+    np.testing.assert_allclose(drawn[: len(cuts)], cuts)
+
+
+def test_turning_the_view_recomputes_nothing_and_draws_only_the_3d_axes(widget):
+    """elev / azim / pieces: view_init and one draw of the 3-D figure; no step runs again,
+    the slice and both legends (canvases of their own) are not drawn."""
+    widget.apply_preset("Lorenz shPLRNN (Fig. 4C)")
+    before = dict(widget.results)
+    draws = {name: 0 for name in ("space", "space_key", "slice", "slice_key")}
+    cids = [(widget.figure(n), widget.figure(n).canvas.mpl_connect(
+        "draw_event", lambda _e, n=n: draws.__setitem__(n, draws[n] + 1))) for n in draws]
+    try:
+        widget.controls["elev"].value = 35.0
+        widget.controls["azim"].value = 15.0
+        widget.controls["pieces"].value = False
+        with widget.dragging():
+            widget.controls["azim"].value = 40.0
+    finally:
+        for fig, cid in cids:
+            fig.canvas.mpl_disconnect(cid)
+    assert all(widget.results[k] is v for k, v in before.items())
+    assert (widget.ax_space.elev, widget.ax_space.azim) == (35.0, 40.0)
+    assert not widget.manifold_artists[0].get_visible()
+    assert draws == {"space": 5, "space_key": 0, "slice": 0, "slice_key": 0}
+
+
+def test_manifold_scene_and_cuts_are_cached_per_system_and_slice(widget):
+    """Steps keyed on the system (scene) and the slice (cuts): returning to a system or a
+    slice reuses the cached result instead of clipping and cutting the pieces again."""
+    widget.apply_preset("Lorenz shPLRNN (Fig. 4C)")
+    scene, cuts = widget.results["scene"], widget.results["cuts"]
+    widget.controls["system"].value = BISTABLE
+    assert widget.results["scene"] is not scene
+    widget.controls["system"].value = LORENZ
+    assert widget.results["scene"] is scene and widget.results["cuts"] is cuts

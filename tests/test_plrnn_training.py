@@ -1,5 +1,5 @@
 """Training shallow PLRNNs in numpy (solvers/plrnn_training.py) and the two trained models
-shipped in tutorials/data/ by scripts/train_shplrnn.py: Lorenz-63 (the paper's Fig. 4C) and
+shipped as package data (saddle_widgets/data/) by scripts/train_shplrnn.py: Lorenz-63 (the paper's Fig. 4C) and
 the bistable Duffing oscillator (Fig. 4A)."""
 import json
 import pathlib
@@ -8,13 +8,13 @@ import sys
 import numpy as np
 import pytest
 
+from saddle_widgets import data as package_data
 from saddle_widgets.solvers import plrnn_training as tr
 from saddle_widgets.solvers.plrnn import (ShallowPLRNN, basin_map, find_cycles, invariant_manifold,
                                           lyapunov_exponents, manifold_quality)
 from saddle_widgets.solvers.plrnn_3d import manifold_mesh
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-DATA = ROOT / "tutorials" / "data"
 sys.path.insert(0, str(ROOT / "scripts"))
 import train_shplrnn as script  # noqa: E402
 
@@ -103,14 +103,14 @@ def test_training_reduces_the_loss_and_rejects_bad_input():
 
 @pytest.fixture(scope="module")
 def lorenz():
-    return tr.load_shallow_plrnn(DATA / "lorenz_shplrnn.npz")
+    return tr.load_shallow_plrnn(package_data.path("lorenz_shplrnn.npz"))
 
 
 def test_lorenz_shplrnn_largest_lyapunov_exponent_is_lorenzs():
     """λ1 of the trained map per unit time (λ_map / dt, dt = 0.02) is within 15 % of Lorenz's
     0.906 (QR method, 20000 steps after 2000; the shipped model gives 0.998, 10 % high), and
     the spectrum has one positive exponent, one near 0 and one strongly negative."""
-    m, data = tr.load_shallow_plrnn(DATA / "lorenz_shplrnn.npz")
+    m, data = tr.load_shallow_plrnn(package_data.path("lorenz_shplrnn.npz"))
     lam = lyapunov_exponents(m, data["x_start"], 20000, n_transient=2000) / float(data["dt"])
     assert abs(lam[0] - tr.LORENZ_LYAPUNOV) < 0.15 * tr.LORENZ_LYAPUNOV
     assert abs(lam[1]) < 0.3 * lam[0] and lam[2] < -5
@@ -161,7 +161,7 @@ def test_lorenz_shipped_meshes_are_what_manifold_mesh_computes(lorenz):
 
 @pytest.fixture(scope="module")
 def duffing():
-    m, data = tr.load_shallow_plrnn(DATA / "duffing_shplrnn.npz")
+    m, data = tr.load_shallow_plrnn(package_data.path("duffing_shplrnn.npz"))
     cyc = find_cycles(m, 2, seed=0)
     return m, data, cyc
 

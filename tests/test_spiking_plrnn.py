@@ -1,4 +1,5 @@
-"""The trained spiking PLRNN of tutorial 3, section 8 (tutorials/data/spiking_plrnn.npz), and
+"""The trained spiking PLRNN of tutorial 3, section 8 (package data
+saddle_widgets/data/spiking_plrnn.npz), and
 the training code's gradient (tutorials/data/train_spiking_plrnn.py)."""
 import pathlib
 import sys
@@ -6,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+from saddle_widgets import data as package_data
 from saddle_widgets.solvers.plrnn import PLRNN, basin_map, find_cycles, invariant_manifold
 
 DATA = pathlib.Path(__file__).resolve().parents[1] / "tutorials" / "data"
@@ -15,7 +17,7 @@ import train_spiking_plrnn as tsp  # noqa: E402
 
 @pytest.fixture(scope="module")
 def trained():
-    fit = np.load(DATA / "spiking_plrnn.npz")
+    fit = np.load(package_data.path("spiking_plrnn.npz"))
     m = PLRNN(fit["A"], fit["W"], fit["h"])
     cyc = find_cycles(m, 1)
     bm = basin_map(m, tsp.EXTENT, 200, n_steps=3000)

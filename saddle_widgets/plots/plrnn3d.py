@@ -9,6 +9,8 @@ functions update them in place.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgb
@@ -21,8 +23,10 @@ from .plrnn import attractor_colour
 from .style import OKABE_ITO
 
 __all__ = ["AXIS_NAMES", "PIECE_TINTS", "space_axes", "manifold_artists", "set_manifold_artists",
+           "ManifoldScene", "manifold_scene", "set_manifold_scene",
            "cycle_markers_3d", "set_cycle_markers_3d", "trajectory_3d", "set_trajectory_3d",
-           "slice_manifold_lines", "set_slice_manifolds", "set_slice_cycles", "slice_cycle_marks"]
+           "slice_manifold_lines", "set_slice_manifolds", "SliceCuts", "slice_cuts",
+           "set_slice_cuts", "set_slice_cycles", "slice_cycle_marks"]
 
 AXIS_NAMES = ("z1", "z2", "z3")
 
@@ -81,11 +85,21 @@ def _curves(meshes):
     return np.concatenate(parts).T
 
 
-def set_manifold_artists(artists, model, meshes, extent, *, show_pieces=True):
-    """Draw ManifoldMeshes (``plrnn_3d.manifold_mesh``) into ``manifold_artists``: the planar
-    pieces of 2-D ones, clipped to the box ``extent`` and shaded by subregion (tint = region
-    index mod 4), and 1-D ones as curves."""
-    surface, stable, unstable = artists
+class ManifoldScene(NamedTuple):
+    """What the 3-D view draws of ManifoldMeshes: polys (the planar pieces of 2-D manifolds
+    clipped to the box, (k_i, 3) each), colours (their tints), stable and unstable ((3, n)
+    NaN-separated x, y, z of the 1-D manifolds' curves)."""
+
+    polys: list
+    colours: list
+    stable: np.ndarray
+    unstable: np.ndarray
+
+
+def manifold_scene(meshes, extent, *, show_pieces=True) -> ManifoldScene:
+    """The ManifoldScene of ManifoldMeshes (``plrnn_3d.manifold_mesh``): the planar pieces of
+    2-D ones, clipped to the box ``extent`` and shaded by subregion (tint = region index
+    mod 4), and 1-D ones as curves."""
     polys, colours = [], []
     for m in meshes:
         if m.dim != 2 or not show_pieces:
@@ -96,11 +110,24 @@ def set_manifold_artists(artists, model, meshes, extent, *, show_pieces=True):
             if len(poly) >= 3:
                 polys.append(poly)
                 colours.append(tints[k % len(tints)])
-    surface.set_verts(polys)
-    surface.set_facecolor(colours if colours else "none")
-    for line, which in ((stable, "stable"), (unstable, "unstable")):
-        xyz = _curves([m for m in meshes if m.dim == 1 and m.which == which])
-        line.set_data_3d(*xyz)
+    curves = [_curves([m for m in meshes if m.dim == 1 and m.which == which])
+              for which in ("stable", "unstable")]
+    return ManifoldScene(polys, colours, *curves)
+
+
+def set_manifold_scene(artists, scene: ManifoldScene) -> None:
+    """Put a ManifoldScene into ``manifold_artists``."""
+    surface, stable, unstable = artists
+    surface.set_verts(scene.polys)
+    surface.set_facecolor(scene.colours if scene.colours else "none")
+    stable.set_data_3d(*scene.stable)
+    unstable.set_data_3d(*scene.unstable)
+
+
+def set_manifold_artists(artists, model, meshes, extent, *, show_pieces=True):
+    """Draw ManifoldMeshes into ``manifold_artists`` (``manifold_scene``, then
+    ``set_manifold_scene``)."""
+    set_manifold_scene(artists, manifold_scene(meshes, extent, show_pieces=show_pieces))
 
 
 def cycle_markers_3d(ax):
@@ -189,21 +216,43 @@ def _curve_crossings(meshes, axis, value, tol=1e-6):
     return cross, segs
 
 
-def set_slice_manifolds(artists, meshes, plane, base):
+class SliceCuts(NamedTuple):
+    """What the slice shows of ManifoldMeshes, in the slice's two coordinates: stable and
+    unstable ((k, 2, 2) segments: cuts of 2-D pieces and parts of 1-D manifolds lying in
+    the slice) and crossings ((n, 2) points where 1-D manifolds cross it)."""
+
+    stable: np.ndarray
+    unstable: np.ndarray
+    crossings: np.ndarray
+
+
+def slice_cuts(meshes, plane, base) -> SliceCuts:
     """Where the meshes' 2-D pieces cut the slice through ``base`` spanned by the state axes
     ``plane`` (segments), where 1-D manifolds cross it (points) and the parts of 1-D
     manifolds that lie in it (segments, with the cuts of their kind)."""
-    stable, unstable, cross = artists
     normal = ({0, 1, 2} - set(plane)).pop()
     value = float(base[normal])
     i, j = plane
-    for coll, which in ((stable, "stable"), (unstable, "unstable")):
+    out = []
+    for which in ("stable", "unstable"):
         segs = [piece_cuts(m.pieces, normal, value) for m in meshes if m.dim == 2 and m.which == which]
         segs.append(_curve_crossings([m for m in meshes if m.which == which], normal, value)[1])
-        seg = np.concatenate(segs)
-        coll.set_segments(seg[:, :, [i, j]])
+        out.append(np.concatenate(segs)[:, :, [i, j]])
     pts = _curve_crossings(meshes, normal, value)[0]
-    cross.set_data(pts[:, i], pts[:, j])
+    return SliceCuts(*out, pts[:, [i, j]])
+
+
+def set_slice_cuts(artists, cuts: SliceCuts) -> None:
+    """Put SliceCuts into ``slice_manifold_lines``."""
+    stable, unstable, cross = artists
+    stable.set_segments(cuts.stable)
+    unstable.set_segments(cuts.unstable)
+    cross.set_data(cuts.crossings[:, 0], cuts.crossings[:, 1])
+
+
+def set_slice_manifolds(artists, meshes, plane, base):
+    """``slice_cuts`` of the meshes, put into ``slice_manifold_lines``."""
+    set_slice_cuts(artists, slice_cuts(meshes, plane, base))
 
 
 def slice_cycle_marks(ax):

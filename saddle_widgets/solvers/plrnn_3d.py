@@ -36,6 +36,20 @@ def _ro(a):
     return a
 
 
+def _unique_rows(regs):
+    """``np.unique(regs, axis=0, return_inverse=True)`` for boolean rows (sign patterns),
+    fast: a row of at most 63 bits is the integer sum_i regs[i] 2^(n-1-i), whose order is
+    the rows' lexicographic order, so the unique rows come out in the same order."""
+    regs = np.asarray(regs, bool)
+    n = regs.shape[1]
+    if n > 63 or not regs.shape[0]:
+        uniq, inv = np.unique(regs, axis=0, return_inverse=True)
+        return uniq, inv.ravel()
+    codes = regs @ (np.int64(1) << np.arange(n - 1, -1, -1, dtype=np.int64))
+    codes, first, inv = np.unique(codes, return_index=True, return_inverse=True)
+    return regs[first], inv.ravel()
+
+
 def inverse_by_region_iteration(model, z, *, n_iter: int = 12, fallback: bool = True):
     """Preimages w with F(w) = z for a batch z (N, M): (w, found mask).
 
@@ -175,9 +189,7 @@ def _reseed(model, pts, per_edge, done, times=10 ** 9):
     ``times`` times so far (``done``: region key -> count, updated) where they are flat
     (planar to 1e-9 relative): convex combinations of points of one affine sheet."""
     out = []
-    regs = model.region(pts)
-    uniq, inv = np.unique(regs, axis=0, return_inverse=True)
-    inv = inv.ravel()
+    uniq, inv = _unique_rows(model.region(pts))
     t = (np.arange(per_edge) + 0.5) / per_edge
     for r in range(uniq.shape[0]):
         key = uniq[r].tobytes()
@@ -318,9 +330,7 @@ def mesh_pieces(model, points, d: int = 2, *, min_samples: int = 8) -> tuple:
         raise ValueError("pieces are fitted to 2-D manifolds")
     if not points.size:
         return ()
-    regs = model.region(points)
-    uniq, inv = np.unique(regs, axis=0, return_inverse=True)
-    inv = inv.ravel()
+    uniq, inv = _unique_rows(model.region(points))
     out = []
     for r in range(uniq.shape[0]):
         sel = points[inv == r]

@@ -17,6 +17,7 @@ runs; this is a small, minutes-long stand-in (see the scripts in scripts/).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -328,9 +329,14 @@ def train_shallow_plrnn(trajectories, n_hidden: int, *, seed: int = 0, n_init: i
 
 def load_shallow_plrnn(path):
     """(ShallowPLRNN, the npz file's arrays as a dict) from a file written by
-    scripts/train_shplrnn.py (keys a, W1, W2, h1, h2 and what the script recorded)."""
-    with np.load(path, allow_pickle=False) as f:
-        data = {k: f[k] for k in f.files}
+    scripts/train_shplrnn.py (keys a, W1, W2, h1, h2 and what the script recorded): a path,
+    or an importlib.resources Traversable such as ``saddle_widgets.data.path(name)``."""
+    if isinstance(path, (str, os.PathLike)):
+        with np.load(path, allow_pickle=False) as f:
+            data = {k: f[k] for k in f.files}
+    else:
+        with path.open("rb") as fh, np.load(fh, allow_pickle=False) as f:
+            data = {k: f[k] for k in f.files}
     missing = [k for k in ("a", "W1", "W2", "h1", "h2") if k not in data]
     if missing:
         raise ValueError(f"{path} holds no shallow PLRNN (missing {', '.join(missing)})")

@@ -10,17 +10,18 @@ subregion, the paper's Algorithm 1 in mesh form: ``solvers.plrnn_3d.manifold_mes
 slice through the current point (basin map, where the manifolds cut the slice, fixed points
 near it). Click the slice to move the current point within it. Systems: the shallow PLRNN
 trained on Lorenz-63 (Eisenmann et al., Fig. 4C; weights and its precomputed manifold
-meshes from tutorials/data/lorenz_shplrnn.npz, made by scripts/train_shplrnn.py) and a
+meshes from the package data saddle_widgets/data/lorenz_shplrnn.npz, made by
+scripts/train_shplrnn.py) and a
 hand-made bistable PLRNN whose saddle's 2-D stable manifold separates two basins.
 """
 from __future__ import annotations
 
-import pathlib
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from .. import data as package_data
 from ..plots import plrnn as plots2d
 from ..plots import plrnn3d as plots
 from ..solvers import plrnn as pl
@@ -30,7 +31,6 @@ from ._base import Bool, Choice, Explorer, Fig, Float, Int, draw, status, step
 
 __all__ = ["PLRNN3DExplorer", "SYSTEMS", "system"]
 
-DATA = pathlib.Path(__file__).resolve().parents[2] / "tutorials" / "data"
 LORENZ = "Lorenz shPLRNN"
 BISTABLE = "bistable PLRNN"
 SYSTEMS = (LORENZ, BISTABLE)
@@ -94,10 +94,10 @@ def system(name: str) -> System3D:
                         None, "hand-made PLRNN: two stable nodes and a saddle whose 2-D stable "
                               "manifold separates their basins")
     if name == LORENZ:
-        path = DATA / "lorenz_shplrnn.npz"
-        if not path.exists():
+        path = package_data.path("lorenz_shplrnn.npz")
+        if not path.is_file():
             raise ValueError(f"the trained Lorenz weights are not here ({path}); they ship with the "
-                             f"repository's tutorials/data (make them with scripts/train_shplrnn.py)")
+                             f"package as saddle_widgets/data (make them with scripts/train_shplrnn.py)")
         m, data = load_shallow_plrnn(path)
         saddles = [pl.cycle_from_points(m, p[None]) for p in data["saddles"]]
         meshes = []
@@ -130,8 +130,8 @@ class PLRNN3DExplorer(Explorer):
 
     Results: setup (System3D: model, cycles, attractors, meshes), trajectory, lyapunov
     (exponents per step, None if the orbit diverges), slice_at (plane axes and the value of
-    the third coordinate), basin (BasinMap of the slice), cuts (segments where 2-D manifolds
-    cut the slice).
+    the third coordinate), basin (BasinMap of the slice), scene (what the 3-D view draws of
+    the manifolds, per system), cuts (where the manifolds cut the slice).
     """
 
     PARAMS = {
@@ -152,8 +152,10 @@ class PLRNN3DExplorer(Explorer):
         "pieces": Bool("show 2-D manifold pieces", True,
                        doc="the planar pieces of 2-D manifolds (shaded by subregion)"),
     }
-    FIGURES = {"space": Fig(4.8, 4.8), "slice": Fig(4.2, 4.0, click="set_point")}
-    COLUMNS = [["space"], ["slice"]]
+    # the legends have canvases of their own: drawn once, not with every turn of the view
+    FIGURES = {"space": Fig(4.8, 4.35), "space_key": Fig(4.8, 0.45),
+               "slice": Fig(4.2, 3.55, click="set_point"), "slice_key": Fig(4.2, 0.45)}
+    COLUMNS = [["space", "space_key"], ["slice", "slice_key"]]
     PRESETS = {
         "Lorenz shPLRNN (Fig. 4C)": dict(system=LORENZ, x0=0.5, y0=0.5, z0=0.0, steps=2000,
                                          elev=20.0, azim=-60.0, plane="z1-z3"),
@@ -183,14 +185,16 @@ class PLRNN3DExplorer(Explorer):
         self.markers3d = plots.cycle_markers_3d(ax)
         self.traj3d = plots.trajectory_3d(ax)
         ax.set_title("state space (drag elevation / azimuth)", fontsize=9)
+        self.animate(fig, list(self.traj3d))
+
+    def build_space_key(self, fig):
         from matplotlib.patches import Patch
         self.space_legend = fig.legend(handles=[Patch(color=plots.PIECE_TINTS[1], label="W^s (2-D): pieces"),
                            self.manifold_artists[1], self.manifold_artists[2], self.markers3d["saddle"],
                            self.markers3d["stable"], self.traj3d[0]],
                   labels=["W^s (2-D), a shade per subregion", "W^s (1-D)", "W^u (1-D)", "saddle",
                           "stable (fill = basin)", "trajectory"],
-                  loc="outside lower center", fontsize=7, frameon=False, ncol=3)
-        self.animate(fig, list(self.traj3d))
+                  loc="center", fontsize=7, frameon=False, ncol=3)
 
     def build_slice(self, fig):
         ax = self.ax_slice = fig.add_subplot()
@@ -204,10 +208,13 @@ class PLRNN3DExplorer(Explorer):
         from matplotlib.ticker import MaxNLocator
         ax.xaxis.set_major_locator(MaxNLocator(5))
         ax.yaxis.set_major_locator(MaxNLocator(5))
-        ax.legend(handles=[self.cut_lines[0], self.cut_lines[2], *plots2d.basin_legend_handles(2)],
-                  loc="upper left", bbox_to_anchor=(0.0, -0.13), fontsize=7, frameon=False, ncol=3)
         self.animate(fig, [*self.cut_lines, *self.slice_marks.values(), self.point_mark, self.slice_label],
                      backdrop=[self.basin_img])
+
+    def build_slice_key(self, fig):
+        self.slice_legend = fig.legend(
+            handles=[self.cut_lines[0], self.cut_lines[2], *plots2d.basin_legend_handles(2)],
+            loc="center", fontsize=7, frameon=False, ncol=3)
 
     def _system_now(self):
         return system(self.state["system"])
@@ -227,6 +234,12 @@ class PLRNN3DExplorer(Explorer):
     def setup(self, name):
         """The System3D (model, fixed points, manifold meshes), built once per system."""
         return system(name)
+
+    @step("setup")
+    def scene(self, sysd):
+        """What the 3-D view draws of the system's manifolds (plots.plrnn3d.ManifoldScene:
+        the 2-D pieces clipped to the box, the 1-D curves), once per system."""
+        return plots.manifold_scene(sysd.meshes, sysd.extent)
 
     @step("setup", "x0", "y0", "z0", "steps", coarse=True)
     def trajectory(self, sysd, x0, y0, z0, steps, *, coarse):
@@ -254,6 +267,14 @@ class PLRNN3DExplorer(Explorer):
         normal = ({0, 1, 2} - set(axes)).pop()
         return axes, normal, float(_point(x0, y0, z0)[normal])
 
+    @step("setup", "slice_at", cache=16)
+    def cuts(self, sysd, slice_at):
+        """Where the manifolds cut the slice (plots.plrnn3d.SliceCuts), per slice."""
+        axes, normal, value = slice_at
+        base = np.zeros(3)
+        base[normal] = value
+        return plots.slice_cuts(sysd.meshes, axes, base)
+
     @step("setup", "slice_at", "resolution", coarse=True)
     def basin(self, sysd, slice_at, resolution, *, coarse):
         """Basin map of the slice (40 x 40 and fewer iterations while dragging)."""
@@ -267,32 +288,31 @@ class PLRNN3DExplorer(Explorer):
                             discover=False)
 
     # ------------------------------------------------------------------ draws
-    @draw("space", "setup", layer="static")
-    def draw_space(self, sysd):
+    @draw("space", "setup", "scene", layer="static")
+    def draw_space(self, sysd, scene):
         # the pieces are always set; the 'pieces' check box only shows or hides them (draw_view)
         ax = self.ax_space
         ext = sysd.extent
         ax.set(xlim=ext[0], ylim=ext[1], zlim=ext[2])
-        plots.set_manifold_artists(self.manifold_artists, sysd.model, sysd.meshes, ext)
-        self._curves_full = [np.array(line.get_data_3d()) for line in self.manifold_artists[1:]]
+        plots.set_manifold_scene(self.manifold_artists, scene)
         plots.set_cycle_markers_3d(self.markers3d, sysd.cycles, sysd.attractors)
         ax.stale = True
 
-    @draw("space", "elev", "azim", "pieces", layer="static", coarse=True)
-    def draw_view(self, elev, azim, pieces, *, coarse):
-        # while the view is dragged the pieces, the panes, ticks and the legend are hidden
-        # (they cost most of a 3-D draw): the curves and the trajectory turn alone
+    @draw("space", "scene", "elev", "azim", "pieces", layer="static", coarse=True)
+    def draw_view(self, scene, elev, azim, pieces, *, coarse):
+        # a turn of the view recomputes nothing: view_init and a draw of the 3-D axes. While
+        # the view is dragged the pieces, the panes and ticks are hidden (they cost most of
+        # a 3-D draw): the curves and the trajectory turn alone
         ax = self.ax_space
         ax.view_init(elev=elev, azim=azim)
         self.manifold_artists[0].set_visible(not coarse and pieces)
         # ... and the curves turn with every 6th vertex
-        for line, xyz in zip(self.manifold_artists[1:], getattr(self, "_curves_full", ())):
+        for line, xyz in zip(self.manifold_artists[1:], (scene.stable, scene.unstable)):
             line.set_data_3d(*(xyz[:, ::6] if coarse else xyz))
         if coarse:
             ax.set_axis_off()
         else:
             ax.set_axis_on()
-        self.space_legend.set_visible(not coarse)
         self.ax_space.stale = True          # view_init alone does not mark the figure stale
 
     @draw("space", "setup", "trajectory")
@@ -313,12 +333,12 @@ class PLRNN3DExplorer(Explorer):
     def draw_basin(self, basin):
         plots2d.set_basin(self.basin_img, basin)
 
-    @draw("slice", "setup", "slice_at")
-    def draw_cuts(self, sysd, slice_at):
+    @draw("slice", "setup", "slice_at", "cuts")
+    def draw_cuts(self, sysd, slice_at, cuts):
         axes, normal, value = slice_at
         base = np.zeros(3)
         base[normal] = value
-        plots.set_slice_manifolds(self.cut_lines, sysd.meshes, axes, base)
+        plots.set_slice_cuts(self.cut_lines, cuts)
         plots.set_slice_cycles(self.slice_marks, sysd.cycles, axes, base, sysd.attractors)
 
     @draw("slice", "slice_at", "x0", "y0", "z0")

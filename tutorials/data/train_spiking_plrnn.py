@@ -16,7 +16,8 @@ teacher forcing on a *real* cortical recording, which is not public. Here instea
    an analytic back-propagation-through-time gradient (checked against finite differences),
    minimised by scipy's L-BFGS-B over a few seeded initialisations.
 4. Verification: fixed points / cycles (find_cycles), basin map, the saddle's stable manifold,
-   distances of both attractors to it. Saves spiking_plrnn.npz next to this file.
+   distances of both attractors to it. Saves saddle_widgets/data/spiking_plrnn.npz (package
+   data, shipped in the wheel: ``saddle_widgets.data.path("spiking_plrnn.npz")``).
 
 Run: python tutorials/data/train_spiking_plrnn.py   (about a minute on 2 cores)
 """
@@ -28,6 +29,8 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq, minimize
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+#: the package's data directory, where the trained weights ship
+PACKAGE_DATA = os.path.join(os.path.dirname(os.path.dirname(HERE)), "saddle_widgets", "data")
 SEED = 0
 
 # -- 1. the neuron -------------------------------------------------------------------------
@@ -236,7 +239,7 @@ def neuron_distances(mean, std, p=NEURON):
     return d_rest, d_spike
 
 
-def main(path=os.path.join(HERE, "spiking_plrnn.npz")):
+def main(path=os.path.join(PACKAGE_DATA, "spiking_plrnn.npz")):
     from saddle_widgets.solvers.plrnn import PLRNN, basin_map, find_cycles, invariant_manifold
 
     t_start = time.time()
