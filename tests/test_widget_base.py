@@ -305,6 +305,19 @@ def test_building_widgets_in_a_live_kernel_keeps_the_notebook_backend():
         km.shutdown_kernel(now=True)
 
 
+def test_ipympl_canvases_send_only_whole_frames():
+    """ipympl sends diff frames (changed pixels only) unless forced; a page that lost its
+    last image would paint them over a blank canvas. Every frame is whole, also after a
+    draw that ipympl itself starts (the front end's 'draw' message) and after a blit."""
+    w = Quadratic(canvas="ipympl")
+    canvas = w.figures[0].canvas
+    for action in (canvas.draw, lambda: canvas.handle_draw(None), lambda: canvas.blit()):
+        action()
+        canvas.get_diff_image()
+        assert canvas._current_image_mode == "full"
+    w.close()
+
+
 def test_close_closes_every_child_widget():
     from ipywidgets.widgets.widget import _instances
     w = Quadratic(canvas="ipympl")

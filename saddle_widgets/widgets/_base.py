@@ -74,9 +74,11 @@ def in_live_kernel() -> bool:
     return ip is not None and getattr(ip, "kernel", None) is not None
 
 
+@functools.lru_cache(maxsize=None)
 def _ipympl():
-    """ipympl's Canvas and FigureManager, imported without switching pyplot's backend
-    (importing ipympl calls ``matplotlib.use``: matplotlib/ipympl issue #623)."""
+    """ipympl's Canvas (as :class:`FullFrameCanvas`) and FigureManager, imported without
+    switching pyplot's backend (importing ipympl calls ``matplotlib.use``: matplotlib/ipympl
+    issue #623)."""
     import matplotlib
     use, backend = matplotlib.use, dict.__getitem__(matplotlib.rcParams, "backend")
     matplotlib.use = lambda *args, **kwargs: None
@@ -86,7 +88,19 @@ def _ipympl():
         matplotlib.use = use
         # and whatever else the import set: the notebook's backend (or its "auto") stays
         dict.__setitem__(matplotlib.rcParams, "backend", backend)
-    return Canvas, FigureManager
+
+    class FullFrameCanvas(Canvas):
+        """An ipympl canvas that only ever sends whole frames. ipympl's own draws (a view
+        attached again, a resize, the toolbar) would send diff frames: only the pixels that
+        changed, drawn over what the page shows. A page that lost its last image (a loaded
+        browser dropped a frame, a re-attached view) then shows fragments: in CI, legends and
+        tick labels on a blank canvas for 90 s."""
+
+        def get_diff_image(self):
+            self._force_full = True
+            return super().get_diff_image()
+
+    return FullFrameCanvas, FigureManager
 
 
 # ----------------------------------------------------------------------------- declarations
@@ -560,7 +574,6 @@ class Explorer(widgets.VBox):
                     or any(a.stale for a in dynamic)):
                 continue
             canvas = fig.canvas
-            canvas._force_full = True    # ipympl: no diff frames, the browser drops some
             if legends_changed and not fig.stale:
                 renderer = canvas.get_renderer()
                 canvas.restore_region(self._clean_bg[fig])
@@ -921,7 +934,6 @@ class Explorer(widgets.VBox):
             return
         with _kernel_busy():
             for fig in self.figures:
-                fig.canvas._force_full = True
                 fig.canvas.draw()
 
     def _guard(self, action) -> None:
