@@ -1,6 +1,7 @@
 """Long-run behaviour of ReLU maps: basin maps, Lyapunov exponents, bifurcation diagrams."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -113,8 +114,9 @@ def _capture_radius(model, cyc: Cycle, tol):
     return r ** 2
 
 
-#: fraction of the largest provable capture ellipsoid that is used (a margin for rounding)
-_ELLIPSOID_SAFETY = 0.5
+#: fraction of the largest provable capture ellipsoid that is used (a margin for rounding:
+#: the certificate is exact arithmetic; 10 % covers the rounding of P, L and the margins)
+_ELLIPSOID_SAFETY = 0.9
 
 
 def _capture_ellipsoids(model, cyc: Cycle):
@@ -319,13 +321,16 @@ def basin_map(model, extent, resolution=200, *, attractors=None, n_steps: int = 
 
     def targets():
         """Rows of T (one block of M rows per target) and offsets: target j captures z when
-        |T_j z - o_j|^2 <= rad_j (balls: T_j = I; ellipsoids: T_j = L_i^T)."""
-        Ts, offs, labs, rads = [], [], [], []
+        |T_j z - o_j|^2 <= rad_j (balls: T_j = I; ellipsoids: T_j = L_i^T); and the merged
+        intervals of z_0 within which some target can capture (|z_0 - p_0| <= the target's
+        Euclidean radius sqrt(rad_j) / σ_min(T_j)): a cheap test that leaves out most columns."""
+        Ts, offs, labs, rads, lo, hi = [], [], [], [], [], []
         for ci, c in enumerate(cycles):
             use = range(np.gcd(check_every, c.period))
             ball = _capture_radius(model, c, tol)
             Lt, r2 = _capture_ellipsoids(model, c)
             for i in use:
+                reach = np.sqrt(ball[i])
                 Ts.append(np.eye(M))
                 offs.append(c.points[i])
                 labs.append(ci)
@@ -335,50 +340,78 @@ def basin_map(model, extent, resolution=200, *, attractors=None, n_steps: int = 
                     offs.append(Lt[i] @ c.points[i])
                     labs.append(ci)
                     rads.append(r2[i])
+                    smin = np.linalg.svd(Lt[i], compute_uv=False)[-1]
+                    reach = max(reach, np.sqrt(r2[i]) / smin if smin > 0 else np.inf)
+                reach = 1.001 * reach + 1e-12 * (1 + abs(c.points[i, 0]))   # rounding margin
+                lo.append(c.points[i, 0] - reach)
+                hi.append(c.points[i, 0] + reach)
         if not Ts:
             return None
+        order = np.argsort(lo)
+        starts, ends = [], []
+        for j in order:                     # merge overlapping intervals
+            if starts and lo[j] <= ends[-1]:
+                ends[-1] = max(ends[-1], hi[j])
+            else:
+                starts.append(lo[j])
+                ends.append(hi[j])
         return (np.concatenate(Ts), np.concatenate(offs)[:, None], np.array(labs, dtype=np.int64),
-                np.array(rads))
+                np.array(rads), np.array(starts), np.array(ends))
 
     def captured(z_t, tg):
         """(label of the first target that captures each column of z_t, or -1)."""
-        T, off, lab, rad = tg
-        y = T @ z_t
+        T, off, lab, rad, starts, ends = tg
+        out = np.full(z_t.shape[1], -1, dtype=np.int64)
+        k = np.searchsorted(starts, z_t[0], side="right") - 1
+        cand = np.flatnonzero((k >= 0) & (z_t[0] <= ends[np.maximum(k, 0)]))
+        if not cand.size:
+            return out
+        y = T @ z_t[:, cand]
         y -= off
         y *= y
         d2 = y.reshape(lab.size, M, -1).sum(1)               # (targets, n)
         near = d2 <= rad[:, None]
         hit = near.any(0)
-        return np.where(hit, lab[np.argmax(near, axis=0)], -1)
+        out[cand] = np.where(hit, lab[np.argmax(near, axis=0)], -1)
+        return out
 
     state = {"idx": np.arange(N), "zt": zt, "t": 0}
 
     def run(tg):
+        """Iterate the undecided columns; decided ones are dropped from the batch once they
+        are an eighth of it (until then they are stepped along, masked as dead)."""
         idx, zt, t = state["idx"], stepper.own(state["zt"]), state["t"]
+        alive = np.ones(idx.size, dtype=bool)
+        n_alive = idx.size
         last_decision = t
-        while t < n_steps and idx.size:
+        while t < n_steps and n_alive:
             n = min(check_every, n_steps - t)
             for _ in range(n):
                 zt = stepper(zt)
             t += n
-            div = ~(np.max(np.abs(zt), axis=0) <= DIVERGENCE_BOUND)
+            bad = ~(np.max(np.abs(zt), axis=0) <= DIVERGENCE_BOUND)
+            div = bad & alive
             done = div
             if tg is not None:
                 j = captured(zt, tg)
-                hit = (j >= 0) & ~div
+                hit = (j >= 0) & alive & ~bad
                 labels[idx[hit]] = j[hit]
                 done = div | hit
             labels[idx[div]] = DIVERGENT
             if done.any():
                 last_decision = t
                 steps[idx[done]] = t
-                keep = ~done
-                idx = idx[keep]
-                zt = stepper.own(zt[:, keep])
-            elif t - last_decision >= patience and idx.size > max(256, N // 50):
+                alive &= ~done
+                n_alive = int(np.count_nonzero(alive))
+                if bad.any():
+                    zt[:, bad] = 0.0        # dead columns must not overflow
+                if idx.size - n_alive >= max(32, idx.size // 8):
+                    zt = stepper.own(zt[:, alive])
+                    idx, alive = idx[alive], np.ones(n_alive, dtype=bool)
+            elif t - last_decision >= patience and n_alive > max(256, N // 50):
                 break  # many undecided points and no progress: chaotic/other bounded
-        steps[idx] = t
-        state.update(idx=idx, zt=zt.copy(), t=t)
+        steps[idx[alive]] = t
+        state.update(idx=idx[alive], zt=zt[:, alive].copy(), t=t)
 
     with np.errstate(over="ignore", invalid="ignore"):
         run(targets())
@@ -519,25 +552,63 @@ def lyapunov_exponents(model, z0, n_steps: int = 20000, *, n_transient: int = 10
     traj = _orbit(model, z, n_transient + n_steps)[n_transient:n_transient + n_steps]
     J = model.jacobian(traj)  # (n, M, M)
     M = model.dim
-    Q = np.eye(M)
+    # the block products J_{s+b-1} ... J_s, all blocks at once (the last one padded with I)
+    n_blocks = -(-n_steps // block)
+    Jb = np.concatenate([J, np.broadcast_to(np.eye(M), (n_blocks * block - n_steps, M, M))])
+    Jb = Jb.reshape(n_blocks, block, M, M)
+    P = Jb[:, 0]
+    for i in range(1, block):
+        P = Jb[:, i] @ P
     total = np.zeros(M)
-    for s in range(0, n_steps, block):
-        Pm = Q
-        for Jt in J[s:s + block]:
-            Pm = Jt @ Pm
-        Q, R = np.linalg.qr(Pm)
-        d = np.abs(np.diag(R))
-        if np.any(d == 0):
-            total += np.where(d == 0, -np.inf, 0.0)
-            d = np.where(d == 0, 1.0, d)
-        total += np.log(d)
+    logs = _qr_chain_2d(P) if M == 2 else _qr_chain(P)
+    with np.errstate(divide="ignore"):
+        total += np.sum(np.log(logs), axis=0)
     lyap = total / n_steps
     lyap = np.where(np.isneginf(lyap), -np.inf, lyap)
     return np.sort(lyap)[::-1]
 
 
+def _qr_chain(P):
+    """|diag R_b| of the QR iteration Q_0 = I, P_b Q_b = Q_{b+1} R_{b+1} over the blocks P (B, M, M)."""
+    Q = np.eye(P.shape[1])
+    out = np.empty(P.shape[:2])
+    for b in range(P.shape[0]):
+        Q, R = np.linalg.qr(P[b] @ Q)
+        out[b] = np.abs(np.diag(R))
+    return out
+
+
+def _qr_chain_2d(P):
+    """``_qr_chain`` for M = 2 by Gram-Schmidt on Python floats: X = P_b Q_b, r11 = |x1|,
+    q1 = x1 / r11, x2' = x2 - (q1 . x2) q1, r22 = |x2'|, q2 = x2' / r22 (with q2 = q1 rotated
+    by 90 degrees when r22 = 0, and q1 = e1 when r11 = 0: a zero diagonal gives log 0 = -inf)."""
+    out = np.empty((P.shape[0], 2))
+    q11, q21, q12, q22 = 1.0, 0.0, 0.0, 1.0           # Q = [[q11, q12], [q21, q22]]
+    for b, (p11, p12, p21, p22) in enumerate(P.reshape(-1, 4).tolist()):
+        x11, x21 = p11 * q11 + p12 * q21, p21 * q11 + p22 * q21
+        x12, x22 = p11 * q12 + p12 * q22, p21 * q12 + p22 * q22
+        r11 = math.hypot(x11, x21)
+        if r11 > 0:
+            q11, q21 = x11 / r11, x21 / r11
+        else:
+            q11, q21 = 1.0, 0.0
+        c = q11 * x12 + q21 * x22
+        y1, y2 = x12 - c * q11, x22 - c * q21
+        r22 = math.hypot(y1, y2)
+        if r22 > 0:
+            q12, q22 = y1 / r22, y2 / r22
+        else:
+            q12, q22 = -q21, q11
+        out[b, 0], out[b, 1] = r11, r22
+    return out
+
+
 def _orbit(model, z, n):
-    """States z_0..z_{n-1}; ValueError if the orbit leaves |z| <= 1e6."""
+    """States z_0..z_{n-1}; ValueError if the orbit leaves |z| <= 1e6. A 2-D PLRNN is
+    stepped on Python floats (F_i(z) = a_i1 z1 + a_i2 z2 + w_i1 relu(z1) + w_i2 relu(z2) + h_i),
+    a few times faster than a numpy call per step."""
+    if isinstance(model, PLRNN) and model.dim == 2:
+        return _orbit_plrnn_2d(model, z, n)
     params = model._params()
     out = np.empty((n, model.dim))
     with np.errstate(over="ignore", invalid="ignore"):
@@ -545,9 +616,31 @@ def _orbit(model, z, n):
             out[t] = z
             z = model._step_with(params, z)
             if not np.max(np.abs(z)) <= DIVERGENCE_BOUND:
-                raise ValueError(f"the orbit diverges (|z| > {DIVERGENCE_BOUND:g} after {t + 1} steps); "
-                                 f"Lyapunov exponents need a bounded orbit")
+                _diverges(t)
     return out
+
+
+def _diverges(t):
+    raise ValueError(f"the orbit diverges (|z| > {DIVERGENCE_BOUND:g} after {t + 1} steps); "
+                     f"Lyapunov exponents need a bounded orbit")
+
+
+def _orbit_plrnn_2d(model, z, n):
+    (a11, a12), (a21, a22) = model.A.tolist()
+    (w11, w12), (w21, w22) = model.W.tolist()
+    h1, h2 = model.h.tolist()
+    x, y = (float(v) for v in z)
+    B = DIVERGENCE_BOUND
+    out = [None] * n
+    for t in range(n):
+        out[t] = (x, y)
+        r1 = x if x > 0.0 else 0.0
+        r2 = y if y > 0.0 else 0.0
+        x, y = (a11 * x + a12 * y + w11 * r1 + w12 * r2 + h1,
+                a21 * x + a22 * y + w21 * r1 + w22 * r2 + h2)
+        if not (abs(x) <= B and abs(y) <= B):
+            _diverges(t)
+    return np.array(out, dtype=float).reshape(n, 2)
 
 
 @dataclass(frozen=True, eq=False)
