@@ -239,3 +239,48 @@ def test_cycles_match_as_orbits_whatever_their_start_and_merge_without_repeats()
     assert index_of_cycle(fixed[0], [three]) is None
     merged = merge_cycles(fixed, [rotated, fixed[0], three])
     assert merged[:len(fixed)] == fixed and merged[len(fixed):] == [rotated]
+
+
+def test_stable_cycles_by_iteration_early_exit_finds_what_iterating_to_the_end_finds():
+    """An orbit inside a certified capture ellipsoid converges to that cycle, so stopping it
+    there gives the cycles (and, rotated to the phase the orbit would have at n_steps, their
+    first points) of the plain method: iterate n_steps, then test for periods. Checked on every
+    preset against that plain method written out here."""
+    from saddle_widgets.solvers.plrnn import refine_stable_cycle, same_orbit, stable_cycles_by_iteration
+    from saddle_widgets.solvers.plrnn_dynamics import _minimal_period_points
+
+    def plain(m, starts, n_steps=1200, max_p=64):
+        z = np.asarray(starts, float)
+        with np.errstate(all="ignore"):
+            for _ in range(n_steps):
+                z = m._step_raw(z)
+                z = z[np.all(np.abs(z) <= 1e6, axis=1)]
+            hist = [z]
+            for _ in range(max_p):
+                hist.append(m._step_raw(hist[-1]))
+        hist = np.stack(hist)                                   # (max_p + 1, n, M)
+        found = []
+        for j in range(z.shape[0]):
+            h = hist[:, j]
+            if not (np.all(np.isfinite(h)) and np.all(np.abs(h) <= 1e6)):
+                continue
+            size = 1 + np.max(np.abs(h[0]))
+            d = np.max(np.abs(h[1:] - h[0]), axis=1)
+            ps = [np.flatnonzero(d <= tol * size) for tol in (1e-7, 1e-3)]
+            p = ps[0][0] + 1 if ps[0].size else (ps[1][0] + 1 if ps[1].size else 0)
+            if not p or any(same_orbit(c.points, h[:p]) for c in found):
+                continue
+            cyc = refine_stable_cycle(m, h[:p])
+            if cyc is not None and len(_minimal_period_points(cyc.points)) < cyc.period:
+                cyc = refine_stable_cycle(m, _minimal_period_points(cyc.points))
+            if cyc is not None and not any(same_orbit(c.points, cyc.points) for c in found):
+                found.append(cyc)
+        return found
+
+    rng = np.random.default_rng(3)
+    for name, m in PRESETS.items():
+        starts = rng.uniform(-3, 3, size=(12, 2))
+        got, want = stable_cycles_by_iteration(m, starts), plain(m, starts)
+        assert len(got) == len(want), name
+        for a, b in zip(got, want):
+            assert a.period == b.period and np.allclose(a.points, b.points, atol=1e-9), name

@@ -459,44 +459,118 @@ def stable_cycles_by_iteration(model, starts, *, n_steps: int = 1200, max_period
     max_p = integer_in_range("max_period", max_period, 1)
     params, step = model._params(), model._step_T
     z = starts.T.copy()
+    cols = np.arange(z.shape[1])           # the start each column of z belongs to
+    per_start = {}                          # start -> the stable cycle its orbit reaches
+    ellipsoids, seen = {}, []
+    t = 0
     with np.errstate(over="ignore", invalid="ignore"):
-        for _ in range(n_steps):
-            z = step(params, z)
-            bounded = np.all(np.abs(z) <= DIVERGENCE_BOUND, axis=0)
-            if not bounded.all():           # drop diverging orbits before they overflow
-                z = z[:, bounded]
-                if z.shape[1] == 0:
-                    return []
-        hist = [z]
-        for _ in range(max_p):
-            hist.append(step(params, hist[-1]))
+        while t < n_steps:
+            # after _EARLY_AFTER steps, and then every _EARLY_AFTER: orbits inside the
+            # certified capture ellipsoid of the cycle they seem to reach converge to it
+            # (``_capture_ellipsoids``), so iterating them to n_steps finds that same cycle
+            n = min(n_steps - t, _EARLY_AFTER)
+            for _ in range(n):
+                z = step(params, z)
+                bounded = np.all(np.abs(z) <= DIVERGENCE_BOUND, axis=0)
+                if not bounded.all():           # drop diverging orbits before they overflow
+                    z, cols = z[:, bounded], cols[bounded]
+                    if z.shape[1] == 0:
+                        break
+            t += n
+            if z.shape[1] == 0:
+                break
+            if t + max_p >= n_steps:
+                continue
+            # the max_p steps of the period test are steps of the orbit: it goes on from there
+            hist, cyc = _periodic_cycles(model, z, step, params, max_p, seen, final=False)
+            t += max_p
+            done = ~np.all(np.abs(hist) <= DIVERGENCE_BOUND, axis=(0, 1))   # diverged
+            for j, c in cyc.items():
+                if c is not None and _in_capture_set(model, c, hist[0, :, j], ellipsoids):
+                    per_start[int(cols[j])] = (c, hist[0, :, j], t - max_p)
+                    done[j] = True
+            z, cols = hist[-1][:, ~done], cols[~done]
+        if z.shape[1]:
+            hist, cyc = _periodic_cycles(model, z, step, params, max_p, seen)
+            for j, c in cyc.items():
+                if c is not None:             # (c may be a cycle seen before, at another phase)
+                    per_start[int(cols[j])] = (c, hist[0, :, j], n_steps)
+    known, found = list(known), []
+    for j in sorted(per_start):             # in the order of the starts, as iterated alone
+        cyc, z_t, t_found = per_start[j]
+        if any(same_orbit(c.points, cyc.points) for c in known + found):
+            continue
+        # found at time t near point i: iterated to n_steps the orbit would start the cycle
+        # at point i + n_steps - t (the first point names the attractor)
+        i = int(np.argmin(np.max(np.abs(cyc.points - z_t), axis=1)))
+        shift = (i + n_steps - t_found) % cyc.period
+        if shift:
+            cyc = refine_stable_cycle(model, np.roll(cyc.points, -shift, axis=0)) or cyc
+        found.append(cyc)
+    return found
+
+
+#: stable_cycles_by_iteration checks for orbits already captured every this many steps
+_EARLY_AFTER = 128
+
+
+def _in_capture_set(model, cyc, z, cache) -> bool:
+    """Whether z lies in the certified capture ellipsoid of one of the cycle's points
+    (``cache``: id(cycle) -> its ellipsoids)."""
+    if id(cyc) not in cache:
+        cache[id(cyc)] = (cyc, _capture_ellipsoids(model, cyc))
+    Lt, r2 = cache[id(cyc)][1]
+    e = np.einsum("kmn,kn->km", Lt, z[None] - cyc.points)
+    return bool(np.any((np.sum(e * e, axis=1) <= r2) & (r2 > 0)))
+
+
+def _periodic_cycles(model, z, step, params, max_p, seen, final=True):
+    """The orbits z (M, n) iterated max_p more steps (hist (max_p + 1, M, n)) and, per column j
+    that looks periodic, the exact stable cycle it is on ({j: Cycle or None}).
+
+    The least p with |z_{t+p} - z_t| <= 1e-7 (1 + |z_t|) (else, if ``final``, 1e-3: an orbit
+    still converging slowly); the exact cycle through the regions the orbit visits (refine_stable_cycle), kept if
+    stable, at its minimal period; ``seen``: cycles found before (extended here), reused for
+    orbits on them."""
+    hist = [z]
+    for _ in range(max_p):
+        hist.append(step(params, hist[-1]))
     hist = np.stack(hist)  # (max_p+1, M, n)
     ok = np.all(np.isfinite(hist), axis=(0, 1)) & np.all(np.abs(hist) <= DIVERGENCE_BOUND, axis=(0, 1))
     size = 1 + np.max(np.abs(hist[0]), axis=0)
     period = np.zeros(z.shape[1], dtype=np.int64)
-    # converged orbits first (1e-7); then orbits still converging slowly (a multiplier
-    # near 1: the spiking PLRNN's 20-cycle) at 1e-3, whose exact cycle is then solved for
-    # and kept only if it is stable and within 1e-3 of the orbit (refine_stable_cycle)
-    for tol in (1e-3, 1e-7):
-        for p in range(max_p, 0, -1):
-            per = np.max(np.abs(hist[p] - hist[0]), axis=0) <= tol * size
-            period[per & ok] = p
-    known, found = list(known), []
+    # the least p within 1e-7 (converged); else (``final`` only) the least p within 1e-3: an
+    # orbit still converging slowly (a multiplier near 1: the spiking PLRNN's 20-cycle),
+    # whose exact cycle is then solved for and kept only if it is stable and within 1e-3
+    # of the orbit (refine_stable_cycle)
+    with np.errstate(invalid="ignore"):
+        d = np.max(np.abs(hist[1:] - hist[0]), axis=1)        # (max_p, n)
+    for tol in ((1e-3, 1e-7) if final else (1e-7,)):
+        per = d <= tol * size
+        hit = per.any(axis=0) & ok
+        period[hit] = np.argmax(per, axis=0)[hit] + 1
+    out = {}
     for j in np.flatnonzero(period > 0):
         pts = hist[:period[j], :, j]
-        if any(same_orbit(c.points, pts) for c in known + found):
+        hit = next((c for c in seen if same_orbit(c.points, pts)), None)
+        if hit is not None:
+            out[int(j)] = hit
             continue
         cyc = refine_stable_cycle(model, pts)
-        if cyc is None:
-            continue
         # an orbit still converging may look periodic only after a multiple of its period:
         # keep the minimal period (the 16-cycle must not come back as a "48-cycle")
-        minimal = _minimal_period_points(cyc.points)
-        if len(minimal) < cyc.period:
-            cyc = refine_stable_cycle(model, minimal)
-        if cyc is not None and not any(same_orbit(c.points, cyc.points) for c in known + found):
-            found.append(cyc)
-    return found
+        if cyc is not None:
+            minimal = _minimal_period_points(cyc.points)
+            if len(minimal) < cyc.period:
+                cyc = refine_stable_cycle(model, minimal)
+        if cyc is not None:
+            same = next((c for c in seen if same_orbit(c.points, cyc.points)), None)
+            if same is None:
+                seen.append(cyc)
+            else:
+                cyc = same
+        out[int(j)] = cyc
+    return hist, out
 
 
 def _minimal_period_points(pts, rtol=1e-9):
