@@ -11,7 +11,7 @@ from ._validation import finite_array, integer_in_range, positive_scalar
 from .plrnn_cycles import Cycle, _make_cycle, _solve_sequences, cycle_from_points, find_cycles
 from .plrnn_model import DIVERGENCE_BOUND, PLRNN, ShallowPLRNN, _PiecewiseAffineMap
 
-__all__ = ["BasinMap", "basin_map", "lyapunov_exponents", "BifurcationDiagram", "bifurcation_diagram",
+__all__ = ["BasinMap", "basin_map", "lyapunov_exponents", "long_orbit", "BifurcationDiagram", "bifurcation_diagram",
            "DIVERGENT", "BOUNDED_OTHER"]
 
 #: Basin label of initial conditions whose orbit leaves every bounded region.
@@ -640,6 +640,19 @@ def lyapunov_exponents(model, z0, n_steps: int = 20000, *, n_transient: int = 10
     lyap = total / n_steps
     lyap = np.where(np.isneginf(lyap), -np.inf, lyap)
     return np.sort(lyap)[::-1]
+
+
+def long_orbit(model, z0, n_steps: int, *, n_transient: int = 0) -> np.ndarray:
+    """States z_t, t = n_transient .. n_transient + n_steps - 1, of the orbit from z0 (the
+    orbit lyapunov_exponents iterates), shape (n_steps, M): a long orbit traces an attractor.
+    Raises ValueError when the orbit diverges."""
+    _check_model(model)
+    z = model._state(z0, "z0")
+    if z.ndim != 1:
+        raise ValueError(f"z0 must be one state of shape ({model.dim},), got {z.shape}")
+    n_steps = integer_in_range("n_steps", n_steps, 1, 10_000_000)
+    n_transient = integer_in_range("n_transient", n_transient, 0, 10_000_000)
+    return _orbit(model, z, n_transient + n_steps)[n_transient:]
 
 
 def _qr_chain(P):
