@@ -558,6 +558,10 @@ def test_phase_legend_lists_exactly_what_is_drawn(widget, name):
     k_cycles = any(np.any(np.asarray(m.get_sizes()) < 50) for m in markers.values()
                    if len(m.get_offsets()))
     assert (legend.get_title().get_text() == "small markers: k-cycles") == k_cycles
+    # only the chaos preset has a chaotic attractor (Fig. 3 B-right's few undecided orbits
+    # linger near the saddle 4-cycle and then converge: not chaotic, nothing drawn)
+    assert has(widget.attractor_line) == (name == "chaos")
+    assert (": chaotic (λ1" in widget.status_text) == (name == "chaos")
     # what the chaos preset promises to show: the attractor itself, few low-period saddles
     if name == "chaos":
         assert has(widget.attractor_line) and widget.results["attractor_orbit"].shape == (4000, 2)

@@ -316,8 +316,11 @@ class PLRNNExplorer(Explorer):
             return None
         iy, ix = np.argwhere(basin.labels == pl.BOUNDED_OTHER)[0]
         try:
+            # as long as the orbit drawn as the attractor (4000 steps after 200): an orbit that
+            # lingers near a saddle and then converges must not be called chaotic
             return float(pl.lyapunov_exponents(model, np.array([basin.xs[ix], basin.ys[iy]]),
-                                               600, n_transient=150)[0])
+                                               ATTRACTOR_POINTS,
+                                               n_transient=ATTRACTOR_TRANSIENT)[0])
         except ValueError:
             return None
 
