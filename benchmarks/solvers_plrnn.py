@@ -4,11 +4,15 @@
 
 Budgets: 200x200 basin map per preset <= 30 ms; all cycles up to period 8 of a 2-D PLRNN
 <= 50 ms. Manifold and homoclinic-point timings are reported without a budget.
-Prints a markdown table.
+Three basin-map rows per preset: the solver's defaults over [-4, 4]^2 (find_cycles and
+discovery included), the same with the attractors given, and the map as PLRNNExplorer draws
+it at full quality for that preset (its view and attractors, 200 x 200,
+``PLRNNExplorer.basin_settings``). Prints a markdown table.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -27,6 +31,25 @@ def timeit(fn, repeats):
         ts.append(time.perf_counter() - t)
     ts = np.array(ts) * 1e3
     return float(np.median(ts)), float(np.percentile(ts, 95))
+
+
+def explorer_basin_rows(repeats: int) -> list:
+    """(preset, task, median, p95, budget) of the 200x200 basin map each PLRNNExplorer preset
+    draws (its view, attractors and basin settings, resolution 200)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from saddle_widgets.widgets.plrnn import PLRNNExplorer
+    w = PLRNNExplorer(canvas="agg")
+    rows = []
+    for preset in w.PRESETS:
+        w.apply_preset(preset)
+        kw = dict(w.basin_settings(), resolution=200)
+        model, att = w.results["model"], w.results["attractors"]
+        rows.append((f"explorer: {preset}", f"basin map 200x200 as drawn (view {w.state['view']:g}, "
+                     f"{kw['n_steps']} steps, tol {kw['tol']:g})",
+                     *timeit(lambda: pl.basin_map(model, attractors=att, **kw), repeats), 30))
+    w.close()
+    return rows
 
 
 def main(repeats: int) -> None:
@@ -60,7 +83,9 @@ def main(repeats: int) -> None:
                                      repeats), None))
             rows.append((name, f"homoclinic points of the {s.description} (length 15)",
                          *timeit(lambda: pl.homoclinic_points(model, s, **kw), repeats), None))
-    print(f"Solver timings (ms, {repeats} repeats after a warm-up)\n")
+    rows += explorer_basin_rows(repeats)
+    print(f"Solver timings (ms, {repeats} repeats after a warm-up, load average "
+          f"{os.getloadavg()[0]:.2f})\n")
     print("| preset | task | median | p95 | budget | ok |")
     print("|---|---|---:|---:|---:|:-:|")
     for name, task, med, p95, budget in rows:

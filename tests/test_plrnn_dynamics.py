@@ -82,18 +82,42 @@ def test_lyapunov_exponents_sum_to_mean_log_det_and_reject_divergence():
 
 
 def test_bifurcation_diagram_matches_single_orbits():
-    """Each column equals the long-run states of the model with that parameter value, iterated alone."""
+    """Each column is the orbit of the model with that parameter value iterated alone: equal
+    up to rounding while rounding cannot have grown (10 steps into the chaotic attractor, and
+    300 steps where every value converges to a fixed point or cycle). The sweep sums each
+    component without the fused multiply-add a BLAS dot may use, so in chaos, after hundreds
+    of steps, its points are other points of the same attractor (checked in
+    test_bifurcation_diagram_in_chaos_samples_the_attractor_of_a_single_orbit)."""
     m = PRESETS["chaos"]
-    vals = np.linspace(-0.9, -0.5, 5)
-    bd = bifurcation_diagram(m, vals, parameter="h1", z0s=[[-0.3, -0.2]], n_transient=100, n_keep=10)
-    assert bd.states.shape == (5, 1, 10, 2)
-    for v, st in zip(vals, bd.states[:, 0]):
-        p = dict(m.border_collision, h1=v)
-        mv = PLRNN.from_border_collision(**p)
-        traj = mv.trajectory([-0.3, -0.2], 109)
-        assert np.allclose(st, traj[100:110])
+    for vals, n_transient, z0 in ((np.linspace(-0.9, -0.5, 5), 10, [-0.3, -0.2]),
+                                  (np.linspace(0.3, 0.7, 5), 300, [0.2, 0.1])):
+        bd = bifurcation_diagram(m, vals, parameter="h1", z0s=[z0], n_transient=n_transient,
+                                 n_keep=10)
+        assert bd.states.shape == (5, 1, 10, 2)
+        for v, st in zip(vals, bd.states[:, 0]):
+            mv = PLRNN.from_border_collision(**dict(m.border_collision, h1=v))
+            if bd.diverged[list(vals).index(v), 0]:
+                with pytest.raises(ValueError, match="diverges"):
+                    mv.trajectory(z0, n_transient + 9)
+                continue
+            traj = mv.trajectory(z0, n_transient + 9)
+            assert np.allclose(st, traj[n_transient:], rtol=1e-9, atol=1e-9)
     pv, xv = bd.points(0)
-    assert pv.shape == xv.shape == (50,)
+    assert pv.shape == xv.shape == (int(np.sum(~bd.diverged)) * 10,)
+
+
+def test_bifurcation_diagram_in_chaos_samples_the_attractor_of_a_single_orbit():
+    """In the chaos preset (λ1 ≈ 0.49, so rounding differences grow e-fold every two steps)
+    the long-run points of the sweep lie on the attractor a single long orbit traces: each is
+    within 0.05 of one of that orbit's 20000 points, and they spread over its range."""
+    m = PRESETS["chaos"]
+    bd = bifurcation_diagram(m, [m.h[0]], parameter="h1", z0s=[[0.1, 0.1]], n_transient=300,
+                             n_keep=200)
+    orbit = m.trajectory([0.1, 0.1], 20300)[300:]
+    pts = bd.states[0, 0]
+    d = np.min(np.linalg.norm(pts[:, None] - orbit[None, ::2], axis=2), axis=1)
+    assert np.max(d) < 0.05
+    assert np.ptp(pts[:, 0]) > 0.5 * np.ptp(orbit[:, 0])
 
 
 def test_bifurcation_diagram_with_factory_marks_divergence():
@@ -215,3 +239,48 @@ def test_cycles_match_as_orbits_whatever_their_start_and_merge_without_repeats()
     assert index_of_cycle(fixed[0], [three]) is None
     merged = merge_cycles(fixed, [rotated, fixed[0], three])
     assert merged[:len(fixed)] == fixed and merged[len(fixed):] == [rotated]
+
+
+def test_stable_cycles_by_iteration_early_exit_finds_what_iterating_to_the_end_finds():
+    """An orbit inside a certified capture ellipsoid converges to that cycle, so stopping it
+    there gives the cycles (and, rotated to the phase the orbit would have at n_steps, their
+    first points) of the plain method: iterate n_steps, then test for periods. Checked on every
+    preset against that plain method written out here."""
+    from saddle_widgets.solvers.plrnn import refine_stable_cycle, same_orbit, stable_cycles_by_iteration
+    from saddle_widgets.solvers.plrnn_dynamics import _minimal_period_points
+
+    def plain(m, starts, n_steps=1200, max_p=64):
+        z = np.asarray(starts, float)
+        with np.errstate(all="ignore"):
+            for _ in range(n_steps):
+                z = m._step_raw(z)
+                z = z[np.all(np.abs(z) <= 1e6, axis=1)]
+            hist = [z]
+            for _ in range(max_p):
+                hist.append(m._step_raw(hist[-1]))
+        hist = np.stack(hist)                                   # (max_p + 1, n, M)
+        found = []
+        for j in range(z.shape[0]):
+            h = hist[:, j]
+            if not (np.all(np.isfinite(h)) and np.all(np.abs(h) <= 1e6)):
+                continue
+            size = 1 + np.max(np.abs(h[0]))
+            d = np.max(np.abs(h[1:] - h[0]), axis=1)
+            ps = [np.flatnonzero(d <= tol * size) for tol in (1e-7, 1e-3)]
+            p = ps[0][0] + 1 if ps[0].size else (ps[1][0] + 1 if ps[1].size else 0)
+            if not p or any(same_orbit(c.points, h[:p]) for c in found):
+                continue
+            cyc = refine_stable_cycle(m, h[:p])
+            if cyc is not None and len(_minimal_period_points(cyc.points)) < cyc.period:
+                cyc = refine_stable_cycle(m, _minimal_period_points(cyc.points))
+            if cyc is not None and not any(same_orbit(c.points, cyc.points) for c in found):
+                found.append(cyc)
+        return found
+
+    rng = np.random.default_rng(3)
+    for name, m in PRESETS.items():
+        starts = rng.uniform(-3, 3, size=(12, 2))
+        got, want = stable_cycles_by_iteration(m, starts), plain(m, starts)
+        assert len(got) == len(want), name
+        for a, b in zip(got, want):
+            assert a.period == b.period and np.allclose(a.points, b.points, atol=1e-9), name

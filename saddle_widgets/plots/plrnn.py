@@ -19,7 +19,7 @@ from .style import OKABE_ITO
 __all__ = ["ATTRACTOR_COLOUR_NAMES", "BASIN_COLOURS", "BASIN_CMAP", "basin_colour_index",
            "attractor_colour", "basin_image", "set_basin", "basin_legend_handles",
            "cycle_markers", "set_cycle_markers", "manifold_lines", "set_manifolds",
-           "phase_legend", "border_lines", "set_border_lines", "trajectory_line", "set_trajectory",
+           "phase_legend", "show_phase_legend", "attractor_line", "set_attractor_line", "border_lines", "set_border_lines", "trajectory_line", "set_trajectory",
            "time_series", "set_time_series", "bifurcation_points", "set_bifurcation",
            "DELTA_BINS", "delta_histogram", "quality_histogram", "set_quality_histogram", "det_sign_map",
            "set_det_sign_map"]
@@ -120,7 +120,7 @@ def manifold_lines(ax) -> tuple:
     (stable,) = ax.plot([], [], color=OKABE_ITO["blue"], lw=1.3, zorder=3, label="stable manifold")
     (unstable,) = ax.plot([], [], color=OKABE_ITO["vermillion"], lw=1.3, zorder=3,
                           label="unstable manifold")
-    (homoclinic,) = ax.plot([], [], "*", color=OKABE_ITO["yellow"], mec="black", mew=0.5, ms=8,
+    (homoclinic,) = ax.plot([], [], "*", color=OKABE_ITO["yellow"], mec="black", mew=0.4, ms=5,
                             ls="none", zorder=7, label="homoclinic points")
     return stable, unstable, homoclinic
 
@@ -159,18 +159,59 @@ def set_border_lines(line, view: float) -> None:
 
 
 def phase_legend(ax, handles) -> None:
-    """The phase-plane legend outside the axes: ``handles`` (lines and marks), the cycle
-    kinds and the basin colours."""
-    kinds = [Line2D([], [], ls="none", marker="o", mfc=BASIN_COLOURS[2], mec="black",
-                    label="stable (fill = basin)"),
-             Line2D([], [], ls="none", marker="X", mfc=OKABE_ITO["purple"], mec="black",
-                    label="saddle"),
-             Line2D([], [], ls="none", marker="o", mfc="none", mec="black", label="unstable"),
-             Line2D([], [], ls="none", marker="D", mfc="none", mec=OKABE_ITO["purple"],
-                    label="non-hyperbolic")]
-    ax.legend(handles=[*handles, *kinds, *basin_legend_handles()],
-              loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=6.5, frameon=False,
-              handlelength=1.5, title="small markers: k-cycles", title_fontsize=6.5)
+    """The phase-plane legend outside the axes: ``handles`` (lines and marks), every cycle
+    kind and the four basin colours (the widest legend: ``show_phase_legend`` lists only
+    what is drawn)."""
+    show_phase_legend(ax, handles, kinds=_KINDS, basins=range(_N), divergent=True, other=True,
+                      k_cycles=True)
+
+
+def _kind_handle(kind):
+    style = {"stable": dict(marker="o", mfc=BASIN_COLOURS[2], mec="black",
+                            label="stable (fill = basin)"),
+             "saddle": dict(marker="X", mfc=OKABE_ITO["purple"], mec="black", label="saddle"),
+             "unstable": dict(marker="o", mfc="none", mec="black", label="unstable"),
+             "non-hyperbolic": dict(marker="D", mfc="none", mec=OKABE_ITO["purple"],
+                                    label="non-hyperbolic")}[kind]
+    return Line2D([], [], ls="none", **style)
+
+
+def show_phase_legend(ax, handles, *, kinds=(), basins=(), divergent=False, other=False,
+                      k_cycles=False, n_attractors=None) -> None:
+    """The phase-plane legend outside the axes (the basin image is blitted over the plot
+    area), listing what is drawn: ``handles`` (lines and marks), the cycle ``kinds`` shown,
+    the basin colours ``basins`` (colour indices k mod 4 present; with ``n_attractors`` > 4
+    the entry names every basin of that colour), the divergent and "bounded, no attractor
+    found" colours when present, and the note on small markers when k-cycles are shown."""
+    out = list(handles) + [_kind_handle(k) for k in _KINDS if k in kinds]
+    n = _N if n_attractors is None else n_attractors
+    for k in basins:
+        same = list(range(k, max(n, k + 1), _N))
+        label = (f"basin {k + 1}" if len(same) == 1 else
+                 "basins " + ", ".join(str(i + 1) for i in same))
+        out.append(Patch(color=BASIN_COLOURS[2 + k % _N], label=label))
+    if divergent:
+        out.append(Patch(color=BASIN_COLOURS[0], label="divergent"))
+    if other:
+        out.append(Patch(color=BASIN_COLOURS[1], label="bounded, other"))
+    ax.legend(handles=out, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8,
+              frameon=False, handlelength=1.5,
+              title="small markers: k-cycles" if k_cycles else None, title_fontsize=8)
+
+
+def attractor_line(ax):
+    """A long orbit on a chaotic attractor as faint dots (empty); returns the artist."""
+    (line,) = ax.plot([], [], ls="none", marker=".", ms=1.5, mew=0, color="#222222",
+                      alpha=0.45, zorder=2, label="chaotic attractor")
+    return line
+
+
+def set_attractor_line(line, orbit) -> None:
+    """Show ``orbit`` (n, 2) on ``attractor_line``'s artist (None: nothing)."""
+    if orbit is None:
+        line.set_data([], [])
+    else:
+        line.set_data(orbit[:, 0], orbit[:, 1])
 
 
 def trajectory_line(ax) -> tuple:
@@ -204,7 +245,8 @@ def set_time_series(lines, orbit) -> None:
 
 def bifurcation_points(ax, diagram=None, *, coordinate: int = 0):
     """The long-run states of a BifurcationDiagram as dots; returns the artist."""
-    (points,) = ax.plot([], [], ls="none", marker=".", ms=0.8, color="black", alpha=0.6)
+    # small, translucent dots: where a chaotic band is dense it shows as grey, not a black mass
+    (points,) = ax.plot([], [], ls="none", marker=".", ms=1.0, mew=0, color="black", alpha=0.25)
     if diagram is not None:
         set_bifurcation(points, diagram, coordinate=coordinate)
     return points

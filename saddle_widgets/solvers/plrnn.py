@@ -11,7 +11,8 @@ plrnn_cycles, plrnn_manifolds and plrnn_dynamics; everything public is re-export
 """
 from .plrnn_cycles import EXHAUSTIVE_LIMIT, Cycle, cycle_from_points, find_cycles, fixed_point_sets
 from .plrnn_dynamics import (BOUNDED_OTHER, DIVERGENT, BasinMap, BifurcationDiagram, basin_map,
-                             bifurcation_diagram, index_of_cycle, lyapunov_exponents, merge_cycles,
+                             bifurcation_diagram, index_of_cycle, long_orbit, lyapunov_exponents,
+                             merge_cycles,
                              refine_stable_cycle, same_orbit, stable_cycles_by_iteration)
 from .plrnn_manifolds import (AffinePiece, Manifold, ManifoldIntersections, ManifoldPieces,
                               SaddleManifolds, homoclinic_points, invariant_manifold,
@@ -28,7 +29,7 @@ __all__ = [
     "Manifold", "AffinePiece", "ManifoldPieces", "invariant_manifold", "manifold_quality",
     "manifold_score", "DELTA_GOOD", "saddle_manifold_quality",
     "ManifoldIntersections", "manifold_intersections", "homoclinic_points",
-    "BasinMap", "basin_map", "DIVERGENT", "BOUNDED_OTHER", "lyapunov_exponents",
+    "BasinMap", "basin_map", "DIVERGENT", "BOUNDED_OTHER", "lyapunov_exponents", "long_orbit",
     "BifurcationDiagram", "bifurcation_diagram", "stable_cycles_by_iteration", "refine_stable_cycle",
     "same_orbit", "index_of_cycle", "merge_cycles", "manifold_saddles", "SaddleManifolds",
     "saddle_manifolds", "MATRIX_KEYS", "from_entries", "entries", "entry_parameter",

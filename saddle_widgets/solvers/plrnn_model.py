@@ -253,7 +253,9 @@ class _PiecewiseAffineMap:
         Jinv, good = cache["inv"]
         R = J.shape[0]
         with np.errstate(all="ignore"):
-            cand = (Jinv[None] @ (z[:, None, :] - c[None])[..., None])[..., 0]  # (N, R, M)
+            cand = np.empty((z.shape[0], R, self.dim))                       # (N, R, M)
+            for r in range(R):              # R plain matmuls: a stacked one is much slower
+                np.matmul(z - c[r], Jinv[r].T, out=cand[:, r])
             img = self._step_raw(cand.reshape(-1, self.dim)).reshape(cand.shape)
             err = np.max(np.abs(img - z[:, None, :]), axis=-1)
             tol = 1e-9 * (1.0 + np.max(np.abs(z), axis=-1)[:, None] + np.max(np.abs(cand), axis=-1))

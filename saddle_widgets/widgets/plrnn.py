@@ -35,6 +35,8 @@ BASIN_TOL = 1e-2
 #: at most this many saddles (of the lowest saddle period) get their manifolds drawn
 MAX_MANIFOLD_SADDLES = 2
 BIF_VALUES, BIF_TRANSIENT, BIF_KEEP = 201, 300, 16
+#: the chaotic attractor drawn as a long faint orbit: points shown and transient steps
+ATTRACTOR_POINTS, ATTRACTOR_TRANSIENT = 4000, 200
 #: the δ histogram: points per manifold and iterations of manifold_quality
 QUALITY_POINTS, QUALITY_STEPS = 200, 100
 #: the largest view half-width (Fig. 3 B-right's saddle 4-cycle reaches |z| = 30)
@@ -123,7 +125,10 @@ class PLRNNExplorer(Explorer):
                                                   y0=-0.5, steps=80),
         "Fig. 3 B-right (saddle 4-cycle)": _preset("Fig. 3 B-right", view=35.0, x0=-15.0,
                                                    y0=-12.0, steps=120, manifold_length=40.0),
-        "chaos": _preset("chaos", view=3.0, x0=0.1, y0=0.1, steps=100, bif_param="h1"),
+        # low periods and a short trajectory: the saddle cycles up to period 8 (27 markers)
+        # and a 100-step chaotic orbit hid the manifolds
+        "chaos": _preset("chaos", view=3.0, x0=0.1, y0=0.1, steps=30, bif_param="h1",
+                         max_period=3),
         "16-cycle": _preset("16-cycle", view=3.5, resolution=140, x0=0.5, y0=-1.0, steps=200,
                             bif_param="h2"),
         "multistability": _preset("multistability", view=4.0, x0=0.3, y0=0.3, steps=60),
@@ -173,17 +178,27 @@ class PLRNNExplorer(Explorer):
         self.unstable_mark, self.other_mark = (self.markers["unstable"],
                                                self.markers["non-hyperbolic"])
         self.orbit_line, self.start_mark = plots.trajectory_line(ax)
+        self.attractor_line = plots.attractor_line(ax)
         ax.set(xlim=(-v, v), ylim=(-v, v), xlabel="z1", ylabel="z2", aspect="equal")
         ax.set_title("phase plane (click to start a trajectory)", fontsize=9)
-        ax.tick_params(labelsize=7)
-        # outside the plot area: the basin image is blitted over all of it
-        plots.phase_legend(ax, [self.stable_line, self.unstable_line, self.homoclinic_mark,
-                                self.border_lines])
-        # the basin map and the borders change rarely (backdrop); the rest is blitted
+        ax.tick_params(labelsize=8)
+        # outside the plot area: the basin image is blitted over all of it. The widest
+        # legend reserves its room at the first draw; draw_phase_legend lists what is drawn
+        plots.phase_legend(ax, self._line_handles())
+        # lay the figure out now, with the widest legend, and keep that layout: once the
+        # base paints the legends itself (layer "legend") the layout would not see them
+        fig.get_layout_engine().execute(fig)
+        fig.set_layout_engine("none")
+        # the basin map, the borders and the attractor change rarely (backdrop); the rest
+        # is blitted
         self.animate(fig, [self.stable_line, self.unstable_line, self.homoclinic_mark,
                            *self.markers.values(), self.orbit_line, self.start_mark],
                      backdrop=[self.basin_image, *self.det_patches, *self.det_texts,
-                               self.border_lines])
+                               self.border_lines, self.attractor_line])
+
+    def _line_handles(self):
+        return [self.stable_line, self.unstable_line, self.homoclinic_mark,
+                self.attractor_line, self.border_lines]
 
     def build_time(self, fig):
         ax = self.ax_time = fig.add_subplot()
@@ -301,10 +316,44 @@ class PLRNNExplorer(Explorer):
             return None
         iy, ix = np.argwhere(basin.labels == pl.BOUNDED_OTHER)[0]
         try:
+            # as long as the orbit drawn as the attractor (4000 steps after 200): an orbit that
+            # lingers near a saddle and then converges must not be called chaotic
             return float(pl.lyapunov_exponents(model, np.array([basin.xs[ix], basin.ys[iy]]),
-                                               600, n_transient=150)[0])
+                                               ATTRACTOR_POINTS,
+                                               n_transient=ATTRACTOR_TRANSIENT)[0])
         except ValueError:
             return None
+
+    @step("model", "basin", "other_lyapunov")
+    def attractor_orbit(self, model, basin, other_lam):
+        """A long orbit (4000 points after 200 steps) from the first grid point that is
+        bounded but reaches no attractor, when λ1 > 0.01 there (a chaotic attractor, drawn
+        as faint dots); None otherwise (and while dragging: other_lyapunov is None)."""
+        if other_lam is None or not other_lam > 0.01:
+            return None
+        iy, ix = np.argwhere(basin.labels == pl.BOUNDED_OTHER)[0]
+        try:
+            return pl.long_orbit(model, np.array([basin.xs[ix], basin.ys[iy]]), ATTRACTOR_POINTS,
+                                 n_transient=ATTRACTOR_TRANSIENT)
+        except ValueError:
+            return None
+
+    @step("objects", "basin", "manifolds", "attractor_orbit", by_value=True)
+    def phase_drawn(self, objects, basin, manifolds, attractor):
+        """What the phase plane shows, as the legend lists it: (lines drawn: stable and
+        unstable manifold, homoclinic points, chaotic attractor; cycle kinds; basin colour
+        indices present; divergent present; bounded-other present; any k-cycle; number of
+        attractors), by value: the legend is remade only when this changes."""
+        traced = manifolds.traced
+        def drawn(m):
+            return m is not None and any(len(b) for b in m.branches)
+        lines = (any(drawn(t[1]) for t in traced), any(drawn(t[2]) for t in traced),
+                 len(manifolds.homoclinic) > 0, attractor is not None)
+        labels = np.unique(basin.labels)
+        return (lines, tuple(sorted({c.kind for c in objects})),
+                tuple(sorted({int(k) % len(plots.ATTRACTOR_COLOUR_NAMES) for k in labels if k >= 0})),
+                bool(np.any(labels == pl.DIVERGENT)), bool(np.any(labels == pl.BOUNDED_OTHER)),
+                any(c.period > 1 for c in objects), len(basin.attractors))
 
     @step("model", "cycles", "manifold_length", "manifold_view", coarse=True)
     def manifolds(self, model, cycles, manifold_length, view, *, coarse):
@@ -416,6 +465,18 @@ class PLRNNExplorer(Explorer):
     @draw("phase", "objects", "basin")
     def draw_markers(self, objects, basin):
         plots.set_cycle_markers(self.markers, objects, basin.attractors)
+
+    @draw("phase", "attractor_orbit", layer="backdrop")
+    def draw_attractor(self, orbit):
+        plots.set_attractor_line(self.attractor_line, orbit)
+
+    @draw("phase", "phase_drawn", layer="legend")
+    def draw_phase_legend(self, drawn):
+        lines, kinds, basins, divergent, other, k_cycles, n_attractors = drawn
+        handles = [h for h, shown in zip(self._line_handles(), (*lines, True)) if shown]
+        plots.show_phase_legend(self.ax_phase, handles, kinds=kinds, basins=basins,
+                                divergent=divergent, other=other, k_cycles=k_cycles,
+                                n_attractors=n_attractors)
 
     @draw("phase", "manifolds")
     def draw_manifolds(self, manifolds):
