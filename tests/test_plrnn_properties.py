@@ -1,6 +1,6 @@
 """Property-based checks: random and extreme PLRNNs give finite answers or a clear ValueError."""
 import numpy as np
-from hypothesis import given, settings, strategies as st, HealthCheck
+from hypothesis import example, given, settings, strategies as st, HealthCheck
 
 from saddle_widgets.solvers.plrnn import (PLRNN, ShallowPLRNN, basin_map, bifurcation_diagram, find_cycles,
                                           invariant_manifold, lyapunov_exponents, manifold_quality)
@@ -23,8 +23,11 @@ def _model(seed, s, M=2, singular=False):
 
 @SETTINGS
 @given(seeds, scale, st.booleans(), st.integers(1, 3))
+@example(seed=40110, s=1e3, singular=False, M=2)    # an unstable 3-cycle, weights ~1e3
 def test_cycles_of_random_plrnns_are_finite_and_self_consistent(seed, s, singular, M):
-    """Any found cycle is finite and F maps each point to the next; singular A + WD never crashes."""
+    """Any found cycle is finite and F maps each point to the next; singular A + WD never crashes.
+    (The example: points iterated forward from z_1 missed F(z_3) = z_1 by 1.08e-6 at |z| ~ 5e-4;
+    the block-cyclic solve of all points at once does not.)"""
     m = _model(seed, s, M, singular)
     for c in find_cycles(m, 3 if M < 3 else 2):
         assert np.all(np.isfinite(c.points)) and np.all(np.isfinite(c.multipliers))
