@@ -47,7 +47,7 @@ __all__ = [
     "METHODS", "Trainings", "Race",
     "SLICE_PAIRS", "slice_pair", "random_scalar_chain", "network_widths", "SADDLE_POINTS",
     "saddle_weights", "saddle_hessian_theory", "classify_origin", "describe_saddles",
-    "describe_escape",
+    "describe_escape", "chain_minimum_product", "chain_minimum_curves",
 ]
 
 _MAX_LAYERS = 100
@@ -1059,14 +1059,28 @@ def eigenplane_landscape(widths, X, Y, directions, *, extent: float = 1.0,
     X, Y = _check_xy(X, Y, ns[0], ns[-1], source=f"widths[0] = {ns[0]}",
                      target=f"widths[-1] = {ns[-1]}")
     a = np.linspace(-extent, extent, n)
-    out = {"a": a, "b": a.copy(), "mse": np.empty((n, n)), "energy": np.empty((n, n))}
+    out = {"a": a, "b": a.copy()}
+    # every grid point at once: θ[i, j] = a[j] u + b[i] v, one stack of n² networks
+    theta = a[None, :, None] * u + a[:, None, None] * v          # (n, n, P)
+    theta = theta.reshape(n * n, P)
+    ws, i = [], 0
+    for r, c in shapes:
+        ws.append(theta[:, i:i + r * c].reshape(-1, r, c))
+        i += r * c
+    B = X.shape[1]
     with np.errstate(**_quiet):
-        for i, bi in enumerate(a):
-            for j, aj in enumerate(a):
-                ws = unflatten_weights(aj * u + bi * v, shapes)
-                R = Y - _end_to_end(ws) @ X
-                out["mse"][i, j] = np.sum(R * R) / (2 * X.shape[1])
-                out["energy"][i, j] = _equilibrated_energy(ws, X, Y)
+        E = ws[0]
+        for W in ws[1:]:
+            E = W @ E                                           # W_{L:1}, stacked
+        R = Y - E @ X
+        S = np.broadcast_to(np.eye(ns[-1]), (n * n, ns[-1], ns[-1])).copy()
+        Pt = None
+        for W in reversed(ws[1:]):                              # S = I + Σ W_{L:l} W_{L:l}^T
+            Pt = W if Pt is None else Pt @ W
+            S = S + Pt @ np.swapaxes(Pt, 1, 2)
+        _finite(S, "the rescaling matrix S on the plane")
+        out["mse"] = (np.sum(R * R, axis=(1, 2)) / (2 * B)).reshape(n, n)
+        out["energy"] = (np.sum(R * np.linalg.solve(S, R), axis=(1, 2)) / (2 * B)).reshape(n, n)
     _finite(out["mse"], "the MSE on the plane")
     _finite(out["energy"], "F* on the plane")
     return out
@@ -1536,3 +1550,42 @@ def describe_escape(name: str, result: TrainingResult, threshold: float) -> str:
         return f"{name} escapes at step {t}"
     return (f"{name} still on the plateau after {len(result.losses) - 1} steps "
             f"(MSE {result.losses[-1]:.3g})")
+
+
+# ----------------------------------------------------------------------------- the H = 2 chain in 3-D
+def chain_minimum_product(X, Y) -> float:
+    """The product p* = w_L ⋯ w_1 at the MSE minima of a scalar chain: the MSE
+    ½(σ_yy − 2p σ_xy + p² σ_xx) is least at p* = σ_xy / σ_xx (p* = −1 for the toy task
+    y = −x), so the minima form the manifold w_1 w_2 ⋯ w_L = p* (where F* is least too)."""
+    X, Y = _check_xy(X, Y, 1, 1, source="a scalar chain", target="a scalar chain")
+    sxx = float(np.sum(X * X))
+    if sxx == 0.0:
+        raise ValueError("the inputs are all zero: every product fits equally well")
+    return float(np.sum(X * Y)) / sxx
+
+
+def chain_minimum_curves(p_star: float, extent: float, n: int = 9, points: int = 121) -> list:
+    """The surface w_1 w_2 w_3 = p* inside the cube [−extent, extent]³, as curves (arrays of
+    shape (k, 3)): for each of n values of w_1 (and of w_2) a curve along the other weight,
+    w_3 = p* / (w_1 w_2), cut where it leaves the cube — a wireframe of the minimum manifold."""
+    p_star = finite_scalar("p_star", p_star)
+    extent = positive_scalar("extent", extent)
+    n = integer_in_range("n", n, 1, 100)
+    points = integer_in_range("points", points, 2, 10_000)
+    fixed = np.linspace(-extent, extent, 2 * n + 1)[1::2]      # n values, none of them 0
+    run = np.linspace(-extent, extent, points)
+    curves = []
+    for c in fixed:
+        for first in (True, False):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                w3 = p_star / (c * run)
+            inside = np.isfinite(w3) & (np.abs(w3) <= extent)
+            # contiguous pieces inside the cube
+            edges = np.flatnonzero(np.diff(np.concatenate([[0], inside.astype(int), [0]])))
+            for lo, hi in zip(edges[::2], edges[1::2]):
+                if hi - lo < 2:
+                    continue
+                seg = run[lo:hi]
+                cols = (np.full_like(seg, c), seg) if first else (seg, np.full_like(seg, c))
+                curves.append(np.column_stack([*cols, w3[lo:hi]]))
+    return curves
