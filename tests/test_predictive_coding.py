@@ -913,3 +913,38 @@ def test_inference_work_is_bounded_up_front():
         pc.infer_activities(ws, X, Y, n_steps=100_000)
     assert time.perf_counter() - start < 1.0
     assert pc.infer_activities(ws, X, Y, n_steps=3000, record_trajectory=False).n_steps == 3000
+
+
+def test_eigenplane_grid_equals_the_pointwise_mse_and_equilibrated_energy():
+    """The vectorised plane is, point by point, mse_loss and equilibrated_energy at
+    θ = a·u + b·v (brute force over a 4 × 4 grid, random unit directions, H = 3)."""
+    rng = np.random.default_rng(3)
+    widths = pc.network_widths(3, 3, 2)
+    X, Y = pc.gaussian_toy_data(1, dim=2, batch=16)
+    P = sum(a * b for a, b in zip(widths[1:], widths[:-1]))
+    u, v = (x / np.linalg.norm(x) for x in rng.standard_normal((2, P)))
+    plane = pc.eigenplane_landscape(widths, X, Y, (u, v), extent=0.9, n=4)
+    shapes = [(b, a) for a, b in zip(widths[:-1], widths[1:])]
+    for i, b in enumerate(plane["b"]):
+        for j, a in enumerate(plane["a"]):
+            ws = pc.unflatten_weights(a * u + b * v, shapes)
+            assert plane["mse"][i, j] == pytest.approx(pc.mse_loss(ws, X, Y), rel=1e-12)
+            assert plane["energy"][i, j] == pytest.approx(pc.equilibrated_energy(ws, X, Y),
+                                                          rel=1e-12)
+
+
+def test_chain_minima_are_where_the_product_fits_the_data():
+    """p* = σ_xy / σ_xx minimises ½(σ_yy − 2pσ_xy + p²σ_xx) (zero derivative, brute force
+    against nearby products); y = −x gives −1; the curves lie on w₁w₂w₃ = p* in the cube."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(1, 0.1, (1, 32))
+    Y = 0.7 * X + rng.normal(0, 0.2, (1, 32))
+    p = pc.chain_minimum_product(X, Y)
+    loss = lambda q: pc.mse_loss([1.0, 1.0, q], X, Y)       # noqa: E731
+    assert loss(p) < min(loss(p - 1e-4), loss(p + 1e-4))
+    assert pc.chain_minimum_product(*pc.toy_scalar_data(0)) == -1.0
+    for c in pc.chain_minimum_curves(p, 1.5, n=4):
+        np.testing.assert_allclose(np.prod(c, axis=1), p, rtol=1e-12)
+        assert np.all(np.abs(c) <= 1.5 + 1e-12) and c.shape[1] == 3
+    with pytest.raises(ValueError, match="inputs are all zero"):
+        pc.chain_minimum_product(np.zeros((1, 4)), np.ones((1, 4)))

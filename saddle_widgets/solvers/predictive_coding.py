@@ -1060,27 +1060,30 @@ def eigenplane_landscape(widths, X, Y, directions, *, extent: float = 1.0,
                      target=f"widths[-1] = {ns[-1]}")
     a = np.linspace(-extent, extent, n)
     out = {"a": a, "b": a.copy()}
-    # every grid point at once: θ[i, j] = a[j] u + b[i] v, one stack of n² networks
-    theta = a[None, :, None] * u + a[:, None, None] * v          # (n, n, P)
-    theta = theta.reshape(n * n, P)
-    ws, i = [], 0
-    for r, c in shapes:
-        ws.append(theta[:, i:i + r * c].reshape(-1, r, c))
-        i += r * c
+    # the grid points in stacks of networks, θ[i, j] = a[j] u + b[i] v (chunks of 64 points:
+    # small temporaries)
+    theta = (a[None, :, None] * u + a[:, None, None] * v).reshape(n * n, P)
     B = X.shape[1]
+    mse, energy = np.empty(n * n), np.empty(n * n)
     with np.errstate(**_quiet):
-        E = ws[0]
-        for W in ws[1:]:
-            E = W @ E                                           # W_{L:1}, stacked
-        R = Y - E @ X
-        S = np.broadcast_to(np.eye(ns[-1]), (n * n, ns[-1], ns[-1])).copy()
-        Pt = None
-        for W in reversed(ws[1:]):                              # S = I + Σ W_{L:l} W_{L:l}^T
-            Pt = W if Pt is None else Pt @ W
-            S = S + Pt @ np.swapaxes(Pt, 1, 2)
-        _finite(S, "the rescaling matrix S on the plane")
-        out["mse"] = (np.sum(R * R, axis=(1, 2)) / (2 * B)).reshape(n, n)
-        out["energy"] = (np.sum(R * np.linalg.solve(S, R), axis=(1, 2)) / (2 * B)).reshape(n, n)
+        for lo in range(0, n * n, 64):
+            ws, i = [], 0
+            for r, c in shapes:
+                ws.append(theta[lo:lo + 64, i:i + r * c].reshape(-1, r, c))
+                i += r * c
+            E = ws[0]
+            for W in ws[1:]:
+                E = W @ E                                       # W_{L:1}, stacked
+            R = Y - E @ X
+            S = np.broadcast_to(np.eye(ns[-1]), (E.shape[0], ns[-1], ns[-1]))
+            Pt = None
+            for W in reversed(ws[1:]):                          # S = I + Σ W_{L:l} W_{L:l}^T
+                Pt = W if Pt is None else Pt @ W
+                S = S + Pt @ np.swapaxes(Pt, 1, 2)
+            _finite(S, "the rescaling matrix S on the plane")
+            mse[lo:lo + 64] = np.sum(R * R, axis=(1, 2)) / (2 * B)
+            energy[lo:lo + 64] = np.sum(R * np.linalg.solve(S, R), axis=(1, 2)) / (2 * B)
+    out["mse"], out["energy"] = mse.reshape(n, n), energy.reshape(n, n)
     _finite(out["mse"], "the MSE on the plane")
     _finite(out["energy"], "F* on the plane")
     return out
