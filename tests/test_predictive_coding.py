@@ -948,3 +948,39 @@ def test_chain_minima_are_where_the_product_fits_the_data():
         assert np.all(np.abs(c) <= 1.5 + 1e-12) and c.shape[1] == 3
     with pytest.raises(ValueError, match="inputs are all zero"):
         pc.chain_minimum_product(np.zeros((1, 4)), np.ones((1, 4)))
+
+
+@pytest.mark.parametrize("inference", ["exact", 20])
+def test_runs_trained_at_once_are_number_for_number_the_runs_trained_alone(inference):
+    """train_runs stacks S networks of one shape and trains them in one loop; each run is,
+    bit for bit (losses, energies, gradient norms, every recorded weight, divergence), the
+    run train / train_minibatch gives alone: the same operations on the same numbers. Cases:
+    BP and PC mixed, own horizons and stops, a diverging learning rate, a stream with own
+    offsets."""
+    for H, width, dim, scale, lr in ((1, 1, 1, 0.05, 0.4), (2, 4, 2, 0.5, 1.5),
+                                     (3, 3, 2, 0.05, 0.4), (2, 1, 1, 0.5, 1.5)):
+        widths = pc.network_widths(H, width, dim)
+        X, Y = pc.gaussian_toy_data(0, dim=dim)
+        starts = [pc.init_weights(widths, scale, s) for s in range(3)]
+        methods, steps, stops = ["pc", "bp", "pc"], [60, 40, 50], [None, 0.01, None]
+        got = pc.train_runs(starts, (X, Y), methods=methods, lr=lr, n_steps=steps,
+                            inference=inference, stop_below=stops)
+        refs = [pc.train(st, X, Y, method=m, lr=lr, n_steps=n, inference=inference,
+                         record_weights=True, on_divergence="stop", stop_below=sb)
+                for st, m, n, sb in zip(starts, methods, steps, stops)]
+        ws, Xs, Ys = pc.toy_protocol(widths, 1, 120)
+        got += pc.train_runs([ws, ws], (Xs, Ys), methods=["bp", "pc"], lr=lr,
+                             n_steps=[50, 60], inference=inference, offsets=[3, 0])
+        refs += [pc.train_minibatch(ws, Xs[o:o + n + 1], Ys[o:o + n + 1], method=m, lr=lr,
+                                    inference=inference, record_weights=True,
+                                    on_divergence="stop")
+                 for m, o, n in (("bp", 3, 50), ("pc", 0, 60))]
+        for a, b in zip(got, refs):
+            for name in ("losses", "energies", "grad_norms"):
+                np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+            for x, y in zip(a.weight_trajectory + a.weights, b.weight_trajectory + b.weights):
+                np.testing.assert_array_equal(x, y)
+            assert (a.diverged, a.method) == (b.diverged, b.method)
+    assert any(r.diverged for r in got)          # the diverging case is among them
+    with pytest.raises(ValueError, match="same shapes"):
+        pc.train_runs([starts[0], pc.init_weights([1, 2, 1], 0.1, 0)], (X, Y), methods="bp")

@@ -78,14 +78,21 @@ def _full_draws(w):
 
 
 def _trained_depths(monkeypatch):
-    """[(H, n_steps) of each pc.train call from now on] (H = number of weights − 1)."""
+    """[(H, n_steps) of each run trained from now on] (H = number of weights − 1), whether by
+    pc.train or by pc.train_runs (several runs at once)."""
     calls = []
-    train = pc.train
+    train, train_runs = pc.train, pc.train_runs
 
     def counted(weights0, *args, **kwargs):
         calls.append((len(weights0) - 1, kwargs["n_steps"]))
         return train(weights0, *args, **kwargs)
+
+    def counted_runs(starts, *args, n_steps, **kwargs):
+        steps = n_steps if isinstance(n_steps, (list, tuple)) else [n_steps] * len(starts)
+        calls.extend((len(st) - 1, n) for st, n in zip(starts, steps))
+        return train_runs(starts, *args, n_steps=n_steps, **kwargs)
     monkeypatch.setattr(pc, "train", counted)
+    monkeypatch.setattr(pc, "train_runs", counted_runs)
     return calls
 
 

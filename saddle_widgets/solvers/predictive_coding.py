@@ -47,7 +47,7 @@ __all__ = [
     "METHODS", "Trainings", "Race",
     "SLICE_PAIRS", "slice_pair", "random_scalar_chain", "network_widths", "SADDLE_POINTS",
     "saddle_weights", "saddle_hessian_theory", "classify_origin", "describe_saddles",
-    "describe_escape", "chain_minimum_product", "chain_minimum_curves",
+    "describe_escape", "chain_minimum_product", "chain_minimum_curves", "train_runs",
 ]
 
 _MAX_LAYERS = 100
@@ -1341,37 +1341,54 @@ class Trainings:
         self.stream = np.ndim(data[0]) == 3
         self._kept: dict = {}     # method: the run trained so far (longer ones continue it)
 
-    def _train_to(self, method, n_steps, stop_below=None):
-        """The kept run, trained on from its last weights to ``n_steps`` steps (or until
-        the MSE falls to ``stop_below``) unless it is that long already or diverged."""
-        before = self._kept.get(method)
-        done = 0 if before is None else len(before.losses) - 1
-        if before is not None and (before.diverged or done >= n_steps):
-            return before
-        X, Y = self.data
-        w0 = self.start if before is None else before.weights
-        kw = dict(method=method, lr=self.lr, inference=self.inference, dt=self.dt,
-                  record_weights=True, on_divergence="stop", stop_below=stop_below)
-        if self.stream:
-            if n_steps >= X.shape[0]:
+    def _train_to(self, methods, n_steps, stop_below=None):
+        """The kept runs of ``methods``, each trained on from its last weights to ``n_steps``
+        steps (or until the MSE falls to ``stop_below``) unless it is that long already or
+        diverged; the runs that need training are trained at once (``train_runs``)."""
+        todo, starts, done = [], [], []
+        for m in methods:
+            before = self._kept.get(m)
+            steps = 0 if before is None else len(before.losses) - 1
+            if before is not None and (before.diverged or steps >= n_steps):
+                continue
+            todo.append(m)
+            starts.append(self.start if before is None else before.weights)
+            done.append(steps)
+        if todo:
+            X, Y = self.data
+            if self.stream and n_steps >= X.shape[0]:
                 raise ValueError(f"this stream holds {X.shape[0] - 1} steps, not {n_steps}")
-            run = train_minibatch(w0, X[done:n_steps + 1], Y[done:n_steps + 1], **kw)
-        else:
-            run = train(w0, X, Y, n_steps=n_steps - done, **kw)
-        run = self._kept[method] = run if before is None else _joined(before, run)
-        return run
+            runs = train_runs(starts, self.data, methods=todo, lr=self.lr,
+                              n_steps=[n_steps - d for d in done], inference=self.inference,
+                              dt=self.dt, stop_below=stop_below,
+                              offsets=done if self.stream else None)
+            for m, run in zip(todo, runs):
+                before = self._kept.get(m)
+                self._kept[m] = run if before is None else _joined(before, run)
+        return {m: self._kept[m] for m in methods}
 
     def runs(self, n_steps: int) -> dict:
-        return {m: truncate_run(self._train_to(m, n_steps), n_steps) for m in METHODS}
+        return {m: truncate_run(r, n_steps) for m, r in self._train_to(METHODS, n_steps).items()}
+
+    def escapes(self, n_steps: int, threshold: float) -> dict:
+        """{method: steps to escape within n_steps, None if not}, training (both methods at
+        once) only until the escape."""
+        out, todo = {}, []
+        for m in METHODS:
+            run = self._kept.get(m)
+            # the run kept is the beginning of the one run from the start: its first step
+            # below the threshold is the escape, if it has one
+            out[m] = None if run is None else steps_to_escape(run, threshold)
+            if out[m] is None:
+                todo.append(m)
+        if todo:
+            for m, run in self._train_to(todo, n_steps, threshold).items():
+                out[m] = steps_to_escape(run, threshold)
+        return {m: t if t is not None and t <= n_steps else None for m, t in out.items()}
 
     def escape(self, method: str, n_steps: int, threshold: float):
-        run = self._kept.get(method)
-        # the run kept is the beginning of the one run from the start: its first step
-        # below the threshold is the escape, if it has one
-        t = None if run is None else steps_to_escape(run, threshold)
-        if t is None:
-            t = steps_to_escape(self._train_to(method, n_steps, threshold), threshold)
-        return t if t is not None and t <= n_steps else None
+        return self.escapes(n_steps, threshold)[method] if method in METHODS else choice(
+            "method", method, METHODS)
 
 
 class Race:
@@ -1411,7 +1428,8 @@ class Race:
         return self.trainings(H).runs(n_steps)
 
     def escape(self, H: int, n_steps: int) -> tuple:
-        return tuple(self.trainings(H).escape(m, n_steps, self.threshold) for m in METHODS)
+        t = self.trainings(H).escapes(n_steps, self.threshold)
+        return tuple(t[m] for m in METHODS)
 
 
 # ----------------------------------------------------------------------------- toy data
@@ -1592,3 +1610,187 @@ def chain_minimum_curves(p_star: float, extent: float, n: int = 9, points: int =
                 cols = (np.full_like(seg, c), seg) if first else (seg, np.full_like(seg, c))
                 curves.append(np.column_stack([*cols, w3[lo:hi]]))
     return curves
+
+
+# ----------------------------------------------------------------------------- runs trained at once
+def _stacked_mse_grad(Ws, X, Y):
+    """``_mse_grad`` of a stack of networks (weights stacked on a leading axis), operation for
+    operation: the same numbers for each network as ``_mse_grad`` on its own."""
+    hs = [X]
+    for W in Ws:
+        hs.append(W @ hs[-1])
+    delta = -(Y - hs[-1]) / X.shape[-1]
+    grads = [None] * len(Ws)
+    for l in range(len(Ws) - 1, -1, -1):
+        grads[l] = delta @ np.swapaxes(hs[l], -1, -2)
+        if l:
+            delta = np.swapaxes(Ws[l], 1, 2) @ delta
+    return grads
+
+
+def _stacked_pc_grad(Ws, X, Y, k, dt):
+    """``_pc_grad`` at the inferred activities (``_stacked_pc_activities``: the equilibrium,
+    or k Euler steps) of a stack of networks, operation for operation."""
+    zs = _stacked_pc_activities(Ws, X, Y, k, dt)
+    full = [X, *zs, Y]
+    B = X.shape[-1]
+    return [-((full[l + 1] - Ws[l] @ full[l]) @ np.swapaxes(full[l], -1, -2)) / B
+            for l in range(len(Ws))]
+
+
+def _per_run(values, S, name, check):
+    """A per-run list of S values from one value or a sequence of S."""
+    if isinstance(values, (list, tuple, np.ndarray)):
+        if len(values) != S:
+            raise ValueError(f"{name} needs one value per run ({S}), got {len(values)}")
+        return [check(v) for v in values]
+    return [check(values)] * S
+
+
+def train_runs(starts, data, *, methods, lr: float = 0.4, n_steps=100, inference="exact",
+               dt: float = 0.1, stop_below=None, offsets=None) -> list:
+    """S gradient-descent runs of networks of one shape, trained at once (the weights stacked
+    on a leading axis, every step one pass of batched products for all of them): run i is,
+    number for number, ``train(starts[i], X, Y, method=methods[i], n_steps=n_steps[i],
+    record_weights=True, on_divergence='stop', stop_below=stop_below[i])`` (fixed batch,
+    ``data`` = (X, Y)), or ``train_minibatch`` on the batches offsets[i], offsets[i] + 1, ...
+    of a stream ``data`` = (Xs, Ys) of shape (n + 1, d, B). ``n_steps``, ``stop_below`` and
+    ``offsets``: one value for all runs or one per run. Returns the S TrainingResults."""
+    if isinstance(starts, (str, bytes)) or not hasattr(starts, "__len__") or not starts:
+        raise ValueError("starts must be a non-empty list of weight lists [W_1, ..., W_L]")
+    starts = [_check_weights(st) for st in starts]
+    S = len(starts)
+    if S > 200 or any([w.shape for w in st] != [w.shape for w in starts[0]] for st in starts):
+        raise ValueError("starts must be at most 200 weight lists of the same shapes")
+    if isinstance(methods, str):
+        methods = [methods] * S
+    methods = _per_run(list(methods), S, "methods",
+                       lambda m: choice("method", m, ("bp", "pc")))
+    lr = positive_scalar("lr", lr)
+    dt = positive_scalar("dt", dt)
+    k = _inference_steps(inference)
+    n_steps = _per_run(n_steps, S, "n_steps",
+                       lambda n: integer_in_range("n_steps", n, 0, 1_000_000))
+    stop_below = _per_run(stop_below, S, "stop_below",
+                          lambda s: None if s is None else finite_scalar("stop_below", s))
+    X, Y = finite_array("X", data[0]), finite_array("Y", data[1])
+    stream = X.ndim == 3
+    if stream:
+        offsets = _per_run(0 if offsets is None else offsets, S, "offsets",
+                           lambda o: integer_in_range("offset", o, 0, X.shape[0] - 1))
+        if X.shape != Y.shape:
+            raise ValueError(f"Xs and Ys must have one shape, got {X.shape} and {Y.shape}")
+        if any(o + n >= X.shape[0] for o, n in zip(offsets, n_steps)):
+            raise ValueError(f"this stream holds {X.shape[0] - 1} steps: a run goes past it")
+        _check(starts[0], X[0], Y[0])
+    else:
+        X, Y = _check(starts[0], X, Y)[1:]
+    if k is not None and k * max(n_steps) * S > 50_000_000:
+        raise ValueError("that many runs, steps and inference steps is too much work")
+    # bp runs first, then pc runs: each method's gradient is one pass over its slice
+    order = sorted(range(S), key=lambda i: methods[i] == "pc")
+    n_bp = sum(m == "bp" for m in methods)
+    T = max(n_steps)
+    n_run = np.array([n_steps[i] for i in order])
+    stop = np.array([-np.inf if stop_below[i] is None else stop_below[i] for i in order])
+    Ws = [np.stack([starts[i][l] for i in order]) for l in range(len(starts[0]))]
+    traj = [np.empty((T + 1, *W.shape)) for W in Ws]
+    for tr, W in zip(traj, Ws):
+        tr[0] = W
+    rec = {q: np.empty((T + 1, S)) for q in ("loss", "energy", "norm")}
+    length = np.zeros(S, int)          # steps recorded per run
+    alive = np.ones(S, bool)
+    diverged = np.zeros(S, bool)
+    offs = np.array([offsets[i] for i in order]) if stream else None
+    with np.errstate(**_quiet):
+        for t in range(T + 1):
+            if stream:
+                Xt, Yt = X[offs + t], Y[offs + t]
+            else:
+                Xt, Yt = X, Y
+            B = Xt.shape[-1]
+            P = Ws[0]
+            for W in Ws[1:]:
+                P = W @ P
+            R = Yt - P @ Xt
+            loss = np.sum((R * R).reshape(S, -1), axis=1) / (2 * B)
+            ok = np.isfinite(loss)
+            for W in Ws:
+                ok &= np.all(np.abs(W) < 1e100, axis=(1, 2))
+            Sm, Pt = np.eye(R.shape[1]), None
+            for W in reversed(Ws[1:]):                   # S = I + Σ W_{L:l} W_{L:l}^T
+                Pt = W if Pt is None else Pt @ W
+                Sm = Sm + Pt @ np.swapaxes(Pt, 1, 2)
+            ok &= np.all(np.isfinite(Sm), axis=(1, 2))
+            every = bool(ok.all())
+            try:
+                if every:
+                    Z = np.linalg.solve(Sm, R)
+                    energy = np.sum((R * Z).reshape(S, -1), axis=1) / (2 * B)
+                else:
+                    energy = np.full(S, np.nan)
+                    energy[ok] = np.sum((R[ok] * np.linalg.solve(Sm[ok], R[ok])).reshape(
+                        int(ok.sum()), -1), axis=1) / (2 * B)
+            except np.linalg.LinAlgError:
+                energy = np.full(S, np.nan)
+                for i in np.flatnonzero(ok):
+                    try:
+                        energy[i] = np.sum(R[i] * np.linalg.solve(Sm[i], R[i])) / (2 * B)
+                    except np.linalg.LinAlgError:
+                        ok[i] = False
+            parts = []
+            for lo, hi, method in ((0, n_bp, "bp"), (n_bp, S, "pc")):
+                if hi == lo:
+                    continue
+                Wm = [W[lo:hi] for W in Ws] if hi - lo < S else Ws
+                Xm, Ym = (Xt[lo:hi], Yt[lo:hi]) if stream else (Xt, Yt)
+                try:
+                    g = (_stacked_mse_grad(Wm, Xm, Ym) if method == "bp"
+                         else _stacked_pc_grad(Wm, Xm, Ym, k, dt))
+                except np.linalg.LinAlgError:      # run by run: a singular one diverged
+                    g = [np.full_like(W, np.nan) for W in Wm]
+                    for j in range(hi - lo):
+                        one = [W[j:j + 1] for W in Wm]
+                        xj, yj = (Xm[j:j + 1], Ym[j:j + 1]) if stream else (Xm, Ym)
+                        try:
+                            gj = (_stacked_mse_grad(one, xj, yj) if method == "bp"
+                                  else _stacked_pc_grad(one, xj, yj, k, dt))
+                        except np.linalg.LinAlgError:
+                            ok[lo + j] = False
+                            continue
+                        for gl, gjl in zip(g, gj):
+                            gl[j] = gjl[0]
+                parts.append(g)
+            grads = parts[0] if len(parts) == 1 else [np.concatenate(gs) for gs in zip(*parts)]
+            norm = np.zeros(S)
+            for gl in grads:
+                norm = norm + np.sum((gl * gl).reshape(S, -1), axis=1)
+            norm = np.sqrt(norm)
+            ok &= np.isfinite(energy) & np.isfinite(norm)
+            bad = alive & ~ok
+            if t == 0 and bad.any():
+                raise ValueError("the initial weights are too large: the loss, energy or "
+                                 "gradient overflows before training starts")
+            diverged |= bad
+            alive &= ok
+            rec["loss"][t], rec["energy"][t], rec["norm"][t] = loss, energy, norm
+            length[alive] = t + 1
+            alive &= (t < n_run) & (loss > stop)
+            if not alive.any():
+                break
+            # the runs that stopped rest at zero (ignored from now on)
+            if alive.all():
+                Ws = [W - lr * g for W, g in zip(Ws, grads)]
+            else:
+                Ws = [np.where(alive[:, None, None], W - lr * g, 0.0) for W, g in zip(Ws, grads)]
+            for tr, W in zip(traj, Ws):
+                tr[t + 1] = W
+    out = [None] * S
+    for j, i in enumerate(order):
+        n = length[j]
+        tj = tuple(np.ascontiguousarray(tr[:n, j]) for tr in traj)
+        out[i] = TrainingResult(rec["loss"][:n, j].copy(), rec["energy"][:n, j].copy(),
+                                rec["norm"][:n, j].copy(), tuple(x[-1].copy() for x in tj),
+                                tj, bool(diverged[j]), methods[i], lr,
+                                "exact" if k is None else k)
+    return out
