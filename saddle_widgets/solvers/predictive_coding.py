@@ -1704,8 +1704,9 @@ def train_runs(starts, data, *, methods, lr: float = 0.4, n_steps=100, inference
     offs = np.array([offsets[i] for i in order]) if stream else None
     with np.errstate(**_quiet):
         for t in range(T + 1):
-            if stream:
-                Xt, Yt = X[offs + t], Y[offs + t]
+            if stream:       # (a run that stopped reads any batch: it is ignored)
+                at = np.minimum(offs + t, X.shape[0] - 1)
+                Xt, Yt = X[at], Y[at]
             else:
                 Xt, Yt = X, Y
             B = Xt.shape[-1]
