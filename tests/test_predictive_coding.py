@@ -984,3 +984,35 @@ def test_runs_trained_at_once_are_number_for_number_the_runs_trained_alone(infer
     assert any(r.diverged for r in got)          # the diverging case is among them
     with pytest.raises(ValueError, match="same shapes"):
         pc.train_runs([starts[0], pc.init_weights([1, 2, 1], 0.1, 0)], (X, Y), methods="bp")
+
+
+@pytest.mark.parametrize("fresh", [False, True])
+def test_depth_sweep_escapes_are_the_runs_trained_one_by_one(fresh):
+    """Backprop of depths 1-5 in one identity-padded loop (I h = h, Iᵀ δ = δ exactly) and PC
+    depth by depth give, for every depth, the steps to escape of train / train_minibatch run
+    alone (widths 1 and 3, a diverging learning rate, fixed and fresh batches)."""
+    for width, dim, scale, lr in ((1, 1, 0.05, 0.4), (3, 2, 0.5, 1.5), (3, 1, 0.05, 0.4)):
+        if fresh:
+            streams = [pc.toy_protocol(pc.network_widths(H, width, dim), 0, 150, scale=scale)
+                       for H in range(1, 6)]
+            starts = [s[0] for s in streams]
+            Xs = np.stack([s[1] for s in streams])
+            data, thr = (Xs, -Xs), pc.toy_escape_threshold(dim)
+        else:
+            X, Y = pc.gaussian_toy_data(0, dim=dim)
+            data, thr = (X, Y), pc.escape_threshold(Y)
+            starts = [pc.init_weights(pc.network_widths(H, width, dim), scale, 0)
+                      for H in range(1, 6)]
+        got = pc.depth_sweep_escapes(starts, data, lr=lr, n_steps=150, threshold=thr,
+                                     inference=20)
+        for i, st in enumerate(starts):
+            for m in ("bp", "pc"):
+                kw = dict(method=m, lr=lr, inference=20, on_divergence="stop", stop_below=thr)
+                run = (pc.train_minibatch(st, Xs[i], -Xs[i], **kw) if fresh else
+                       pc.train(st, X, Y, n_steps=150, **kw))
+                assert got[m][i] == pc.steps_to_escape(run, thr), (width, dim, lr, i, m)
+    with pytest.raises(ValueError, match="one width"):
+        pc.depth_sweep_escapes([pc.init_weights([1, 2, 2, 1], 0.1, 0),
+                                pc.init_weights([1, 3, 1], 0.1, 0)],
+                               pc.gaussian_toy_data(0, dim=1), lr=0.4, n_steps=5,
+                               threshold=0.01)

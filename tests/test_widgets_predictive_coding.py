@@ -484,9 +484,10 @@ def _fresh_sweep(state, horizon):
     return out
 
 
-def test_race_release_reuses_the_run_of_the_depth_shown(monkeypatch):
-    """A drag of σ trains the depth shown; on release the depth sweep trains only the other
-    depths (the runs on screen answer for the depth shown), and equals escape_step's."""
+def test_race_release_trains_no_run_again_and_the_sweep_is_escape_steps(monkeypatch):
+    """A drag of σ trains the depth shown (its recorded runs); on release no recorded run is
+    trained again (the depth sweep runs pc.depth_sweep_escapes, each run only until it
+    escapes), and the sweep equals escape_step's numbers run by run."""
     w = EscapeRaceExplorer()
     trained = _trained_depths(monkeypatch)
     with w.dragging():
@@ -494,19 +495,19 @@ def test_race_release_reuses_the_run_of_the_depth_shown(monkeypatch):
             w.controls["init_scale"].value = sigma
         assert {H for H, _ in trained} == {2}
         trained.clear()
-    assert sorted(H for H, _ in trained) == [1, 1, 3, 3, 4, 4, 5, 5]
+    assert trained == []
     assert w.results["sweep"] == _fresh_sweep(w.state, 200)
     w.close()
 
 
-def test_race_new_depth_continues_the_sweeps_runs(monkeypatch):
-    """The depth sweep trained every depth until it escaped; showing another depth trains
-    only the steps from its escape to the horizon, and shows one training's numbers."""
+def test_race_new_depth_shows_one_trainings_numbers(monkeypatch):
+    """Showing another depth trains its two runs once, to the horizon (BP and PC at once),
+    and they are number for number those of pc.train; the sweep is not trained again."""
     w = EscapeRaceExplorer()
-    escapes = w.results["sweep"][3]
+    sweep = w.results["sweep"]
     trained = _trained_depths(monkeypatch)
     w.controls["hidden"].value = 3
-    assert sum(n for _, n in trained) == sum(200 - t for t in escapes if t is not None)
+    assert sorted(trained) == [(3, 200), (3, 200)] and w.results["sweep"] is sweep
     X, Y = pc.gaussian_toy_data(0, dim=1, batch=64)
     fresh = pc.train_bp_and_pc(pc.init_weights([1, 1, 1, 1, 1], 0.05, 0), X, Y, lr=0.4,
                                n_steps=200)

@@ -48,6 +48,7 @@ __all__ = [
     "SLICE_PAIRS", "slice_pair", "random_scalar_chain", "network_widths", "SADDLE_POINTS",
     "saddle_weights", "saddle_hessian_theory", "classify_origin", "describe_saddles",
     "describe_escape", "chain_minimum_product", "chain_minimum_curves", "train_runs",
+    "depth_sweep_escapes",
 ]
 
 _MAX_LAYERS = 100
@@ -1794,4 +1795,85 @@ def train_runs(starts, data, *, methods, lr: float = 0.4, n_steps=100, inference
                                 rec["norm"][:n, j].copy(), tuple(x[-1].copy() for x in tj),
                                 tj, bool(diverged[j]), methods[i], lr,
                                 "exact" if k is None else k)
+    return out
+
+
+def depth_sweep_escapes(starts, data, *, lr: float, n_steps: int, threshold: float,
+                        inference="exact", dt: float = 0.1) -> dict:
+    """{'bp': [...], 'pc': [...]}: steps to escape (the first t <= n_steps with MSE(W_t) <=
+    threshold; None if not, or if the run diverged first) of backprop and PC from each start,
+    starts of different depths but one width and one input / output dimension (a depth
+    sweep). The same numbers as ``seed_escape_steps`` run by run. Backprop trains every
+    depth in one loop: a shallower network is padded with identity layers after W_1 that are
+    never trained (I h = h and Iᵀ δ = δ exactly, so each network's numbers are its own); PC
+    (its inference couples every layer) trains depth by depth. ``data``: (X, Y), one batch,
+    or (Xs, Ys) of shape (S, n_steps + 1, d, B), each start's batches."""
+    if isinstance(starts, (str, bytes)) or not hasattr(starts, "__len__") or not starts:
+        raise ValueError("starts must be a non-empty list of weight lists [W_1, ..., W_L]")
+    starts = [_check_weights(st) for st in starts]
+    first, last = starts[0][0].shape, starts[0][-1].shape
+    if (len(starts) > 100 or any(st[0].shape != first or st[-1].shape != last for st in starts)
+            or any(w.shape != (first[0], first[0]) for st in starts for w in st[1:-1])):
+        raise ValueError("starts must be at most 100 networks of one width and one input / "
+                         "output dimension")
+    lr = positive_scalar("lr", lr)
+    n_steps = integer_in_range("n_steps", n_steps, 0, 100_000)
+    threshold = finite_scalar("threshold", threshold)
+    X, Y = finite_array("X", data[0]), finite_array("Y", data[1])
+    stream = X.ndim == 4
+    S = len(starts)
+    if stream and (X.shape != Y.shape or X.shape[:2] != (S, n_steps + 1)):
+        raise ValueError(f"Xs and Ys must have shape (S = {S}, n_steps + 1 = {n_steps + 1}, "
+                         f"d, B), got {X.shape} and {Y.shape}")
+    _check(starts[0], X[0, 0] if stream else X, Y[0, 0] if stream else Y)
+    out = {"bp": [None] * S, "pc": [None] * S}
+    # backprop: every depth at once, padded to the deepest with identity layers after W_1
+    L = max(len(st) for st in starts)
+    n = first[0]
+    eye = np.eye(n)
+    Ws, trained = [], []
+    for l in range(L):
+        if l == 0 or l == L - 1:
+            Ws.append(np.stack([st[0] if l == 0 else st[-1] for st in starts]))
+            trained.append(np.ones(S, bool))
+            continue
+        # slot l holds W_{l - pad + 1} of a network with pad = L - len(st) identity slots
+        pads = [L - len(st) for st in starts]
+        Ws.append(np.stack([eye if l <= p else st[l - p] for st, p in zip(starts, pads)]))
+        trained.append(np.array([l > p for p in pads]))
+    alive = np.ones(S, bool)
+    with np.errstate(**_quiet):
+        for t in range(n_steps + 1):
+            Xt, Yt = (X[:, t], Y[:, t]) if stream else (X, Y)
+            B = Xt.shape[-1]
+            hs = [Xt]
+            for W in Ws:
+                hs.append(W @ hs[-1])
+            R = Yt - hs[-1]
+            loss = np.sum(R * R, axis=(1, 2)) / (2 * B)
+            bad = ~np.isfinite(loss)
+            for W in Ws:
+                bad |= ~(np.max(np.abs(W), axis=(1, 2)) < 1e100)
+            for i in np.flatnonzero(alive & ~bad & (loss <= threshold)):
+                out["bp"][i] = t
+            alive &= ~bad & (loss > threshold)
+            if not alive.any() or t == n_steps:
+                break
+            delta, grads = -R / B, [None] * L
+            for l in range(L - 1, -1, -1):
+                h = hs[l] if hs[l].ndim == 3 else np.broadcast_to(hs[l], (S, *hs[l].shape))
+                grads[l] = delta @ np.swapaxes(h, 1, 2)
+                delta = np.swapaxes(Ws[l], 1, 2) @ delta
+            Ws = [np.where((alive & tr)[:, None, None], W - lr * g,
+                           np.where(tr[:, None, None], 0.0, W))
+                  for W, g, tr in zip(Ws, grads, trained)]
+    # predictive coding: depth by depth (the stacked runs of one depth at once)
+    depths = sorted({len(st) for st in starts})
+    for L_ in depths:
+        idx = [i for i, st in enumerate(starts) if len(st) == L_]
+        part = (X[idx], Y[idx]) if stream else (X, Y)
+        for i, t in zip(idx, seed_escape_steps([starts[i] for i in idx], part, method="pc",
+                                               lr=lr, n_steps=n_steps, threshold=threshold,
+                                               inference=inference, dt=dt)):
+            out["pc"][i] = t
     return out

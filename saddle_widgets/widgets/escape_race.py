@@ -149,12 +149,12 @@ class EscapeRaceExplorer(Explorer):
                        lr, seed, inference=k, dt=0.1 if dt is None else dt,
                        max_steps=MAX_STEPS)
 
-    # the runs of the depth shown and the depth sweep come from one Race: the sweep reuses
-    # the run on screen, the run of a new depth continues the sweep's, and a longer horizon
-    # continues the runs already trained. A Race keeps one run per depth and method, weights
-    # recorded (<= 2 MB per depth at width 8, dim 3, 400 steps; long_runs' results share
-    # their arrays); as many Races as long_runs entries, so a run long_runs returns is one
-    # its Race keeps
+    # the runs of the depth shown come from a Race (its starts and streams serve the depth
+    # sweep too): a longer horizon continues the runs already trained (BP and PC in one
+    # loop, pc.train_runs). A Race keeps one run per depth shown and method, weights recorded
+    # (<= 2 MB per depth at width 8, dim 3, 400 steps; long_runs' results share their
+    # arrays); as many Races as long_runs entries, so a run long_runs returns is one its
+    # Race keeps
     @step("data", "threshold", "width", "dim", "init_scale", "lr", "seed", "batches",
           "inference_mode", cache=8)
     def race(self, data, threshold, width, dim, init_scale, lr, seed, batches, mode):
@@ -220,10 +220,21 @@ class EscapeRaceExplorer(Explorer):
     def sweep(self, race, horizon, *, coarse):
         """{H: (BP, PC) steps to escape} for H = 1-5 within the horizon; None while dragging.
 
-        A run stops once it escapes; the depth shown reads the runs on screen."""
+        ``pc.depth_sweep_escapes``: backprop of every depth in one loop (identity-padded),
+        PC depth by depth, each run only until it escapes; the same numbers as the runs
+        trained one by one."""
         if coarse:
             return None
-        return {H: race.escape(H, horizon) for H in RACE_DEPTHS}
+        starts = [race.start(H) for H in RACE_DEPTHS]
+        if race.data is None:                         # each depth's stream of batches
+            Xs = np.stack([race.trainings(H).data[0][:horizon + 1] for H in RACE_DEPTHS])
+            data = (Xs, -Xs)
+        else:
+            data = race.data
+        t = pc.depth_sweep_escapes(starts, data, lr=race.lr, n_steps=horizon,
+                                   threshold=race.threshold, inference=race.inference,
+                                   dt=race.dt)
+        return {H: (t["bp"][i], t["pc"][i]) for i, H in enumerate(RACE_DEPTHS)}
 
     @step("sweep", "runs", "threshold", "hidden", "train_steps")
     def escape(self, sweep, runs, threshold, hidden, train_steps):
