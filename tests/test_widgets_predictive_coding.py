@@ -916,11 +916,11 @@ def test_chain3d_paths_are_the_solver_runs_and_the_manifold_its_minima(chain3d):
             np.testing.assert_array_equal(got, tr[:, 0, 0])
     assert w.results["p_star"] == pytest.approx(-1.0, abs=1e-15)
     segs = w.panel["manifold"]._segments3d
-    assert len(segs) == len(pc.chain_minimum_curves(-1.0, 1.6)) > 0
+    assert len(segs) == len(pc.chain_minimum_curves(-1.0, 2.2)) > 0
     for seg in segs:
         seg = np.asarray(seg)
         np.testing.assert_allclose(np.prod(seg, axis=1), -1.0, rtol=1e-12)
-        assert np.all(np.abs(seg) <= 1.6 + 1e-12)
+        assert np.all(np.abs(seg) <= 2.2 + 1e-12)
         assert pc.mse_loss(list(seg[0]), X, Y) == pytest.approx(0.0, abs=1e-25)
     assert w.results["escape"] == {"bp": 182, "pc": 35}
 

@@ -419,11 +419,13 @@ def chain_axes_3d(fig, extent: float, *, elev: float = 20.0, azim: float = -60.0
     manifold = Line3DCollection([], colors=[(0.3, 0.3, 0.3, 0.55)], linewidths=0.6,
                                 label="minima w₁w₂w₃ = p*")
     ax.add_collection3d(manifold, autolim=False)
-    (bp,) = ax.plot([], [], [], color=BP_COLOUR, lw=1.8, label="backprop")
-    (pc,) = ax.plot([], [], [], color=PC_COLOUR, lw=1.8, label="predictive coding")
+    # paths are cut at the box (a run that leaves it is not drawn over the axes)
+    (bp,) = ax.plot([], [], [], color=BP_COLOUR, lw=1.8, label="backprop", axlim_clip=True)
+    (pc,) = ax.plot([], [], [], color=PC_COLOUR, lw=1.8, label="predictive coding",
+                    axlim_clip=True)
     (start,) = ax.plot([], [], [], "o", color="white", mec="black", ms=5, label="start")
-    (end_bp,) = ax.plot([], [], [], "o", color=BP_COLOUR, mec="black", ms=5)
-    (end_pc,) = ax.plot([], [], [], "o", color=PC_COLOUR, mec="black", ms=5)
+    (end_bp,) = ax.plot([], [], [], "o", color=BP_COLOUR, mec="black", ms=5, axlim_clip=True)
+    (end_pc,) = ax.plot([], [], [], "o", color=PC_COLOUR, mec="black", ms=5, axlim_clip=True)
     (origin,) = ax.plot([0], [0], [0], "X", color=ORIGIN_COLOUR, mec="black", ms=8,
                         label="origin (saddle)")
     legend = fig.legend(handles=[bp, pc, start, origin, manifold], loc="lower left",

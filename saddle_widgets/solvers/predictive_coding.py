@@ -1173,30 +1173,44 @@ def protocol_escapes(hidden: int, seeds=range(5), *, width: int = 1, dim: int = 
     return out
 
 
+_EYES: dict = {}
+
+
+def _eye(n: int) -> np.ndarray:
+    """The n × n identity, made once (read-only: the stacked loops add to it every step)."""
+    if n not in _EYES:
+        _EYES[n] = np.eye(n)
+        _EYES[n].flags.writeable = False
+    return _EYES[n]
+
+
 def _stacked_pc_activities(Ws, X, Y, k, dt):
     """Hidden activities of S networks at once (weights stacked on a leading axis): the
     equilibrium (k None) or k Euler steps from the feed-forward pass (``_euler_activities``)."""
     S, B = Ws[0].shape[0], X.shape[-1]
     sizes = [W.shape[1] for W in Ws[:-1]]
-    offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    offs = [0]
+    for n in sizes:
+        offs.append(offs[-1] + n)
     A = np.zeros((S, offs[-1], offs[-1]))
     for l in range(len(sizes)):
         a = slice(offs[l], offs[l + 1])
-        A[:, a, a] = np.eye(sizes[l]) + np.swapaxes(Ws[l + 1], 1, 2) @ Ws[l + 1]
+        WT = Ws[l + 1].swapaxes(1, 2)
+        A[:, a, a] = _eye(sizes[l]) + WT @ Ws[l + 1]
         if l + 1 < len(sizes):
             c = slice(offs[l + 1], offs[l + 2])
-            A[:, a, c] = -np.swapaxes(Ws[l + 1], 1, 2)
+            A[:, a, c] = -WT
             A[:, c, a] = -Ws[l + 1]
     b = np.zeros((S, offs[-1], B))
     b[:, offs[0]:offs[1]] += Ws[0] @ X
-    b[:, offs[-2]:offs[-1]] += np.swapaxes(Ws[-1], 1, 2) @ Y
+    b[:, offs[-2]:offs[-1]] += Ws[-1].swapaxes(1, 2) @ Y
     Z = np.linalg.solve(A, b)
     if k is not None:
         h, z0 = X, []
         for W in Ws[:-1]:
             h = W @ h
             z0.append(h)
-        M = np.eye(offs[-1]) - dt * A
+        M = _eye(offs[-1]) - dt * A
         Z = Z + np.linalg.matrix_power(M, k) @ (np.concatenate(z0, axis=1) - Z)
     return [Z[:, offs[l]:offs[l + 1]] for l in range(len(sizes))]
 
@@ -1623,9 +1637,9 @@ def _stacked_mse_grad(Ws, X, Y):
     delta = -(Y - hs[-1]) / X.shape[-1]
     grads = [None] * len(Ws)
     for l in range(len(Ws) - 1, -1, -1):
-        grads[l] = delta @ np.swapaxes(hs[l], -1, -2)
+        grads[l] = delta @ hs[l].swapaxes(-1, -2)
         if l:
-            delta = np.swapaxes(Ws[l], 1, 2) @ delta
+            delta = Ws[l].swapaxes(1, 2) @ delta
     return grads
 
 
@@ -1635,7 +1649,7 @@ def _stacked_pc_grad(Ws, X, Y, k, dt):
     zs = _stacked_pc_activities(Ws, X, Y, k, dt)
     full = [X, *zs, Y]
     B = X.shape[-1]
-    return [-((full[l + 1] - Ws[l] @ full[l]) @ np.swapaxes(full[l], -1, -2)) / B
+    return [-((full[l + 1] - Ws[l] @ full[l]) @ full[l].swapaxes(-1, -2)) / B
             for l in range(len(Ws))]
 
 
@@ -1719,10 +1733,10 @@ def train_runs(starts, data, *, methods, lr: float = 0.4, n_steps=100, inference
             ok = np.isfinite(loss)
             for W in Ws:
                 ok &= np.all(np.abs(W) < 1e100, axis=(1, 2))
-            Sm, Pt = np.eye(R.shape[1]), None
+            Sm, Pt = _eye(R.shape[1]), None
             for W in reversed(Ws[1:]):                   # S = I + Σ W_{L:l} W_{L:l}^T
                 Pt = W if Pt is None else Pt @ W
-                Sm = Sm + Pt @ np.swapaxes(Pt, 1, 2)
+                Sm = Sm + Pt @ Pt.swapaxes(1, 2)
             ok &= np.all(np.isfinite(Sm), axis=(1, 2))
             every = bool(ok.all())
             try:
@@ -1862,9 +1876,12 @@ def depth_sweep_escapes(starts, data, *, lr: float, n_steps: int, threshold: flo
             delta, grads = -R / B, [None] * L
             for l in range(L - 1, -1, -1):
                 h = hs[l] if hs[l].ndim == 3 else np.broadcast_to(hs[l], (S, *hs[l].shape))
-                grads[l] = delta @ np.swapaxes(h, 1, 2)
-                delta = np.swapaxes(Ws[l], 1, 2) @ delta
-            Ws = [np.where((alive & tr)[:, None, None], W - lr * g,
+                grads[l] = delta @ h.swapaxes(1, 2)
+                delta = Ws[l].swapaxes(1, 2) @ delta
+            # trained slots step (or rest at zero once their run stopped); identities stay
+            live = alive[:, None, None]
+            Ws = [np.where(live, W - lr * g, 0.0) if tr.all() else
+                  np.where((alive & tr)[:, None, None], W - lr * g,
                            np.where(tr[:, None, None], 0.0, W))
                   for W, g, tr in zip(Ws, grads, trained)]
     # predictive coding: depth by depth (the stacked runs of one depth at once)

@@ -16,12 +16,14 @@ from ._base import Explorer, draw, status, step
 from ._params import Fig, Float, Int
 
 HORIZON_BLOCK = 50
-EXTENT = 1.6                 # the cube [−1.6, 1.6]³ holds the balanced minima (±1, ±1, ∓1)
+EXTENT = 2.2                 # the cube [−2.2, 2.2]³ holds the default runs (PC: w₃ ≈ 2)
 WIDTHS = [1, 1, 1, 1]        # H = 2 hidden units: three scalar weights
 
 
 class Chain3DExplorer(Explorer):
-    """The paper's toy chain with H = 2 hidden units, x → w₁ → w₂ → w₃ → ŷ, in the space of
+    """The H = 2 toy chain's three weights in 3-D: BP's and PC's paths, saddle and minima.
+
+    The paper's toy chain with H = 2 hidden units, x → w₁ → w₂ → w₃ → ŷ, in the space of
     its three weights: backprop's and predictive coding's paths from the same start, the
     origin (a non-strict saddle of the MSE, a strict one of F*) and the manifold of minima
     w₁w₂w₃ = p* (p* = σ_xy / σ_xx = −1 for y = −x: ``pc.chain_minimum_product``) as a

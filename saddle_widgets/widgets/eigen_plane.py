@@ -19,7 +19,9 @@ MAX_WEIGHTS = 400            # the Hessian at the origin is P × P
 
 
 class EigenPlaneExplorer(Explorer):
-    """A deep linear network's MSE and equilibrated energy F* on the plane through the origin
+    """A wide network's MSE and F* on the origin Hessian's eigen-plane, BP and PC paths on it.
+
+    A deep linear network's MSE and equilibrated energy F* on the plane through the origin
     spanned by the top and bottom eigenvectors of F*'s Hessian there, with backprop's and
     predictive coding's weight paths projected on it.
 
