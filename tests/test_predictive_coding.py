@@ -1011,6 +1011,12 @@ def test_depth_sweep_escapes_are_the_runs_trained_one_by_one(fresh):
                 run = (pc.train_minibatch(st, Xs[i], -Xs[i], **kw) if fresh else
                        pc.train(st, X, Y, n_steps=150, **kw))
                 assert got[m][i] == pc.steps_to_escape(run, thr), (width, dim, lr, i, m)
+        # a longer horizon continues the runs on the plateau: the numbers of one go
+        sweep = pc.DepthSweep(starts, data, lr=lr, threshold=thr, inference=20)
+        short = sweep.escapes(60)
+        assert sweep.escapes(150) == got
+        assert short == {m: [t if t is not None and t <= 60 else None for t in ts]
+                         for m, ts in got.items()} == sweep.escapes(60)
     with pytest.raises(ValueError, match="one width"):
         pc.depth_sweep_escapes([pc.init_weights([1, 2, 2, 1], 0.1, 0),
                                 pc.init_weights([1, 3, 1], 0.1, 0)],

@@ -48,7 +48,7 @@ __all__ = [
     "SLICE_PAIRS", "slice_pair", "random_scalar_chain", "network_widths", "SADDLE_POINTS",
     "saddle_weights", "saddle_hessian_theory", "classify_origin", "describe_saddles",
     "describe_escape", "chain_minimum_product", "chain_minimum_curves", "train_runs",
-    "depth_sweep_escapes",
+    "depth_sweep_escapes", "DepthSweep",
 ]
 
 _MAX_LAYERS = 100
@@ -1268,9 +1268,24 @@ def seed_escape_steps(starts, data, *, method: str, lr: float, n_steps: int, thr
     else:
         _check(starts[0], X, Y)
     Ws = [np.stack([st[l] for st in starts]) for l in range(len(starts[0]))]
-    out, alive = [None] * S, np.ones(S, bool)
+    out = [None] * S
+    _escape_loop(Ws, (X, Y), 0, n_steps, out, np.ones(S, bool), method=method, lr=lr, k=k,
+                 dt=dt, threshold=threshold)
+    return out
+
+
+def _escape_loop(Ws, data, t0, n_steps, out, alive, *, method, lr, k, dt, threshold,
+                 trained=None):
+    """Steps t0..n_steps of the stacked runs ``Ws`` (alive ones), only as far as each needs:
+    out[i] = the first t with MSE(W_t) <= threshold. Returns the weights at the last step
+    evaluated and ``alive`` (the runs not escaped, not diverged): a later call from that
+    step on continues them. ``trained``: per layer, which runs train it (None: all; the
+    others hold an identity, ``depth_sweep_escapes``)."""
+    X, Y = data
+    stream = X.ndim == 4
+    S = Ws[0].shape[0]
     with np.errstate(**_quiet):
-        for t in range(n_steps + 1):
+        for t in range(t0, n_steps + 1):
             Xt, Yt = (X[:, t], Y[:, t]) if stream else (X, Y)
             B = Xt.shape[-1]
             hs = [Xt]
@@ -1289,10 +1304,9 @@ def seed_escape_steps(starts, data, *, method: str, lr: float, n_steps: int, thr
             if method == "bp":
                 delta, grads = -R / B, [None] * len(Ws)
                 for l in range(len(Ws) - 1, -1, -1):
-                    grads[l] = delta @ np.swapaxes(hs[l] if hs[l].ndim == 3 else
-                                                   np.broadcast_to(hs[l], (S, *hs[l].shape)),
-                                                   1, 2)
-                    delta = np.swapaxes(Ws[l], 1, 2) @ delta
+                    h = hs[l] if hs[l].ndim == 3 else np.broadcast_to(hs[l], (S, *hs[l].shape))
+                    grads[l] = delta @ h.swapaxes(1, 2)
+                    delta = Ws[l].swapaxes(1, 2) @ delta
             else:
                 try:
                     zs = _stacked_pc_activities(Ws, Xt, Yt, k, dt)
@@ -1304,11 +1318,19 @@ def seed_escape_steps(starts, data, *, method: str, lr: float, n_steps: int, thr
                         break
                 full = [np.broadcast_to(Xt, (S, *Xt.shape[-2:])), *zs,
                         np.broadcast_to(Yt, (S, *Yt.shape[-2:]))]
-                grads = [-((full[l + 1] - Ws[l] @ full[l]) @ np.swapaxes(full[l], 1, 2)) / B
+                grads = [-((full[l + 1] - Ws[l] @ full[l]) @ full[l].swapaxes(1, 2)) / B
                          for l in range(len(Ws))]
-            # the runs that escaped or diverged rest at zero (ignored from now on)
-            Ws = [np.where(alive[:, None, None], W - lr * g, 0.0) for W, g in zip(Ws, grads)]
-    return out
+            # the runs that escaped or diverged rest at zero (ignored from now on); layers a
+            # run does not train keep their identity
+            live = alive[:, None, None]
+            if trained is None:
+                Ws = [np.where(live, W - lr * g, 0.0) for W, g in zip(Ws, grads)]
+            else:
+                Ws = [np.where(live, W - lr * g, 0.0) if tr.all() else
+                      np.where((alive & tr)[:, None, None], W - lr * g,
+                               np.where(tr[:, None, None], 0.0, W))
+                      for W, g, tr in zip(Ws, grads, trained)]
+    return Ws, alive
 
 
 def escape_statistics(steps) -> dict:
@@ -1812,85 +1834,89 @@ def train_runs(starts, data, *, methods, lr: float = 0.4, n_steps=100, inference
     return out
 
 
+class DepthSweep:
+    """Steps to escape of backprop and PC from one start per depth (starts of one width and one
+    input / output dimension), each run trained only until it escapes; ``escapes(n)`` for a
+    longer horizon continues the runs still on the plateau. Backprop trains every depth in
+    one loop: a shallower network is padded with identity layers after W_1 that are never
+    trained (I h = h and Iᵀ δ = δ exactly, so each network's numbers are its own); PC (its
+    inference couples every layer) trains depth by depth. ``data``: (X, Y), one batch, or
+    (Xs, Ys) of shape (S, n + 1, d, B), each start's batches (horizons up to n). The same
+    numbers as ``seed_escape_steps`` run by run."""
+
+    def __init__(self, starts, data, *, lr: float, threshold: float, inference="exact",
+                 dt: float = 0.1):
+        if isinstance(starts, (str, bytes)) or not hasattr(starts, "__len__") or not starts:
+            raise ValueError("starts must be a non-empty list of weight lists [W_1, ..., W_L]")
+        starts = [_check_weights(st) for st in starts]
+        first, last = starts[0][0].shape, starts[0][-1].shape
+        if (len(starts) > 100
+                or any(st[0].shape != first or st[-1].shape != last for st in starts)
+                or any(w.shape != (first[0], first[0]) for st in starts for w in st[1:-1])):
+            raise ValueError("starts must be at most 100 networks of one width and one input "
+                             "/ output dimension")
+        self.lr = positive_scalar("lr", lr)
+        self.threshold = finite_scalar("threshold", threshold)
+        self.dt = positive_scalar("dt", dt)
+        self.k = _inference_steps(inference)
+        X, Y = finite_array("X", data[0]), finite_array("Y", data[1])
+        S = len(starts)
+        self.stream = X.ndim == 4
+        if self.stream and (X.shape != Y.shape or X.shape[0] != S):
+            raise ValueError(f"Xs and Ys must have shape (S = {S}, n + 1, d, B), got "
+                             f"{X.shape} and {Y.shape}")
+        _check(starts[0], X[0, 0] if self.stream else X, Y[0, 0] if self.stream else Y)
+        self.data, self.S = (X, Y), S
+        self.out = {"bp": [None] * S, "pc": [None] * S}
+        # backprop: every depth at once, padded to the deepest with identities after W_1
+        L, n = max(len(st) for st in starts), first[0]
+        pads = [L - len(st) for st in starts]
+        Ws, trained = [], []
+        for l in range(L):
+            if l in (0, L - 1):
+                Ws.append(np.stack([st[0] if l == 0 else st[-1] for st in starts]))
+                trained.append(np.ones(S, bool))
+            else:     # slot l holds W_{l - pad + 1} of a network with pad identity slots
+                Ws.append(np.stack([np.eye(n) if l <= p else st[l - p]
+                                    for st, p in zip(starts, pads)]))
+                trained.append(np.array([l > p for p in pads]))
+        # groups: (method, run indices, weights, alive, trained); each continues from done
+        self.groups = [["bp", list(range(S)), Ws, np.ones(S, bool), trained]]
+        for depth in sorted({len(st) for st in starts}):
+            idx = [i for i, st in enumerate(starts) if len(st) == depth]
+            self.groups.append(["pc", idx, [np.stack([starts[i][l] for i in idx])
+                                            for l in range(depth)],
+                                np.ones(len(idx), bool), None])
+        self.done = -1            # the last step evaluated
+
+    def escapes(self, n_steps: int) -> dict:
+        """{'bp': [...], 'pc': [...]}: steps to escape within n_steps (None if not, or if the
+        run diverged first), per start."""
+        n_steps = integer_in_range("n_steps", n_steps, 0, 100_000)
+        X, Y = self.data
+        if self.stream and n_steps >= X.shape[1]:
+            raise ValueError(f"the batches hold {X.shape[1] - 1} steps, not {n_steps}")
+        if n_steps > self.done:
+            for g in self.groups:
+                method, idx, Ws, alive, trained = g
+                if not alive.any():
+                    continue
+                data = (X[idx], Y[idx]) if self.stream else (X, Y)
+                found = [self.out[method][i] for i in idx]
+                g[2], g[3] = _escape_loop(Ws, data, max(self.done, 0), n_steps, found, alive,
+                                          method=method, lr=self.lr, k=self.k, dt=self.dt,
+                                          threshold=self.threshold, trained=trained)
+                for i, t in zip(idx, found):
+                    self.out[method][i] = t
+            self.done = n_steps
+        return {m: [t if t is not None and t <= n_steps else None for t in ts]
+                for m, ts in self.out.items()}
+
+
 def depth_sweep_escapes(starts, data, *, lr: float, n_steps: int, threshold: float,
                         inference="exact", dt: float = 0.1) -> dict:
-    """{'bp': [...], 'pc': [...]}: steps to escape (the first t <= n_steps with MSE(W_t) <=
-    threshold; None if not, or if the run diverged first) of backprop and PC from each start,
-    starts of different depths but one width and one input / output dimension (a depth
-    sweep). The same numbers as ``seed_escape_steps`` run by run. Backprop trains every
-    depth in one loop: a shallower network is padded with identity layers after W_1 that are
-    never trained (I h = h and Iᵀ δ = δ exactly, so each network's numbers are its own); PC
-    (its inference couples every layer) trains depth by depth. ``data``: (X, Y), one batch,
-    or (Xs, Ys) of shape (S, n_steps + 1, d, B), each start's batches."""
-    if isinstance(starts, (str, bytes)) or not hasattr(starts, "__len__") or not starts:
-        raise ValueError("starts must be a non-empty list of weight lists [W_1, ..., W_L]")
-    starts = [_check_weights(st) for st in starts]
-    first, last = starts[0][0].shape, starts[0][-1].shape
-    if (len(starts) > 100 or any(st[0].shape != first or st[-1].shape != last for st in starts)
-            or any(w.shape != (first[0], first[0]) for st in starts for w in st[1:-1])):
-        raise ValueError("starts must be at most 100 networks of one width and one input / "
-                         "output dimension")
-    lr = positive_scalar("lr", lr)
-    n_steps = integer_in_range("n_steps", n_steps, 0, 100_000)
-    threshold = finite_scalar("threshold", threshold)
-    X, Y = finite_array("X", data[0]), finite_array("Y", data[1])
-    stream = X.ndim == 4
-    S = len(starts)
-    if stream and (X.shape != Y.shape or X.shape[:2] != (S, n_steps + 1)):
-        raise ValueError(f"Xs and Ys must have shape (S = {S}, n_steps + 1 = {n_steps + 1}, "
-                         f"d, B), got {X.shape} and {Y.shape}")
-    _check(starts[0], X[0, 0] if stream else X, Y[0, 0] if stream else Y)
-    out = {"bp": [None] * S, "pc": [None] * S}
-    # backprop: every depth at once, padded to the deepest with identity layers after W_1
-    L = max(len(st) for st in starts)
-    n = first[0]
-    eye = np.eye(n)
-    Ws, trained = [], []
-    for l in range(L):
-        if l == 0 or l == L - 1:
-            Ws.append(np.stack([st[0] if l == 0 else st[-1] for st in starts]))
-            trained.append(np.ones(S, bool))
-            continue
-        # slot l holds W_{l - pad + 1} of a network with pad = L - len(st) identity slots
-        pads = [L - len(st) for st in starts]
-        Ws.append(np.stack([eye if l <= p else st[l - p] for st, p in zip(starts, pads)]))
-        trained.append(np.array([l > p for p in pads]))
-    alive = np.ones(S, bool)
-    with np.errstate(**_quiet):
-        for t in range(n_steps + 1):
-            Xt, Yt = (X[:, t], Y[:, t]) if stream else (X, Y)
-            B = Xt.shape[-1]
-            hs = [Xt]
-            for W in Ws:
-                hs.append(W @ hs[-1])
-            R = Yt - hs[-1]
-            loss = np.sum(R * R, axis=(1, 2)) / (2 * B)
-            bad = ~np.isfinite(loss)
-            for W in Ws:
-                bad |= ~(np.max(np.abs(W), axis=(1, 2)) < 1e100)
-            for i in np.flatnonzero(alive & ~bad & (loss <= threshold)):
-                out["bp"][i] = t
-            alive &= ~bad & (loss > threshold)
-            if not alive.any() or t == n_steps:
-                break
-            delta, grads = -R / B, [None] * L
-            for l in range(L - 1, -1, -1):
-                h = hs[l] if hs[l].ndim == 3 else np.broadcast_to(hs[l], (S, *hs[l].shape))
-                grads[l] = delta @ h.swapaxes(1, 2)
-                delta = Ws[l].swapaxes(1, 2) @ delta
-            # trained slots step (or rest at zero once their run stopped); identities stay
-            live = alive[:, None, None]
-            Ws = [np.where(live, W - lr * g, 0.0) if tr.all() else
-                  np.where((alive & tr)[:, None, None], W - lr * g,
-                           np.where(tr[:, None, None], 0.0, W))
-                  for W, g, tr in zip(Ws, grads, trained)]
-    # predictive coding: depth by depth (the stacked runs of one depth at once)
-    depths = sorted({len(st) for st in starts})
-    for L_ in depths:
-        idx = [i for i, st in enumerate(starts) if len(st) == L_]
-        part = (X[idx], Y[idx]) if stream else (X, Y)
-        for i, t in zip(idx, seed_escape_steps([starts[i] for i in idx], part, method="pc",
-                                               lr=lr, n_steps=n_steps, threshold=threshold,
-                                               inference=inference, dt=dt)):
-            out["pc"][i] = t
-    return out
+    """{'bp': [...], 'pc': [...]}: steps to escape within n_steps of backprop and PC from
+    each start (``DepthSweep``: starts of different depths, one width and one input / output
+    dimension); the same numbers as ``seed_escape_steps`` run by run."""
+    return DepthSweep(starts, data, lr=lr, threshold=threshold, inference=inference,
+                      dt=dt).escapes(n_steps)

@@ -216,24 +216,26 @@ class EscapeRaceExplorer(Explorer):
 
     # coarse results (None) share the cache: 16 entries (a few numbers each) keep the full
     # sweeps a drag returns to
-    @step("race", "horizon", coarse=True, cache=16)
-    def sweep(self, race, horizon, *, coarse):
-        """{H: (BP, PC) steps to escape} for H = 1-5 within the horizon; None while dragging.
-
-        ``pc.depth_sweep_escapes``: backprop of every depth in one loop (identity-padded),
-        PC depth by depth, each run only until it escapes; the same numbers as the runs
-        trained one by one."""
-        if coarse:
-            return None
+    @step("race", cache=8)
+    def depth_sweep(self, race):
+        """The depth sweep's runs, one start per depth H = 1-5 (``pc.DepthSweep``: backprop of
+        every depth in one identity-padded loop, PC depth by depth, each run only until it
+        escapes; a longer horizon continues them): the same numbers as the runs one by one."""
         starts = [race.start(H) for H in RACE_DEPTHS]
         if race.data is None:                         # each depth's stream of batches
-            Xs = np.stack([race.trainings(H).data[0][:horizon + 1] for H in RACE_DEPTHS])
+            Xs = np.stack([race.trainings(H).data[0] for H in RACE_DEPTHS])
             data = (Xs, -Xs)
         else:
             data = race.data
-        t = pc.depth_sweep_escapes(starts, data, lr=race.lr, n_steps=horizon,
-                                   threshold=race.threshold, inference=race.inference,
-                                   dt=race.dt)
+        return pc.DepthSweep(starts, data, lr=race.lr, threshold=race.threshold,
+                             inference=race.inference, dt=race.dt)
+
+    @step("depth_sweep", "horizon", coarse=True, cache=16)
+    def sweep(self, depth_sweep, horizon, *, coarse):
+        """{H: (BP, PC) steps to escape} for H = 1-5 within the horizon; None while dragging."""
+        if coarse:
+            return None
+        t = depth_sweep.escapes(horizon)
         return {H: (t["bp"][i], t["pc"][i]) for i, H in enumerate(RACE_DEPTHS)}
 
     @step("sweep", "runs", "threshold", "hidden", "train_steps")
