@@ -827,6 +827,15 @@ def chain3d():
     w.close()
 
 
+def _finite_views(w):
+    """Finite data in every artist; 3-D lines by their 3-D data (their 2-D projection is NaN
+    where a path leaves the box and is cut there, which paints nothing)."""
+    if not isinstance(w, Chain3DExplorer):
+        return _finite(w)
+    lines = w.panel["ax"].lines
+    return all(np.all(np.isfinite(np.asarray(line.get_data_3d(), float))) for line in lines)
+
+
 @pytest.mark.parametrize("cls", VIEWS)
 def test_views_build_every_preset_and_both_ends_of_every_control_finite(cls):
     """Every preset and both ends of every control give a status sentence and finite
@@ -834,12 +843,12 @@ def test_views_build_every_preset_and_both_ends_of_every_control_finite(cls):
     w = cls()
     for preset in cls.PRESETS:
         w.apply_preset(preset)
-        assert w.error is None and w.status_text and _finite(w), preset
+        assert w.error is None and w.status_text and _finite_views(w), preset
     for name, control in w.controls.items():
         for v in _ends(control):
             w.reset()
             control.value = v
-            assert w.error is None and _finite(w), (name, v)
+            assert w.error is None and _finite_views(w), (name, v)
     w.close()
 
 
@@ -916,11 +925,11 @@ def test_chain3d_paths_are_the_solver_runs_and_the_manifold_its_minima(chain3d):
             np.testing.assert_array_equal(got, tr[:, 0, 0])
     assert w.results["p_star"] == pytest.approx(-1.0, abs=1e-15)
     segs = w.panel["manifold"]._segments3d
-    assert len(segs) == len(pc.chain_minimum_curves(-1.0, 2.2)) > 0
+    assert len(segs) == len(pc.chain_minimum_curves(-1.0, 2.5)) > 0
     for seg in segs:
         seg = np.asarray(seg)
         np.testing.assert_allclose(np.prod(seg, axis=1), -1.0, rtol=1e-12)
-        assert np.all(np.abs(seg) <= 2.2 + 1e-12)
+        assert np.all(np.abs(seg) <= 2.5 + 1e-12)
         assert pc.mse_loss(list(seg[0]), X, Y) == pytest.approx(0.0, abs=1e-25)
     assert w.results["escape"] == {"bp": 182, "pc": 35}
 

@@ -16,7 +16,7 @@ from ._base import Explorer, draw, status, step
 from ._params import Fig, Float, Int
 
 HORIZON_BLOCK = 50
-EXTENT = 2.2                 # the cube [−2.2, 2.2]³ holds the default runs (PC: w₃ ≈ 2)
+EXTENT = 2.5                 # the cube [−2.5, 2.5]³ holds the presets' runs (PC: |w₃| < 2.4)
 WIDTHS = [1, 1, 1, 1]        # H = 2 hidden units: three scalar weights
 
 

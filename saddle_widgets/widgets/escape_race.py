@@ -52,7 +52,8 @@ class EscapeRaceExplorer(Explorer):
     Results: ``w.results["runs"]`` ({'bp', 'pc'}: ``TrainingResult``), ``["escape"]``
     ({H: (steps for BP, steps for PC)}, None = not within the horizon), ``["threshold"]``,
     ``["origin"]`` (the origin classified, or None for more than 400 weights), ``["race"]``
-    (the ``pc.Race`` whose runs both panels show), ``["seed_escapes"]`` ({'bp', 'pc'}: steps
+    (the ``pc.Race`` of the runs shown), ``["depth_sweep"]`` (the ``pc.DepthSweep`` behind the
+    depth panel), ``["seed_escapes"]`` ({'bp', 'pc'}: steps
     to escape per seed 0-4 at the depth shown, or None while dragging).
     """
 
@@ -216,7 +217,7 @@ class EscapeRaceExplorer(Explorer):
 
     # coarse results (None) share the cache: 16 entries (a few numbers each) keep the full
     # sweeps a drag returns to
-    @step("race", cache=8)
+    @step("race", cache=4)          # (fresh batches: up to 3 MB of streams each)
     def depth_sweep(self, race):
         """The depth sweep's runs, one start per depth H = 1-5 (``pc.DepthSweep``: backprop of
         every depth in one identity-padded loop, PC depth by depth, each run only until it
