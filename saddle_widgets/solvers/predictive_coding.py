@@ -1407,11 +1407,12 @@ class Trainings:
     def runs(self, n_steps: int) -> dict:
         return {m: truncate_run(r, n_steps) for m, r in self._train_to(METHODS, n_steps).items()}
 
-    def escapes(self, n_steps: int, threshold: float) -> dict:
-        """{method: steps to escape within n_steps, None if not}, training (both methods at
-        once) only until the escape."""
+    def escapes(self, n_steps: int, threshold: float, methods=METHODS) -> dict:
+        """{method: steps to escape within n_steps, None if not}, training (the methods
+        that need it at once) only until the escape."""
         out, todo = {}, []
-        for m in METHODS:
+        for m in methods:
+            choice("method", m, METHODS)
             run = self._kept.get(m)
             # the run kept is the beginning of the one run from the start: its first step
             # below the threshold is the escape, if it has one
@@ -1424,8 +1425,7 @@ class Trainings:
         return {m: t if t is not None and t <= n_steps else None for m, t in out.items()}
 
     def escape(self, method: str, n_steps: int, threshold: float):
-        return self.escapes(n_steps, threshold)[method] if method in METHODS else choice(
-            "method", method, METHODS)
+        return self.escapes(n_steps, threshold, (method,))[method]
 
 
 class Race:
