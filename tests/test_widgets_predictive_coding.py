@@ -962,3 +962,22 @@ def test_chain3d_presets_do_what_their_names_say(chain3d):
     w.apply_preset("view from above (w₃ up, elevation 90°)")
     assert w.panel["ax"].elev == 90.0
     w.reset()
+
+
+def test_eigenplane_drag_trains_100_steps_and_the_release_continues_them(monkeypatch):
+    """While η is dragged the paths are the first 100 steps; the release trains only the
+    other 300 and shows pc.train's 400-step runs number for number."""
+    w = EigenPlaneExplorer()
+    trained = _trained_depths(monkeypatch)
+    with w.dragging():
+        w.controls["lr"].value = 0.3
+        assert {len(r.losses) for r in w.results["runs"].values()} == {101}
+        assert sum(n for _, n in trained) == 2 * 100
+        trained.clear()
+    assert sum(n for _, n in trained) == 2 * 300
+    X, Y = pc.gaussian_toy_data(0, dim=2)
+    start = pc.init_weights(pc.network_widths(2, 8, 2), 0.005, 0)
+    for m in ("bp", "pc"):
+        run = pc.train(start, X, Y, method=m, lr=0.3, n_steps=400, record_weights=True)
+        np.testing.assert_array_equal(w.results["runs"][m].losses, run.losses)
+    w.close()

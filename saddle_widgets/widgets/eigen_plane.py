@@ -16,6 +16,7 @@ from ._params import Fig, Float, Int
 HORIZON_BLOCK = 50           # runs are trained to train_steps rounded up to this, then cut
 PLANE_POINTS = 31            # grid points per side of the plane
 MAX_WEIGHTS = 400            # the Hessian at the origin is P × P
+COARSE_STEPS = 100           # steps trained while a slider is dragged
 
 
 class EigenPlaneExplorer(Explorer):
@@ -111,10 +112,13 @@ class EigenPlaneExplorer(Explorer):
         """Backprop and PC from w ~ N(0, σ²) (``pc.Trainings``: a longer horizon continues)."""
         return pc.Trainings(pc.init_weights(widths, init_scale, seed), data, lr)
 
-    @step("trainings", "horizon", "train_steps", cache=8)
-    def runs(self, trainings, horizon, train_steps):
-        """{'bp', 'pc'}: both trainings, train_steps steps, weights recorded."""
-        return {m: pc.truncate_run(r, train_steps) for m, r in trainings.runs(horizon).items()}
+    @step("trainings", "horizon", "train_steps", coarse=True, cache=8)
+    def runs(self, trainings, horizon, train_steps, *, coarse):
+        """{'bp', 'pc'}: both trainings, train_steps steps, weights recorded; while a slider
+        is dragged the first 100 steps (the release continues them to the horizon)."""
+        n = min(train_steps, COARSE_STEPS) if coarse else train_steps
+        return {m: pc.truncate_run(r, n)
+                for m, r in trainings.runs(min(horizon, n) if coarse else horizon).items()}
 
     @step("runs", "directions")
     def paths(self, runs, directions):
