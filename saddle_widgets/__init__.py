@@ -18,6 +18,8 @@ _EXPORTS = {
     "PCLandscapeExplorer": "saddle_widgets.widgets.pc_landscape",
     "SaddleSpectrumExplorer": "saddle_widgets.widgets.saddle_spectrum",
     "EscapeRaceExplorer": "saddle_widgets.widgets.escape_race",
+    "EigenPlaneExplorer": "saddle_widgets.widgets.eigen_plane",
+    "Chain3DExplorer": "saddle_widgets.widgets.chain3d",
     "PLRNNExplorer": "saddle_widgets.widgets.plrnn",
     "PLRNN3DExplorer": "saddle_widgets.widgets.plrnn3d",
     "MatrixFlowExplorer": "saddle_widgets.widgets.matrix_flow",

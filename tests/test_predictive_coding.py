@@ -913,3 +913,112 @@ def test_inference_work_is_bounded_up_front():
         pc.infer_activities(ws, X, Y, n_steps=100_000)
     assert time.perf_counter() - start < 1.0
     assert pc.infer_activities(ws, X, Y, n_steps=3000, record_trajectory=False).n_steps == 3000
+
+
+def test_eigenplane_grid_equals_the_pointwise_mse_and_equilibrated_energy():
+    """The vectorised plane is, point by point, mse_loss and equilibrated_energy at
+    θ = a·u + b·v (brute force over a 4 × 4 grid, random unit directions, H = 3)."""
+    rng = np.random.default_rng(3)
+    widths = pc.network_widths(3, 3, 2)
+    X, Y = pc.gaussian_toy_data(1, dim=2, batch=16)
+    P = sum(a * b for a, b in zip(widths[1:], widths[:-1]))
+    u, v = (x / np.linalg.norm(x) for x in rng.standard_normal((2, P)))
+    plane = pc.eigenplane_landscape(widths, X, Y, (u, v), extent=0.9, n=4)
+    shapes = [(b, a) for a, b in zip(widths[:-1], widths[1:])]
+    for i, b in enumerate(plane["b"]):
+        for j, a in enumerate(plane["a"]):
+            ws = pc.unflatten_weights(a * u + b * v, shapes)
+            assert plane["mse"][i, j] == pytest.approx(pc.mse_loss(ws, X, Y), rel=1e-12)
+            assert plane["energy"][i, j] == pytest.approx(pc.equilibrated_energy(ws, X, Y),
+                                                          rel=1e-12)
+
+
+def test_chain_minima_are_where_the_product_fits_the_data():
+    """p* = σ_xy / σ_xx minimises ½(σ_yy − 2pσ_xy + p²σ_xx) (zero derivative, brute force
+    against nearby products); y = −x gives −1; the curves lie on w₁w₂w₃ = p* in the cube."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(1, 0.1, (1, 32))
+    Y = 0.7 * X + rng.normal(0, 0.2, (1, 32))
+    p = pc.chain_minimum_product(X, Y)
+    loss = lambda q: pc.mse_loss([1.0, 1.0, q], X, Y)       # noqa: E731
+    assert loss(p) < min(loss(p - 1e-4), loss(p + 1e-4))
+    assert pc.chain_minimum_product(*pc.toy_scalar_data(0)) == -1.0
+    for c in pc.chain_minimum_curves(p, 1.5, n=4):
+        np.testing.assert_allclose(np.prod(c, axis=1), p, rtol=1e-12)
+        assert np.all(np.abs(c) <= 1.5 + 1e-12) and c.shape[1] == 3
+    with pytest.raises(ValueError, match="inputs are all zero"):
+        pc.chain_minimum_product(np.zeros((1, 4)), np.ones((1, 4)))
+
+
+@pytest.mark.parametrize("inference", ["exact", 20])
+def test_runs_trained_at_once_are_number_for_number_the_runs_trained_alone(inference):
+    """train_runs stacks S networks of one shape and trains them in one loop; each run is,
+    bit for bit (losses, energies, gradient norms, every recorded weight, divergence), the
+    run train / train_minibatch gives alone: the same operations on the same numbers. Cases:
+    BP and PC mixed, own horizons and stops, a diverging learning rate, a stream with own
+    offsets."""
+    for H, width, dim, scale, lr in ((1, 1, 1, 0.05, 0.4), (2, 4, 2, 0.5, 1.5),
+                                     (3, 3, 2, 0.05, 0.4), (2, 1, 1, 0.5, 1.5)):
+        widths = pc.network_widths(H, width, dim)
+        X, Y = pc.gaussian_toy_data(0, dim=dim)
+        starts = [pc.init_weights(widths, scale, s) for s in range(3)]
+        methods, steps, stops = ["pc", "bp", "pc"], [60, 40, 50], [None, 0.01, None]
+        got = pc.train_runs(starts, (X, Y), methods=methods, lr=lr, n_steps=steps,
+                            inference=inference, stop_below=stops)
+        refs = [pc.train(st, X, Y, method=m, lr=lr, n_steps=n, inference=inference,
+                         record_weights=True, on_divergence="stop", stop_below=sb)
+                for st, m, n, sb in zip(starts, methods, steps, stops)]
+        ws, Xs, Ys = pc.toy_protocol(widths, 1, 120)
+        got += pc.train_runs([ws, ws], (Xs, Ys), methods=["bp", "pc"], lr=lr,
+                             n_steps=[50, 60], inference=inference, offsets=[3, 0])
+        refs += [pc.train_minibatch(ws, Xs[o:o + n + 1], Ys[o:o + n + 1], method=m, lr=lr,
+                                    inference=inference, record_weights=True,
+                                    on_divergence="stop")
+                 for m, o, n in (("bp", 3, 50), ("pc", 0, 60))]
+        for a, b in zip(got, refs):
+            for name in ("losses", "energies", "grad_norms"):
+                np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+            for x, y in zip(a.weight_trajectory + a.weights, b.weight_trajectory + b.weights):
+                np.testing.assert_array_equal(x, y)
+            assert (a.diverged, a.method) == (b.diverged, b.method)
+    assert any(r.diverged for r in got)          # the diverging case is among them
+    with pytest.raises(ValueError, match="same shapes"):
+        pc.train_runs([starts[0], pc.init_weights([1, 2, 1], 0.1, 0)], (X, Y), methods="bp")
+
+
+@pytest.mark.parametrize("fresh", [False, True])
+def test_depth_sweep_escapes_are_the_runs_trained_one_by_one(fresh):
+    """Backprop of depths 1-5 in one identity-padded loop (I h = h, Iᵀ δ = δ exactly) and PC
+    depth by depth give, for every depth, the steps to escape of train / train_minibatch run
+    alone (widths 1 and 3, a diverging learning rate, fixed and fresh batches)."""
+    for width, dim, scale, lr in ((1, 1, 0.05, 0.4), (3, 2, 0.5, 1.5), (3, 1, 0.05, 0.4)):
+        if fresh:
+            streams = [pc.toy_protocol(pc.network_widths(H, width, dim), 0, 150, scale=scale)
+                       for H in range(1, 6)]
+            starts = [s[0] for s in streams]
+            Xs = np.stack([s[1] for s in streams])
+            data, thr = (Xs, -Xs), pc.toy_escape_threshold(dim)
+        else:
+            X, Y = pc.gaussian_toy_data(0, dim=dim)
+            data, thr = (X, Y), pc.escape_threshold(Y)
+            starts = [pc.init_weights(pc.network_widths(H, width, dim), scale, 0)
+                      for H in range(1, 6)]
+        got = pc.depth_sweep_escapes(starts, data, lr=lr, n_steps=150, threshold=thr,
+                                     inference=20)
+        for i, st in enumerate(starts):
+            for m in ("bp", "pc"):
+                kw = dict(method=m, lr=lr, inference=20, on_divergence="stop", stop_below=thr)
+                run = (pc.train_minibatch(st, Xs[i], -Xs[i], **kw) if fresh else
+                       pc.train(st, X, Y, n_steps=150, **kw))
+                assert got[m][i] == pc.steps_to_escape(run, thr), (width, dim, lr, i, m)
+        # a longer horizon continues the runs on the plateau: the numbers of one go
+        sweep = pc.DepthSweep(starts, data, lr=lr, threshold=thr, inference=20)
+        short = sweep.escapes(60)
+        assert sweep.escapes(150) == got
+        assert short == {m: [t if t is not None and t <= 60 else None for t in ts]
+                         for m, ts in got.items()} == sweep.escapes(60)
+    with pytest.raises(ValueError, match="one width"):
+        pc.depth_sweep_escapes([pc.init_weights([1, 2, 2, 1], 0.1, 0),
+                                pc.init_weights([1, 3, 1], 0.1, 0)],
+                               pc.gaussian_toy_data(0, dim=1), lr=0.4, n_steps=5,
+                               threshold=0.01)

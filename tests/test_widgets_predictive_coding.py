@@ -78,14 +78,21 @@ def _full_draws(w):
 
 
 def _trained_depths(monkeypatch):
-    """[(H, n_steps) of each pc.train call from now on] (H = number of weights − 1)."""
+    """[(H, n_steps) of each run trained from now on] (H = number of weights − 1), whether by
+    pc.train or by pc.train_runs (several runs at once)."""
     calls = []
-    train = pc.train
+    train, train_runs = pc.train, pc.train_runs
 
     def counted(weights0, *args, **kwargs):
         calls.append((len(weights0) - 1, kwargs["n_steps"]))
         return train(weights0, *args, **kwargs)
+
+    def counted_runs(starts, *args, n_steps, **kwargs):
+        steps = n_steps if isinstance(n_steps, (list, tuple)) else [n_steps] * len(starts)
+        calls.extend((len(st) - 1, n) for st, n in zip(starts, steps))
+        return train_runs(starts, *args, n_steps=n_steps, **kwargs)
     monkeypatch.setattr(pc, "train", counted)
+    monkeypatch.setattr(pc, "train_runs", counted_runs)
     return calls
 
 
@@ -491,9 +498,10 @@ def _fresh_sweep(state, horizon):
     return out
 
 
-def test_race_release_reuses_the_run_of_the_depth_shown(monkeypatch):
-    """A drag of σ trains the depth shown; on release the depth sweep trains only the other
-    depths (the runs on screen answer for the depth shown), and equals escape_step's."""
+def test_race_release_trains_no_run_again_and_the_sweep_is_escape_steps(monkeypatch):
+    """A drag of σ trains the depth shown (its recorded runs); on release no recorded run is
+    trained again (the depth sweep runs pc.depth_sweep_escapes, each run only until it
+    escapes), and the sweep equals escape_step's numbers run by run."""
     w = EscapeRaceExplorer()
     trained = _trained_depths(monkeypatch)
     with w.dragging():
@@ -501,19 +509,19 @@ def test_race_release_reuses_the_run_of_the_depth_shown(monkeypatch):
             w.controls["init_scale"].value = sigma
         assert {H for H, _ in trained} == {2}
         trained.clear()
-    assert sorted(H for H, _ in trained) == [1, 1, 3, 3, 4, 4, 5, 5]
+    assert trained == []
     assert w.results["sweep"] == _fresh_sweep(w.state, 200)
     w.close()
 
 
-def test_race_new_depth_continues_the_sweeps_runs(monkeypatch):
-    """The depth sweep trained every depth until it escaped; showing another depth trains
-    only the steps from its escape to the horizon, and shows one training's numbers."""
+def test_race_new_depth_shows_one_trainings_numbers(monkeypatch):
+    """Showing another depth trains its two runs once, to the horizon (BP and PC at once),
+    and they are number for number those of pc.train; the sweep is not trained again."""
     w = EscapeRaceExplorer()
-    escapes = w.results["sweep"][3]
+    sweep = w.results["sweep"]
     trained = _trained_depths(monkeypatch)
     w.controls["hidden"].value = 3
-    assert sum(n for _, n in trained) == sum(200 - t for t in escapes if t is not None)
+    assert sorted(trained) == [(3, 200), (3, 200)] and w.results["sweep"] is sweep
     X, Y = pc.gaussian_toy_data(0, dim=1, batch=64)
     fresh = pc.train_bp_and_pc(pc.init_weights([1, 1, 1, 1, 1], 0.05, 0), X, Y, lr=0.4,
                                n_steps=200)
@@ -884,3 +892,179 @@ def test_display_matrix_pools_large_hessians_by_their_largest_entry():
     band = np.diag(np.arange(1.0, 361.0)) - np.eye(360, k=1)
     shown = pcplot.display_matrix(band)
     assert shown.shape == (180, 180) and np.all(np.diag(shown) != 0)
+
+
+# ----------------------------------------------------------------------------- eigen-plane, 3-D chain
+from saddle_widgets import Chain3DExplorer, EigenPlaneExplorer  # noqa: E402
+
+VIEWS = [EigenPlaneExplorer, Chain3DExplorer]
+
+
+@pytest.fixture(scope="module")
+def eigenplane():
+    w = EigenPlaneExplorer()
+    yield w
+    w.close()
+
+
+@pytest.fixture(scope="module")
+def chain3d():
+    w = Chain3DExplorer()
+    yield w
+    w.close()
+
+
+def _finite_views(w):
+    """Finite data in every artist; 3-D lines by their 3-D data (their 2-D projection is NaN
+    where a path leaves the box and is cut there, which paints nothing)."""
+    if not isinstance(w, Chain3DExplorer):
+        return _finite(w)
+    lines = w.panel["ax"].lines
+    return all(np.all(np.isfinite(np.asarray(line.get_data_3d(), float))) for line in lines)
+
+
+@pytest.mark.parametrize("cls", VIEWS)
+def test_views_build_every_preset_and_both_ends_of_every_control_finite(cls):
+    """Every preset and both ends of every control give a status sentence and finite
+    artists, no error."""
+    w = cls()
+    for preset in cls.PRESETS:
+        w.apply_preset(preset)
+        assert w.error is None and w.status_text and _finite_views(w), preset
+    for name, control in w.controls.items():
+        for v in _ends(control):
+            w.reset()
+            control.value = v
+            assert w.error is None and _finite_views(w), (name, v)
+    w.close()
+
+
+def test_eigenplane_paths_are_the_runs_dotted_with_the_eigenvectors(eigenplane):
+    """Each path's coordinates on the plane are θ_t·u and θ_t·v, u and v the top and bottom
+    eigenvectors of F*'s Hessian at the origin (H v = λ v), θ_t the weights pc.train
+    records; the images are pc.eigenplane_landscape's."""
+    w = eigenplane
+    w.reset()
+    X, Y = pc.gaussian_toy_data(0, dim=2)
+    widths = pc.network_widths(2, 8, 2)
+    Hm = pc.origin_hessian_theory(widths, X, Y)
+    d = w.results["directions"]
+    for k in ("top", "bottom"):
+        np.testing.assert_allclose(Hm @ d[k], d[f"lambda_{k}"] * d[k], atol=1e-12)
+    start = pc.init_weights(widths, 0.005, 0)
+    for m in ("bp", "pc"):
+        run = pc.train(start, X, Y, method=m, lr=0.4, n_steps=400, record_weights=True)
+        np.testing.assert_array_equal(w.results["runs"][m].losses, run.losses)
+        a, b = w.panel["paths"][m].get_data()
+        for t in (0, 17, 400):
+            theta = pc.flatten_weights([tr[t] for tr in run.weight_trajectory])
+            assert a[t] == pytest.approx(theta @ d["top"], abs=1e-14)
+            assert b[t] == pytest.approx(theta @ d["bottom"], abs=1e-14)
+    plane = pc.eigenplane_landscape(widths, X, Y, (d["top"], d["bottom"]), extent=0.6, n=31)
+    np.testing.assert_array_equal(w.panel["images"][0].get_array(), plane["mse"])
+    np.testing.assert_array_equal(w.panel["images"][1].get_array(), plane["energy"])
+
+
+def test_eigenplane_presets_do_what_their_names_say(eigenplane):
+    w = eigenplane
+    w.apply_preset("wide net, H = 2: MSE flat, F* curves down (tutorial)")
+    plane = w.results["plane"]
+    assert np.ptp(plane["mse"]) < 1e-12                     # MSE flat on the plane
+    mid = plane["energy"].shape[0] // 2
+    assert plane["energy"][0, mid] < plane["energy"][mid, mid]     # F* lower along v
+    assert w.results["escape"]["bp"] is None and w.results["escape"]["pc"] is not None
+    w.apply_preset("H = 1: a strict saddle of both objectives")
+    d = w.results["directions"]
+    assert d["lambda_top"] > 0 > d["lambda_bottom"] and np.ptp(w.results["plane"]["mse"]) > 0.1
+    assert None not in w.results["escape"].values()
+    w.apply_preset("H = 3: backprop stays on the plateau")
+    assert w.results["escape"]["bp"] is None and w.results["escape"]["pc"] is not None
+    w.apply_preset("scalar chain H = 2 (width 1, dim 1), σ = 0.05")
+    assert [x.shape for x in w.results["runs"]["bp"].weights] == [(1, 1)] * 3
+    assert w.results["escape"] == {"bp": 182, "pc": 35}     # the tutorial's toy chain
+    w.reset()
+
+
+def test_eigenplane_a_new_learning_rate_moves_only_the_paths(eigenplane):
+    """The plane does not depend on training: a new η redraws the paths (a blit), not the
+    landscapes."""
+    w = eigenplane
+    w.reset()
+    plane = w.results["plane"]
+    draws = _full_draws(w)
+    w.controls["lr"].value = 0.3
+    assert w.results["plane"] is plane and draws["plane"] == 0
+    w.reset()
+
+
+def test_chain3d_paths_are_the_solver_runs_and_the_manifold_its_minima(chain3d):
+    """The 3-D paths are pc.train's weight trajectories (w₁, w₂, w₃) from init_weights'
+    start; the wireframe is chain_minimum_curves at p* = σ_xy/σ_xx = −1 (y = −x), on which
+    the MSE is at its minimum 0."""
+    w = chain3d
+    w.reset()
+    X, Y = pc.toy_scalar_data(0)
+    start = pc.init_weights([1, 1, 1, 1], 0.05, 0)
+    for m in ("bp", "pc"):
+        run = pc.train(start, X, Y, method=m, lr=0.4, n_steps=200, record_weights=True)
+        xs, ys, zs = w.panel[m].get_data_3d()
+        for got, tr in zip((xs, ys, zs), run.weight_trajectory):
+            np.testing.assert_array_equal(got, tr[:, 0, 0])
+    assert w.results["p_star"] == pytest.approx(-1.0, abs=1e-15)
+    segs = w.panel["manifold"]._segments3d
+    assert len(segs) == len(pc.chain_minimum_curves(-1.0, 2.5)) > 0
+    for seg in segs:
+        seg = np.asarray(seg)
+        np.testing.assert_allclose(np.prod(seg, axis=1), -1.0, rtol=1e-12)
+        assert np.all(np.abs(seg) <= 2.5 + 1e-12)
+        assert pc.mse_loss(list(seg[0]), X, Y) == pytest.approx(0.0, abs=1e-25)
+    assert w.results["escape"] == {"bp": 182, "pc": 35}
+
+
+def test_chain3d_view_sliders_turn_the_axes_and_a_drag_hides_the_wireframe(chain3d):
+    w = chain3d
+    w.reset()
+    ax = w.panel["ax"]
+    runs = w.results["runs"]
+    with w.dragging():
+        w.controls["azim"].value = 30.0
+        assert ax.azim == 30.0 and not w.panel["manifold"].get_visible()
+    assert w.panel["manifold"].get_visible() and w.results["runs"] is runs
+    w.controls["elev"].value = -10.0
+    assert ax.elev == -10.0
+    w.reset()
+
+
+def test_chain3d_presets_do_what_their_names_say(chain3d):
+    w = chain3d
+    w.apply_preset("paper toy chain, H = 2 (BP stalls, PC escapes)")
+    t = w.results["escape"]
+    assert t["bp"] > 4 * t["pc"]
+    w.apply_preset("tiny initialisation σ = 0.005: BP never leaves")
+    assert w.results["escape"]["bp"] is None and w.results["escape"]["pc"] is not None
+    assert np.max(np.abs(w.results["paths"]["bp"])) < 0.05       # BP stays by the origin
+    w.apply_preset("large start σ = 0.5: both reach the minima")
+    for m in ("bp", "pc"):
+        assert np.prod(w.results["paths"][m][:, -1]) == pytest.approx(-1.0, abs=1e-3)
+    w.apply_preset("view from above (w₃ up, elevation 90°)")
+    assert w.panel["ax"].elev == 90.0
+    w.reset()
+
+
+def test_eigenplane_drag_trains_100_steps_and_the_release_continues_them(monkeypatch):
+    """While η is dragged the paths are the first 100 steps; the release trains only the
+    other 300 and shows pc.train's 400-step runs number for number."""
+    w = EigenPlaneExplorer()
+    trained = _trained_depths(monkeypatch)
+    with w.dragging():
+        w.controls["lr"].value = 0.3
+        assert {len(r.losses) for r in w.results["runs"].values()} == {101}
+        assert sum(n for _, n in trained) == 2 * 100
+        trained.clear()
+    assert sum(n for _, n in trained) == 2 * 300
+    X, Y = pc.gaussian_toy_data(0, dim=2)
+    start = pc.init_weights(pc.network_widths(2, 8, 2), 0.005, 0)
+    for m in ("bp", "pc"):
+        run = pc.train(start, X, Y, method=m, lr=0.3, n_steps=400, record_weights=True)
+        np.testing.assert_array_equal(w.results["runs"][m].losses, run.losses)
+    w.close()

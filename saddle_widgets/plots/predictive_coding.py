@@ -417,3 +417,108 @@ def eigenplane_panels(fig, plane: dict, paths: dict, lambdas=(None, None)) -> di
     bar.set_label("objective", fontsize=8)
     bar.ax.tick_params(labelsize=7)
     return dict(axes=axes, images=images, paths=lines)
+
+
+def eigenplane_axes(fig, extent: float = 1.0) -> dict:
+    """Empty eigen-plane panels for a live view: the MSE (left, backprop's path) and F*
+    (right, PC's path) on one colour scale with a colour bar, the start and the end of each
+    path, the origin. Fill them with ``set_eigenplane`` and ``set_eigenplane_paths``.
+    Returns {'axes', 'images', 'paths', 'starts', 'ends', 'bar'}."""
+    axes = fig.subplots(1, 2, sharey=True)
+    images, paths, starts, ends = [], {}, {}, {}
+    for ax, method, title in ((axes[0], "bp", "MSE (backprop)"),
+                              (axes[1], "pc", "F* (predictive coding)")):
+        images.append(ax.imshow(np.zeros((2, 2)), origin="lower", cmap="viridis",
+                                extent=(-extent, extent, -extent, extent), aspect="auto",
+                                interpolation="bilinear"))
+        colour = BP_COLOUR if method == "bp" else PC_COLOUR
+        (paths[method],) = ax.plot([], [], color=colour, lw=1.6, marker=".", ms=2.5)
+        (starts[method],) = ax.plot([], [], "o", color="white", mec="black", ms=5)
+        (ends[method],) = ax.plot([], [], "o", color=colour, mec="black", ms=5)
+        ax.plot([0], [0], "X", color=ORIGIN_COLOUR, mec="black", ms=8)
+        ax.set_title(title, fontsize=8.5)
+        ax.tick_params(**_SMALL)
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.yaxis.set_major_locator(MaxNLocator(5))
+        ax.set(xlim=(-extent, extent), ylim=(-extent, extent))
+    bar = fig.colorbar(images[0], ax=list(axes), shrink=0.9, pad=0.02)
+    bar.set_label("objective", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    return dict(axes=axes, images=images, paths=paths, starts=starts, ends=ends, bar=bar)
+
+
+def set_eigenplane(panel: dict, plane: dict, lambdas=(None, None)) -> None:
+    """Show a ``pc.eigenplane_landscape`` (both objectives on one colour scale, the axes
+    spanning the plane) and name the directions with their eigenvalues."""
+    ext = (plane["a"][0], plane["a"][-1], plane["b"][0], plane["b"][-1])
+    lo = min(float(np.min(plane["mse"])), float(np.min(plane["energy"])))
+    hi = max(float(np.max(plane["mse"])), float(np.max(plane["energy"])))
+    hi = hi if hi > lo else lo + 1e-9
+    la, lb = (f" (λ = {v + 0.0:.3g})" if v is not None else "" for v in lambdas)
+    for ax, image, key in zip(panel["axes"], panel["images"], ("mse", "energy")):
+        image.set_data(plane[key])
+        image.set_extent(ext)
+        image.set_clim(lo, hi)
+        ax.set(xlim=ext[:2], ylim=ext[2:])
+        ax.set_xlabel("top eigen-direction" + la, fontsize=8, labelpad=1)
+    panel["axes"][0].set_ylabel("bottom eigen-direction" + lb, fontsize=8, labelpad=1)
+
+
+def set_eigenplane_paths(panel: dict, paths: dict) -> None:
+    """Each method's projected path (``pc.project_trajectory``: {'bp': (a, b), 'pc': ...}),
+    with its start and its last point."""
+    for method in ("bp", "pc"):
+        a, b = paths[method]
+        panel["paths"][method].set_data(a, b)
+        panel["starts"][method].set_data(a[:1], b[:1])
+        panel["ends"][method].set_data(a[-1:], b[-1:])
+
+
+# ----------------------------------------------------------------------------- the H = 2 chain in 3-D
+def chain_axes_3d(fig, extent: float, *, elev: float = 20.0, azim: float = -60.0) -> dict:
+    """A 3-D axes over [−extent, extent]³ labelled w₁, w₂, w₃ with, empty: the minimum
+    manifold's wireframe, backprop's and PC's weight paths, their start and ends, and the
+    origin saddle. Returns the artists by name."""
+    from mpl_toolkits.mplot3d.art3d import Line3DCollection
+    ax = fig.add_subplot(projection="3d")
+    ax.set(xlim=(-extent, extent), ylim=(-extent, extent), zlim=(-extent, extent))
+    ax.set_xlabel("w₁", fontsize=8, labelpad=-4)
+    ax.set_ylabel("w₂", fontsize=8, labelpad=-4)
+    ax.set_zlabel("w₃", fontsize=8, labelpad=-4)
+    ax.view_init(elev=elev, azim=azim)
+    ax.set_box_aspect(None, zoom=0.9)
+    ax.tick_params(labelsize=6.5, pad=-2)
+    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+        axis.set_major_locator(MaxNLocator(3))
+    manifold = Line3DCollection([], colors=[(0.3, 0.3, 0.3, 0.55)], linewidths=0.6,
+                                label="minima w₁w₂w₃ = p*")
+    ax.add_collection3d(manifold, autolim=False)
+    # paths are cut at the box (a run that leaves it is not drawn over the axes)
+    (bp,) = ax.plot([], [], [], color=BP_COLOUR, lw=1.8, label="backprop", axlim_clip=True)
+    (pc,) = ax.plot([], [], [], color=PC_COLOUR, lw=1.8, label="predictive coding",
+                    axlim_clip=True)
+    (start,) = ax.plot([], [], [], "o", color="white", mec="black", ms=5, label="start")
+    (end_bp,) = ax.plot([], [], [], "o", color=BP_COLOUR, mec="black", ms=5, axlim_clip=True)
+    (end_pc,) = ax.plot([], [], [], "o", color=PC_COLOUR, mec="black", ms=5, axlim_clip=True)
+    (origin,) = ax.plot([0], [0], [0], "X", color=ORIGIN_COLOUR, mec="black", ms=8,
+                        label="origin (saddle)")
+    legend = fig.legend(handles=[bp, pc, start, origin, manifold], loc="lower left",
+                        fontsize=6.5, framealpha=0.85, ncols=2)
+    return dict(ax=ax, manifold=manifold, bp=bp, pc=pc, start=start, end_bp=end_bp,
+                end_pc=end_pc, origin=origin, legend=legend)
+
+
+def set_chain_manifold(panel: dict, curves) -> None:
+    """The wireframe of the minimum manifold (``pc.chain_minimum_curves``)."""
+    panel["manifold"].set_segments(list(curves))
+
+
+def set_chain_paths(panel: dict, paths: dict) -> None:
+    """Backprop's and PC's (w₁, w₂, w₃) paths ({'bp': (3, n + 1) array, 'pc': ...}), their
+    common start and their last points."""
+    for method in ("bp", "pc"):
+        w = paths[method]
+        panel[method].set_data_3d(w[0], w[1], w[2])
+        panel[f"end_{method}"].set_data_3d(w[0, -1:], w[1, -1:], w[2, -1:])
+    w = paths["bp"]
+    panel["start"].set_data_3d(w[0, :1], w[1, :1], w[2, :1])

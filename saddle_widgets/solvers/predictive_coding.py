@@ -47,7 +47,8 @@ __all__ = [
     "METHODS", "Trainings", "Race",
     "SLICE_PAIRS", "slice_pair", "random_scalar_chain", "network_widths", "SADDLE_POINTS",
     "saddle_weights", "saddle_hessian_theory", "classify_origin", "describe_saddles",
-    "describe_escape",
+    "describe_escape", "chain_minimum_product", "chain_minimum_curves", "train_runs",
+    "depth_sweep_escapes", "DepthSweep",
 ]
 
 _MAX_LAYERS = 100
@@ -1059,14 +1060,31 @@ def eigenplane_landscape(widths, X, Y, directions, *, extent: float = 1.0,
     X, Y = _check_xy(X, Y, ns[0], ns[-1], source=f"widths[0] = {ns[0]}",
                      target=f"widths[-1] = {ns[-1]}")
     a = np.linspace(-extent, extent, n)
-    out = {"a": a, "b": a.copy(), "mse": np.empty((n, n)), "energy": np.empty((n, n))}
+    out = {"a": a, "b": a.copy()}
+    # the grid points in stacks of networks, θ[i, j] = a[j] u + b[i] v (chunks of 64 points:
+    # small temporaries)
+    theta = (a[None, :, None] * u + a[:, None, None] * v).reshape(n * n, P)
+    B = X.shape[1]
+    mse, energy = np.empty(n * n), np.empty(n * n)
     with np.errstate(**_quiet):
-        for i, bi in enumerate(a):
-            for j, aj in enumerate(a):
-                ws = unflatten_weights(aj * u + bi * v, shapes)
-                R = Y - _end_to_end(ws) @ X
-                out["mse"][i, j] = np.sum(R * R) / (2 * X.shape[1])
-                out["energy"][i, j] = _equilibrated_energy(ws, X, Y)
+        for lo in range(0, n * n, 64):
+            ws, i = [], 0
+            for r, c in shapes:
+                ws.append(theta[lo:lo + 64, i:i + r * c].reshape(-1, r, c))
+                i += r * c
+            E = ws[0]
+            for W in ws[1:]:
+                E = W @ E                                       # W_{L:1}, stacked
+            R = Y - E @ X
+            S = np.broadcast_to(np.eye(ns[-1]), (E.shape[0], ns[-1], ns[-1]))
+            Pt = None
+            for W in reversed(ws[1:]):                          # S = I + Σ W_{L:l} W_{L:l}^T
+                Pt = W if Pt is None else Pt @ W
+                S = S + Pt @ np.swapaxes(Pt, 1, 2)
+            _finite(S, "the rescaling matrix S on the plane")
+            mse[lo:lo + 64] = np.sum(R * R, axis=(1, 2)) / (2 * B)
+            energy[lo:lo + 64] = np.sum(R * np.linalg.solve(S, R), axis=(1, 2)) / (2 * B)
+    out["mse"], out["energy"] = mse.reshape(n, n), energy.reshape(n, n)
     _finite(out["mse"], "the MSE on the plane")
     _finite(out["energy"], "F* on the plane")
     return out
@@ -1155,30 +1173,44 @@ def protocol_escapes(hidden: int, seeds=range(5), *, width: int = 1, dim: int = 
     return out
 
 
+_EYES: dict = {}
+
+
+def _eye(n: int) -> np.ndarray:
+    """The n × n identity, made once (read-only: the stacked loops add to it every step)."""
+    if n not in _EYES:
+        _EYES[n] = np.eye(n)
+        _EYES[n].flags.writeable = False
+    return _EYES[n]
+
+
 def _stacked_pc_activities(Ws, X, Y, k, dt):
     """Hidden activities of S networks at once (weights stacked on a leading axis): the
     equilibrium (k None) or k Euler steps from the feed-forward pass (``_euler_activities``)."""
     S, B = Ws[0].shape[0], X.shape[-1]
     sizes = [W.shape[1] for W in Ws[:-1]]
-    offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    offs = [0]
+    for n in sizes:
+        offs.append(offs[-1] + n)
     A = np.zeros((S, offs[-1], offs[-1]))
     for l in range(len(sizes)):
         a = slice(offs[l], offs[l + 1])
-        A[:, a, a] = np.eye(sizes[l]) + np.swapaxes(Ws[l + 1], 1, 2) @ Ws[l + 1]
+        WT = Ws[l + 1].swapaxes(1, 2)
+        A[:, a, a] = _eye(sizes[l]) + WT @ Ws[l + 1]
         if l + 1 < len(sizes):
             c = slice(offs[l + 1], offs[l + 2])
-            A[:, a, c] = -np.swapaxes(Ws[l + 1], 1, 2)
+            A[:, a, c] = -WT
             A[:, c, a] = -Ws[l + 1]
     b = np.zeros((S, offs[-1], B))
     b[:, offs[0]:offs[1]] += Ws[0] @ X
-    b[:, offs[-2]:offs[-1]] += np.swapaxes(Ws[-1], 1, 2) @ Y
+    b[:, offs[-2]:offs[-1]] += Ws[-1].swapaxes(1, 2) @ Y
     Z = np.linalg.solve(A, b)
     if k is not None:
         h, z0 = X, []
         for W in Ws[:-1]:
             h = W @ h
             z0.append(h)
-        M = np.eye(offs[-1]) - dt * A
+        M = _eye(offs[-1]) - dt * A
         Z = Z + np.linalg.matrix_power(M, k) @ (np.concatenate(z0, axis=1) - Z)
     return [Z[:, offs[l]:offs[l + 1]] for l in range(len(sizes))]
 
@@ -1236,9 +1268,24 @@ def seed_escape_steps(starts, data, *, method: str, lr: float, n_steps: int, thr
     else:
         _check(starts[0], X, Y)
     Ws = [np.stack([st[l] for st in starts]) for l in range(len(starts[0]))]
-    out, alive = [None] * S, np.ones(S, bool)
+    out = [None] * S
+    _escape_loop(Ws, (X, Y), 0, n_steps, out, np.ones(S, bool), method=method, lr=lr, k=k,
+                 dt=dt, threshold=threshold)
+    return out
+
+
+def _escape_loop(Ws, data, t0, n_steps, out, alive, *, method, lr, k, dt, threshold,
+                 trained=None):
+    """Steps t0..n_steps of the stacked runs ``Ws`` (alive ones), only as far as each needs:
+    out[i] = the first t with MSE(W_t) <= threshold. Returns the weights at the last step
+    evaluated and ``alive`` (the runs not escaped, not diverged): a later call from that
+    step on continues them. ``trained``: per layer, which runs train it (None: all; the
+    others hold an identity, ``depth_sweep_escapes``)."""
+    X, Y = data
+    stream = X.ndim == 4
+    S = Ws[0].shape[0]
     with np.errstate(**_quiet):
-        for t in range(n_steps + 1):
+        for t in range(t0, n_steps + 1):
             Xt, Yt = (X[:, t], Y[:, t]) if stream else (X, Y)
             B = Xt.shape[-1]
             hs = [Xt]
@@ -1257,10 +1304,9 @@ def seed_escape_steps(starts, data, *, method: str, lr: float, n_steps: int, thr
             if method == "bp":
                 delta, grads = -R / B, [None] * len(Ws)
                 for l in range(len(Ws) - 1, -1, -1):
-                    grads[l] = delta @ np.swapaxes(hs[l] if hs[l].ndim == 3 else
-                                                   np.broadcast_to(hs[l], (S, *hs[l].shape)),
-                                                   1, 2)
-                    delta = np.swapaxes(Ws[l], 1, 2) @ delta
+                    h = hs[l] if hs[l].ndim == 3 else np.broadcast_to(hs[l], (S, *hs[l].shape))
+                    grads[l] = delta @ h.swapaxes(1, 2)
+                    delta = Ws[l].swapaxes(1, 2) @ delta
             else:
                 try:
                     zs = _stacked_pc_activities(Ws, Xt, Yt, k, dt)
@@ -1272,11 +1318,19 @@ def seed_escape_steps(starts, data, *, method: str, lr: float, n_steps: int, thr
                         break
                 full = [np.broadcast_to(Xt, (S, *Xt.shape[-2:])), *zs,
                         np.broadcast_to(Yt, (S, *Yt.shape[-2:]))]
-                grads = [-((full[l + 1] - Ws[l] @ full[l]) @ np.swapaxes(full[l], 1, 2)) / B
+                grads = [-((full[l + 1] - Ws[l] @ full[l]) @ full[l].swapaxes(1, 2)) / B
                          for l in range(len(Ws))]
-            # the runs that escaped or diverged rest at zero (ignored from now on)
-            Ws = [np.where(alive[:, None, None], W - lr * g, 0.0) for W, g in zip(Ws, grads)]
-    return out
+            # the runs that escaped or diverged rest at zero (ignored from now on); layers a
+            # run does not train keep their identity
+            live = alive[:, None, None]
+            if trained is None:
+                Ws = [np.where(live, W - lr * g, 0.0) for W, g in zip(Ws, grads)]
+            else:
+                Ws = [np.where(live, W - lr * g, 0.0) if tr.all() else
+                      np.where((alive & tr)[:, None, None], W - lr * g,
+                               np.where(tr[:, None, None], 0.0, W))
+                      for W, g, tr in zip(Ws, grads, trained)]
+    return Ws, alive
 
 
 def escape_statistics(steps) -> dict:
@@ -1324,37 +1378,54 @@ class Trainings:
         self.stream = np.ndim(data[0]) == 3
         self._kept: dict = {}     # method: the run trained so far (longer ones continue it)
 
-    def _train_to(self, method, n_steps, stop_below=None):
-        """The kept run, trained on from its last weights to ``n_steps`` steps (or until
-        the MSE falls to ``stop_below``) unless it is that long already or diverged."""
-        before = self._kept.get(method)
-        done = 0 if before is None else len(before.losses) - 1
-        if before is not None and (before.diverged or done >= n_steps):
-            return before
-        X, Y = self.data
-        w0 = self.start if before is None else before.weights
-        kw = dict(method=method, lr=self.lr, inference=self.inference, dt=self.dt,
-                  record_weights=True, on_divergence="stop", stop_below=stop_below)
-        if self.stream:
-            if n_steps >= X.shape[0]:
+    def _train_to(self, methods, n_steps, stop_below=None):
+        """The kept runs of ``methods``, each trained on from its last weights to ``n_steps``
+        steps (or until the MSE falls to ``stop_below``) unless it is that long already or
+        diverged; the runs that need training are trained at once (``train_runs``)."""
+        todo, starts, done = [], [], []
+        for m in methods:
+            before = self._kept.get(m)
+            steps = 0 if before is None else len(before.losses) - 1
+            if before is not None and (before.diverged or steps >= n_steps):
+                continue
+            todo.append(m)
+            starts.append(self.start if before is None else before.weights)
+            done.append(steps)
+        if todo:
+            X, Y = self.data
+            if self.stream and n_steps >= X.shape[0]:
                 raise ValueError(f"this stream holds {X.shape[0] - 1} steps, not {n_steps}")
-            run = train_minibatch(w0, X[done:n_steps + 1], Y[done:n_steps + 1], **kw)
-        else:
-            run = train(w0, X, Y, n_steps=n_steps - done, **kw)
-        run = self._kept[method] = run if before is None else _joined(before, run)
-        return run
+            runs = train_runs(starts, self.data, methods=todo, lr=self.lr,
+                              n_steps=[n_steps - d for d in done], inference=self.inference,
+                              dt=self.dt, stop_below=stop_below,
+                              offsets=done if self.stream else None)
+            for m, run in zip(todo, runs):
+                before = self._kept.get(m)
+                self._kept[m] = run if before is None else _joined(before, run)
+        return {m: self._kept[m] for m in methods}
 
     def runs(self, n_steps: int) -> dict:
-        return {m: truncate_run(self._train_to(m, n_steps), n_steps) for m in METHODS}
+        return {m: truncate_run(r, n_steps) for m, r in self._train_to(METHODS, n_steps).items()}
+
+    def escapes(self, n_steps: int, threshold: float, methods=METHODS) -> dict:
+        """{method: steps to escape within n_steps, None if not}, training (the methods
+        that need it at once) only until the escape."""
+        out, todo = {}, []
+        for m in methods:
+            choice("method", m, METHODS)
+            run = self._kept.get(m)
+            # the run kept is the beginning of the one run from the start: its first step
+            # below the threshold is the escape, if it has one
+            out[m] = None if run is None else steps_to_escape(run, threshold)
+            if out[m] is None:
+                todo.append(m)
+        if todo:
+            for m, run in self._train_to(todo, n_steps, threshold).items():
+                out[m] = steps_to_escape(run, threshold)
+        return {m: t if t is not None and t <= n_steps else None for m, t in out.items()}
 
     def escape(self, method: str, n_steps: int, threshold: float):
-        run = self._kept.get(method)
-        # the run kept is the beginning of the one run from the start: its first step
-        # below the threshold is the escape, if it has one
-        t = None if run is None else steps_to_escape(run, threshold)
-        if t is None:
-            t = steps_to_escape(self._train_to(method, n_steps, threshold), threshold)
-        return t if t is not None and t <= n_steps else None
+        return self.escapes(n_steps, threshold, (method,))[method]
 
 
 class Race:
@@ -1394,7 +1465,8 @@ class Race:
         return self.trainings(H).runs(n_steps)
 
     def escape(self, H: int, n_steps: int) -> tuple:
-        return tuple(self.trainings(H).escape(m, n_steps, self.threshold) for m in METHODS)
+        t = self.trainings(H).escapes(n_steps, self.threshold)
+        return tuple(t[m] for m in METHODS)
 
 
 # ----------------------------------------------------------------------------- toy data
@@ -1536,3 +1608,315 @@ def describe_escape(name: str, result: TrainingResult, threshold: float) -> str:
         return f"{name} escapes at step {t}"
     return (f"{name} still on the plateau after {len(result.losses) - 1} steps "
             f"(MSE {result.losses[-1]:.3g})")
+
+
+# ----------------------------------------------------------------------------- the H = 2 chain in 3-D
+def chain_minimum_product(X, Y) -> float:
+    """The product p* = w_L ⋯ w_1 at the MSE minima of a scalar chain: the MSE
+    ½(σ_yy − 2p σ_xy + p² σ_xx) is least at p* = σ_xy / σ_xx (p* = −1 for the toy task
+    y = −x), so the minima form the manifold w_1 w_2 ⋯ w_L = p* (where F* is least too)."""
+    X, Y = _check_xy(X, Y, 1, 1, source="a scalar chain", target="a scalar chain")
+    sxx = float(np.sum(X * X))
+    if sxx == 0.0:
+        raise ValueError("the inputs are all zero: every product fits equally well")
+    return float(np.sum(X * Y)) / sxx
+
+
+def chain_minimum_curves(p_star: float, extent: float, n: int = 9, points: int = 121) -> list:
+    """The surface w_1 w_2 w_3 = p* inside the cube [−extent, extent]³, as curves (arrays of
+    shape (k, 3)): for each of n values of w_1 (and of w_2) a curve along the other weight,
+    w_3 = p* / (w_1 w_2), cut where it leaves the cube — a wireframe of the minimum manifold."""
+    p_star = finite_scalar("p_star", p_star)
+    extent = positive_scalar("extent", extent)
+    n = integer_in_range("n", n, 1, 100)
+    points = integer_in_range("points", points, 2, 10_000)
+    fixed = np.linspace(-extent, extent, 2 * n + 1)[1::2]      # n values, none of them 0
+    run = np.linspace(-extent, extent, points)
+    curves = []
+    for c in fixed:
+        for first in (True, False):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                w3 = p_star / (c * run)
+            inside = np.isfinite(w3) & (np.abs(w3) <= extent)
+            # contiguous pieces inside the cube
+            edges = np.flatnonzero(np.diff(np.concatenate([[0], inside.astype(int), [0]])))
+            for lo, hi in zip(edges[::2], edges[1::2]):
+                if hi - lo < 2:
+                    continue
+                seg = run[lo:hi]
+                cols = (np.full_like(seg, c), seg) if first else (seg, np.full_like(seg, c))
+                curves.append(np.column_stack([*cols, w3[lo:hi]]))
+    return curves
+
+
+# ----------------------------------------------------------------------------- runs trained at once
+def _stacked_mse_grad(Ws, X, Y):
+    """``_mse_grad`` of a stack of networks (weights stacked on a leading axis), operation for
+    operation: the same numbers for each network as ``_mse_grad`` on its own."""
+    hs = [X]
+    for W in Ws:
+        hs.append(W @ hs[-1])
+    delta = -(Y - hs[-1]) / X.shape[-1]
+    grads = [None] * len(Ws)
+    for l in range(len(Ws) - 1, -1, -1):
+        grads[l] = delta @ hs[l].swapaxes(-1, -2)
+        if l:
+            delta = Ws[l].swapaxes(1, 2) @ delta
+    return grads
+
+
+def _stacked_pc_grad(Ws, X, Y, k, dt):
+    """``_pc_grad`` at the inferred activities (``_stacked_pc_activities``: the equilibrium,
+    or k Euler steps) of a stack of networks, operation for operation."""
+    zs = _stacked_pc_activities(Ws, X, Y, k, dt)
+    full = [X, *zs, Y]
+    B = X.shape[-1]
+    return [-((full[l + 1] - Ws[l] @ full[l]) @ full[l].swapaxes(-1, -2)) / B
+            for l in range(len(Ws))]
+
+
+def _per_run(values, S, name, check):
+    """A per-run list of S values from one value or a sequence of S."""
+    if isinstance(values, (list, tuple, np.ndarray)):
+        if len(values) != S:
+            raise ValueError(f"{name} needs one value per run ({S}), got {len(values)}")
+        return [check(v) for v in values]
+    return [check(values)] * S
+
+
+def train_runs(starts, data, *, methods, lr: float = 0.4, n_steps=100, inference="exact",
+               dt: float = 0.1, stop_below=None, offsets=None) -> list:
+    """S gradient-descent runs of networks of one shape, trained at once (the weights stacked
+    on a leading axis, every step one pass of batched products for all of them): run i is,
+    number for number, ``train(starts[i], X, Y, method=methods[i], n_steps=n_steps[i],
+    record_weights=True, on_divergence='stop', stop_below=stop_below[i])`` (fixed batch,
+    ``data`` = (X, Y)), or ``train_minibatch`` on the batches offsets[i], offsets[i] + 1, ...
+    of a stream ``data`` = (Xs, Ys) of shape (n + 1, d, B). ``n_steps``, ``stop_below`` and
+    ``offsets``: one value for all runs or one per run. Returns the S TrainingResults."""
+    if isinstance(starts, (str, bytes)) or not hasattr(starts, "__len__") or not starts:
+        raise ValueError("starts must be a non-empty list of weight lists [W_1, ..., W_L]")
+    starts = [_check_weights(st) for st in starts]
+    S = len(starts)
+    if S > 200 or any([w.shape for w in st] != [w.shape for w in starts[0]] for st in starts):
+        raise ValueError("starts must be at most 200 weight lists of the same shapes")
+    if isinstance(methods, str):
+        methods = [methods] * S
+    methods = _per_run(list(methods), S, "methods",
+                       lambda m: choice("method", m, ("bp", "pc")))
+    lr = positive_scalar("lr", lr)
+    dt = positive_scalar("dt", dt)
+    k = _inference_steps(inference)
+    n_steps = _per_run(n_steps, S, "n_steps",
+                       lambda n: integer_in_range("n_steps", n, 0, 1_000_000))
+    stop_below = _per_run(stop_below, S, "stop_below",
+                          lambda s: None if s is None else finite_scalar("stop_below", s))
+    X, Y = finite_array("X", data[0]), finite_array("Y", data[1])
+    stream = X.ndim == 3
+    if stream:
+        offsets = _per_run(0 if offsets is None else offsets, S, "offsets",
+                           lambda o: integer_in_range("offset", o, 0, X.shape[0] - 1))
+        if X.shape != Y.shape:
+            raise ValueError(f"Xs and Ys must have one shape, got {X.shape} and {Y.shape}")
+        if any(o + n >= X.shape[0] for o, n in zip(offsets, n_steps)):
+            raise ValueError(f"this stream holds {X.shape[0] - 1} steps: a run goes past it")
+        _check(starts[0], X[0], Y[0])
+    else:
+        X, Y = _check(starts[0], X, Y)[1:]
+    if k is not None and k * max(n_steps) * S > 50_000_000:
+        raise ValueError("that many runs, steps and inference steps is too much work")
+    # bp runs first, then pc runs: each method's gradient is one pass over its slice
+    order = sorted(range(S), key=lambda i: methods[i] == "pc")
+    n_bp = sum(m == "bp" for m in methods)
+    T = max(n_steps)
+    n_run = np.array([n_steps[i] for i in order])
+    stop = np.array([-np.inf if stop_below[i] is None else stop_below[i] for i in order])
+    Ws = [np.stack([starts[i][l] for i in order]) for l in range(len(starts[0]))]
+    traj = [np.empty((T + 1, *W.shape)) for W in Ws]
+    for tr, W in zip(traj, Ws):
+        tr[0] = W
+    rec = {q: np.empty((T + 1, S)) for q in ("loss", "energy", "norm")}
+    length = np.zeros(S, int)          # steps recorded per run
+    alive = np.ones(S, bool)
+    diverged = np.zeros(S, bool)
+    offs = np.array([offsets[i] for i in order]) if stream else None
+    with np.errstate(**_quiet):
+        for t in range(T + 1):
+            if stream:       # (a run that stopped reads any batch: it is ignored)
+                at = np.minimum(offs + t, X.shape[0] - 1)
+                Xt, Yt = X[at], Y[at]
+            else:
+                Xt, Yt = X, Y
+            B = Xt.shape[-1]
+            P = Ws[0]
+            for W in Ws[1:]:
+                P = W @ P
+            R = Yt - P @ Xt
+            loss = np.sum((R * R).reshape(S, -1), axis=1) / (2 * B)
+            ok = np.isfinite(loss)
+            for W in Ws:
+                ok &= np.all(np.abs(W) < 1e100, axis=(1, 2))
+            Sm, Pt = _eye(R.shape[1]), None
+            for W in reversed(Ws[1:]):                   # S = I + Σ W_{L:l} W_{L:l}^T
+                Pt = W if Pt is None else Pt @ W
+                Sm = Sm + Pt @ Pt.swapaxes(1, 2)
+            ok &= np.all(np.isfinite(Sm), axis=(1, 2))
+            every = bool(ok.all())
+            try:
+                if every:
+                    Z = np.linalg.solve(Sm, R)
+                    energy = np.sum((R * Z).reshape(S, -1), axis=1) / (2 * B)
+                else:
+                    energy = np.full(S, np.nan)
+                    energy[ok] = np.sum((R[ok] * np.linalg.solve(Sm[ok], R[ok])).reshape(
+                        int(ok.sum()), -1), axis=1) / (2 * B)
+            except np.linalg.LinAlgError:
+                energy = np.full(S, np.nan)
+                for i in np.flatnonzero(ok):
+                    try:
+                        energy[i] = np.sum(R[i] * np.linalg.solve(Sm[i], R[i])) / (2 * B)
+                    except np.linalg.LinAlgError:
+                        ok[i] = False
+            parts = []
+            for lo, hi, method in ((0, n_bp, "bp"), (n_bp, S, "pc")):
+                if hi == lo:
+                    continue
+                Wm = [W[lo:hi] for W in Ws] if hi - lo < S else Ws
+                Xm, Ym = (Xt[lo:hi], Yt[lo:hi]) if stream else (Xt, Yt)
+                try:
+                    g = (_stacked_mse_grad(Wm, Xm, Ym) if method == "bp"
+                         else _stacked_pc_grad(Wm, Xm, Ym, k, dt))
+                except np.linalg.LinAlgError:      # run by run: a singular one diverged
+                    g = [np.full_like(W, np.nan) for W in Wm]
+                    for j in range(hi - lo):
+                        one = [W[j:j + 1] for W in Wm]
+                        xj, yj = (Xm[j:j + 1], Ym[j:j + 1]) if stream else (Xm, Ym)
+                        try:
+                            gj = (_stacked_mse_grad(one, xj, yj) if method == "bp"
+                                  else _stacked_pc_grad(one, xj, yj, k, dt))
+                        except np.linalg.LinAlgError:
+                            ok[lo + j] = False
+                            continue
+                        for gl, gjl in zip(g, gj):
+                            gl[j] = gjl[0]
+                parts.append(g)
+            grads = parts[0] if len(parts) == 1 else [np.concatenate(gs) for gs in zip(*parts)]
+            norm = np.zeros(S)
+            for gl in grads:
+                norm = norm + np.sum((gl * gl).reshape(S, -1), axis=1)
+            norm = np.sqrt(norm)
+            ok &= np.isfinite(energy) & np.isfinite(norm)
+            bad = alive & ~ok
+            if t == 0 and bad.any():
+                raise ValueError("the initial weights are too large: the loss, energy or "
+                                 "gradient overflows before training starts")
+            diverged |= bad
+            alive &= ok
+            rec["loss"][t], rec["energy"][t], rec["norm"][t] = loss, energy, norm
+            length[alive] = t + 1
+            alive &= (t < n_run) & (loss > stop)
+            if not alive.any():
+                break
+            # the runs that stopped rest at zero (ignored from now on)
+            if alive.all():
+                Ws = [W - lr * g for W, g in zip(Ws, grads)]
+            else:
+                Ws = [np.where(alive[:, None, None], W - lr * g, 0.0) for W, g in zip(Ws, grads)]
+            for tr, W in zip(traj, Ws):
+                tr[t + 1] = W
+    out = [None] * S
+    for j, i in enumerate(order):
+        n = length[j]
+        tj = tuple(np.ascontiguousarray(tr[:n, j]) for tr in traj)
+        out[i] = TrainingResult(rec["loss"][:n, j].copy(), rec["energy"][:n, j].copy(),
+                                rec["norm"][:n, j].copy(), tuple(x[-1].copy() for x in tj),
+                                tj, bool(diverged[j]), methods[i], lr,
+                                "exact" if k is None else k)
+    return out
+
+
+class DepthSweep:
+    """Steps to escape of backprop and PC from one start per depth (starts of one width and one
+    input / output dimension), each run trained only until it escapes; ``escapes(n)`` for a
+    longer horizon continues the runs still on the plateau. Backprop trains every depth in
+    one loop: a shallower network is padded with identity layers after W_1 that are never
+    trained (I h = h and Iᵀ δ = δ exactly, so each network's numbers are its own); PC (its
+    inference couples every layer) trains depth by depth. ``data``: (X, Y), one batch, or
+    (Xs, Ys) of shape (S, n + 1, d, B), each start's batches (horizons up to n). The same
+    numbers as ``seed_escape_steps`` run by run."""
+
+    def __init__(self, starts, data, *, lr: float, threshold: float, inference="exact",
+                 dt: float = 0.1):
+        if isinstance(starts, (str, bytes)) or not hasattr(starts, "__len__") or not starts:
+            raise ValueError("starts must be a non-empty list of weight lists [W_1, ..., W_L]")
+        starts = [_check_weights(st) for st in starts]
+        first, last = starts[0][0].shape, starts[0][-1].shape
+        if (len(starts) > 100
+                or any(st[0].shape != first or st[-1].shape != last for st in starts)
+                or any(w.shape != (first[0], first[0]) for st in starts for w in st[1:-1])):
+            raise ValueError("starts must be at most 100 networks of one width and one input "
+                             "/ output dimension")
+        self.lr = positive_scalar("lr", lr)
+        self.threshold = finite_scalar("threshold", threshold)
+        self.dt = positive_scalar("dt", dt)
+        self.k = _inference_steps(inference)
+        X, Y = finite_array("X", data[0]), finite_array("Y", data[1])
+        S = len(starts)
+        self.stream = X.ndim == 4
+        if self.stream and (X.shape != Y.shape or X.shape[0] != S):
+            raise ValueError(f"Xs and Ys must have shape (S = {S}, n + 1, d, B), got "
+                             f"{X.shape} and {Y.shape}")
+        _check(starts[0], X[0, 0] if self.stream else X, Y[0, 0] if self.stream else Y)
+        self.data, self.S = (X, Y), S
+        self.out = {"bp": [None] * S, "pc": [None] * S}
+        # backprop: every depth at once, padded to the deepest with identities after W_1
+        L, n = max(len(st) for st in starts), first[0]
+        pads = [L - len(st) for st in starts]
+        Ws, trained = [], []
+        for l in range(L):
+            if l in (0, L - 1):
+                Ws.append(np.stack([st[0] if l == 0 else st[-1] for st in starts]))
+                trained.append(np.ones(S, bool))
+            else:     # slot l holds W_{l - pad + 1} of a network with pad identity slots
+                Ws.append(np.stack([np.eye(n) if l <= p else st[l - p]
+                                    for st, p in zip(starts, pads)]))
+                trained.append(np.array([l > p for p in pads]))
+        # groups: (method, run indices, weights, alive, trained); each continues from done
+        self.groups = [["bp", list(range(S)), Ws, np.ones(S, bool), trained]]
+        for depth in sorted({len(st) for st in starts}):
+            idx = [i for i, st in enumerate(starts) if len(st) == depth]
+            self.groups.append(["pc", idx, [np.stack([starts[i][l] for i in idx])
+                                            for l in range(depth)],
+                                np.ones(len(idx), bool), None])
+        self.done = -1            # the last step evaluated
+
+    def escapes(self, n_steps: int) -> dict:
+        """{'bp': [...], 'pc': [...]}: steps to escape within n_steps (None if not, or if the
+        run diverged first), per start."""
+        n_steps = integer_in_range("n_steps", n_steps, 0, 100_000)
+        X, Y = self.data
+        if self.stream and n_steps >= X.shape[1]:
+            raise ValueError(f"the batches hold {X.shape[1] - 1} steps, not {n_steps}")
+        if n_steps > self.done:
+            for g in self.groups:
+                method, idx, Ws, alive, trained = g
+                if not alive.any():
+                    continue
+                data = (X[idx], Y[idx]) if self.stream else (X, Y)
+                found = [self.out[method][i] for i in idx]
+                g[2], g[3] = _escape_loop(Ws, data, max(self.done, 0), n_steps, found, alive,
+                                          method=method, lr=self.lr, k=self.k, dt=self.dt,
+                                          threshold=self.threshold, trained=trained)
+                for i, t in zip(idx, found):
+                    self.out[method][i] = t
+            self.done = n_steps
+        return {m: [t if t is not None and t <= n_steps else None for t in ts]
+                for m, ts in self.out.items()}
+
+
+def depth_sweep_escapes(starts, data, *, lr: float, n_steps: int, threshold: float,
+                        inference="exact", dt: float = 0.1) -> dict:
+    """{'bp': [...], 'pc': [...]}: steps to escape within n_steps of backprop and PC from
+    each start (``DepthSweep``: starts of different depths, one width and one input / output
+    dimension); the same numbers as ``seed_escape_steps`` run by run."""
+    return DepthSweep(starts, data, lr=lr, threshold=threshold, inference=inference,
+                      dt=dt).escapes(n_steps)

@@ -52,7 +52,8 @@ class EscapeRaceExplorer(Explorer):
     Results: ``w.results["runs"]`` ({'bp', 'pc'}: ``TrainingResult``), ``["escape"]``
     ({H: (steps for BP, steps for PC)}, None = not within the horizon), ``["threshold"]``,
     ``["origin"]`` (the origin classified, or None for more than 400 weights), ``["race"]``
-    (the ``pc.Race`` whose runs both panels show), ``["seed_escapes"]`` ({'bp', 'pc'}: steps
+    (the ``pc.Race`` of the runs shown), ``["depth_sweep"]`` (the ``pc.DepthSweep`` behind the
+    depth panel), ``["seed_escapes"]`` ({'bp', 'pc'}: steps
     to escape per seed 0-4 at the depth shown, or None while dragging).
     """
 
@@ -149,12 +150,12 @@ class EscapeRaceExplorer(Explorer):
                        lr, seed, inference=k, dt=0.1 if dt is None else dt,
                        max_steps=MAX_STEPS)
 
-    # the runs of the depth shown and the depth sweep come from one Race: the sweep reuses
-    # the run on screen, the run of a new depth continues the sweep's, and a longer horizon
-    # continues the runs already trained. A Race keeps one run per depth and method, weights
-    # recorded (<= 2 MB per depth at width 8, dim 3, 400 steps; long_runs' results share
-    # their arrays); as many Races as long_runs entries, so a run long_runs returns is one
-    # its Race keeps
+    # the runs of the depth shown come from a Race (its starts and streams serve the depth
+    # sweep too): a longer horizon continues the runs already trained (BP and PC in one
+    # loop, pc.train_runs). A Race keeps one run per depth shown and method, weights recorded
+    # (<= 2 MB per depth at width 8, dim 3, 400 steps; long_runs' results share their
+    # arrays); as many Races as long_runs entries, so a run long_runs returns is one its
+    # Race keeps
     @step("data", "threshold", "width", "dim", "init_scale", "lr", "seed", "batches",
           "inference_mode", cache=8)
     def race(self, data, threshold, width, dim, init_scale, lr, seed, batches, mode):
@@ -216,14 +217,27 @@ class EscapeRaceExplorer(Explorer):
 
     # coarse results (None) share the cache: 16 entries (a few numbers each) keep the full
     # sweeps a drag returns to
-    @step("race", "horizon", coarse=True, cache=16)
-    def sweep(self, race, horizon, *, coarse):
-        """{H: (BP, PC) steps to escape} for H = 1-5 within the horizon; None while dragging.
+    @step("race", cache=4)          # (fresh batches: up to 3 MB of streams each)
+    def depth_sweep(self, race):
+        """The depth sweep's runs, one start per depth H = 1-5 (``pc.DepthSweep``: backprop of
+        every depth in one identity-padded loop, PC depth by depth, each run only until it
+        escapes; a longer horizon continues them): the same numbers as the runs one by one."""
+        starts = [race.start(H) for H in RACE_DEPTHS]
+        if race.data is None:                         # each depth's stream of batches
+            Xs = np.stack([race.trainings(H).data[0] for H in RACE_DEPTHS])
+            data = (Xs, -Xs)
+        else:
+            data = race.data
+        return pc.DepthSweep(starts, data, lr=race.lr, threshold=race.threshold,
+                             inference=race.inference, dt=race.dt)
 
-        A run stops once it escapes; the depth shown reads the runs on screen."""
+    @step("depth_sweep", "horizon", coarse=True, cache=16)
+    def sweep(self, depth_sweep, horizon, *, coarse):
+        """{H: (BP, PC) steps to escape} for H = 1-5 within the horizon; None while dragging."""
         if coarse:
             return None
-        return {H: race.escape(H, horizon) for H in RACE_DEPTHS}
+        t = depth_sweep.escapes(horizon)
+        return {H: (t["bp"][i], t["pc"][i]) for i, H in enumerate(RACE_DEPTHS)}
 
     @step("sweep", "runs", "threshold", "hidden", "train_steps")
     def escape(self, sweep, runs, threshold, hidden, train_steps):
