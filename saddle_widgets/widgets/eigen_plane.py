@@ -54,7 +54,7 @@ class EigenPlaneExplorer(Explorer):
         "extent": Float("plane extent", 0.6, 0.1, 2.0, step=0.1,
                         doc="a and b span [−extent, extent]"),
     }
-    FIGURES = {"plane": Fig(6.3, 2.8)}
+    FIGURES = {"plane": Fig(5.8, 2.8)}
     PRESETS = {
         "wide net, H = 2: MSE flat, F* curves down (tutorial)": {},
         "H = 1: a strict saddle of both objectives": {"hidden": 1, "train_steps": 100},
