@@ -5,6 +5,7 @@ import contextlib
 import gc
 import math
 import random
+import re
 import sys
 import weakref
 
@@ -374,3 +375,11 @@ def test_random_changes_do_not_grow_what_the_widget_keeps(cls):
     assert sizes[1][1] <= sizes[0][1] + 5, sizes
     assert not any(isinstance(v, float) and math.isnan(v) for v in w.state.values())
     w.close()
+
+
+@pytest.mark.parametrize("cls", WIDGETS, ids=lambda c: c.__name__)
+def test_presets_named_after_the_paper_say_how_they_differ(cls):
+    """A preset whose name cites the paper (a figure, proposition, theorem or "paper")
+    carries a note for its status line: what of the paper it uses and how it differs."""
+    cited = [p for p in cls.PRESETS if re.search(r"Fig\.|paper|Prop\.|Thm|Table", p)]
+    assert not [p for p in cited if not cls.PRESET_NOTES.get(p)], cls.PRESET_NOTES

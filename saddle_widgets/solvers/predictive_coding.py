@@ -1105,6 +1105,11 @@ def project_trajectory(result: TrainingResult, directions) -> tuple:
 #: the authors' toy protocol (Fig. 2): x ~ N(1, 0.1²), y = −x, fresh batches of 64, w ~ N(0,
 #: 0.05²), SGD lr 0.4, PC inference 20 Euler steps of dt 0.1 from the feed-forward pass
 TOY_PROTOCOL = {"batch": 64, "scale": 0.05, "lr": 0.4, "inference": 20, "dt": 0.1}
+#: how the package's "paper toy chain" presets differ from that protocol (their status line)
+TOY_CHAIN_DIFFERS = ("the paper's toy task and start (x ~ N(1, 0.1²), y = −x, w ~ N(0, 0.05²), "
+                     "lr 0.4) on one fixed batch with exact inference; the paper draws a fresh "
+                     "batch of 64 each step and runs 20 Euler inference steps (the escape race's "
+                     "'Fig. 2 protocol' presets: BP 70, PC 33 for its seed 2)")
 #: the authors' notebook draws PC's batches after BP's: 15 BP steps for H = 1, 100 for H = 2
 AUTHORS_BP_STEPS = {1: 15, 2: 100}
 _MAX_BATCH_VALUES = 50_000_000

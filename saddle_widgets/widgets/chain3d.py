@@ -58,6 +58,7 @@ class Chain3DExplorer(Explorer):
         "large start σ = 0.5: both reach the minima": {"init_scale": 0.5, "train_steps": 100},
         "view from above (w₃ up, elevation 90°)": {"elev": 90.0, "azim": -90.0},
     }
+    PRESET_NOTES = {"paper toy chain, H = 2 (BP stalls, PC escapes)": pc.TOY_CHAIN_DIFFERS}
 
     # ------------------------------------------------------------------ figures
     def build_chain(self, fig):

@@ -98,6 +98,11 @@ class EscapeRaceExplorer(Explorer):
                                                "train_steps": 60},
     }
     PRESET_NOTES = {
+        "paper toy chain, H = 2 (BP stalls, PC escapes)": pc.TOY_CHAIN_DIFFERS,
+        "tiny initialisation σ = 0.005 (paper's deep nets)": (
+            "the paper's initial scale for its deep non-linear nets (Fig. 5: σ = 5e-3, H = 4, "
+            "width 500, MNIST); here the toy chain's task with H = 2, one fixed batch and "
+            "exact inference"),
         "Fig. 2 protocol, H = 2, seed 2: BP 70, PC 33": (
             "the authors' protocol (fresh batches of 64, 20 Euler steps of dt 0.1, lr 0.4, "
             "σ 0.05) and their seed 2 of Fig. 2; their notebook gives PC the batches after "

@@ -105,6 +105,9 @@ class PCLandscapeExplorer(Explorer):
         "start on the diagonal w_1 = w_2 (H = 1)": {"depth": 2, "start_a": 0.3,
                                                     "start_b": 0.3, "train_steps": 60},
     }
+    PRESET_NOTES = {name: pc.TOY_CHAIN_DIFFERS for name in (
+        "paper toy chain, H = 1 (BP and PC both escape)",
+        "paper toy chain, H = 2 (BP stalls, PC escapes)")}
 
     # ------------------------------------------------------------------ parameters
     def follow(self, given, values):
