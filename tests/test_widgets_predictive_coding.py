@@ -1068,3 +1068,21 @@ def test_eigenplane_drag_trains_100_steps_and_the_release_continues_them(monkeyp
         run = pc.train(start, X, Y, method=m, lr=0.3, n_steps=400, record_weights=True)
         np.testing.assert_array_equal(w.results["runs"][m].losses, run.losses)
     w.close()
+
+
+def test_eigenplane_and_chain_say_how_far_they_trained_and_which_run_left_the_view():
+    """A learner moving 'training steps' in a state where both runs have settled (BP on the
+    plateau, PC off the plane's view) still sees the change: the panel says "after n steps"
+    and names the run whose last point lies outside the view (found by the browser test)."""
+    from saddle_widgets import Chain3DExplorer, EigenPlaneExplorer
+    w = EigenPlaneExplorer(canvas="agg", hidden=3, width=7, dim=3, init_scale=0.006,
+                           lr=0.41, seed=1, train_steps=390)
+    a, b = w.results["paths"]["pc"]
+    assert max(abs(a[-1]), abs(b[-1])) > w.state["extent"]          # PC's end is off the view
+    assert w.panel["clock"].get_text() == "after 390 steps · PC ended off the view"
+    w.set_params(train_steps=400)
+    assert w.panel["clock"].get_text().startswith("after 400 steps")
+    w.close()
+    c = Chain3DExplorer(canvas="agg", train_steps=210)
+    assert c.panel["clock"].get_text() == f"after {c.results['paths']['bp'].shape[1] - 1} steps"
+    c.close()

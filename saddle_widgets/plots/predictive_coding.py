@@ -441,10 +441,13 @@ def eigenplane_axes(fig, extent: float = 1.0) -> dict:
         ax.xaxis.set_major_locator(MaxNLocator(5))
         ax.yaxis.set_major_locator(MaxNLocator(5))
         ax.set(xlim=(-extent, extent), ylim=(-extent, extent))
+    clock = axes[0].text(0.03, 0.97, "", transform=axes[0].transAxes, ha="left", va="top",
+                         fontsize=8, bbox=dict(fc="white", ec="none", alpha=0.8, pad=1.5))
     bar = fig.colorbar(images[0], ax=list(axes), shrink=0.9, pad=0.02)
     bar.set_label("objective", fontsize=8)
     bar.ax.tick_params(labelsize=7)
-    return dict(axes=axes, images=images, paths=paths, starts=starts, ends=ends, bar=bar)
+    return dict(axes=axes, images=images, paths=paths, starts=starts, ends=ends, bar=bar,
+                clock=clock)
 
 
 def set_eigenplane(panel: dict, plane: dict, lambdas=(None, None)) -> None:
@@ -472,6 +475,15 @@ def set_eigenplane_paths(panel: dict, paths: dict) -> None:
         panel["paths"][method].set_data(a, b)
         panel["starts"][method].set_data(a[:1], b[:1])
         panel["ends"][method].set_data(a[-1:], b[-1:])
+    (x0, x1), (y0, y1) = panel["axes"][0].get_xlim(), panel["axes"][0].get_ylim()
+    off = [name for method, name in (("bp", "BP"), ("pc", "PC"))
+           if not (x0 <= paths[method][0][-1] <= x1 and y0 <= paths[method][1][-1] <= y1)]
+    panel["clock"].set_text(_steps_text(max(len(paths[m][0]) for m in ("bp", "pc")) - 1, off))
+
+
+def _steps_text(steps: int, off=()) -> str:
+    """'after n steps', and which runs ended outside the view (their last point is not drawn)."""
+    return f"after {steps} steps" + (f" · {' and '.join(off)} ended off the view" if off else "")
 
 
 # ----------------------------------------------------------------------------- the H = 2 chain in 3-D
@@ -502,10 +514,12 @@ def chain_axes_3d(fig, extent: float, *, elev: float = 20.0, azim: float = -60.0
     (end_pc,) = ax.plot([], [], [], "o", color=PC_COLOUR, mec="black", ms=5, axlim_clip=True)
     (origin,) = ax.plot([0], [0], [0], "X", color=ORIGIN_COLOUR, mec="black", ms=8,
                         label="origin (saddle)")
-    legend = fig.legend(handles=[bp, pc, start, origin, manifold], loc="lower left",
-                        fontsize=6.5, framealpha=0.85, ncols=2)
+    legend = fig.legend(handles=[bp, pc, start, origin, manifold], loc="lower center",
+                        fontsize=8, framealpha=0.85, ncols=3, columnspacing=0.8,
+                        handlelength=1.5, borderaxespad=0.2)
+    clock = ax.text2D(0.02, 0.98, "", transform=ax.transAxes, ha="left", va="top", fontsize=8)
     return dict(ax=ax, manifold=manifold, bp=bp, pc=pc, start=start, end_bp=end_bp,
-                end_pc=end_pc, origin=origin, legend=legend)
+                end_pc=end_pc, origin=origin, legend=legend, clock=clock)
 
 
 def set_chain_manifold(panel: dict, curves) -> None:
@@ -522,3 +536,7 @@ def set_chain_paths(panel: dict, paths: dict) -> None:
         panel[f"end_{method}"].set_data_3d(w[0, -1:], w[1, -1:], w[2, -1:])
     w = paths["bp"]
     panel["start"].set_data_3d(w[0, :1], w[1, :1], w[2, :1])
+    lo, hi = panel["ax"].get_xlim()
+    off = [name for method, name in (("bp", "BP"), ("pc", "PC"))
+           if not np.all((lo <= paths[method][:, -1]) & (paths[method][:, -1] <= hi))]
+    panel["clock"].set_text(_steps_text(max(paths[m].shape[1] for m in ("bp", "pc")) - 1, off))

@@ -67,7 +67,7 @@ class Chain3DExplorer(Explorer):
         self.panel["ax"].set_title("weights of the H = 2 chain (drag elevation / azimuth)",
                                    fontsize=8.5)
         p = self.panel
-        self.animate(fig, [p["bp"], p["pc"], p["start"], p["end_bp"], p["end_pc"]])
+        self.animate(fig, [p["bp"], p["pc"], p["start"], p["end_bp"], p["end_pc"], p["clock"]])
 
     # ------------------------------------------------------------------ steps
     @step()

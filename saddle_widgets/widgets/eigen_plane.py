@@ -69,7 +69,7 @@ class EigenPlaneExplorer(Explorer):
     def build_plane(self, fig):
         self.panel = pcplot.eigenplane_axes(fig, self.DEFAULTS["extent"])
         moving = [*self.panel["paths"].values(), *self.panel["starts"].values(),
-                  *self.panel["ends"].values()]
+                  *self.panel["ends"].values(), self.panel["clock"]]
         self.animate(fig, moving, backdrop=self.panel["images"])
 
     # ------------------------------------------------------------------ steps
