@@ -332,7 +332,12 @@ from saddle_widgets.solvers import plrnn_training as pt             # noqa: E402
 from saddle_widgets.solvers import predictive_coding as pc          # noqa: E402
 from saddle_widgets.widgets.plrnn3d import _bistable_model          # noqa: E402
 
-_DATA = __import__("pathlib").Path(__file__).resolve().parents[1] / "tutorials" / "data"
+try:                                    # the package's data files, or (older) the tutorials'
+    from saddle_widgets.data import path as _data_path               # noqa: E402
+    _DUFFING = _data_path("duffing_shplrnn.npz")
+except ImportError:
+    _DUFFING = (__import__("pathlib").Path(__file__).resolve().parents[1] / "tutorials" / "data"
+                / "duffing_shplrnn.npz")
 _WIDTHS = [1, 1, 1]
 _PW = pc.init_weights(_WIDTHS, 0.3, 0)
 _X, _YS = pc.toy_scalar_data(0, 8)
@@ -500,7 +505,7 @@ LEGAL_PLRNN_PC = {
     "pt.state_space_divergence": (pt.state_space_divergence, (_TRAJ[0], _TRAJ[0][::-1], 5), {}),
     "pt.train_shallow_plrnn": (pt.train_shallow_plrnn, (_TRAJ, 3),
                                {"n_init": 1, "schedule": ((1, 5),), "score_steps": 50}),
-    "pt.load_shallow_plrnn": (pt.load_shallow_plrnn, (_DATA / "duffing_shplrnn.npz",), {}),
+    "pt.load_shallow_plrnn": (pt.load_shallow_plrnn, (_DUFFING,), {}),
 }
 
 #: words a sentence may use for an argument besides its name (the layer, the quantity it is)

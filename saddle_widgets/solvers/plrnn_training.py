@@ -410,7 +410,12 @@ def load_shallow_plrnn(path):
     """(ShallowPLRNN, the npz file's arrays as a dict) from a file written by
     scripts/train_shplrnn.py (keys a, W1, W2, h1, h2 and what the script recorded)."""
     import os
-    if not isinstance(path, (str, os.PathLike)) or not os.path.isfile(path):
+    if isinstance(path, (str, os.PathLike)):
+        exists = os.path.isfile(path)
+    else:              # an importlib.resources Traversable
+        exists = callable(getattr(path, "is_file", None)) and hasattr(path, "open") \
+            and path.is_file()
+    if not exists:
         raise ValueError(f"path must name an existing .npz file, got {path!r}")
     with np.load(path, allow_pickle=False) as f:
         data = {k: f[k] for k in f.files}
