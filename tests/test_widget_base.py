@@ -330,6 +330,25 @@ def test_close_closes_every_child_widget():
     assert w.state["kappa"] == 4.0
 
 
+def test_a_closed_explorer_refuses_to_reopen_and_displays_a_sentence():
+    """close() frees the controls, canvases and figures: open() after it raises with a
+    sentence saying to build a new explorer (it showed as text only), displaying it shows
+    that sentence, and a new explorer from the closed one's state works."""
+    from ipywidgets.widgets.widget import _instances
+    w = Quadratic(canvas="ipympl", kappa=2.0)
+    state = w.state
+    w.close()
+    with pytest.raises(RuntimeError, match=r"was closed.*Build a new one"):
+        w.open()
+    assert w.comm is None and w not in _instances.values()
+    bundle = w._repr_mimebundle_()
+    assert set(bundle) == {"text/plain"} and "closed" in bundle["text/plain"]
+    again = Quadratic(canvas="ipympl", **state)
+    assert again.state == state and again.comm is not None
+    assert "image/png" in again._repr_mimebundle_()
+    again.close()
+
+
 def run_in_own_loop(coroutine_function):
     result = {}
 

@@ -110,3 +110,10 @@ def sample_times(t) -> np.ndarray:
     if np.any(np.diff(t) < 0):
         raise ValueError("times t must be increasing")
     return t
+
+
+def random_seed(name: str, value):
+    """A seed for ``np.random.default_rng``: None, a whole number >= 0 or a Generator."""
+    if value is None or isinstance(value, np.random.Generator):
+        return value
+    return integer_in_range(name, value, 0, 2**63 - 1)

@@ -381,7 +381,8 @@ def start_weights(task, hidden: int = 3, width: int = WIDTH, start: str = "origi
     task = _task(task)
     choice("start", start, STARTS)
     widths = network_widths(task, hidden, width)
-    init_scale = positive_scalar("init_scale", init_scale, allow_zero=True)
+    init_scale = positive_scalar("init_scale", finite_scalar("init_scale", init_scale, limit=1e100),
+                                 allow_zero=True)
     noise = pc.init_weights(widths, init_scale, seed)
     if start == "origin":
         return noise
@@ -451,6 +452,8 @@ def check_work(widths, n_iters: int, method: str = "bp") -> float:
     """Multiply-adds of ``n_iters`` iterations (about 4 Σ n_l n_{l-1} d per iteration, more
     for PC); a ValueError naming what to reduce when above ``MAX_WORK``."""
     ns = pc._check_widths(widths)
+    n_iters = integer_in_range("n_iters", n_iters, 0, 10**12)
+    choice("method", method, METHODS)
     d = ns[0]
     per = sum(a * b for a, b in zip(ns[1:], ns[:-1])) * d * (4 if method == "bp" else 6)
     work = float(per) * n_iters
@@ -612,6 +615,8 @@ def train_bp_and_pc(task, hidden: int = 3, width: int = WIDTH, start: str = "ori
                     pc_iters: int = PC_ITERS, seed: int = 0, stride: int = 10) -> dict:
     """{'bp': run, 'pc': run}: both trained from the same ``start_weights`` until the loss
     reaches ``LOSS_TOL`` or their iteration cap (``train_methods``)."""
+    bp_iters = integer_in_range("bp_iters", bp_iters, 0, 10_000_000)
+    pc_iters = integer_in_range("pc_iters", pc_iters, 0, 10_000_000)
     w0 = start_weights(task, hidden, width, start, init_scale=init_scale, seed=seed)
     return train_methods(w0, task, {"bp": bp_iters, "pc": pc_iters}, lr=lr, stride=stride)
 

@@ -21,8 +21,8 @@ from functools import cached_property
 
 import numpy as np
 
-from ._validation import choice, finite_array, integer_in_range, positive_scalar
-from .plrnn_cycles import Cycle
+from ._validation import choice, finite_array, finite_scalar, integer_in_range, positive_scalar
+from .plrnn_cycles import Cycle, _check_model
 from .plrnn_manifolds import _cycle_products, _subspace
 from .plrnn_model import _PiecewiseAffineMap
 
@@ -58,7 +58,8 @@ def inverse_by_region_iteration(model, z, *, n_iter: int = 12, fallback: bool = 
     model's region search (all regions for at most 4 units, else bit flips of D(z) at
     Hamming distance 1) if ``fallback``.
     """
-    z = np.asarray(z, float)
+    _check_model(model)
+    z = model._state(finite_array("z", z, ndim=2, limit=1e150), "z")
     n_iter = integer_in_range("n_iter", n_iter, 1, 1000)
     N = z.shape[0]
     w = z.copy()
@@ -325,7 +326,12 @@ def mesh_pieces(model, points, d: int = 2, *, min_samples: int = 8) -> tuple:
     """Piece3D per subregion of the samples (n, M) of a 2-D manifold: centroid, PCA plane of
     the two leading directions, RMS distance of the samples from it (0 on one flat sheet;
     larger where the manifold folds back through the region) and the convex-hull outline."""
-    points = np.asarray(points, float)
+    _check_model(model)
+    points = finite_array("points", points, ndim=2, limit=1e150)
+    if points.size and points.shape[1] != model.dim:
+        raise ValueError(f"points must have {model.dim} columns, got shape {points.shape}")
+    d = integer_in_range("d", d, 2, 2)
+    min_samples = integer_in_range("min_samples", min_samples, 1)
     if d != 2:
         raise ValueError("pieces are fitted to 2-D manifolds")
     if not points.size:
@@ -355,6 +361,12 @@ def piece_cuts(pieces, axis: int, value: float) -> np.ndarray:
     """Where the planar pieces (Piece3D) cross the plane z[axis] = value: one segment
     (2, M) per piece whose outline has vertices on both sides (edge crossings, linear
     interpolation); returns (k, 2, M)."""
+    if not isinstance(pieces, (list, tuple)) or not all(isinstance(p, Piece3D) for p in pieces):
+        raise ValueError(f"pieces must be a list of Piece3D (a ManifoldMesh's pieces), "
+                         f"got {type(pieces).__name__}")
+    dim = pieces[0].polygon.shape[1] if pieces else 3
+    axis = integer_in_range("axis", axis, 0, dim - 1)
+    value = finite_scalar("value", value, limit=1e150)
     out = []
     for pc in pieces:
         P = pc.polygon
@@ -372,8 +384,11 @@ def piece_cuts(pieces, axis: int, value: float) -> np.ndarray:
 def clip_polygon(polygon, extent) -> np.ndarray:
     """The part of a planar convex polygon (k, M) inside the box ``extent`` (M, 2)
     (Sutherland-Hodgman: clipped by each face lo <= z_i <= hi in turn); may be empty (0, M)."""
-    P = np.asarray(polygon, float)
-    ext = np.asarray(extent, float)
+    P = finite_array("polygon", polygon, ndim=2, limit=1e150)
+    ext = finite_array("extent", extent, limit=1e150)
+    if ext.shape != (P.shape[1], 2):
+        raise ValueError(f"extent must have one (low, high) row per coordinate of polygon, "
+                         f"shape ({P.shape[1]}, 2), got {ext.shape}")
     for i in range(P.shape[1] if P.size else 0):
         for sgn, lim in ((1.0, ext[i, 0]), (-1.0, ext[i, 1])):
             if not len(P):
@@ -394,13 +409,26 @@ def clip_polygon(polygon, extent) -> np.ndarray:
 def mesh_arrays(mesh: ManifoldMesh, prefix: str) -> dict:
     """The arrays that rebuild ``mesh`` (``mesh_from_arrays``), keyed ``prefix_samples`` etc.
     (to ship a precomputed manifold in an .npz file)."""
+    if not isinstance(mesh, ManifoldMesh):
+        raise ValueError(f"mesh must be a ManifoldMesh (from manifold_mesh), got {type(mesh).__name__}")
+    if not isinstance(prefix, str) or not prefix:
+        raise ValueError(f"prefix must be a non-empty string, got {prefix!r}")
     return {f"{prefix}_samples": mesh.samples, f"{prefix}_u": mesh.u, f"{prefix}_side": mesh.side,
             f"{prefix}_pushes": np.array(mesh.n_pushes)}
 
 
 def mesh_from_arrays(model, saddle: Cycle, which: str, data, prefix: str) -> ManifoldMesh:
     """The ManifoldMesh stored by ``mesh_arrays`` (its pieces refitted from the samples)."""
+    _check_model(model)
+    if not isinstance(saddle, Cycle):
+        raise ValueError(f"saddle must be a Cycle (from find_cycles), got {type(saddle).__name__}")
     which = choice("which", which, ("stable", "unstable"))
+    if not isinstance(prefix, str) or not prefix:
+        raise ValueError(f"prefix must be a non-empty string, got {prefix!r}")
+    keys = [f"{prefix}_{k}" for k in ("samples", "u", "side", "pushes")]
+    if not hasattr(data, "keys") or any(k not in data for k in keys):
+        raise ValueError(f"data must map {', '.join(keys)} to arrays (from mesh_arrays with "
+                         f"prefix {prefix!r})")
     d = saddle.n_stable if which == "stable" else saddle.n_unstable
     S = finite_array(f"{prefix}_samples", data[f"{prefix}_samples"], ndim=2)
     return ManifoldMesh(saddle=saddle, which=which, dim=d, samples=_ro(S), u=_ro(data[f"{prefix}_u"]),

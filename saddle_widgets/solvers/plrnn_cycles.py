@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._validation import choice, integer_in_range, positive_scalar
+from ._validation import choice, finite_array, integer_in_range, positive_scalar, random_seed
 from .plrnn_model import _PiecewiseAffineMap, patterns_from_index
 
 __all__ = ["Cycle", "find_cycles", "cycle_from_points", "EXHAUSTIVE_LIMIT", "fixed_point_sets"]
@@ -127,6 +127,21 @@ def _make_cycle(model: _PiecewiseAffineMap, points: np.ndarray, regions: np.ndar
     return Cycle(points=points, regions=regions, multipliers=mult, kind=kind, focus=focus, flip=flip)
 
 
+def _check_model(model):
+    """A ValueError unless ``model`` is one of the ReLU maps."""
+    if not isinstance(model, _PiecewiseAffineMap):
+        raise ValueError(f"model must be a PLRNN, ShallowPLRNN or ALRNN, got {type(model).__name__}")
+
+
+def _cycle_list(name: str, cycles) -> list:
+    """``cycles`` as a list of Cycle objects (e.g. from find_cycles), or a ValueError naming it."""
+    if isinstance(cycles, Cycle) or not isinstance(cycles, (list, tuple)) \
+            or not all(isinstance(c, Cycle) for c in cycles):
+        raise ValueError(f"{name} must be a list of Cycle objects (e.g. from find_cycles), "
+                         f"got {type(cycles).__name__}")
+    return list(cycles)
+
+
 def _polished(model: _PiecewiseAffineMap, points: np.ndarray, regions: np.ndarray) -> np.ndarray:
     """The k cycle points solved at once from the block-cyclic system z_{i+1} = J_i z_i + c_i
     (i = 1..k, z_{k+1} = z_1) of the cycle's regions. Iterating forward from z_1 multiplies
@@ -157,7 +172,9 @@ def _polished(model: _PiecewiseAffineMap, points: np.ndarray, regions: np.ndarra
 
 def cycle_from_points(model: _PiecewiseAffineMap, points) -> Cycle:
     """A Cycle built from given cycle points (k, M), checked: F(z_i) = z_{i+1 mod k}."""
-    pts = model._state(points, "points")
+    _check_model(model)
+    pts = finite_array("points", points, ndim=(1, 2), nonempty=True, limit=1e150)
+    pts = model._state(pts, "points")
     if pts.ndim == 1:
         pts = pts[None]
     img = model.step(pts)
@@ -401,7 +418,7 @@ def find_cycles(model: _PiecewiseAffineMap, max_period: int, *, method: str = "a
     boundary_tol = positive_scalar("boundary_tol", boundary_tol, allow_zero=True)
     rtol = positive_scalar("rtol", rtol)
     exhaustive_limit = integer_in_range("exhaustive_limit", exhaustive_limit, 1)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(random_seed("seed", seed))
     P = model.n_units
     R = 2.0 ** P
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import finite_array, integer_in_range, positive_scalar
-from .plrnn_cycles import Cycle, _make_cycle, _solve_sequences, cycle_from_points, find_cycles
+from .plrnn_cycles import Cycle, _cycle_list, _make_cycle, _solve_sequences, cycle_from_points, find_cycles
 from .plrnn_model import DIVERGENCE_BOUND, PLRNN, ShallowPLRNN, _PiecewiseAffineMap
 
 __all__ = ["BasinMap", "basin_map", "lyapunov_exponents", "long_orbit", "BifurcationDiagram", "bifurcation_diagram",
@@ -72,6 +72,11 @@ def refine_stable_cycle(model, pts):
     Solves SCYFI's cycle equation with the regions the points visit; None when that system
     is singular, the solution is not within 1e-3 (1 + |pts|) of pts, or it is not stable.
     Used to follow an attractor while a parameter moves (same region sequence)."""
+    _check_model(model)
+    pts = finite_array("pts", pts, ndim=2, nonempty=True)
+    if pts.shape[1] != model.dim:
+        raise ValueError(f"pts must have {model.dim} columns (one cycle point per row), "
+                         f"got shape {pts.shape}")
     pats = (pts @ model.pre_matrix.T + model.pre_offset) > 0
     J, c = model.affine(pats[None])
     z1, ok = _solve_sequences(J, c)
@@ -278,13 +283,14 @@ def basin_map(model, extent, resolution=200, *, attractors=None, n_steps: int = 
     reveal further stable cycles, which are added to ``attractors``.
     """
     _check_model(model)
-    ext = finite_array("extent", extent, shape=(4,))
+    # beyond DIVERGENCE_BOUND every orbit counts as divergent: a larger extent shows nothing
+    ext = finite_array("extent", extent, shape=(4,), limit=DIVERGENCE_BOUND)
     if not (ext[1] > ext[0] and ext[3] > ext[2]):
         raise ValueError(f"extent must be (xmin, xmax, ymin, ymax) with xmin < xmax and ymin < ymax, got {tuple(ext)}")
-    if np.ndim(resolution) == 0:
+    if not isinstance(resolution, (list, tuple, np.ndarray)):
         nx = ny = integer_in_range("resolution", resolution, 2, 4000)
     else:
-        if len(resolution) != 2:
+        if not isinstance(resolution, (list, tuple, np.ndarray)) or len(resolution) != 2:
             raise ValueError(f"resolution must be n or (nx, ny), got {resolution!r}")
         nx = integer_in_range("resolution[0]", resolution[0], 2, 4000)
         ny = integer_in_range("resolution[1]", resolution[1], 2, 4000)
@@ -455,8 +461,15 @@ def stable_cycles_by_iteration(model, starts, *, n_steps: int = 1200, max_period
     if starts.shape[1] != model.dim:
         raise ValueError(f"starts must have {model.dim} columns (one state per row), "
                          f"got shape {starts.shape}")
-    n_steps = integer_in_range("n_steps", n_steps, 0)
-    max_p = integer_in_range("max_period", max_period, 1)
+    n_steps = integer_in_range("n_steps", n_steps, 0, 1_000_000)
+    max_p = integer_in_range("max_period", max_period, 1, 1000)
+    if len(starts) * (n_steps + max_p) > 10**8:
+        raise ValueError(f"{len(starts)} starts x {n_steps + max_p} steps is too much work: "
+                         "reduce n_steps or the number of starts (at most 1e8 steps in all)")
+    known = tuple(known) if isinstance(known, (list, tuple)) else known
+    if not isinstance(known, tuple) or not all(isinstance(c, Cycle) for c in known):
+        raise ValueError(f"known must be a list of Cycle objects (e.g. from find_cycles), "
+                         f"got {known!r}")
     params, step = model._params(), model._step_T
     z = starts.T.copy()
     cols = np.arange(z.shape[1])           # the start each column of z belongs to
@@ -585,6 +598,12 @@ def _minimal_period_points(pts, rtol=1e-9):
 
 def same_orbit(a, b, rtol=1e-5) -> bool:
     """Whether point sets a (k, M) and b (k, M) trace the same periodic orbit (any start)."""
+    a = finite_array("a", a, ndim=2, nonempty=True)
+    b = finite_array("b", b, ndim=2, nonempty=True)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"a and b must be points of the same dimension, got shapes "
+                         f"{a.shape} and {b.shape}")
+    rtol = positive_scalar("rtol", rtol, allow_zero=True)
     tol = rtol * (1 + max(np.max(np.abs(a)), np.max(np.abs(b))))
     return len(a) == len(b) and np.min(np.max(np.abs(a - b[0]), axis=1)) <= tol
 
@@ -592,6 +611,9 @@ def same_orbit(a, b, rtol=1e-5) -> bool:
 def index_of_cycle(cycle, cycles, rtol=1e-5):
     """Position of ``cycle`` in ``cycles``: the first that is the same object or traces the
     same orbit (``same_orbit``: equal point sets up to the start, within rtol); else None."""
+    if not isinstance(cycle, Cycle):
+        raise ValueError(f"cycle must be a Cycle (e.g. from find_cycles), got {type(cycle).__name__}")
+    cycles = _cycle_list("cycles", cycles)
     for i, c in enumerate(cycles):
         if c is cycle or same_orbit(c.points, cycle.points, rtol):
             return i
@@ -601,8 +623,8 @@ def index_of_cycle(cycle, cycles, rtol=1e-5):
 def merge_cycles(cycles, more, rtol=1e-5) -> list:
     """``cycles`` followed by each cycle of ``more`` whose orbit is not listed before it
     (e.g. find_cycles' answer plus the long-period attractors found by iterating)."""
-    out = list(cycles)
-    for c in more:
+    out = _cycle_list("cycles", cycles)
+    for c in _cycle_list("more", more):
         if index_of_cycle(c, out, rtol) is None:
             out.append(c)
     return out

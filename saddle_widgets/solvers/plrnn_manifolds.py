@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import choice, integer_in_range, positive_scalar
-from .plrnn_cycles import Cycle
+from ._validation import choice, finite_array, integer_in_range, positive_scalar
+from .plrnn_cycles import Cycle, _check_model, _cycle_list
 from .plrnn_model import _PiecewiseAffineMap
 
 __all__ = ["Manifold", "AffinePiece", "ManifoldPieces", "invariant_manifold", "manifold_quality",
@@ -451,7 +451,8 @@ def manifold_quality(model, points, saddle: Cycle, *, which: str = "stable", n_s
     their preimage keep the smallest value reached before.
     """
     which = _check(model, saddle, which)
-    x0 = model._state(points, "points")
+    # squared distances of points beyond 1e150 overflow
+    x0 = model._state(finite_array("points", points, ndim=(1, 2), limit=1e150), "points")
     if x0.ndim == 1:
         x0 = x0[None]
     n_steps = integer_in_range("n_steps", n_steps, 0, 100_000)
@@ -489,7 +490,7 @@ def manifold_score(delta, *, threshold: float = DELTA_GOOD) -> float:
     A fraction rather than 1 - mean δ: a point off the manifold also approaches the saddle
     for a while before it leaves (δ of order 0.1, not 1), so a mean would hide stray points.
     """
-    d = np.asarray(delta, dtype=float)
+    d = finite_array("delta", delta)
     if d.ndim != 1 or d.size == 0:
         raise ValueError(f"delta must be a non-empty 1-D array of δ values, got shape {d.shape}")
     if not np.all(np.isfinite(d)) or np.any(d < 0) or np.any(d > 1):
@@ -600,6 +601,7 @@ def manifold_intersections(stable: Manifold, unstable: Manifold, *, exclude_radi
 def homoclinic_points(model, saddle: Cycle, *, other: Cycle | None = None, **manifold_kwargs) -> ManifoldIntersections:
     """Transversal intersections of W^u(saddle) with W^s(saddle) (homoclinic points) or with
     W^s(other) (heteroclinic points), in 2-D. Keyword arguments go to invariant_manifold."""
+    _check_model(model)
     if model.dim != 2:
         raise ValueError(f"homoclinic points are searched in 2-D state spaces; this model has M = {model.dim}")
     target = saddle if other is None else other
@@ -613,7 +615,7 @@ def manifold_saddles(cycles, max_count: int = 2) -> list:
     period present (at most ``max_count``, in the given order) — the saddle fixed points if
     there are any, else e.g. the saddle 3-cycle. Their stable manifolds bound basins."""
     max_count = integer_in_range("max_count", max_count, 0)
-    saddles = [c for c in cycles if isinstance(c, Cycle) and c.kind == "saddle"]
+    saddles = [c for c in _cycle_list("cycles", cycles) if c.kind == "saddle"]
     if not saddles:
         return []
     low = min(c.period for c in saddles)
@@ -648,6 +650,9 @@ def saddle_manifolds(model, cycles, *, max_saddles: int = 2, fixed_points_only: 
     invertible; a branch that cannot be traced is listed in ``failures``, not raised.
     Keyword arguments (max_length, max_step, max_iter, bound, ...) go to invariant_manifold.
     """
+    _check_model(model)
+    _cycle_list("cycles", cycles)
+    integer_in_range("max_saddles", max_saddles, 0)
     if model.dim != 2:
         raise ValueError(f"saddle manifolds are drawn in 2-D state spaces; this model has M = {model.dim}")
     empty = np.zeros((0, 2))

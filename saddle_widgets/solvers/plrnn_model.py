@@ -615,6 +615,9 @@ MATRIX_KEYS = ("a11", "a12", "a21", "a22", "w11", "w12", "w21", "w22", "h1", "h2
 def from_entries(values: dict) -> PLRNN:
     """The 2-D PLRNN with A = [[a11, a12], [a21, a22]], W = [[w11, w12], [w21, w22]],
     h = (h1, h2) read from ``values`` (a mapping with every key of MATRIX_KEYS)."""
+    if not isinstance(values, dict):
+        raise ValueError(f"values must be a dict of the entries {', '.join(MATRIX_KEYS)}, "
+                         f"got {type(values).__name__}")
     missing = [k for k in MATRIX_KEYS if k not in values]
     if missing:
         raise ValueError(f"a 2-D PLRNN needs the entries {', '.join(MATRIX_KEYS)}; "
@@ -638,7 +641,7 @@ def entries(model: PLRNN) -> dict:
 def entry_parameter(key: str) -> str:
     """The bifurcation_diagram name of an entry: 'a12' -> 'A[0,1]', 'w21' -> 'W[1,0]',
     'h1' -> 'h1'."""
-    if key not in MATRIX_KEYS:
+    if not isinstance(key, str) or key not in MATRIX_KEYS:
         raise ValueError(f"unknown entry {key!r}; entries are {', '.join(MATRIX_KEYS)}")
     if key[0] == "h":
         return key
@@ -647,6 +650,6 @@ def entry_parameter(key: str) -> str:
 
 def preset(name: str) -> PLRNN:
     """The preset PLRNN called ``name`` (see PRESETS / PRESET_NOTES)."""
-    if name not in PRESETS:
+    if not isinstance(name, str) or name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(map(repr, PRESETS))}")
     return PRESETS[name]

@@ -17,12 +17,13 @@ runs; this is a small, minutes-long stand-in (see the scripts in scripts/).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import finite_array, integer_in_range, positive_scalar
+from ._validation import finite_array, finite_scalar, integer_in_range, positive_scalar
 from .plrnn_model import ShallowPLRNN
 
 __all__ = ["lorenz63_rhs", "lorenz63_trajectory", "duffing_rhs", "duffing_trajectories", "rk4",
@@ -36,10 +37,43 @@ LORENZ_LYAPUNOV = 0.9056
 
 #: work bound of one loss evaluation: segments x steps x hidden units
 _MAX_WORK = 2e8
+#: states beyond this are refused (their cubes and products overflow)
+_STATE_LIMIT = 1e100
+
+
+def _states(name: str, x, d: int) -> np.ndarray:
+    """States (..., d) as a finite float array of moderate size, or a ValueError naming them."""
+    x = finite_array(name, x, limit=_STATE_LIMIT)
+    if x.ndim == 0 or x.shape[-1] != d:
+        raise ValueError(f"{name} must hold states of {d} coordinates (last axis), got shape {x.shape}")
+    return x
+
+
+def _trajectories(trajectories, min_length: int = 2) -> list:
+    """A list of finite (n_i, M) arrays with one M and n_i >= min_length."""
+    if isinstance(trajectories, np.ndarray) and trajectories.ndim == 2:
+        trajectories = [trajectories]
+    if not isinstance(trajectories, (list, tuple, np.ndarray)) or not len(trajectories):
+        raise ValueError("trajectories must be a non-empty list of (n, M) arrays, got "
+                         f"{type(trajectories).__name__}")
+    trajs = [finite_array("trajectory", x, ndim=2, limit=_STATE_LIMIT) for x in trajectories]
+    if any(x.shape[1] != trajs[0].shape[1] or x.shape[1] == 0 for x in trajs):
+        raise ValueError("all trajectories must have the same number (>= 1) of coordinates")
+    if any(len(x) < min_length for x in trajs):
+        raise ValueError(f"every trajectory needs at least {min_length} samples")
+    return trajs
 
 
 def lorenz63_rhs(x, sigma=10.0, rho=28.0, beta=8.0 / 3.0):
     """(σ (y - x), x (ρ - z) - y, x y - β z) for states x (..., 3)."""
+    x = _states("x", x, 3)
+    sigma, rho, beta = (finite_scalar(n, v, limit=1e6) for n, v in
+                        (("sigma", sigma), ("rho", rho), ("beta", beta)))
+    return _lorenz63(x, sigma, rho, beta)
+
+
+def _lorenz63(x, sigma=10.0, rho=28.0, beta=8.0 / 3.0):
+    """``lorenz63_rhs`` without the checks (called four times per RK4 substep)."""
     return np.stack([sigma * (x[..., 1] - x[..., 0]), x[..., 0] * (rho - x[..., 2]) - x[..., 1],
                      x[..., 0] * x[..., 1] - beta * x[..., 2]], axis=-1)
 
@@ -47,30 +81,53 @@ def lorenz63_rhs(x, sigma=10.0, rho=28.0, beta=8.0 / 3.0):
 def duffing_rhs(x, delta=0.5):
     """(v, -δ v + q - q³) for states x = (q, v) (..., 2): the damped double-well oscillator,
     stable foci (±1, 0), saddle (0, 0)."""
+    x = _states("x", x, 2)
+    delta = finite_scalar("delta", delta, limit=1e6)
+    return _duffing(x, delta)
+
+
+def _duffing(x, delta=0.5):
+    """``duffing_rhs`` without the checks."""
     return np.stack([x[..., 1], -delta * x[..., 1] + x[..., 0] - x[..., 0] ** 3], axis=-1)
+
+
+@contextlib.contextmanager
+def _diverged_if_rhs_refuses():
+    """A ValueError of a checked rhs (states too large) inside the integration is divergence."""
+    try:
+        yield
+    except ValueError as exc:
+        if "diverged" in str(exc):
+            raise
+        raise ValueError(f"the integration diverged ({exc}): reduce dt or increase substeps") from None
 
 
 def rk4(rhs, x0, dt, n_samples, *, substeps=10):
     """Samples x(0), x(dt), ..., x((n-1) dt) of x' = rhs(x) by classical RK4 with step
     dt / substeps; x0 may be a batch (..., d). Returns (n_samples, ..., d)."""
-    x = finite_array("x0", x0).copy()
+    if not callable(rhs):
+        raise ValueError(f"rhs must be a function of the state, got {type(rhs).__name__}")
+    x = finite_array("x0", x0, limit=_STATE_LIMIT).copy()
     dt = positive_scalar("dt", dt)
     n_samples = integer_in_range("n_samples", n_samples, 1, 10_000_000)
     substeps = integer_in_range("substeps", substeps, 1, 10_000)
     if n_samples * substeps * max(x.size, 1) > 5e8:
         raise ValueError("this integration is too long: reduce n_samples, substeps or the batch")
+    if np.shape(rhs(x)) != x.shape:
+        raise ValueError(f"rhs(x0) must have the shape of x0 {x.shape}, got {np.shape(rhs(x))}")
     h = dt / substeps
     out = np.empty((n_samples,) + x.shape)
-    for i in range(n_samples):
-        out[i] = x
-        for _ in range(substeps):
-            k1 = rhs(x)
-            k2 = rhs(x + 0.5 * h * k1)
-            k3 = rhs(x + 0.5 * h * k2)
-            k4 = rhs(x + h * k3)
-            x = x + (h / 6.0) * (k1 + 2 * k2 + 2 * k3 + k4)
-        if not np.all(np.isfinite(x)):
-            raise ValueError("the integration diverged: reduce dt or increase substeps")
+    with np.errstate(over="ignore", invalid="ignore"), _diverged_if_rhs_refuses():
+        for i in range(n_samples):
+            out[i] = x
+            for _ in range(substeps):
+                k1 = rhs(x)
+                k2 = rhs(x + 0.5 * h * k1)
+                k3 = rhs(x + 0.5 * h * k2)
+                k4 = rhs(x + h * k3)
+                x = x + (h / 6.0) * (k1 + 2 * k2 + 2 * k3 + k4)
+            if not np.all(np.isfinite(x)) or np.max(np.abs(x), initial=0.0) > _STATE_LIMIT:
+                raise ValueError("the integration diverged: reduce dt or increase substeps")
     return out
 
 
@@ -80,10 +137,13 @@ def lorenz63_trajectory(n_samples, dt=0.02, *, x0=(1.0, 1.0, 1.0), transient=50.
     transient = positive_scalar("transient", transient, allow_zero=True)
     dt = positive_scalar("dt", dt)
     start = finite_array("x0", x0, shape=(3,))
+    if transient / dt > 10_000_000:
+        raise ValueError(f"transient / dt = {transient / dt:.3g} steps is too long: reduce "
+                         "transient (at most 1e7 steps)")
     n_tr = int(round(transient / dt))
     if n_tr:
-        start = rk4(lorenz63_rhs, start, dt, n_tr + 1, substeps=substeps)[-1]
-    return rk4(lorenz63_rhs, start, dt, n_samples, substeps=substeps)
+        start = rk4(_lorenz63, start, dt, n_tr + 1, substeps=substeps)[-1]
+    return rk4(_lorenz63, start, dt, n_samples, substeps=substeps)
 
 
 def duffing_trajectories(starts, n_samples, dt=0.1, *, delta=0.5, substeps=10):
@@ -92,12 +152,14 @@ def duffing_trajectories(starts, n_samples, dt=0.1, *, delta=0.5, substeps=10):
     if starts.shape[1] != 2:
         raise ValueError(f"starts must have 2 columns (q, v), got shape {starts.shape}")
     delta = positive_scalar("delta", delta)
-    return rk4(lambda x: duffing_rhs(x, delta), starts, dt, n_samples, substeps=substeps)
+    return rk4(lambda x: _duffing(x, delta), starts, dt, n_samples, substeps=substeps)
 
 
 def standardise(x):
     """(x - mean) / std over all samples (axis 0 and any batch axes); returns (x_std, mean, std)."""
-    x = finite_array("x", x)
+    x = finite_array("x", x, limit=1e150)
+    if x.ndim < 2 or x.size == 0:
+        raise ValueError(f"x must be samples of shape (n, ..., M) with n >= 1, got shape {x.shape}")
     flat = x.reshape(-1, x.shape[-1])
     mean, std = flat.mean(0), flat.std(0)
     if np.any(std == 0):
@@ -109,12 +171,15 @@ def standardise(x):
 
 def pack(a, W1, W2, h1, h2) -> np.ndarray:
     """θ = (a, W1, W2, h1, h2) flattened."""
-    return np.concatenate([np.ravel(a), np.ravel(W1), np.ravel(W2), np.ravel(h1), np.ravel(h2)])
+    return np.concatenate([np.ravel(finite_array(n, v)) for n, v in
+                           (("a", a), ("W1", W1), ("W2", W2), ("h1", h1), ("h2", h2))])
 
 
 def unpack(theta, M: int, L: int):
     """(a (M,), W1 (M, L), W2 (L, M), h1 (M,), h2 (L,)) from θ."""
-    theta = np.asarray(theta, float)
+    theta = finite_array("theta", theta, ndim=1)
+    M = integer_in_range("M", M, 1, 10_000)
+    L = integer_in_range("L", L, 1, 10_000)
     n = M + 2 * M * L + M + L
     if theta.shape != (n,):
         raise ValueError(f"theta must have {n} entries for M = {M}, L = {L}, got shape {theta.shape}")
@@ -133,8 +198,7 @@ def segments(trajectories, T: int, stride: int = 1):
     T = integer_in_range("T", T, 1, 100_000)
     stride = integer_in_range("stride", stride, 1, 100_000)
     X0, Y = [], []
-    for x in trajectories:
-        x = np.asarray(x, float)
+    for x in _trajectories(trajectories):
         idx = np.arange(0, x.shape[0] - T, stride)
         if idx.size:
             X0.append(x[idx])
@@ -154,6 +218,11 @@ def shooting_loss(theta, X0, Y, M: int, L: int, *, grad: bool = True):
     (+ the error term of x_j).
     """
     a, W1, W2, h1, h2 = unpack(theta, M, L)
+    X0 = finite_array("X0", X0, ndim=2, limit=_STATE_LIMIT)
+    Y = finite_array("Y", Y, ndim=3, limit=_STATE_LIMIT)
+    if X0.shape[1] != M or Y.shape[1:] != X0.shape or Y.shape[0] == 0:
+        raise ValueError(f"X0 must be (N, M = {M}) and Y (T >= 1, N, M) (from segments), got "
+                         f"shapes {X0.shape} and {Y.shape}")
     T, N, _ = Y.shape
     if T * N * L > _MAX_WORK:
         raise ValueError(f"{N} segments x {T} steps x {L} units is too much work per evaluation; "
@@ -197,8 +266,13 @@ def least_squares_init(trajectories, L: int, rng):
     random data point; then per coordinate m, (a_m, W1[m], h1_m) minimise
     Σ_t (a_m x_t,m + W1[m] relu(W2 x_t + h2) + h1_m - x_{t+1},m)² (linear least squares).
     """
-    X = np.concatenate([np.asarray(x, float)[:-1] for x in trajectories])
-    Yn = np.concatenate([np.asarray(x, float)[1:] for x in trajectories])
+    trajectories = _trajectories(trajectories)
+    L = integer_in_range("L", L, 1, 1000)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy Generator (np.random.default_rng(seed)), "
+                         f"got {type(rng).__name__}")
+    X = np.concatenate([x[:-1] for x in trajectories])
+    Yn = np.concatenate([x[1:] for x in trajectories])
     M = X.shape[1]
     W2 = rng.standard_normal((L, M))
     W2 /= np.linalg.norm(W2, axis=1, keepdims=True)
@@ -218,8 +292,13 @@ def state_space_divergence(x, y, bins: int = 20, *, span=None) -> float:
     range, padded 10 %), with q smoothed by 1e-6 so empty model cells count but stay finite.
     0 when both visit the grid alike; large when the model's attractor misses the data's.
     """
-    x = finite_array("x", x, ndim=2)
-    y = np.asarray(y, float)
+    x = finite_array("x", x, ndim=2, nonempty=True, limit=1e150)
+    if isinstance(y, (str, bytes)):
+        raise ValueError(f"y must be numeric, got {y!r}")
+    try:              # y, a model's orbit, may hold inf or NaN where it diverged: dropped
+        y = np.asarray(y, float)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"y must be a numeric array (n, {x.shape[1]}), got {y!r}") from None
     if y.ndim != 2 or y.shape[1] != x.shape[1]:
         raise ValueError(f"y must be (n, {x.shape[1]}), got shape {y.shape}")
     bins = integer_in_range("bins", bins, 2, 200)
@@ -227,7 +306,9 @@ def state_space_divergence(x, y, bins: int = 20, *, span=None) -> float:
         lo, hi = x.min(0), x.max(0)
         pad = 0.1 * (hi - lo)
         span = np.stack([lo - pad, hi + pad], axis=1)
-    span = np.asarray(span, float)
+    span = finite_array("span", span, shape=(x.shape[1], 2), limit=1e150)
+    if np.any(span[:, 1] < span[:, 0]):
+        raise ValueError("span must list (low, high) with low <= high for every coordinate")
     y = y[np.all(np.isfinite(y), axis=1)]
 
     def hist(z):
@@ -270,12 +351,11 @@ def train_shallow_plrnn(trajectories, n_hidden: int, *, seed: int = 0, n_init: i
     """
     from scipy.optimize import minimize
 
-    trajs = [finite_array("trajectory", x, ndim=2) for x in trajectories]
-    if not trajs:
-        raise ValueError("trajectories must hold at least one (n, M) array")
+    trajs = _trajectories(trajectories)
     M = trajs[0].shape[1]
-    if any(x.shape[1] != M for x in trajs):
-        raise ValueError("all trajectories must have the same number of coordinates")
+    if isinstance(schedule, (str, bytes)) or not isinstance(schedule, (list, tuple)) or not schedule \
+            or not all(isinstance(s, (list, tuple)) and len(s) == 2 for s in schedule):
+        raise ValueError(f"schedule must be a non-empty list of (T, iterations) pairs, got {schedule!r}")
     L = integer_in_range("n_hidden", n_hidden, 1, 1000)
     n_init = integer_in_range("n_init", n_init, 1, 100)
     score_steps = integer_in_range("score_steps", score_steps, 10, 1_000_000)
@@ -287,7 +367,7 @@ def train_shallow_plrnn(trajectories, n_hidden: int, *, seed: int = 0, n_init: i
     data = np.concatenate(trajs)
     starts = np.array([x[0] for x in trajs]) if score_starts is None else \
         finite_array("score_starts", score_starts, ndim=2)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(integer_in_range("seed", seed, 0))
     shoot = {T: segments(trajs, T, stride) for T, _ in stages}
     all_losses, scores, thetas = [], [], []
     for k in range(n_init):
@@ -331,6 +411,13 @@ def load_shallow_plrnn(path):
     """(ShallowPLRNN, the npz file's arrays as a dict) from a file written by
     scripts/train_shplrnn.py (keys a, W1, W2, h1, h2 and what the script recorded): a path,
     or an importlib.resources Traversable such as ``saddle_widgets.data.path(name)``."""
+    if isinstance(path, (str, os.PathLike)):
+        exists = os.path.isfile(path)
+    else:              # an importlib.resources Traversable
+        exists = callable(getattr(path, "is_file", None)) and hasattr(path, "open") \
+            and path.is_file()
+    if not exists:
+        raise ValueError(f"path must name an existing .npz file, got {path!r}")
     if isinstance(path, (str, os.PathLike)):
         with np.load(path, allow_pickle=False) as f:
             data = {k: f[k] for k in f.files}

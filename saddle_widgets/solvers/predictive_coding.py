@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,7 +91,8 @@ def _check_weights(weights) -> list[np.ndarray]:
 
 
 def _as_data(name: str, value) -> np.ndarray:
-    arr = finite_array(name, value, ndim=(1, 2))
+    # beyond 1e150 the squares in every loss and energy overflow
+    arr = finite_array(name, value, ndim=(1, 2), limit=1e150)
     if arr.ndim == 1:
         arr = arr.reshape(1, -1)
     if arr.shape[1] == 0:
@@ -611,7 +613,7 @@ def classify_critical_point(hessian, *, tol: float = 1e-6,
       'non-strict saddle' if ``is_minimum`` is False (e.g. the origin, where the loss is
       not minimal), 'minimum' if True, and 'degenerate' if None (the default).
     """
-    Hm = finite_array("hessian", hessian, ndim=2)
+    Hm = finite_array("hessian", hessian, ndim=2, limit=1e150)   # eigvalsh overflows near 1e308
     if Hm.shape[0] != Hm.shape[1] or Hm.shape[0] == 0:
         raise ValueError(f"hessian must be a non-empty square matrix, got shape {Hm.shape}")
     tol = positive_scalar("tol", tol, allow_zero=True)
@@ -889,7 +891,8 @@ def _divergence_advice(ws, lr, k, dt) -> str:
             lam = math.inf
         if dt * lam >= 2:
             return (f"Euler inference is unstable there (dt = {dt:g} ≥ 2 / λ_max = "
-                    f"{2 / lam:.3g}): reduce dt")
+                    f"{2 / lam:.3g}): reduce dt (or the learning rate lr = {lr:g}, "
+                    "which carried the weights there)")
     return f"reduce the learning rate lr = {lr:g}"
 
 
@@ -1052,7 +1055,7 @@ def eigenplane_landscape(widths, X, Y, directions, *, extent: float = 1.0,
     ns = _check_widths(widths)
     shapes = [(ns[l + 1], ns[l]) for l in range(len(ns) - 1)]
     P = sum(a * b for a, b in shapes)
-    u, v = (finite_array("directions", d, shape=(P,)) for d in directions)
+    u, v = _directions(directions, P)
     extent = positive_scalar("extent", extent)
     n = integer_in_range("n", n, 2, 101)
     if n * n * P > 5_000_000:
@@ -1097,7 +1100,7 @@ def project_trajectory(result: TrainingResult, directions) -> tuple:
         raise ValueError("result must be a TrainingResult trained with record_weights=True")
     theta = np.concatenate([t.reshape(t.shape[0], -1) for t in result.weight_trajectory],
                            axis=1)
-    u, v = (finite_array("directions", d, shape=(theta.shape[1],)) for d in directions)
+    u, v = _directions(directions, theta.shape[1])
     return theta @ u, theta @ v
 
 
@@ -1162,6 +1165,8 @@ def protocol_escapes(hidden: int, seeds=range(5), *, width: int = 1, dim: int = 
     ``pc_skip`` more (the authors' notebook: ``AUTHORS_BP_STEPS[hidden]``; 0: BP's batches).
     Escape: the first step whose batch MSE is <= threshold (``toy_escape_threshold``)."""
     hidden = integer_in_range("hidden", hidden, 1, _MAX_LAYERS - 1)
+    if isinstance(seeds, (str, bytes, dict)) or not hasattr(seeds, "__iter__"):
+        raise ValueError(f"seeds must be a list of whole numbers, got {seeds!r}")
     seeds = [_seed(s) for s in seeds]
     if not seeds or len(seeds) > 100:
         raise ValueError(f"give 1 to 100 seeds, got {len(seeds)}")
@@ -1250,7 +1255,8 @@ def seed_escape_steps(starts, data, *, method: str, lr: float, n_steps: int, thr
     sets stacked so that every step is one pass of batched matrix products.
     ``data``: (X, Y), one batch shared by all runs, or (Xs, Ys) of shape (S, n_steps + 1, d, B),
     each run's batches (``toy_protocol``)."""
-    if isinstance(starts, (str, bytes)) or not hasattr(starts, "__len__") or not starts:
+    if isinstance(starts, (str, bytes, np.ndarray)) or not hasattr(starts, "__len__") \
+            or not len(starts):
         raise ValueError("starts must be a non-empty list of weight lists [W_1, ..., W_L]")
     starts = [_check_weights(st) for st in starts]
     if len(starts) > 100 or any([w.shape for w in st] != [w.shape for w in starts[0]]
@@ -1263,7 +1269,7 @@ def seed_escape_steps(starts, data, *, method: str, lr: float, n_steps: int, thr
     dt = positive_scalar("dt", dt)
     k = _inference_steps(inference)
     S = len(starts)
-    X, Y = (finite_array("X", data[0]), finite_array("Y", data[1]))
+    X, Y = _data_pair(data)
     stream = X.ndim == 4
     if stream:
         if X.shape != Y.shape or X.shape[:2] != (S, n_steps + 1):
@@ -1341,8 +1347,14 @@ def _escape_loop(Ws, data, t0, n_steps, out, alive, *, method, lr, k, dt, thresh
 def escape_statistics(steps) -> dict:
     """{'mean', 'min', 'max', 'escaped', 'n'} of steps to escape over seeds (None = no escape
     within the horizon, left out of mean / min / max; the mean is None if none escaped)."""
+    if isinstance(steps, (str, bytes, dict)) or not hasattr(steps, "__iter__"):
+        raise ValueError(f"steps must be a list of step counts (or None), got {steps!r}")
+    steps = list(steps)
+    if not all(t is None or (isinstance(t, (numbers.Integral, np.integer))
+                             and not isinstance(t, (bool, np.bool_)) and t >= 0) for t in steps):
+        raise ValueError(f"steps must hold whole numbers >= 0 or None, got {steps!r}")
     got = [int(t) for t in steps if t is not None]
-    n = len(list(steps))
+    n = len(steps)
     if not got:
         return {"mean": None, "min": None, "max": None, "escaped": 0, "n": n}
     return {"mean": float(np.mean(got)), "min": min(got), "max": max(got),
@@ -1378,6 +1390,14 @@ class Trainings:
     number for number, the one of ``train`` / ``train_minibatch`` called afresh."""
 
     def __init__(self, start, data, lr, *, inference="exact", dt: float = 0.1):
+        start = _check_weights(start)
+        X, Y = _data_pair(data)
+        if X.ndim == 3:
+            _check(start, X[0], Y[0])
+        else:
+            _check(start, X, Y)
+        lr, dt = positive_scalar("lr", lr), positive_scalar("dt", dt)
+        _inference_steps(inference)
         self.start, self.data, self.lr = start, data, lr
         self.inference, self.dt = inference, dt
         self.stream = np.ndim(data[0]) == 3
@@ -1476,7 +1496,22 @@ class Race:
 
 # ----------------------------------------------------------------------------- toy data
 def _seed(seed) -> int:
-    return integer_in_range("seed", seed, 0, None)
+    return integer_in_range("seed", seed, 0, 2**32 - 1)     # np.random.RandomState's range
+
+
+def _data_pair(data) -> tuple:
+    """``data`` as the pair (X, Y) (or (Xs, Ys)) of arrays, or a ValueError naming it."""
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise ValueError(f"data must be a pair (X, Y) of arrays, got {type(data).__name__}")
+    return finite_array("data[0] (X)", data[0]), finite_array("data[1] (Y)", data[1])
+
+
+def _directions(directions, size: int) -> tuple:
+    """The pair (u, v) of unit directions, each of ``size`` entries."""
+    if not isinstance(directions, (tuple, list)) or len(directions) != 2:
+        raise ValueError("directions must be a pair (u, v) of vectors, e.g. the 'bottom' and "
+                         f"'top' of origin_eigendirections, got {type(directions).__name__}")
+    return tuple(finite_array("directions", d, shape=(size,)) for d in directions)
 
 
 def toy_scalar_data(seed: int = 0, batch: int = 64) -> tuple[np.ndarray, np.ndarray]:
@@ -1508,7 +1543,7 @@ def gaussian_toy_data(seed: int = 0, dim: int = 2, batch: int = 64, *,
 def init_weights(widths, scale: float = 0.05, seed: int = 0) -> list:
     """W_l ~ N(0, scale^2) entrywise, shape (n_l, n_{l-1}), for widths (n_0, ..., n_L)."""
     ns = _check_widths(widths)
-    scale = positive_scalar("scale", scale, allow_zero=True)
+    scale = positive_scalar("scale", finite_scalar("scale", scale, limit=1e100), allow_zero=True)
     rng = np.random.default_rng(_seed(seed))
     return [scale * rng.standard_normal((ns[l + 1], ns[l])) for l in range(len(ns) - 1)]
 
@@ -1595,6 +1630,10 @@ def classify_origin(widths, X, Y) -> dict:
 def describe_saddles(energy: CriticalPoint, mse: CriticalPoint) -> str:
     """One line: 'strict saddle of F*, λ_min = -1.02; non-strict saddle of the MSE
     (Hessian = 0)' for a critical point classified for F* and for the MSE."""
+    for name, cp in (("energy", energy), ("mse", mse)):
+        if not isinstance(cp, CriticalPoint):
+            raise ValueError(f"{name} must be a CriticalPoint (from classify_critical_point), "
+                             f"got {type(cp).__name__}")
     e = f"{energy.kind} of F*, λ_min = {energy.lambda_min:.3g}"
     if mse.kind == "non-strict saddle" and mse.n_positive == 0:
         m = "non-strict saddle of the MSE (Hessian = 0)"

@@ -978,6 +978,17 @@ class Explorer(widgets.VBox):
             return
         self._teardown()
 
+    def open(self) -> None:
+        """Open the comm to the page (ipywidgets calls this while building). A closed
+        explorer is not reopened: ``close()`` freed its controls, canvases and figures, so
+        a reopened one would show as text only; build a new one instead."""
+        if getattr(self, "_closed", False):
+            name = type(self).__name__
+            raise RuntimeError(f"this {name} was closed: close() freed its controls and "
+                               f"figures. Build a new one, e.g. {name}(**old.state), "
+                               "where old is the closed explorer")
+        super().open()
+
     def _teardown(self) -> None:
         self._closed = True
         for name in ("_refine_handle", "_settle_handle"):
@@ -1002,6 +1013,9 @@ class Explorer(widgets.VBox):
             cache.data.clear()
         if getattr(self, "comm", None) is not None:
             super().close()
+        # ipywidgets hides the display hook of a closed widget (the page then shows its
+        # repr); ours says it is closed and what to do instead
+        self.__dict__.pop("_repr_mimebundle_", None)
 
     # ------------------------------------------------------------------ static output
     def to_png(self, *, colors: int | None = None) -> bytes:
@@ -1053,6 +1067,9 @@ class Explorer(widgets.VBox):
         return images
 
     def _repr_mimebundle_(self, **kwargs):
+        if getattr(self, "_closed", False):     # nothing left to show but a sentence
+            name = type(self).__name__
+            return {"text/plain": f"{name} (closed: build a new one, e.g. {name}(**old.state))"}
         # displayed: a new view will render and may echo any value sent from now on
         self._sent = {name: [value] for name, value in self._values.items()}
         self._recording = set(self.PARAMS)

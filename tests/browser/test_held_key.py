@@ -1,0 +1,95 @@
+"""A held arrow key on the slowest control, in JupyterLab in Chromium (issue 14).
+
+The slowest corner of the gradient-flow explorer (log-cosh cost, deep chain, long horizon,
+x0 slider; the issue's reproduction). While the key is held the page must show the kernel
+busy (the work is done while the message is handled, so ipywidgets' one-message-at-a-time
+throttle and the busy indicator tell the truth), and after key-up the value the slider
+shows last is the one the kernel holds and has drawn at full quality: the status line on
+the page is the kernel's, and the canvas buffer equals that of a fresh explorer built at
+that state. Assertions are on state, not on time.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import _lab
+
+# the issue wrote imbalance=-6.0: the signed imbalance is now (imbalance, branch)
+SLOW = ("GradientFlowExplorer(cost='log-cosh', target=-2.0, imbalance=6.0, branch='w2² > w1²', "
+        "x0=-2.18, horizon=40.0, depth=6)")
+CELL = f"from saddle_widgets import GradientFlowExplorer\nw = {SLOW}\nw"
+
+# kernel statuses seen by the page, recorded from the moment the hook is installed
+STATUS_HOOK = """() => {
+    const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+    window.__statuses = [];
+    k.statusChanged.connect((_, s) => window.__statuses.push(s));
+}"""
+
+
+def _notebook(root):
+    cell = {"cell_type": "code", "execution_count": None, "id": "held-key", "metadata": {},
+            "outputs": [], "source": CELL}
+    nb = {"cells": [cell], "metadata": {"kernelspec": {"display_name": "Python 3",
+                                                       "language": "python", "name": "python3"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    (root / "held_key.ipynb").write_text(json.dumps(nb))
+    return "held_key.ipynb"
+
+
+def test_a_held_arrow_key_keeps_the_kernel_busy_and_draws_the_last_value(lab, browser, shots):
+    page = _lab.new_page(browser)
+    try:
+        _lab.open_notebook(page, lab, _notebook(lab.root))
+        _lab.run_all(page)
+        assert not _lab.error_outputs(_lab.notebook_json(page))
+        out = _lab.mark_widget_outputs(page)
+        assert out and out[0]["in_dom"], ("the explorer has no view in the page",
+                                          _lab.notebook_json(page)["cells"][0]["outputs"])
+        root = page.locator('[data-saddle-widget="0"]')
+        page.wait_for_function("r => window.__saddle.canvases(r).length > 0",
+                               arg=root.element_handle(), timeout=120_000)
+        _lab.wait_quiet(page, root, quiet=1.0, timeout=120)
+        found = _lab.sliders(root)
+        label = _lab.kernel_eval(page, "w.controls['x0'].description")
+        slider = next((s for s in found if s.label == label.strip()), None)
+        assert slider is not None, (label, [s.label for s in found])
+        start = slider.readout.inner_text().replace("\u2212", "-")
+        page.evaluate(STATUS_HOOK)
+
+        slider.handle.focus()
+        for _ in range(25):                      # a held key: keydown auto-repeat, ~30/s
+            page.keyboard.down("ArrowRight")
+            time.sleep(0.033)
+        page.keyboard.up("ArrowRight")
+        last = slider.readout.inner_text().replace("\u2212", "-")   # the readout's minus sign
+        assert last != start, "the held key did not move the slider"
+
+        # the kernel works through what the page sent, then goes idle
+        page.wait_for_function("""() => {
+            const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+            return k.status === 'idle'; }""", timeout=120_000, polling=100)
+        _lab.wait_quiet(page, root, quiet=1.0, timeout=120)
+        page.wait_for_function("""() => {
+            const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+            return k.status === 'idle'; }""", timeout=120_000, polling=100)
+        statuses = page.evaluate("window.__statuses")
+        _lab.screenshot(root, shots, "after-key-up")
+
+        assert "busy" in statuses, statuses
+        facts = _lab.kernel_eval(page, "{'x0': w.state['x0'], 'status': w.status_text, "
+                                       "'error': w.error}")
+        assert facts["error"] is None, facts
+        decimals = len(last.split(".")[1]) if "." in last else 0
+        assert abs(float(last) - facts["x0"]) <= 0.51 * 10.0 ** -decimals, (last, facts)
+        first_line = facts["status"].splitlines()[0].strip()
+        assert first_line[:40] in root.inner_text(), (first_line, root.inner_text()[:500])
+        # and drawn at full quality: the live buffers equal a fresh build's at that state
+        same = _lab.kernel_eval(page, (
+            "(lambda a, b: [__import__('numpy').array_equal(a[k], b[k]) for k in a])"
+            "(w._canvas_images(), (lambda f: (f._canvas_images(), f.close())[0])("
+            "GradientFlowExplorer(canvas='ipympl', **w.state)))"), timeout=300)
+        assert same and all(same), same
+    finally:
+        page.context.close()
