@@ -226,6 +226,8 @@ LEGAL = {
                                  {"t_max": 20.0, "max_iter": 2000}),
     "convergence_time_large_c": (gf.convergence_time_large_c, ("quadratic", 0.1, [2.0, 4.0]),
                                  {}),
+    "barrier_of_flow": (gf.barrier_of_flow, ("double well", 0.5, 0.2),
+                        {"depth": 2, "target": 1.5}),
     "initial_weights": (gf.initial_weights, (0.5, 0.3), {"width": 2}),
     "reduced_flow_rate": (gf.reduced_flow_rate, ("quadratic", [0.1, 0.5], 0.3), {}),
     "start_from_point": (gf.start_from_point, (0.5, 0.2), {"depth": 3}),
@@ -329,6 +331,7 @@ from saddle_widgets.solvers import matrix_completion as mc          # noqa: E402
 from saddle_widgets.solvers import plrnn as pl                      # noqa: E402
 from saddle_widgets.solvers import plrnn_3d as p3                   # noqa: E402
 from saddle_widgets.solvers import plrnn_training as pt             # noqa: E402
+from saddle_widgets.solvers import pc_nonlinear as nl              # noqa: E402
 from saddle_widgets.solvers import predictive_coding as pc          # noqa: E402
 from saddle_widgets.widgets.plrnn3d import _bistable_model          # noqa: E402
 
@@ -364,6 +367,12 @@ _SH = pl.ShallowPLRNN([0.5, 0.5], np.ones((2, 3)) * 0.1, np.ones((3, 2)), [0.1, 
 _TRAJ = [np.cumsum(np.random.default_rng(0).normal(size=(30, 2)), axis=0) * 0.1]
 _SX0, _SY = pt.segments(_TRAJ, 3, 5)
 _THETA = pt.pack(_SH.A_diag, _SH.W1, _SH.W2, _SH.h1, _SH.h2)
+_PW3 = pc.init_weights([1, 1, 1, 1], 0.3, 1)
+_NWIDTHS = [2, 3, 1]
+_NX, _NY = nl.teacher_data(0, batch=8, d_in=2, d_out=1, teacher_width=3)
+_NW = nl.init_weights(_NWIDTHS, 0.3, 0)
+_NACT = nl.infer_activities(_NW, _NX, _NY, n_steps=3).activities
+_NRUN = nl.train(_NW, _NX, _NY, method="pc", lr=0.2, n_iters=10, inference_steps=3)
 
 LEGAL_PLRNN_PC = {
     # predictive coding
@@ -422,6 +431,41 @@ LEGAL_PLRNN_PC = {
     "pc.classify_origin": (pc.classify_origin, (_WIDTHS, _X, _YS), {}),
     "pc.describe_saddles": (pc.describe_saddles, (_CP, _CP), {}),
     "pc.describe_escape": (pc.describe_escape, ("BP", _PCRUN, 0.5), {}),
+    "pc.chain_minimum_product": (pc.chain_minimum_product, (_X, _YS), {}),
+    "pc.chain_minimum_curves": (pc.chain_minimum_curves, (-1.0, 2.0), {"n": 3, "points": 21}),
+    "pc.train_runs": (pc.train_runs, ([_PW, _PW], (_X, _YS)),
+                      {"methods": ["bp", "pc"], "lr": 0.2, "n_steps": 10, "inference": "exact",
+                       "dt": 0.1, "stop_below": 0.01}),
+    "pc.DepthSweep": (pc.DepthSweep, ([_PW, _PW3], (_X, _YS)),
+                      {"lr": 0.2, "threshold": 0.5, "inference": 3, "dt": 0.1}),
+    "pc.depth_sweep_escapes": (pc.depth_sweep_escapes, ([_PW, _PW3], (_X, _YS)),
+                               {"lr": 0.2, "n_steps": 10, "threshold": 0.5, "inference": "exact",
+                                "dt": 0.1}),
+    # predictive coding, non-linear
+    "nl.teacher_data": (nl.teacher_data, (0,), {"batch": 8, "d_in": 2, "d_out": 1,
+                                                "teacher_width": 3}),
+    "nl.network_widths": (nl.network_widths, (1, 3, 2, 1), {}),
+    "nl.init_weights": (nl.init_weights, (_NWIDTHS, 0.3, 0), {}),
+    "nl.forward": (nl.forward, (_NW, _NX), {"activation": "tanh"}),
+    "nl.mse_loss": (nl.mse_loss, (_NW, _NX, _NY), {"activation": "relu"}),
+    "nl.mse_gradient": (nl.mse_gradient, (_NW, _NX, _NY), {"activation": "tanh"}),
+    "nl.pc_energy": (nl.pc_energy, (_NW, _NACT, _NX, _NY), {"activation": "tanh"}),
+    "nl.activity_gradient": (nl.activity_gradient, (_NW, _NACT, _NX, _NY),
+                             {"activation": "tanh"}),
+    "nl.pc_weight_gradient": (nl.pc_weight_gradient, (_NW, _NACT, _NX, _NY),
+                              {"activation": "relu"}),
+    "nl.infer_activities": (nl.infer_activities, (_NW, _NX, _NY),
+                            {"activation": "tanh", "n_steps": 5, "dt": 0.1}),
+    "nl.train": (nl.train, (_NW, _NX, _NY),
+                 {"activation": "tanh", "method": "pc", "lr": 0.2, "n_iters": 10,
+                  "inference_steps": 3, "dt": 0.1, "stop_below": 0.01}),
+    "nl.train_bp_and_pc": (nl.train_bp_and_pc, (_NW, _NX, _NY),
+                           {"activation": "relu", "lr": 0.2, "n_iters": 10,
+                            "inference_steps": 3, "dt": 0.1}),
+    "nl.check_work": (nl.check_work, (_NWIDTHS, 10, "pc"), {"inference_steps": 3, "batch": 8}),
+    "nl.origin_loss": (nl.origin_loss, (_NY,), {}),
+    "nl.escape_iteration": (nl.escape_iteration, (_NRUN, 0.5), {}),
+    "nl.stays_on_plateau": (nl.stays_on_plateau, (_NRUN, 0.95), {}),
     # matrix completion
     "mc.make_task": (mc.make_task, (10, 0), {"size": 4, "rank": 1}),
     "mc.network_widths": (mc.network_widths, (_TASK, 1, 3), {}),
@@ -442,6 +486,8 @@ LEGAL_PLRNN_PC = {
     "mc.numerical_hessian": (mc.numerical_hessian, (_MW, _TASK), {}),
     "mc.saddle_weights": (mc.saddle_weights, (_TASK, 1, 3, 1), {}),
     "mc.loss_rises": (mc.loss_rises, (_MCRUN,), {}),
+    "mc.train_methods": (mc.train_methods, (_MW, _TASK, {"bp": 20, "pc": 20}),
+                         {"lr": 0.2, "stop_below": 1e-3, "stride": 5}),
     # PLRNN
     "pl.PLRNN": (pl.PLRNN, (_M.A, _M.W, _M.h), {}),
     "pl.ShallowPLRNN": (pl.ShallowPLRNN, (_SH.A_diag, _SH.W1, _SH.W2, _SH.h1, _SH.h2), {}),
@@ -464,6 +510,7 @@ LEGAL_PLRNN_PC = {
     "pl.basin_map": (pl.basin_map, (_M, (-3, 3, -3, 3), 8), {"n_steps": 50}),
     "pl.lyapunov_exponents": (pl.lyapunov_exponents, (_M, [0.1, 0.2], 200),
                               {"n_transient": 10}),
+    "pl.long_orbit": (pl.long_orbit, (_M, [0.1, 0.2], 50), {"n_transient": 10}),
     "pl.bifurcation_diagram": (pl.bifurcation_diagram, (_M, np.linspace(0.5, 0.7, 3)),
                                {"parameter": "A[0,0]", "n_transient": 20, "n_keep": 4}),
     "pl.stable_cycles_by_iteration": (pl.stable_cycles_by_iteration, (_M, [[0.1, 0.1]]),
@@ -512,7 +559,8 @@ LEGAL_PLRNN_PC = {
 ALIASES = {
     "weights": {"W_", "layers"}, "weights0": {"weights", "W_", "layers"},
     "starts": {"weights", "W_", "layers"}, "start": {"weights", "W_", "layers"},
-    "seeds": {"seed"}, "widths": {"width", "layers"}, "activities": {"activit"},
+    "seeds": {"seed"}, "methods": {"method"}, "widths": {"width", "layers"},
+    "activities": {"activit"},
     "w_grid_a": {"weight grid", "landscape"}, "w_grid_b": {"weight grid", "landscape"},
     "depth": {"layers"}, "hidden": {"layers"}, "X": {"W_1"}, "Y": {"W_L"},
     "data": {"X", "Y"}, "seed": {"Seed"}, "shapes": {"shape"}, "name": {"preset"},
@@ -525,7 +573,7 @@ ALIASES = {
 def _plrnn_pc_public():
     """Every public function and class (not a result record) of the PLRNN and PC solvers."""
     out = set()
-    for prefix, m in (("pc", pc), ("mc", mc), ("pl", pl), ("p3", p3), ("pt", pt)):
+    for prefix, m in (("pc", pc), ("nl", nl), ("mc", mc), ("pl", pl), ("p3", p3), ("pt", pt)):
         for n in m.__all__:
             obj = getattr(m, n)
             if callable(obj) and not dataclasses.is_dataclass(obj):

@@ -259,7 +259,9 @@ def test_work_is_bounded():
 
 
 def test_overflowing_start_is_refused():
-    """Weights so large that the loss overflows at the start: a ValueError, not a NaN run."""
-    ws, X, Y = _problem(0, scale=1e120)
+    """Weights so large that the loss overflows at the start: a ValueError, not a NaN run
+    (1e120 times a start of scale 1: init_weights itself refuses scales above 1e100)."""
+    ws, X, Y = _problem(0, scale=1.0)
+    ws = [1e120 * w for w in ws]
     with pytest.raises(ValueError, match="too large|overflow"):
         nl.train(ws, X, Y, activation="linear", method="bp", n_iters=3)

@@ -485,6 +485,10 @@ def train_methods(weights0, task, max_iters: dict, *, lr: float = LR,
     ws0 = _weights(weights0, task)
     if not isinstance(max_iters, dict) or not max_iters:
         raise ValueError("max_iters must be a dict {method: number of iterations}")
+    for m in max_iters:
+        if not (isinstance(m, str) and m in METHODS):
+            raise ValueError(f"max_iters must map methods ({', '.join(map(repr, METHODS))}) to "
+                             f"numbers of iterations, got the key {m!r}")
     caps = {choice("method", m, METHODS): integer_in_range("max_iters", n, 0, 10_000_000)
             for m, n in max_iters.items()}
     lr = positive_scalar("lr", lr)

@@ -407,14 +407,20 @@ def check_work(widths, n_iters: int, method: str = "bp", *, inference_steps: int
     (BP) or (2k + 3) Σ_l n_l n_{l-1} B (PC with k inference steps), at the padded width;
     a ValueError naming what to reduce above ``MAX_WORK``."""
     ns = pc._check_widths(widths)
+    n_iters = integer_in_range("n_iters", n_iters, 0, 10**12)
+    method = choice("method", method, METHODS)
+    inference_steps = integer_in_range("inference_steps", inference_steps, 0, 10**9)
+    batch = integer_in_range("batch", batch, 1, 10**9)
     m, L = max(ns), len(ns) - 1
     per = L * m * m * batch * (3 if method == "bp" else 2 * inference_steps + 3)
     work = float(per) * n_iters
     if work > MAX_WORK:
         raise ValueError(f"{n_iters} iterations at widths {ns} "
                          + (f"with {inference_steps} inference steps " if method == "pc" else "")
-                         + f"is too much work ({work:.1e} > {MAX_WORK:.0e} multiply-adds): "
-                         "reduce the iterations, the inference steps, the width or the depth")
+                         + f"on a batch of {batch} is too much work ({work:.1e} > "
+                         f"{MAX_WORK:.0e} multiply-adds): reduce the iterations (n_iters), "
+                         + ("the inference steps (inference_steps), " if method == "pc" else "")
+                         + "the batch, the width or the depth")
     return work
 
 

@@ -1670,8 +1670,10 @@ def chain_minimum_curves(p_star: float, extent: float, n: int = 9, points: int =
     """The surface w_1 w_2 w_3 = p* inside the cube [−extent, extent]³, as curves (arrays of
     shape (k, 3)): for each of n values of w_1 (and of w_2) a curve along the other weight,
     w_3 = p* / (w_1 w_2), cut where it leaves the cube — a wireframe of the minimum manifold."""
-    p_star = finite_scalar("p_star", p_star)
+    p_star = finite_scalar("p_star", p_star, limit=1e50)
     extent = positive_scalar("extent", extent)
+    if not 1e-50 <= extent <= 1e50:      # so that p* / (w_1 w_2) cannot overflow
+        raise ValueError(f"extent must be between 1e-50 and 1e50, got {extent:g}")
     n = integer_in_range("n", n, 1, 100)
     points = integer_in_range("points", points, 2, 10_000)
     fixed = np.linspace(-extent, extent, 2 * n + 1)[1::2]      # n values, none of them 0
@@ -1737,7 +1739,8 @@ def train_runs(starts, data, *, methods, lr: float = 0.4, n_steps=100, inference
     ``data`` = (X, Y)), or ``train_minibatch`` on the batches offsets[i], offsets[i] + 1, ...
     of a stream ``data`` = (Xs, Ys) of shape (n + 1, d, B). ``n_steps``, ``stop_below`` and
     ``offsets``: one value for all runs or one per run. Returns the S TrainingResults."""
-    if isinstance(starts, (str, bytes)) or not hasattr(starts, "__len__") or not starts:
+    if isinstance(starts, (str, bytes, np.ndarray)) or not hasattr(starts, "__len__") \
+            or not len(starts):
         raise ValueError("starts must be a non-empty list of weight lists [W_1, ..., W_L]")
     starts = [_check_weights(st) for st in starts]
     S = len(starts)
@@ -1745,6 +1748,9 @@ def train_runs(starts, data, *, methods, lr: float = 0.4, n_steps=100, inference
         raise ValueError("starts must be at most 200 weight lists of the same shapes")
     if isinstance(methods, str):
         methods = [methods] * S
+    if not isinstance(methods, (list, tuple, np.ndarray)):
+        raise ValueError(f"methods must be 'bp', 'pc' or a list of them (one per run), got "
+                         f"{methods!r}")
     methods = _per_run(list(methods), S, "methods",
                        lambda m: choice("method", m, ("bp", "pc")))
     lr = positive_scalar("lr", lr)
@@ -1754,7 +1760,7 @@ def train_runs(starts, data, *, methods, lr: float = 0.4, n_steps=100, inference
                        lambda n: integer_in_range("n_steps", n, 0, 1_000_000))
     stop_below = _per_run(stop_below, S, "stop_below",
                           lambda s: None if s is None else finite_scalar("stop_below", s))
-    X, Y = finite_array("X", data[0]), finite_array("Y", data[1])
+    X, Y = _data_pair(data)
     stream = X.ndim == 3
     if stream:
         offsets = _per_run(0 if offsets is None else offsets, S, "offsets",
@@ -1811,8 +1817,9 @@ def train_runs(starts, data, *, methods, lr: float = 0.4, n_steps=100, inference
                     energy = np.sum((R * Z).reshape(S, -1), axis=1) / (2 * B)
                 else:
                     energy = np.full(S, np.nan)
-                    energy[ok] = np.sum((R[ok] * np.linalg.solve(Sm[ok], R[ok])).reshape(
-                        int(ok.sum()), -1), axis=1) / (2 * B)
+                    if ok.any():         # (every run diverged at once: none to solve)
+                        energy[ok] = np.sum((R[ok] * np.linalg.solve(Sm[ok], R[ok])).reshape(
+                            int(ok.sum()), -1), axis=1) / (2 * B)
             except np.linalg.LinAlgError:
                 energy = np.full(S, np.nan)
                 for i in np.flatnonzero(ok):
@@ -1890,7 +1897,8 @@ class DepthSweep:
 
     def __init__(self, starts, data, *, lr: float, threshold: float, inference="exact",
                  dt: float = 0.1):
-        if isinstance(starts, (str, bytes)) or not hasattr(starts, "__len__") or not starts:
+        if isinstance(starts, (str, bytes, np.ndarray)) or not hasattr(starts, "__len__") \
+                or not len(starts):
             raise ValueError("starts must be a non-empty list of weight lists [W_1, ..., W_L]")
         starts = [_check_weights(st) for st in starts]
         first, last = starts[0][0].shape, starts[0][-1].shape
@@ -1903,10 +1911,10 @@ class DepthSweep:
         self.threshold = finite_scalar("threshold", threshold)
         self.dt = positive_scalar("dt", dt)
         self.k = _inference_steps(inference)
-        X, Y = finite_array("X", data[0]), finite_array("Y", data[1])
+        X, Y = _data_pair(data)
         S = len(starts)
         self.stream = X.ndim == 4
-        if self.stream and (X.shape != Y.shape or X.shape[0] != S):
+        if self.stream and (X.shape != Y.shape or X.shape[0] != S or X.shape[1] == 0):
             raise ValueError(f"Xs and Ys must have shape (S = {S}, n + 1, d, B), got "
                              f"{X.shape} and {Y.shape}")
         _check(starts[0], X[0, 0] if self.stream else X, Y[0, 0] if self.stream else Y)
