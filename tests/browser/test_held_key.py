@@ -1,11 +1,13 @@
-"""A held arrow key on the slowest control, in JupyterLab in Chromium (issue 14).
+"""A held arrow key on a slow control of every widget, in JupyterLab in Chromium (issue 14).
 
-The slowest corner of the gradient-flow explorer (log-cosh cost, deep chain, long horizon,
-x0 slider; the issue's reproduction). While the key is held the page must show the kernel
+Each widget is built in the slowest corner the corner search (benchmarks/corners.py) found
+for it, and an arrow key is held on a control whose every step recomputes the expensive
+part (for the gradient-flow explorer the issue's own reproduction: log-cosh cost, deep
+chain, long horizon, the x0 slider). While the key is held the page must show the kernel
 busy (the work is done while the message is handled, so ipywidgets' one-message-at-a-time
 throttle and the busy indicator tell the truth), and after key-up the value the slider
 shows last is the one the kernel holds and has drawn at full quality: the status line on
-the page is the kernel's, and the canvas buffer equals that of a fresh explorer built at
+the page is the kernel's, and the canvas buffers equal those of a fresh explorer built at
 that state. Assertions are on state, not on time.
 """
 from __future__ import annotations
@@ -13,12 +15,34 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 import _lab
 
-# the issue wrote imbalance=-6.0: the signed imbalance is now (imbalance, branch)
-SLOW = ("GradientFlowExplorer(cost='log-cosh', target=-2.0, imbalance=6.0, branch='w2² > w1²', "
-        "x0=-2.18, horizon=40.0, depth=6)")
-CELL = f"from saddle_widgets import GradientFlowExplorer\nw = {SLOW}\nw"
+#: (explorer, its slowest corner as constructor arguments, the control held, the key)
+SLOW = {
+    # the issue wrote imbalance=-6.0: the signed imbalance is now (imbalance, branch)
+    "GradientFlowExplorer": ("cost='log-cosh', target=-2.0, imbalance=6.0, branch='w2² > w1²', "
+                             "x0=-2.18, horizon=40.0, depth=6", "x0", "ArrowRight"),
+    "MatrixFlowExplorer": ("target='rank 2 (diag 2, 1)', start='random', scale=2.0, "
+                           "imbalance=-2.0, reflect=True, horizon=40.0", "imbalance", "ArrowRight"),
+    "PCLandscapeExplorer": ("depth=6, init_scale=0.5, start_a=-1.5, start_b=-1.5, lr=1.5, "
+                            "train_steps=300, inference_steps=5", "start_a", "ArrowRight"),
+    "SaddleSpectrumExplorer": ("hidden=4, width=10, dim=1, point='other zero-rank saddle', "
+                               "saddle_scale=2.0", "seed", "ArrowRight"),
+    "EscapeRaceExplorer": ("**EscapeRaceExplorer.PRESETS['H = 3, longer horizon'], "
+                           "lr=0.01", "lr", "ArrowRight"),
+    "MatrixCompletionExplorer": ("**{**MatrixCompletionExplorer.PRESETS["
+                                 "\"smaller init σ = 0.02: BP's plateaus lengthen\"], "
+                                 "'start': 'rank-2 saddle'}", "lr", "ArrowRight"),
+    "NonlinearEscapeExplorer": ("inference_steps=50", "width", "ArrowRight"),
+    "EigenPlaneExplorer": ("hidden=4, train_steps=400", "lr", "ArrowRight"),
+    "Chain3DExplorer": ("train_steps=400", "lr", "ArrowRight"),
+    "PLRNNExplorer": ("**{**PLRNNExplorer.PRESETS['Fig. 3 A-right (bounded basin)'], "
+                      "'a21': 2.5}", "a21", "ArrowLeft"),
+    "PLRNN3DExplorer": ("system='Lorenz shPLRNN', y0=-5.0, steps=10, resolution=200",
+                        "y0", "ArrowRight"),
+}
 
 # kernel statuses seen by the page, recorded from the moment the hook is installed
 STATUS_HOOK = """() => {
@@ -28,20 +52,25 @@ STATUS_HOOK = """() => {
 }"""
 
 
-def _notebook(root):
+def _notebook(root, name):
+    corner, _, _ = SLOW[name]
+    source = f"from saddle_widgets import {name}\nw = {name}({corner})\nw"
     cell = {"cell_type": "code", "execution_count": None, "id": "held-key", "metadata": {},
-            "outputs": [], "source": CELL}
+            "outputs": [], "source": source}
     nb = {"cells": [cell], "metadata": {"kernelspec": {"display_name": "Python 3",
                                                        "language": "python", "name": "python3"}},
           "nbformat": 4, "nbformat_minor": 5}
-    (root / "held_key.ipynb").write_text(json.dumps(nb))
-    return "held_key.ipynb"
+    (root / f"held_key_{name}.ipynb").write_text(json.dumps(nb))
+    return f"held_key_{name}.ipynb"
 
 
-def test_a_held_arrow_key_keeps_the_kernel_busy_and_draws_the_last_value(lab, browser, shots):
+@pytest.mark.parametrize("name", sorted(SLOW))
+def test_a_held_arrow_key_keeps_the_kernel_busy_and_draws_the_last_value(lab, browser, shots,
+                                                                         name):
+    _, control, key = SLOW[name]
     page = _lab.new_page(browser)
     try:
-        _lab.open_notebook(page, lab, _notebook(lab.root))
+        _lab.open_notebook(page, lab, _notebook(lab.root, name))
         _lab.run_all(page)
         assert not _lab.error_outputs(_lab.notebook_json(page))
         out = _lab.mark_widget_outputs(page)
@@ -52,7 +81,7 @@ def test_a_held_arrow_key_keeps_the_kernel_busy_and_draws_the_last_value(lab, br
                                arg=root.element_handle(), timeout=120_000)
         _lab.wait_quiet(page, root, quiet=1.0, timeout=120)
         found = _lab.sliders(root)
-        label = _lab.kernel_eval(page, "w.controls['x0'].description")
+        label = _lab.kernel_eval(page, f"w.controls[{control!r}].description")
         slider = next((s for s in found if s.label == label.strip()), None)
         assert slider is not None, (label, [s.label for s in found])
         start = slider.readout.inner_text().replace("\u2212", "-")
@@ -60,9 +89,9 @@ def test_a_held_arrow_key_keeps_the_kernel_busy_and_draws_the_last_value(lab, br
 
         slider.handle.focus()
         for _ in range(25):                      # a held key: keydown auto-repeat, ~30/s
-            page.keyboard.down("ArrowRight")
+            page.keyboard.down(key)
             time.sleep(0.033)
-        page.keyboard.up("ArrowRight")
+        page.keyboard.up(key)
         last = slider.readout.inner_text().replace("\u2212", "-")   # the readout's minus sign
         assert last != start, "the held key did not move the slider"
 
@@ -75,21 +104,21 @@ def test_a_held_arrow_key_keeps_the_kernel_busy_and_draws_the_last_value(lab, br
             const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
             return k.status === 'idle'; }""", timeout=120_000, polling=100)
         statuses = page.evaluate("window.__statuses")
-        _lab.screenshot(root, shots, "after-key-up")
+        _lab.screenshot(root, shots, f"{name}-after-key-up")
 
         assert "busy" in statuses, statuses
-        facts = _lab.kernel_eval(page, "{'x0': w.state['x0'], 'status': w.status_text, "
-                                       "'error': w.error}")
+        facts = _lab.kernel_eval(page, f"{{'value': w.state[{control!r}], "
+                                       "'status': w.status_text, 'error': w.error}")
         assert facts["error"] is None, facts
         decimals = len(last.split(".")[1]) if "." in last else 0
-        assert abs(float(last) - facts["x0"]) <= 0.51 * 10.0 ** -decimals, (last, facts)
+        assert abs(float(last) - facts["value"]) <= 0.51 * 10.0 ** -decimals, (last, facts)
         first_line = facts["status"].splitlines()[0].strip()
         assert first_line[:40] in root.inner_text(), (first_line, root.inner_text()[:500])
         # and drawn at full quality: the live buffers equal a fresh build's at that state
         same = _lab.kernel_eval(page, (
             "(lambda a, b: [__import__('numpy').array_equal(a[k], b[k]) for k in a])"
             "(w._canvas_images(), (lambda f: (f._canvas_images(), f.close())[0])("
-            "GradientFlowExplorer(canvas='ipympl', **w.state)))"), timeout=300)
+            "type(w)(canvas='ipympl', **w.state)))"), timeout=300)
         assert same and all(same), same
     finally:
         page.context.close()
