@@ -287,7 +287,8 @@ def test_building_widgets_in_a_live_kernel_keeps_the_notebook_backend():
         def run(code):
             reply = kc.execute_interactive(code, timeout=300, output_hook=lambda m: out.append(m))
             assert reply["content"]["status"] == "ok", reply["content"]
-            return "".join(m["content"].get("text", "") for m in out if m["msg_type"] == "stream")
+            return "".join(m["content"].get("text", "") for m in out      # stdout only: a
+                           if m["msg_type"] == "stream" and m["content"]["name"] == "stdout")
         out = []
         before = run("import matplotlib; print(matplotlib.get_backend())").strip()
         assert "inline" in before

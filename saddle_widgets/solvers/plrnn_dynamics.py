@@ -808,7 +808,7 @@ def bifurcation_diagram(model, values, *, parameter: str | None = None, z0s=None
     ('h1'..'hM', 'h[i]', 'A[i,j]', 'W[i,j]', or a border-collision name such as 'tau_r').
     All values and initial conditions z0s (Z, M) are iterated together as one batch.
     """
-    vals = finite_array("values", values, ndim=1)
+    vals = finite_array("values", values, ndim=1, limit=DIVERGENCE_BOUND)
     if vals.size < 1:
         raise ValueError("values must contain at least one parameter value")
     n_transient = integer_in_range("n_transient", n_transient, 0, 1_000_000)
