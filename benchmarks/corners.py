@@ -56,14 +56,7 @@ def settle(cls, state, given):
     (``Explorer._validated``): parameters not given are clipped into bounds that moved;
     every value is then validated (a ValueError if one is illegal). Followers
     (``follow``) are the widget's business and not applied here."""
-    out = dict(state)
-    for name in cls._param_order:
-        p = cls.PARAMS[name]
-        if name not in given and p.kind in ("float", "int"):
-            lo, hi = p.bounds(out)
-            out[name] = type(p.default)(min(max(out[name], lo), hi))
-        out[name] = p.validate(name, out[name], out)
-    return out
+    return cls._clipped(state, given)
 
 
 def one_at_a_time(cls):

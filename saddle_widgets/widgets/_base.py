@@ -680,16 +680,24 @@ class Explorer(widgets.VBox):
                              f"{type(self).__name__} takes {', '.join(self.PARAMS)}")
 
     # ------------------------------------------------------------------ applying values
-    def _validated(self, values: dict, given: set[str]) -> dict:
-        """``values`` (a whole state) validated, with the parameters that follow others
-        and those whose bound moved (clipped) filled in."""
+    @classmethod
+    def _clipped(cls, values: dict, given) -> dict:
+        """``values`` (a whole state) with the parameters not ``given`` clipped into bounds
+        that moved, then every value validated (a ValueError if one is illegal); the
+        followers (``follow``) are not applied."""
         out = dict(values)
-        for name in self._param_order:
-            p = self.PARAMS[name]
+        for name in cls._param_order:
+            p = cls.PARAMS[name]
             if name not in given and p.kind in ("float", "int"):
                 lo, hi = p.bounds(out)
                 out[name] = type(p.default)(min(max(out[name], lo), hi))
             out[name] = p.validate(name, out[name], out)
+        return out
+
+    def _validated(self, values: dict, given: set[str]) -> dict:
+        """``values`` (a whole state) validated, with the parameters that follow others
+        and those whose bound moved (clipped) filled in."""
+        out = self._clipped(values, given)
         followers = self.follow(given, out)
         if followers:
             self._check_names(followers)
