@@ -2,6 +2,7 @@
 gradient descent on the quadratic f(w) = ½ wᵀ diag(1, κ) w, whose iterates have the
 closed form w_k = (1 − η)^k w0₁ e₁ + (1 − ηκ)^k w0₂ e₂."""
 import asyncio
+import io
 import threading
 
 import matplotlib
@@ -316,6 +317,26 @@ def test_ipympl_canvases_send_only_whole_frames():
         action()
         canvas.get_diff_image()
         assert canvas._current_image_mode == "full"
+    w.close()
+
+
+def test_a_view_handshake_gets_the_whole_current_picture_at_once():
+    """When the page's view says 'initialized' (or asks 'refresh' after its resize cleared
+    the canvas) the kernel sends the current picture itself: one whole PNG frame equal to
+    the canvas buffer, without waiting for the page's own draw request (which the page
+    skips while it still waits for an earlier image)."""
+    from PIL import Image
+    w = Quadratic(canvas="ipympl")
+    canvas = w.figures[0].canvas
+    sent = []
+    canvas.send = lambda content, buffers=None: sent.append((content, buffers))
+    for kind in ("initialized", "refresh"):
+        sent.clear()
+        canvas._handle_message(canvas, {"type": kind}, [])
+        frames = [b for c, b in sent if b]
+        assert len(frames) == 1 and canvas._current_image_mode == "full"
+        png = np.asarray(Image.open(io.BytesIO(frames[0][0])))
+        assert np.array_equal(png, np.asarray(canvas.buffer_rgba()))
     w.close()
 
 

@@ -100,6 +100,26 @@ def _ipympl():
             self._force_full = True
             return super().get_diff_image()
 
+        def _handle_message(self, object, content, buffers):
+            """A view's handshake ('initialized') or a resized page canvas ('refresh'):
+            send the current picture at once. ipympl only answers the page's own draw
+            request, which the page skips while it still waits for an earlier image, and
+            its resize clears the canvas first: in CI a widget stayed blank for 90 s."""
+            super()._handle_message(object, content, buffers)
+            if content.get("type") in ("initialized", "refresh") and self.comm is not None:
+                self.send_frame()
+
+        def send_frame(self):
+            """Send the whole current picture (a full draw if the buffer is stale)."""
+            size = tuple(int(v) for v in self.figure.bbox.size)[::-1]
+            buffer = (np.asarray(self.buffer_rgba())
+                      if getattr(self, "renderer", None) is not None else None)
+            if buffer is None or buffer.shape[:2] != size:
+                self.draw()                  # draws, fires the layer hook and sends
+                return
+            self._png_is_old = True
+            self.manager.refresh_all()
+
     return FullFrameCanvas, FigureManager
 
 

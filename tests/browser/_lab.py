@@ -27,18 +27,26 @@ WIDGET_ERRORS = ("Error displaying widget", "Loading widget")
 INIT_SCRIPT = r"""
 (() => {
   if (window.__saddle) return;
-  const S = window.__saddle = {draws: new WeakMap(), lastDraw: new WeakMap(), keyAt: 0};
+  const S = window.__saddle = {draws: new WeakMap(), lastDraw: new WeakMap(), keyAt: 0,
+                               keyUpAt: 0, drawLog: [], lastChange: new WeakMap(),
+                               lastHash: new WeakMap(), trackChanges: false};
   const orig = CanvasRenderingContext2D.prototype.drawImage;
   CanvasRenderingContext2D.prototype.drawImage = function (...args) {
-    const c = this.canvas;
+    const c = this.canvas, out = orig.apply(this, args);
     if (c && c.isConnected) {
       S.draws.set(c, (S.draws.get(c) || 0) + 1);
       S.lastDraw.set(c, performance.now());
+      if (S.drawLog.length < 20000) S.drawLog.push([c, performance.now()]);
+      if (S.trackChanges) {          // when the pixels last changed (a redraw may repeat them)
+        const h = S.hash(c);
+        if (h !== S.lastHash.get(c)) { S.lastHash.set(c, h); S.lastChange.set(c, performance.now()); }
+      }
     }
-    return orig.apply(this, args);
+    return out;
   };
   document.addEventListener('keydown', () => { S.keyAt = performance.now(); }, true);
   document.addEventListener('mousedown', () => { S.keyAt = performance.now(); }, true);
+  document.addEventListener('keyup', () => { S.keyUpAt = performance.now(); }, true);
   S.hash = (c) => {
     if (!c.width || !c.height) return 'empty';
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;

@@ -8,7 +8,8 @@ busy (the work is done while the message is handled, so ipywidgets' one-message-
 throttle and the busy indicator tell the truth), and after key-up the value the slider
 shows last is the one the kernel holds and has drawn at full quality: the status line on
 the page is the kernel's, and the canvas buffers equal those of a fresh explorer built at
-that state. Assertions are on state, not on time.
+that state. Recorded in screenshots/results.json: how long the kernel showed busy, and
+the time from key-up to the last change of picture (the issue's budget: 2 s).
 """
 from __future__ import annotations
 
@@ -44,12 +45,50 @@ SLOW = {
                         "y0", "ArrowRight"),
 }
 
-# kernel statuses seen by the page, recorded from the moment the hook is installed
+# kernel statuses seen by the page, [status, time], recorded from the moment the hook is
+# installed (the status then comes first)
 STATUS_HOOK = """() => {
     const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-    window.__statuses = [];
-    k.statusChanged.connect((_, s) => window.__statuses.push(s));
+    window.__statuses = [[k.status, performance.now()]];
+    k.statusChanged.connect((_, s) => window.__statuses.push([s, performance.now()]));
 }"""
+
+# what the page saw from the first key-down on: the draws on the widget's canvases, how
+# long the kernel showed busy, and the longest a new picture arrived after the page had
+# last shown the kernel idle (a kernel that computes while it says idle paints then)
+TIMELINE = """([r, downAt]) => {
+    const S = window.__saddle, st = window.__statuses;
+    const draws = S.drawLog.filter(([c, t]) => t >= downAt && r.contains(c)).map(d => d[1]);
+    const end = Math.max(st[st.length - 1][1], downAt);
+    let busy = 0, status = st[0][0], since = downAt;
+    for (const [s, t] of st) {
+        if (t > downAt) { if (status === 'busy') busy += t - since; since = t; }
+        status = s;
+    }
+    let idleBeforeDraw = 0;
+    for (const d of draws) {
+        const before = st.filter(e => e[1] <= d).pop();
+        if (before && before[0] === 'idle') idleBeforeDraw = Math.max(idleBeforeDraw, d - before[1]);
+    }
+    const last = draws.length ? Math.max(...draws) : S.keyUpAt;
+    const changed = Math.max(0, ...S.canvases(r).map(c => S.lastChange.get(c) || 0));
+    return {hold_ms: Math.round(S.keyUpAt - downAt), draws: draws.length,
+            keyup_to_last_draw_ms: Math.round(Math.max(0, last - S.keyUpAt)),
+            keyup_to_last_picture_ms: Math.round(Math.max(0, changed - S.keyUpAt)),
+            keyup_to_idle_ms: Math.round(end - S.keyUpAt),
+            busy_fraction: Math.round(100 * busy / Math.max(end - downAt, 1)) / 100,
+            idle_before_draw_ms: Math.round(idleBeforeDraw)};
+}"""
+
+#: a picture may follow the kernel's idle by the time the page takes to decode it, not by
+#: a computation (the issue's kernel said idle for 34 s while it computed)
+DECODE_SLACK_MS = 1000
+
+#: the last value's picture after key-up. The issue's budget is 2 s: the times are recorded
+#: in screenshots/results.json and reported (1.3 s at most here); the test fails at 5 s, so
+#: a loaded machine does not turn a timing into a red run while a backlog (the issue saw an
+#: answer 25 s after key-up) still fails it
+LAST_PICTURE_MS = 5000
 
 
 def _notebook(root, name):
@@ -66,7 +105,7 @@ def _notebook(root, name):
 
 @pytest.mark.parametrize("name", sorted(SLOW))
 def test_a_held_arrow_key_keeps_the_kernel_busy_and_draws_the_last_value(lab, browser, shots,
-                                                                         name):
+                                                                         record, name):
     _, control, key = SLOW[name]
     page = _lab.new_page(browser)
     try:
@@ -86,8 +125,11 @@ def test_a_held_arrow_key_keeps_the_kernel_busy_and_draws_the_last_value(lab, br
         assert slider is not None, (label, [s.label for s in found])
         start = slider.readout.inner_text().replace("\u2212", "-")
         page.evaluate(STATUS_HOOK)
+        root.evaluate("r => { const S = window.__saddle; S.trackChanges = true;"
+                      " for (const c of S.canvases(r)) S.lastHash.set(c, S.hash(c)); }")
 
         slider.handle.focus()
+        down_at = page.evaluate("performance.now()")
         for _ in range(25):                      # a held key: keydown auto-repeat, ~30/s
             page.keyboard.down(key)
             time.sleep(0.033)
@@ -103,10 +145,15 @@ def test_a_held_arrow_key_keeps_the_kernel_busy_and_draws_the_last_value(lab, br
         page.wait_for_function("""() => {
             const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
             return k.status === 'idle'; }""", timeout=120_000, polling=100)
-        statuses = page.evaluate("window.__statuses")
+        timeline = page.evaluate(TIMELINE, [root.element_handle(), down_at])
+        record(control=control, **timeline)
         _lab.screenshot(root, shots, f"{name}-after-key-up")
 
-        assert "busy" in statuses, statuses
+        # busy while it computes: the page showed it busy, and no picture came in after the
+        # page had shown the kernel idle for longer than a decode takes
+        assert timeline["busy_fraction"] > 0, timeline
+        assert timeline["idle_before_draw_ms"] <= DECODE_SLACK_MS, timeline
+        assert timeline["keyup_to_last_picture_ms"] <= LAST_PICTURE_MS, timeline
         facts = _lab.kernel_eval(page, f"{{'value': w.state[{control!r}], "
                                        "'status': w.status_text, 'error': w.error}")
         assert facts["error"] is None, facts
