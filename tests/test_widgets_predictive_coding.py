@@ -1070,6 +1070,30 @@ def test_eigenplane_drag_trains_100_steps_and_the_release_continues_them(monkeyp
     w.close()
 
 
+def test_eigenplane_network_drag_keeps_the_frame_and_the_release_draws_it_in_full():
+    """While width, depth, dimension or extent is dragged the landscape images change on
+    the frame shown (no full draw: axes, labels and colour scale stay); the release draws
+    the frame of the new plane, pixel for pixel what the same changes outside a drag give."""
+    dragged, clicked = EigenPlaneExplorer(), EigenPlaneExplorer()
+    fig = dragged.figures[0]
+    full = []
+    fig.canvas.mpl_connect("draw_event", lambda event: full.append(1))
+    for name, value in (("width", 3), ("hidden", 3), ("dim", 3), ("extent", 1.5)):
+        full.clear()
+        with dragged.dragging():
+            before = np.asarray(fig.canvas.buffer_rgba()).copy()
+            label = dragged.panel["axes"][0].get_xlabel()
+            dragged.controls[name].value = value
+            assert not full and dragged.panel["axes"][0].get_xlabel() == label, name
+            assert not np.array_equal(before, np.asarray(fig.canvas.buffer_rgba())), name
+        assert full, f"{name}: the release drew no new frame"
+        clicked.controls[name].value = value
+        mine, theirs = dragged._canvas_images(), clicked._canvas_images()
+        assert np.array_equal(mine["plane"], theirs["plane"]), name
+    dragged.close()
+    clicked.close()
+
+
 def test_eigenplane_and_chain_say_how_far_they_trained_and_which_run_left_the_view():
     """A learner moving 'training steps' in a state where both runs have settled (BP on the
     plateau, PC off the plane's view) still sees the change: the panel says "after n steps"

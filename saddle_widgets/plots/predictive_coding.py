@@ -450,17 +450,23 @@ def eigenplane_axes(fig, extent: float = 1.0) -> dict:
                 clock=clock)
 
 
-def set_eigenplane(panel: dict, plane: dict, lambdas=(None, None)) -> None:
+def set_eigenplane(panel: dict, plane: dict, lambdas=(None, None), *, frame: bool = True
+                   ) -> None:
     """Show a ``pc.eigenplane_landscape`` (both objectives on one colour scale, the axes
-    spanning the plane) and name the directions with their eigenvalues."""
+    spanning the plane) and name the directions with their eigenvalues. ``frame=False``
+    (while a slider is dragged): the images only, on the axes, labels and colour scale
+    already shown."""
     ext = (plane["a"][0], plane["a"][-1], plane["b"][0], plane["b"][-1])
+    for image, key in zip(panel["images"], ("mse", "energy")):
+        image.set_data(plane[key])
+        image.set_extent(ext)
+    if not frame:
+        return
     lo = min(float(np.min(plane["mse"])), float(np.min(plane["energy"])))
     hi = max(float(np.max(plane["mse"])), float(np.max(plane["energy"])))
     hi = hi if hi > lo else lo + 1e-9
     la, lb = (f" (λ = {v + 0.0:.3g})" if v is not None else "" for v in lambdas)
-    for ax, image, key in zip(panel["axes"], panel["images"], ("mse", "energy")):
-        image.set_data(plane[key])
-        image.set_extent(ext)
+    for ax, image in zip(panel["axes"], panel["images"]):
         image.set_clim(lo, hi)
         ax.set(xlim=ext[:2], ylim=ext[2:])
         ax.set_xlabel("top eigen-direction" + la, fontsize=8, labelpad=1)

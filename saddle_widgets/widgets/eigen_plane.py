@@ -132,10 +132,13 @@ class EigenPlaneExplorer(Explorer):
         return {m: pc.steps_to_escape(r, threshold) for m, r in runs.items()}
 
     # ------------------------------------------------------------------ draws
-    @draw("plane", "plane", "directions", layer="static")
-    def draw_plane(self, plane, directions):
+    # while a slider is dragged the images change on the frame shown (axes, labels and
+    # colour scale); the frame follows on release
+    @draw("plane", "plane", "directions", layer="static", coarse=True)
+    def draw_plane(self, plane, directions, *, coarse):
         pcplot.set_eigenplane(self.panel, plane,
-                              (directions["lambda_top"], directions["lambda_bottom"]))
+                              (directions["lambda_top"], directions["lambda_bottom"]),
+                              frame=not coarse)
 
     @draw("plane", "paths")
     def draw_paths(self, paths):
