@@ -3,7 +3,10 @@
 For each exported widget: build it, apply N random legal changes (a random control, a random
 value in its range, half of them as drags), and report the resident set size (RSS, from
 /proc/self/statm) after the 1,000th and after the last change, the largest step cache and
-the slowest update. RSS is read after ``gc.collect()`` and glibc's ``malloc_trim(0)``.
+the slowest update (and its state). RSS is read after ``gc.collect()`` and glibc's
+``malloc_trim(0)``. The last column gives the RSS once more after every canvas got a fresh
+Agg renderer (and was drawn again): matplotlib's rasterizer keeps working memory the size of
+the longest path it has drawn, for the renderer's life, so the difference is that buffer.
 
     python benchmarks/memory.py                       # 10,000 changes per widget
     python benchmarks/memory.py --changes 2000 --widget PLRNNExplorer
@@ -41,7 +44,7 @@ def run(cls, n_changes, seed=0):
     w = cls(canvas="agg")
     names = list(cls.PARAMS)
     at_1000 = None
-    slowest = 0.0
+    slowest, slowest_state = 0.0, None
     start = time.perf_counter()
     for i in range(1, n_changes + 1):
         name = rng.choice(names)
@@ -52,14 +55,21 @@ def run(cls, n_changes, seed=0):
                 w.controls[name].value = value
         else:
             w.controls[name].value = value
-        slowest = max(slowest, time.perf_counter() - t0)
+        if time.perf_counter() - t0 > slowest:
+            slowest, slowest_state = time.perf_counter() - t0, dict(w.state)
         if i == min(1000, n_changes):
             gc.collect()
             at_1000 = rss_mib()
     gc.collect()
+    seconds = time.perf_counter() - start
+    rss_end = rss_mib()
+    for fig in w.figures:              # a fresh renderer: the old one's rasterizer is freed
+        fig.canvas._lastKey = None
+        fig.canvas.draw()
     return {"widget": cls.__name__, "changes": n_changes, "rss_1000": at_1000,
-            "rss_end": rss_mib(), "largest_cache": max(len(c.data) for c in w._caches.values()),
-            "slowest_s": slowest, "seconds": time.perf_counter() - start}
+            "rss_end": rss_end, "rss_fresh_renderers": rss_mib(),
+            "largest_cache": max(len(c.data) for c in w._caches.values()),
+            "slowest_s": slowest, "slowest_state": slowest_state, "seconds": seconds}
 
 
 def main(argv=None):
@@ -70,13 +80,18 @@ def main(argv=None):
     from saddle_widgets.widgets._docs import widget_classes
     classes = [c for c in widget_classes() if not args.widget or c.__name__ in args.widget]
     print("| widget | changes | RSS after 1,000th MiB | RSS after last MiB | growth MiB | "
-          "largest step cache | slowest update s | run s |")
-    print("|---|---|---|---|---|---|---|---|")
+          "largest step cache | slowest update s | run s | RSS, fresh renderers MiB |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    results = []
     for cls in classes:
         r = run(cls, args.changes)
+        results.append(r)
         print(f"| {r['widget']} | {r['changes']} | {r['rss_1000']:.1f} | {r['rss_end']:.1f} | "
               f"{r['rss_end'] - r['rss_1000']:+.1f} | {r['largest_cache']} | "
-              f"{r['slowest_s']:.2f} | {r['seconds']:.0f} |", flush=True)
+              f"{r['slowest_s']:.2f} | {r['seconds']:.0f} | {r['rss_fresh_renderers']:.1f} |",
+              flush=True)
+    for r in results:
+        print(f"slowest update of {r['widget']}: {r['slowest_s']:.2f} s at {r['slowest_state']}")
     return 0
 
 

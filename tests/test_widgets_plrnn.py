@@ -566,3 +566,38 @@ def test_phase_legend_lists_exactly_what_is_drawn(widget, name):
     if name == "chaos":
         assert has(widget.attractor_line) and widget.results["attractor_orbit"].shape == (4000, 2)
         assert len(markers["saddle"].get_offsets()) <= 9
+
+
+def test_a_view_change_redraws_only_the_phase_plane_in_full_and_keeps_its_legend_pixels():
+    """Time series and bifurcation axes span ±nice_limit(view) (1, 1.5, 2, 3, 4, 5, 6, 8
+    times a power of ten, >= view), so a view change inside one such step draws only the
+    phase plane in full; its legend (outside the axes) is restored from kept pixels, not
+    laid out again, and the picture equals a full draw without kept pixels, pixel for
+    pixel. A legend whose text changed is painted again."""
+    from saddle_widgets.plots.plrnn import nice_limit
+    assert [nice_limit(v) for v in (0.5, 0.55, 1.0, 1.01, 2.5, 3.5, 7.0, 10.1, 40.0)] == [
+        0.5, 0.6, 1.0, 1.5, 3.0, 4.0, 8.0, 15.0, 40.0]
+    with pytest.raises(ValueError, match="view"):
+        nice_limit(0.0)
+    w = PLRNNExplorer(view=2.5)
+    fig = w._figs["phase"]
+    full, legend = [], w.ax_phase.get_legend()
+    for f in w.figures:
+        f.canvas.mpl_connect("draw_event", lambda event, f=f: full.append(f))
+    painted = []
+    draw = legend.draw
+    legend.draw = lambda renderer: (painted.append(1), draw(renderer))
+    w.controls["view"].value = 2.8
+    assert full == [fig] and not painted
+    assert w.ax_time.get_ylim() == (-3.0, 3.0) and w.ax_phase.get_xlim() == (-2.8, 2.8)
+    kept = np.asarray(fig.canvas.buffer_rgba()).copy()
+    w._legend_pixels.clear()
+    w.invalidate(fig)
+    w.redraw()
+    assert painted and np.array_equal(kept, np.asarray(fig.canvas.buffer_rgba()))
+    painted.clear()
+    legend.get_texts()[0].set_text("changed")
+    w.invalidate(fig)
+    w.redraw()
+    assert painted
+    w.close()

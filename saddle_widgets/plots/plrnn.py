@@ -228,6 +228,21 @@ def set_trajectory(artists, orbit) -> None:
     start.set_data([orbit[0, 0]], [orbit[0, 1]])
 
 
+#: the values a time-series or bifurcation axis takes (times powers of ten)
+_NICE = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_limit(view: float) -> float:
+    """The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 (times a power of ten) that is >= ``view``:
+    the range ±limit of the time series and the bifurcation diagram holds the phase plane's
+    ±view and changes only at these values, so most view changes redraw one figure in full,
+    not three."""
+    if not (view > 0 and np.isfinite(view)):
+        raise ValueError(f"view must be a positive number, got {view!r}")
+    scale = 10.0 ** np.floor(np.log10(view))
+    return float(next(round(scale * m, 12) for m in _NICE if scale * m >= view * (1 - 1e-12)))
+
+
 def time_series(ax) -> tuple:
     """(z1 line, z2 line) of an orbit against the step t, empty, with a legend."""
     (z1,) = ax.plot([], [], color=OKABE_ITO["orange"], lw=1.2, marker=".", ms=3, label="z1")

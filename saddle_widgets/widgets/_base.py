@@ -321,6 +321,7 @@ class Explorer(widgets.VBox):
         self._backdrop_bg: dict[Figure, object] = {}
         self._legends: dict[Figure, list] = {}      # figures with a "legend" layer
         self._clean_bg: dict[Figure, object] = {}   # their background without legends
+        self._legend_pixels: dict[Figure, dict] = {}  # legends on the bare figure face
         self._background_size: dict[Figure, tuple] = {}
         # steps: current results, the key each was computed for, caches; draws: keys
         self._results: dict = {}
@@ -544,7 +545,7 @@ class Explorer(widgets.VBox):
                 return
             if fig in self._legends:
                 self._clean_bg[fig] = fig.canvas.copy_from_bbox(fig.bbox)
-                _paint(self._legends[fig], event.renderer)
+                self._paint_legends(fig, event.renderer)
             self._background[fig] = fig.canvas.copy_from_bbox(fig.bbox)
             self._background_size[fig] = tuple(fig.bbox.size)
             _paint(self._backdrop[fig], event.renderer)
@@ -552,6 +553,35 @@ class Explorer(widgets.VBox):
             _paint(self._dynamic[fig], event.renderer)
 
         fig.canvas.mpl_connect("draw_event", on_draw)
+
+    def _paint_legends(self, fig: Figure, renderer) -> None:
+        """Paint the legends of ``fig`` in a full draw. A legend on the bare figure face
+        (overlapping no axes and no figure text) with a fixed location is painted once and
+        its pixels kept: a full draw for new axes limits restores them (a legend's text
+        layout is about a third of a phase plane's full draw). Kept until the legend is
+        replaced, its texts change, its axes move, or the figure is resized."""
+        kept = self._legend_pixels.setdefault(fig, {})
+        for legend in self._legends[fig]:
+            if not legend.get_visible():
+                continue
+            anchor = legend.axes.get_position().bounds if legend.axes is not None else None
+            texts = tuple((t.get_text(), t.get_visible(), t.get_color())
+                          for t in (*legend.get_texts(), legend.get_title()))
+            key = (anchor, tuple(fig.bbox.bounds), texts)
+            hit = kept.get(id(legend))
+            if hit is not None and hit[0] is legend and hit[1] == key:
+                fig.canvas.restore_region(hit[2])
+                continue
+            kept.pop(id(legend), None)
+            legend.draw(renderer)
+            if legend._loc == 0:                     # "best": it moves with the data
+                continue
+            box = legend.get_window_extent(renderer).padded(2)
+            others = [ax.bbox for ax in fig.axes] + [t.get_window_extent(renderer)
+                                                     for t in fig.texts if t.get_visible()]
+            if not any(box.overlaps(b) for b in others) and fig.bbox.contains(box.x0, box.y0) \
+                    and fig.bbox.contains(box.x1, box.y1):
+                kept[id(legend)] = (legend, key, fig.canvas.copy_from_bbox(box))
 
     @staticmethod
     def _animated_legends(fig: Figure) -> list:
@@ -1035,7 +1065,7 @@ class Explorer(widgets.VBox):
                 w.close()
         for name in ("_results", "_callbacks", "_keys", "_figs", "_dynamic", "_backdrop",
                      "_background", "_backdrop_bg", "_background_size", "_legends",
-                     "_clean_bg", "plays"):
+                     "_clean_bg", "_legend_pixels", "plays"):
             getattr(self, name, {}).clear()
         for cache in getattr(self, "_caches", {}).values():
             cache.data.clear()

@@ -302,6 +302,11 @@ class PLRNNExplorer(Explorer):
         traced once for the widest view instead of again at every step)."""
         return None if coarse else view
 
+    @step("view", by_value=True)
+    def axis_limit(self, view):
+        """±limit of the time series and the bifurcation diagram: ``plots.nice_limit(view)``."""
+        return plots.nice_limit(view)
+
     @step("model")
     def fixed_sets(self, model):
         """Subregions full of fixed points (a line or more: non-isolated, fixed_point_sets)."""
@@ -413,15 +418,15 @@ class PLRNNExplorer(Explorer):
         values[bif_param] = -RANGES[bif_param[0]]
         return bif_param, tuple(values[k] for k in MATRIX_KEYS)
 
-    @step("sweep", "view", coarse=True, cache=2)
-    def bifurcation(self, sweep, view, *, coarse):
-        """The bifurcation diagram over the swept parameter's slider range (None while
-        dragging: it is recomputed when the drag stops)."""
+    @step("sweep", "axis_limit", coarse=True, cache=2)
+    def bifurcation(self, sweep, limit, *, coarse):
+        """The bifurcation diagram over the swept parameter's slider range, from a 3 x 3
+        grid of starts over ±limit/2 (None while dragging: recomputed when it stops)."""
         if coarse:
             return None
         key, entries = sweep
         lo = -RANGES[key[0]]
-        g = np.linspace(-0.5 * view, 0.5 * view, 3)
+        g = np.linspace(-0.5 * limit, 0.5 * limit, 3)
         z0s = np.array([[a, b] for a in g for b in g]) + 0.01
         return pl.bifurcation_diagram(pl.from_entries(dict(zip(MATRIX_KEYS, entries))),
                                       np.linspace(lo, -lo, BIF_VALUES),
@@ -495,16 +500,16 @@ class PLRNNExplorer(Explorer):
     def draw_time_steps(self, steps):
         self.ax_time.set_xlim(0, steps)
 
-    @draw("time", "view", layer="static", coarse=True)
-    def draw_time_axes(self, view, *, coarse):
+    @draw("time", "axis_limit", layer="static", coarse=True)
+    def draw_time_axes(self, limit, *, coarse):
         if not coarse:
-            self.ax_time.set_ylim(-view, view)
+            self.ax_time.set_ylim(-limit, limit)
 
-    @draw("bifurcation", "bif_param", "view", layer="static", coarse=True)
-    def draw_bifurcation_axes(self, bif_param, view, *, coarse):
+    @draw("bifurcation", "bif_param", "axis_limit", layer="static", coarse=True)
+    def draw_bifurcation_axes(self, bif_param, limit, *, coarse):
         if not coarse:
             p = self.PARAMS[bif_param]
-            self.ax_bif.set(xlim=(p.lo, p.hi), ylim=(-view, view), xlabel=bif_param)
+            self.ax_bif.set(xlim=(p.lo, p.hi), ylim=(-limit, limit), xlabel=bif_param)
             self.ax_bif.set_title(f"bifurcation diagram: long-run z1 against {bif_param}",
                                   fontsize=8)
 
@@ -513,10 +518,10 @@ class PLRNNExplorer(Explorer):
         if diagram is not None:          # None: recomputed when the drag stops
             plots.set_bifurcation(self.bif_points, diagram)
 
-    @draw("bifurcation", "bif_param", "view", *MATRIX_KEYS)
-    def draw_bifurcation_value(self, bif_param, view, *entries):
+    @draw("bifurcation", "bif_param", "axis_limit", *MATRIX_KEYS)
+    def draw_bifurcation_value(self, bif_param, limit, *entries):
         value = entries[MATRIX_KEYS.index(bif_param)]
-        self.bif_line.set_data([value, value], [-view, view])
+        self.bif_line.set_data([value, value], [-limit, limit])
 
     # ------------------------------------------------------------------ text
     def objects_text(self) -> str:
