@@ -600,4 +600,12 @@ def test_a_view_change_redraws_only_the_phase_plane_in_full_and_keeps_its_legend
     w.invalidate(fig)
     w.redraw()
     assert painted
+    for preset in PLRNNExplorer.PRESETS:          # every preset, and a view step in each
+        w.apply_preset(preset)
+        w.controls["view"].value = round(w.state["view"] + 0.1, 1)
+        kept = np.asarray(fig.canvas.buffer_rgba()).copy()
+        w._legend_pixels.clear()
+        w.invalidate(fig)
+        w.redraw()
+        assert np.array_equal(kept, np.asarray(fig.canvas.buffer_rgba())), preset
     w.close()

@@ -555,32 +555,34 @@ class Explorer(widgets.VBox):
         fig.canvas.mpl_connect("draw_event", on_draw)
 
     def _paint_legends(self, fig: Figure, renderer) -> None:
-        """Paint the legends of ``fig`` in a full draw. A legend on the bare figure face
-        (overlapping no axes and no figure text) with a fixed location is painted once and
-        its pixels kept: a full draw for new axes limits restores them (a legend's text
-        layout is about a third of a phase plane's full draw). Kept until the legend is
-        replaced, its texts change, its axes move, or the figure is resized."""
+        """Paint the legends of ``fig`` in a full draw. A legend with a fixed location on
+        the bare figure face (overlapping no other artist: no axes with its ticks, labels
+        and titles, no other legend or figure artist) is painted once and its pixels kept:
+        a full draw for new axes limits restores them (a legend's text layout is about a
+        third of a phase plane's full draw). Kept until the legend is replaced, its texts
+        change, its axes move, or the figure is resized."""
+        legends = self._legends[fig]
         kept = self._legend_pixels.setdefault(fig, {})
-        for legend in self._legends[fig]:
+        for gone in [k for k, v in kept.items() if not any(v[0] is l for l in legends)]:
+            del kept[gone]
+        for legend in legends:
             if not legend.get_visible():
                 continue
             anchor = legend.axes.get_position().bounds if legend.axes is not None else None
             texts = tuple((t.get_text(), t.get_visible(), t.get_color())
                           for t in (*legend.get_texts(), legend.get_title()))
             key = (anchor, tuple(fig.bbox.bounds), texts)
-            hit = kept.get(id(legend))
+            hit = kept.pop(id(legend), None)
             if hit is not None and hit[0] is legend and hit[1] == key:
                 fig.canvas.restore_region(hit[2])
+                kept[id(legend)] = hit
                 continue
-            kept.pop(id(legend), None)
             legend.draw(renderer)
             if legend._loc == 0:                     # "best": it moves with the data
                 continue
             box = legend.get_window_extent(renderer).padded(2)
-            others = [ax.bbox for ax in fig.axes] + [t.get_window_extent(renderer)
-                                                     for t in fig.texts if t.get_visible()]
-            if not any(box.overlaps(b) for b in others) and fig.bbox.contains(box.x0, box.y0) \
-                    and fig.bbox.contains(box.x1, box.y1):
+            if fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1) and \
+                    not any(box.overlaps(b) for b in _others(fig, legend, legends, renderer)):
                 kept[id(legend)] = (legend, key, fig.canvas.copy_from_bbox(box))
 
     @staticmethod
@@ -1148,6 +1150,26 @@ class Explorer(widgets.VBox):
 
 def _show(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _others(fig: Figure, legend, legends, renderer):
+    """Window extents of everything ``fig`` draws besides ``legend``: each axes with its
+    ticks, labels, titles and unclipped children (not its legends), the other legends, and
+    the figure's own artists."""
+    for a in fig.get_children():
+        if a is fig.patch or a is legend or not a.get_visible():
+            continue
+        if hasattr(a, "get_default_bbox_extra_artists"):       # an Axes
+            extra = [c for c in a.get_default_bbox_extra_artists()
+                     if not any(c is l for l in legends)]
+            box = a.get_tightbbox(renderer, bbox_extra_artists=extra)
+        else:
+            box = a.get_window_extent(renderer)
+        if box is not None:
+            yield box
+    for other in legends:
+        if other is not legend and other.get_visible() and other.figure is fig:
+            yield other.get_window_extent(renderer)
 
 
 def _paint(artists, renderer):
