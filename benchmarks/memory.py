@@ -7,6 +7,9 @@ the slowest update (and its state). RSS is read after ``gc.collect()`` and glibc
 ``malloc_trim(0)``. The last column gives the RSS once more after every canvas got a fresh
 Agg renderer (and was drawn again): matplotlib's rasterizer keeps working memory the size of
 the longest path it has drawn, for the renderer's life, so the difference is that buffer.
+And the MiB held by the step caches and current results, after the 1,000th and the last
+change: each cache is bounded in entries, but an entry's size depends on the state it was
+computed for (a 196-cycle search, a long manifold), so RSS moves with what they hold.
 
     python benchmarks/memory.py                       # 10,000 changes per widget
     python benchmarks/memory.py --changes 2000 --widget PLRNNExplorer
@@ -39,11 +42,36 @@ def rss_mib() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
 
 
+def held_mib(widget) -> float:
+    """MiB held by the widget's step caches and current results: every object reachable
+    from them (numpy arrays by their own data), each counted once; modules, classes and
+    functions are not followed."""
+    import types
+    import numpy as np
+    skip = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
+            types.MethodType)
+    seen, total = set(), 0
+    todo = [widget._results, *(c.data for c in widget._caches.values())]
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen or isinstance(obj, skip) or obj is widget:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, np.ndarray):
+            total += obj.nbytes if obj.base is None else 0
+            if obj.base is not None:
+                todo.append(obj.base)
+            continue
+        total += sys.getsizeof(obj)
+        todo.extend(gc.get_referents(obj))
+    return total / 2 ** 20
+
+
 def run(cls, n_changes, seed=0):
     rng = random.Random(seed)
     w = cls(canvas="agg")
     names = list(cls.PARAMS)
-    at_1000 = None
+    at_1000 = held_1000 = None
     slowest, slowest_state = 0.0, None
     start = time.perf_counter()
     for i in range(1, n_changes + 1):
@@ -59,15 +87,16 @@ def run(cls, n_changes, seed=0):
             slowest, slowest_state = time.perf_counter() - t0, dict(w.state)
         if i == min(1000, n_changes):
             gc.collect()
-            at_1000 = rss_mib()
+            at_1000, held_1000 = rss_mib(), held_mib(w)
     gc.collect()
     seconds = time.perf_counter() - start
-    rss_end = rss_mib()
+    rss_end, held_end = rss_mib(), held_mib(w)
     for fig in w.figures:              # a fresh renderer: the old one's rasterizer is freed
         fig.canvas._lastKey = None
         fig.canvas.draw()
     return {"widget": cls.__name__, "changes": n_changes, "rss_1000": at_1000,
             "rss_end": rss_end, "rss_fresh_renderers": rss_mib(),
+            "held_1000": held_1000, "held_end": held_end,
             "largest_cache": max(len(c.data) for c in w._caches.values()),
             "slowest_s": slowest, "slowest_state": slowest_state, "seconds": seconds}
 
@@ -80,16 +109,17 @@ def main(argv=None):
     from saddle_widgets.widgets._docs import widget_classes
     classes = [c for c in widget_classes() if not args.widget or c.__name__ in args.widget]
     print("| widget | changes | RSS after 1,000th MiB | RSS after last MiB | growth MiB | "
-          "largest step cache | slowest update s | run s | RSS, fresh renderers MiB |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "largest step cache | slowest update s | run s | RSS, fresh renderers MiB | "
+          "held by caches and results MiB (1,000th → last) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     results = []
     for cls in classes:
         r = run(cls, args.changes)
         results.append(r)
         print(f"| {r['widget']} | {r['changes']} | {r['rss_1000']:.1f} | {r['rss_end']:.1f} | "
               f"{r['rss_end'] - r['rss_1000']:+.1f} | {r['largest_cache']} | "
-              f"{r['slowest_s']:.2f} | {r['seconds']:.0f} | {r['rss_fresh_renderers']:.1f} |",
-              flush=True)
+              f"{r['slowest_s']:.2f} | {r['seconds']:.0f} | {r['rss_fresh_renderers']:.1f} | "
+              f"{r['held_1000']:.1f} → {r['held_end']:.1f} |", flush=True)
     for r in results:
         print(f"slowest update of {r['widget']}: {r['slowest_s']:.2f} s at {r['slowest_state']}")
     return 0
