@@ -2,7 +2,8 @@
 
 What a learner feels: JupyterLab in Chromium (Debian's, driven by Playwright), each
 tutorial run with Run All Cells; for every slider of the first widget of each class,
-``--presses`` arrow-key presses (turning round at the end of the range). One sample is
+``--presses`` arrow-key presses (turning round at the end of the range; a slider disabled in
+the widget's state is measured in the first preset that enables it). One sample is
 the time from the ``keydown`` event to the first draw of new pixels on any canvas of the
 widget (ipympl's front end drawing the image the kernel sent); after each press we wait
 until the canvases are quiet (so the full-quality redraw after a drag is not counted as
@@ -61,6 +62,18 @@ def measure_slider(page, root, slider, presses: int, timeout: float) -> tuple[li
     return samples, misses
 
 
+ENABLE = """(lambda w, label: next((p for p in w.PRESETS if (w.apply_preset(p), not next(
+    c for c in w.controls.values() if c.description == label).disabled)[1]), None))(
+    __import__('ipywidgets').widgets.widget._instances[{model_id!r}], {label!r})"""
+
+
+def enable(page, model_id: str, label: str):
+    """Apply (in the kernel) the first preset of the widget in which the slider labelled
+    ``label`` is enabled (e.g. the spectrum's scale and seed of W_H, active only at the
+    other saddle); return its name, or None."""
+    return _lab.kernel_eval(page, ENABLE.format(model_id=model_id, label=label).replace("\n", " "))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--presses", type=int, default=20)
@@ -98,11 +111,19 @@ def main(argv=None) -> int:
                     for slider in _lab.sliders(root):
                         samples, misses = measure_slider(page, root, slider, args.presses,
                                                          args.timeout)
-                        raw[f"{nb.stem} / {cls} / {slider.label}"] = samples
-                        rows.append((nb.stem[:2], cls, slider.label, len(samples), misses,
+                        label = slider.label
+                        if not samples and not misses:       # disabled in this state
+                            preset = enable(page, out["model_id"], slider.label)
+                            if preset is not None:
+                                _lab.wait_quiet(page, root, quiet=1.0, timeout=60)
+                                samples, misses = measure_slider(page, root, slider,
+                                                                 args.presses, args.timeout)
+                                label = f"{slider.label} (preset {preset!r})"
+                        raw[f"{nb.stem} / {cls} / {label}"] = samples
+                        rows.append((nb.stem[:2], cls, label, len(samples), misses,
                                      statistics.median(samples) if samples else float("nan"),
                                      percentile(samples, 0.95), max(samples, default=float("nan"))))
-                        print(f"  {nb.stem[:2]} {cls} {slider.label}: n={len(samples)} "
+                        print(f"  {nb.stem[:2]} {cls} {label}: n={len(samples)} "
                               f"median {rows[-1][5]:.0f} ms, p95 {rows[-1][6]:.0f} ms",
                               file=sys.stderr, flush=True)
                 page.context.close()

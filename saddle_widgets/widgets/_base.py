@@ -308,7 +308,6 @@ class Explorer(widgets.VBox):
         self._recording: set[str] = set()
         self._lock_note = ""
         self._refine_handle = None
-        self._settle_handle = None
         self.last_update_seconds = float("nan")
         self.error: str | None = None
         self._refused = None     # the status line before a control refused a value
@@ -976,25 +975,6 @@ class Explorer(widgets.VBox):
         self._guard(lambda: self._compute(coarse))
         self.redraw()
         self.last_update_seconds = time.perf_counter() - start
-        self._schedule_settle()
-
-    def _schedule_settle(self) -> None:
-        """In a live kernel, draw every canvas in full once things are quiet: ipympl's front
-        end replaces its image per frame and can drop one, and a full frame repairs that."""
-        loop = _running_loop() if self._use_ipympl else None
-        if loop is None:
-            return
-        if self._settle_handle is not None:
-            self._settle_handle.cancel()
-        self._settle_handle = loop.call_later(self.REFINE_AFTER + 0.2, self._settle)
-
-    def _settle(self) -> None:
-        self._settle_handle = None
-        if self._closed:
-            return
-        with _kernel_busy():
-            for fig in self.figures:
-                fig.canvas.draw()
 
     def _guard(self, action) -> None:
         """Run ``action``; show a ValueError (or any failure) in the status line."""
@@ -1051,7 +1031,7 @@ class Explorer(widgets.VBox):
 
     def _teardown(self) -> None:
         self._closed = True
-        for name in ("_refine_handle", "_settle_handle"):
+        for name in ("_refine_handle",):
             handle = getattr(self, name, None)
             if handle is not None:
                 handle.cancel()
