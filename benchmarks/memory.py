@@ -4,10 +4,9 @@ For each exported widget: build it, apply N random legal changes (a random contr
 value in its range, half of them as drags), and report the resident set size (RSS, from
 /proc/self/statm) after the 1,000th and after the last change, the largest step cache and
 the slowest update (and its state). RSS is read after ``gc.collect()`` and glibc's
-``malloc_trim(0)``. The last column gives the RSS once more after every canvas got a fresh
-Agg renderer (and was drawn again): matplotlib's rasterizer keeps working memory the size of
-the longest path it has drawn, for the renderer's life, so the difference is that buffer.
-And the MiB held by the step caches and current results, after the 1,000th and the last
+``malloc_trim(0)``. Then the RSS once more after every canvas got a fresh Agg renderer (and
+was drawn again): matplotlib's rasterizer keeps working memory the size of the longest path it
+has drawn, for the renderer's life, so a drop here would be that buffer. And the MiB held by the step caches and current results, after the 1,000th and the last
 change: each cache is bounded in entries, but an entry's size depends on the state it was
 computed for (a 196-cycle search, a long manifold), so RSS moves with what they hold.
 
@@ -83,8 +82,9 @@ def run(cls, n_changes, seed=0):
                 w.controls[name].value = value
         else:
             w.controls[name].value = value
-        if time.perf_counter() - t0 > slowest:
-            slowest, slowest_state = time.perf_counter() - t0, dict(w.state)
+        dt = time.perf_counter() - t0
+        if dt > slowest:
+            slowest, slowest_state = dt, dict(w.state)
         if i == min(1000, n_changes):
             gc.collect()
             at_1000, held_1000 = rss_mib(), held_mib(w)

@@ -111,10 +111,7 @@ def _ipympl():
 
         def send_frame(self):
             """Send the whole current picture (a full draw if the buffer is stale)."""
-            size = tuple(int(v) for v in self.figure.bbox.size)[::-1]
-            buffer = (np.asarray(self.buffer_rgba())
-                      if getattr(self, "renderer", None) is not None else None)
-            if buffer is None or buffer.shape[:2] != size:
+            if not _buffer_is_current(self):
                 self.draw()                  # draws, fires the layer hook and sends
                 return
             self._png_is_old = True
@@ -561,9 +558,8 @@ class Explorer(widgets.VBox):
         third of a phase plane's full draw). Kept until the legend is replaced, its texts
         change, its axes move, or the figure is resized."""
         legends = self._legends[fig]
-        kept = self._legend_pixels.setdefault(fig, {})
-        for gone in [k for k, v in kept.items() if not any(v[0] is l for l in legends)]:
-            del kept[gone]
+        old, kept = self._legend_pixels.get(fig, {}), {}     # replaced legends drop out
+        self._legend_pixels[fig] = kept
         for legend in legends:
             if not legend.get_visible():
                 continue
@@ -571,7 +567,7 @@ class Explorer(widgets.VBox):
             texts = tuple((t.get_text(), t.get_visible(), t.get_color())
                           for t in (*legend.get_texts(), legend.get_title()))
             key = (anchor, tuple(fig.bbox.bounds), texts)
-            hit = kept.pop(id(legend), None)
+            hit = old.get(id(legend))
             if hit is not None and hit[0] is legend and hit[1] == key:
                 fig.canvas.restore_region(hit[2])
                 kept[id(legend)] = hit
@@ -1096,14 +1092,9 @@ class Explorer(widgets.VBox):
         self.redraw()
         images = {}
         for name, fig in self._figs.items():
-            canvas = fig.canvas
-            width, height = (int(v) for v in fig.bbox.size)
-            buffer = (np.asarray(canvas.buffer_rgba())
-                      if getattr(canvas, "renderer", None) is not None else None)
-            if buffer is None or buffer.shape[:2] != (height, width):
-                canvas.draw()              # never drawn, or resized since: a full draw
-                buffer = np.asarray(canvas.buffer_rgba())
-            images[name] = buffer[..., :3].copy()
+            if not _buffer_is_current(fig.canvas):
+                fig.canvas.draw()          # never drawn, or resized since: a full draw
+            images[name] = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
         return images
 
     def _repr_mimebundle_(self, **kwargs):
@@ -1130,6 +1121,14 @@ class Explorer(widgets.VBox):
 
 def _show(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _buffer_is_current(canvas) -> bool:
+    """Whether the Agg buffer of ``canvas`` was drawn at the figure's present size."""
+    if getattr(canvas, "renderer", None) is None:
+        return False
+    width, height = (int(v) for v in canvas.figure.bbox.size)
+    return np.asarray(canvas.buffer_rgba()).shape[:2] == (height, width)
 
 
 def _others(fig: Figure, legend, legends, renderer):
