@@ -378,6 +378,38 @@ def test_exhaustive_search_checks_its_whole_work_up_front():
     assert sum(4 ** k for k in range(1, 11)) <= 2 ** 22 < sum(4 ** k for k in range(1, 12))
 
 
+def test_necklaces_are_every_primitive_word_once_and_small_when_cached():
+    """The exhaustive search's region words: one per primitive necklace, whose number is
+    (1/k) sum_{d | k} mu(d) R^(k/d) (Moreau's necklace polynomial); by brute force for small
+    R and k, each word is the strictly least rotation of itself; stored 1 byte a digit, so
+    every word list up to R = 4, k = 10 (what period 10 in two units needs) holds < 1.5 MiB."""
+    from itertools import product
+
+    from saddle_widgets.solvers.plrnn_cycles import _necklaces
+
+    def mobius(n):
+        out, p = 1, 2
+        while p * p <= n:
+            if n % p == 0:
+                n //= p
+                if n % p == 0:
+                    return 0
+                out = -out
+            p += 1
+        return -out if n > 1 else out
+
+    for R, k in [(2, 1), (2, 6), (3, 4), (4, 5), (4, 10), (8, 3)]:
+        words = _necklaces(R, k)
+        count = sum(mobius(d) * R ** (k // d) for d in range(1, k + 1) if k % d == 0) // k
+        assert words.shape == (count, k) and words.dtype == np.uint8
+        assert not words.flags.writeable
+        if R ** k <= 5000:
+            brute = {w for w in product(range(R), repeat=k)
+                     if all(w < w[r:] + w[:r] for r in range(1, k))}
+            assert {tuple(int(x) for x in w) for w in words} == brute
+    assert sum(_necklaces(4, k).nbytes for k in range(2, 11)) < 1.5 * 2 ** 20
+
+
 def test_cycle_set_rejects_exactly_the_cyclic_shifts():
     """The vectorised de-duplication agrees with comparing every cyclic shift one by one."""
     from saddle_widgets.solvers.plrnn_cycles import _CycleSet

@@ -745,3 +745,23 @@ def test_wrong_types_at_the_other_doors_are_value_errors(door):
     w = Quadratic(canvas="agg")
     with pytest.raises(ValueError):
         door(w)
+
+
+def test_an_update_runs_blas_on_one_thread_and_gives_the_notebook_its_threads_back():
+    """Inside an update (a step, a callback, the draw) every BLAS library threadpoolctl sees
+    runs one thread; before and after, the notebook's own count holds."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    blas = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    if not blas:
+        pytest.skip("no BLAS library loaded")
+    with threadpoolctl.threadpool_limits(2, "blas"):
+        before = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+        w = Quadratic(canvas="agg")
+        seen = []
+        w.on("run", lambda run: seen.append(
+            [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]))
+        w.set_params(kappa=2.0)
+        assert seen[-1] == [1] * len(seen[-1]) and len(seen[-1]) >= 1
+        after = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+        assert after == before
+    w.close()

@@ -269,9 +269,11 @@ def _minimal(orb, rtol):
 
 # -- exhaustive -----------------------------------------------------------------------
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def _necklaces(R: int, k: int) -> np.ndarray:
-    """Digit arrays (n, k) of all primitive words over R letters that are the least rotation."""
+    """Digit arrays (n, k) of all primitive words over R letters that are the least rotation,
+    in the smallest unsigned dtype that holds R - 1 (1 byte a digit for R <= 256: the
+    cached words for R = 4, k = 10 take 1 MiB, not 8)."""
     n = R ** k
     codes = np.arange(n, dtype=np.int64)
     keep = np.ones(n, dtype=bool)
@@ -281,7 +283,7 @@ def _necklaces(R: int, k: int) -> np.ndarray:
         rot = (rot % top) * R + rot // top
         keep &= codes < rot  # strictly least rotation: canonical and primitive
     codes = codes[keep]
-    digits = np.empty((codes.size, k), dtype=np.int64)
+    digits = np.empty((codes.size, k), dtype=np.min_scalar_type(R - 1))
     rem = codes
     for i in range(k - 1, -1, -1):
         digits[:, i] = rem % R

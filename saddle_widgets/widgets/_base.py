@@ -74,6 +74,30 @@ def in_live_kernel() -> bool:
     return ip is not None and getattr(ip, "kernel", None) is not None
 
 
+_BLAS = {"modules": -1, "controller": None}
+
+
+def one_blas_thread():
+    """A context in which BLAS (OpenBLAS, MKL) runs on one thread: every widget update runs
+    in it. The widgets' products are small ((40, 3) @ (3, 40000) in a basin map), and a
+    multi-threaded BLAS that shares its cores with the browser or another process waits on
+    a descheduled thread: a 3-D slice update took 1.6 s with two threads and 0.1 s with one
+    while a second process kept one of two cores busy. The limit lasts for the update only
+    (the notebook's own numpy keeps its threads). Without threadpoolctl: no limit."""
+    if len(sys.modules) != _BLAS["modules"]:         # a new library may have loaded BLAS
+        _BLAS["modules"] = len(sys.modules)
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _BLAS["controller"] = None
+        else:
+            _BLAS["controller"] = ThreadpoolController()
+    controller = _BLAS["controller"]
+    if controller is None or not controller.lib_controllers:
+        return contextlib.nullcontext()
+    return controller.limit(limits=1, user_api="blas")
+
+
 @functools.lru_cache(maxsize=None)
 def _ipympl():
     """ipympl's Canvas (as :class:`FullFrameCanvas`) and FigureManager, imported without
@@ -968,8 +992,9 @@ class Explorer(widgets.VBox):
 
     def _run_update(self, coarse: bool) -> None:
         start = time.perf_counter()
-        self._guard(lambda: self._compute(coarse))
-        self.redraw()
+        with one_blas_thread():
+            self._guard(lambda: self._compute(coarse))
+            self.redraw()
         self.last_update_seconds = time.perf_counter() - start
 
     def _guard(self, action) -> None:
