@@ -765,3 +765,45 @@ def test_an_update_runs_blas_on_one_thread_and_gives_the_notebook_its_threads_ba
         after = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
         assert after == before
     w.close()
+
+
+def test_a_full_draw_gives_back_the_rasterizer_memory_of_a_long_path():
+    """Agg keeps the cells of the longest path a renderer drew for the renderer's life; a
+    full draw of a widget starts on a fresh rasterizer, so after a long, wild path is
+    replaced by a short one, the memory in use (glibc's mallinfo2) falls back, and the
+    picture equals that of a widget that never drew the long path."""
+    import ctypes
+    import gc
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mallinfo2 = libc.mallinfo2
+    except (OSError, AttributeError):
+        pytest.skip("needs glibc's mallinfo2")
+
+    class Info(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in
+                    "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+    mallinfo2.restype = Info
+
+    def in_use_mib():
+        gc.collect()
+        m = mallinfo2()
+        return (m.uordblks + m.hblkhd) / 2 ** 20
+
+    w, fresh = Quadratic(canvas="agg"), Quadratic(canvas="agg")
+    fig = w.figure("loss")
+    before = in_use_mib()
+    (x0, x1), (y0, y1) = w.ax_loss.get_xlim(), w.ax_loss.get_ylim()
+    wild = np.random.default_rng(0).uniform(size=(4000, 2))
+    w.loss_line.set_data(x0 + (x1 - x0) * wild[:, 0], y0 + (y1 - y0) * wild[:, 1])  # across the axes
+    fig.stale = True
+    w.redraw()
+    grown = in_use_mib() - before
+    assert grown > 10                                      # the cells of that path (23 MiB here)
+    w.set_params(kappa=2.0)                                # a new loss curve: a full draw
+    fresh.set_params(kappa=2.0)
+    assert in_use_mib() - before < 0.2 * grown
+    assert np.array_equal(w._canvas_images()["loss"], fresh._canvas_images()["loss"])
+    w.close()
+    fresh.close()

@@ -136,7 +136,7 @@ def _ipympl():
         def send_frame(self):
             """Send the whole current picture (a full draw if the buffer is stale)."""
             if not _buffer_is_current(self):
-                self.draw()                  # draws, fires the layer hook and sends
+                draw_in_full(self)           # draws, fires the layer hook and sends
                 return
             self._png_is_old = True
             self.manager.refresh_all()
@@ -654,7 +654,7 @@ class Explorer(widgets.VBox):
             if (fig not in self._dynamic or self._background[fig] in (None, "legends")
                     or self._background_size.get(fig) != tuple(fig.bbox.size)):
                 # a new static layer, or the front end resized the figure / changed its dpi
-                canvas.draw()            # fires on_draw, which paints the dynamic layers
+                draw_in_full(canvas)     # fires on_draw, which paints the dynamic layers
                 if fig.get_layout_engine() is not None:
                     # constrained layout costs ~15 ms a draw; after the first, freeze it
                     fig.set_layout_engine("none")
@@ -1118,7 +1118,7 @@ class Explorer(widgets.VBox):
         images = {}
         for name, fig in self._figs.items():
             if not _buffer_is_current(fig.canvas):
-                fig.canvas.draw()          # never drawn, or resized since: a full draw
+                draw_in_full(fig.canvas)   # never drawn, or resized since
             images[name] = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
         return images
 
@@ -1146,6 +1146,22 @@ class Explorer(widgets.VBox):
 
 def _show(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def draw_in_full(canvas) -> None:
+    """A full draw of ``canvas`` on a fresh Agg rasterizer. Agg keeps the cell memory of the
+    longest path a renderer has drawn for the renderer's life (``rasterizer_cells_aa`` frees
+    its blocks only when destroyed): a PLRNN explorer grew by 27 MiB over 10,000 random
+    changes, of which a fresh rasterizer gave back 5.8 MiB at the 2,000th. So the C++
+    renderer is replaced before a full draw, as matplotlib's own ``start_filter`` does; the
+    Python renderer, and with it matplotlib's text-metrics cache, stays."""
+    renderer = getattr(canvas, "renderer", None)
+    inner = getattr(renderer, "_renderer", None)
+    if (inner is not None and not getattr(renderer, "_filter_renderers", True)
+            and hasattr(renderer, "_update_methods")):
+        renderer._renderer = type(inner)(int(renderer.width), int(renderer.height), renderer.dpi)
+        renderer._update_methods()
+    canvas.draw()
 
 
 def _buffer_is_current(canvas) -> bool:
