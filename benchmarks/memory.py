@@ -4,9 +4,11 @@ For each exported widget: build it, apply N random legal changes (a random contr
 value in its range, half of them as drags), and report the resident set size (RSS, from
 /proc/self/statm) after the 1,000th and after the last change, the largest step cache and
 the slowest update (and its state). RSS is read after ``gc.collect()`` and glibc's
-``malloc_trim(0)``. Then the RSS once more after every canvas got a fresh Agg renderer (and
-was drawn again): matplotlib's rasterizer keeps working memory the size of the longest path it
-has drawn, for the renderer's life, so a drop here would be that buffer. And the MiB held by the step caches and current results, after the 1,000th and the last
+``malloc_trim(0)``. Then the RSS once more after a full draw of every canvas: Agg keeps the
+cells of the longest path a rasterizer has drawn for the rasterizer's life, and the base
+gives every full draw a fresh one (``draw_in_full``), so a drop here is rasterizer memory
+grown by the blits since. And the MiB held by the step caches and current results, after
+the 1,000th and the last
 change: each cache is bounded in entries, but an entry's size depends on the state it was
 computed for (a 196-cycle search, a long manifold), so RSS moves with what they hold.
 
@@ -67,6 +69,7 @@ def held_mib(widget) -> float:
 
 
 def run(cls, n_changes, seed=0):
+    from saddle_widgets.widgets._base import draw_in_full
     rng = random.Random(seed)
     w = cls(canvas="agg")
     names = list(cls.PARAMS)
@@ -91,11 +94,10 @@ def run(cls, n_changes, seed=0):
     gc.collect()
     seconds = time.perf_counter() - start
     rss_end, held_end = rss_mib(), held_mib(w)
-    for fig in w.figures:              # a fresh renderer: the old one's rasterizer is freed
-        fig.canvas._lastKey = None
-        fig.canvas.draw()
+    for fig in w.figures:              # a full draw on a fresh rasterizer
+        draw_in_full(fig.canvas)
     return {"widget": cls.__name__, "changes": n_changes, "rss_1000": at_1000,
-            "rss_end": rss_end, "rss_fresh_renderers": rss_mib(),
+            "rss_end": rss_end, "rss_full_draw": rss_mib(),
             "held_1000": held_1000, "held_end": held_end,
             "largest_cache": max(len(c.data) for c in w._caches.values()),
             "slowest_s": slowest, "slowest_state": slowest_state, "seconds": seconds}
@@ -109,7 +111,7 @@ def main(argv=None):
     from saddle_widgets.widgets._docs import widget_classes
     classes = [c for c in widget_classes() if not args.widget or c.__name__ in args.widget]
     print("| widget | changes | RSS after 1,000th MiB | RSS after last MiB | growth MiB | "
-          "largest step cache | slowest update s | run s | RSS, fresh renderers MiB | "
+          "largest step cache | slowest update s | run s | RSS after a full draw MiB | "
           "held by caches and results MiB (1,000th → last) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     results = []
@@ -118,7 +120,7 @@ def main(argv=None):
         results.append(r)
         print(f"| {r['widget']} | {r['changes']} | {r['rss_1000']:.1f} | {r['rss_end']:.1f} | "
               f"{r['rss_end'] - r['rss_1000']:+.1f} | {r['largest_cache']} | "
-              f"{r['slowest_s']:.2f} | {r['seconds']:.0f} | {r['rss_fresh_renderers']:.1f} | "
+              f"{r['slowest_s']:.2f} | {r['seconds']:.0f} | {r['rss_full_draw']:.1f} | "
               f"{r['held_1000']:.1f} → {r['held_end']:.1f} |", flush=True)
     for r in results:
         print(f"slowest update of {r['widget']}: {r['slowest_s']:.2f} s at {r['slowest_state']}")
