@@ -807,3 +807,47 @@ def test_a_full_draw_gives_back_the_rasterizer_memory_of_a_long_path():
     assert np.array_equal(w._canvas_images()["loss"], fresh._canvas_images()["loss"])
     w.close()
     fresh.close()
+
+
+def _page_snap(value, lo, step):
+    """The page's value for a slider position: lo + k·step in floats (0.6 -> 0.6000000000000001
+    on a slider from -2 in steps of 0.05)."""
+    return lo + round((value - lo) / step) * step
+
+
+def test_stale_echoes_of_presets_applied_in_a_loop_after_the_display_are_dropped():
+    """Tutorial 03 under Run All: a displayed widget runs through presets in a loop; the
+    page answers each value with its own snapped echo, and all of them reach the kernel
+    after the last cell. None of them is a move: the state stays the last preset's and the
+    slider shows it."""
+    class Grid(Quadratic):
+        PARAMS = {**Quadratic.PARAMS,
+                  "kappa": Float("curvature κ", 4.0, -2.0, 10.0, step=0.05, doc="second eigenvalue")}
+        PRESETS = {f"κ = {k}": {"kappa": k} for k in (0.6, 2.15, 3.3, 0.15, 7.7)}
+
+    w = Grid(canvas="agg")
+    w._repr_mimebundle_()
+    control = w.controls["kappa"]
+    sent = [w.state["kappa"]]
+    for name in [*Grid.PRESETS, *Grid.PRESETS][:9]:      # nine presets, echoes still due
+        w.apply_preset(name)
+        sent.append(w.state["kappa"])
+    final = dict(w.state)
+    echoes = [_page_snap(v, -2.0, 0.05) for v in sent if _page_snap(v, -2.0, 0.05) != v]
+    assert len(echoes) >= 3                              # the page would echo these
+    for value in echoes:
+        _from_page(control, value)
+        assert w.state == final and abs(control.value - final["kappa"]) < 1e-12, value
+    _from_page(control, 1.0)                             # then a learner's move applies
+    assert w.state["kappa"] == 1.0
+
+
+def test_a_learners_move_to_a_value_a_preset_once_sent_exactly_applies():
+    """Home on a slider after a preset had set that end exactly: the page never echoed an
+    exact value, so the learner's move to it is a move (the imbalance c stuck at 0.25)."""
+    w = Quadratic(canvas="agg")
+    w._repr_mimebundle_()
+    w.set_params(lr=0.01)               # a preset sets the slider's lower end exactly
+    w.reset()                           # and back to 0.1
+    _from_page(w.controls["lr"], 0.01)  # the learner presses Home
+    assert w.state["lr"] == 0.01

@@ -361,8 +361,8 @@ def test_random_changes_do_not_grow_what_the_widget_keeps(cls):
     names = list(cls.PARAMS)
 
     def held():
-        # _sent: the values sent to each control, at most 8 each by construction
-        assert all(len(v) <= 8 for v in w._sent.values())
+        # _sent: the values sent to each slider, at most 64 each by construction
+        assert all(len(v) <= 64 for v in w._sent.values())
         return (sum(len(c.data) for c in w._caches.values()),
                 sum(_container_size(v) for k, v in vars(w).items()
                     if k not in ("_trait_values", "_trait_notifiers", "_trait_validators",

@@ -322,11 +322,10 @@ class Explorer(widgets.VBox):
         self._lock_mode: str | None = None
         self._locked: set[str] = set()
         self._setting_disabled = False
-        #: values the kernel sent to each control since the widget was displayed, until the
-        #: page's first message for that control: a view that renders after the cell that
-        #: changed a value (Run All) may echo an earlier one first
+        #: values the kernel sent to each slider since it was displayed and the page may
+        #: still echo (oldest first): see _remember_sent and _page_echo
         self._sent: dict[str, list] = {name: [] for name in self.PARAMS}
-        self._recording: set[str] = set()
+        self._displayed = False
         self._lock_note = ""
         self._refine_handle = None
         self.last_update_seconds = float("nan")
@@ -820,10 +819,8 @@ class Explorer(widgets.VBox):
                     control.min, control.max = lo, hi
                 if control.value != self._values[name]:
                     control.value = self._values[name]
-                    if name in self._recording:
-                        sent = self._sent[name]
-                        sent.append(self._values[name])
-                        del sent[:-8]
+                    if self._displayed and p.kind == "float":
+                        self._remember_sent(name, self._values[name])
                 off = name in self._locked or (p.when is not None and not p.when(self._values))
                 if control.disabled != off:
                     self._setting_disabled = True
@@ -866,20 +863,45 @@ class Explorer(widgets.VBox):
             self._refused = None
         return value
 
+    def _remember_sent(self, name: str, value) -> None:
+        """Note a value sent to a displayed slider: its echo may come (_page_echo). At most
+        64 kept; beyond, the oldest stays (the next echo is of it) and the second goes."""
+        sent = self._sent[name]
+        if not sent or sent[-1] != value:
+            sent.append(value)
+        if len(sent) > 64:
+            del sent[1]
+
+    def _page_echo(self, name: str, new) -> bool:
+        """Whether a float slider's message from the page is an echo of a value the kernel
+        sent, not a learner's move. The page answers each value the kernel sets with its
+        own snapped to the slider's grid, and only when that differs (0.6 comes back as
+        0.6000000000000001, -0.0066 as -0.007); in order, and possibly long after (Run All:
+        every echo of presets applied in a loop arrives after the last cell). So a value
+        near one still in ``_sent`` but not equal to it is that value's echo: it and the
+        older ones are done with. A value equal to one sent, or near none, is the learner's
+        (Home to 0.0 after a preset once set 0.0 exactly: the page never echoed that 0.0),
+        and the page holds no older echo for this slider after it."""
+        sent = self._sent[name]
+        param = self.PARAMS[name]
+        hit = next((i for i, old in enumerate(sent) if old != new and param.is_echo(old, new)),
+                   None)
+        if hit is None:
+            sent.clear()
+            return False
+        del sent[:hit + 1]
+        return True
+
     def _on_control(self, change) -> None:
         if self._holding or self._closed:
             return
         name = next(k for k, c in self.controls.items() if c is change["owner"])
         param, new = self.PARAMS[name], change["new"]
         from_frontend = bool(getattr(change["owner"], "_property_lock", None))
-        if from_frontend and name in self._recording:
-            self._recording.discard(name)
-            sent, self._sent[name] = self._sent[name], []
-            # a new view's first echo, of a value sent since the display: only a slider
-            # sends one (its value snapped to the grid); a checkbox or a menu sends a choice
-            if param.kind in ("float", "int") and any(param.is_echo(old, new) for old in sent):
-                self._sync_controls()       # and the slider shows the kernel's value again
-                return
+        if from_frontend and param.kind == "float" and self._page_echo(name, new):
+            if not param.is_echo(self._values[name], new):
+                self._sync_controls()       # a stale echo: the slider shows the kernel's value
+            return
         if param.is_echo(self._values[name], new):
             return          # the page sent back our own value, snapped to the slider's grid
         if not from_frontend:
@@ -1127,8 +1149,10 @@ class Explorer(widgets.VBox):
             name = type(self).__name__
             return {"text/plain": f"{name} (closed: build a new one, e.g. {name}(**old.state))"}
         # displayed: a new view will render and may echo any value sent from now on
-        self._sent = {name: [value] for name, value in self._values.items()}
-        self._recording = set(self.PARAMS)
+        for name, value in self._values.items():     # shown again: earlier echoes may be due
+            if self.PARAMS[name].kind == "float":
+                self._remember_sent(name, value)
+        self._displayed = True
         bundle = super()._repr_mimebundle_(**kwargs) or {}
         if isinstance(bundle, tuple):
             bundle = bundle[0]
