@@ -326,6 +326,7 @@ class Explorer(widgets.VBox):
         #: still echo (oldest first): see _remember_sent and _page_echo
         self._sent: dict[str, list] = {name: [] for name in self.PARAMS}
         self._displayed = False
+        self._page_moves = 0     # values from the page taken as a learner's moves (tests)
         self._lock_note = ""
         self._refine_handle = None
         self.last_update_seconds = float("nan")
@@ -907,6 +908,7 @@ class Explorer(widgets.VBox):
         if not from_frontend:
             self._guard(lambda: self._apply({name: new}, coarse=self._dragging))
             return
+        self._page_moves += 1
         # A message from the page: do the work now, while the kernel handles the message.
         # The page's widget model sends one message at a time per control and holds later
         # values (merged, so the latest wins) until the kernel reports idle for it, so the

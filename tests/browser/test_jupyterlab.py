@@ -6,7 +6,10 @@ output; then for every widget output: it rendered (no placeholder or error, ipym
 canvases with a settled, non-blank picture); every visible, enabled slider, moved with the
 keyboard, changes the picture (all sliders of the first widget of each class, the first
 slider of later ones); a click on each clickable figure (phase plane, landscape: the
-figures the widget base connected a click handler to) changes the picture. Screenshots: tests/browser/screenshots/<test>/.
+figures the widget base connected a click handler to) changes the picture. Before a widget
+is first moved, no message its views sent during Run All was taken as a learner's move (the
+page's echoes of presets applied in a loop once mixed them). Screenshots:
+tests/browser/screenshots/<test>/.
 """
 from __future__ import annotations
 
@@ -17,6 +20,10 @@ import _lab
 from _servers import tutorials
 
 TUTORIALS = tutorials()
+
+
+MOVES = ("getattr(__import__('ipywidgets.widgets.widget', fromlist=['_'])._instances.get(%r), "
+         "'_page_moves', 0)")
 
 
 @pytest.mark.parametrize("notebook", TUTORIALS, ids=[p.stem for p in TUTORIALS])
@@ -30,7 +37,7 @@ def test_tutorial_widgets_work_in_jupyterlab(lab, browser, notebook, shots, reco
 
         outputs = _lab.mark_widget_outputs(page)
         info = _lab.probe_widgets(page, [o["model_id"] for o in outputs])
-        widgets, seen_classes = {}, set()
+        widgets, seen_classes, moves_checked = {}, set(), set()
         for out in outputs:
             name = f"w{out['index']}-cell{out['cell']}"
             probe = info.get(out["model_id"], {"cls": "?", "figures": []})
@@ -51,6 +58,14 @@ def test_tutorial_widgets_work_in_jupyterlab(lab, browser, notebook, shots, reco
                 more, found = check()
                 facts.update(more)
                 problems += found
+                if "page_moves" not in facts and out["model_id"] not in moves_checked:
+                    moves_checked.add(out["model_id"])
+                    # rendered, nothing moved yet: every message its view sent so far (the
+                    # kernel handles them before this) was an echo, never a learner's move
+                    facts["page_moves"] = _lab.kernel_eval(page, MOVES % out["model_id"])
+                    if facts["page_moves"]:
+                        problems.append(f"{name}: {facts['page_moves']} echoes of the page "
+                                        "taken as moves after Run All")
             widgets[name] = facts
             seen_classes.add(probe["cls"])
         record(notebook=notebook.name, run_all_seconds=round(seconds, 1), widgets=widgets,
