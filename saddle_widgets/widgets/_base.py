@@ -1177,8 +1177,8 @@ def _show(value) -> str:
 def draw_in_full(canvas) -> None:
     """A full draw of ``canvas`` on a fresh Agg rasterizer. Agg keeps the cell memory of the
     longest path a renderer has drawn for the renderer's life (``rasterizer_cells_aa`` frees
-    its blocks only when destroyed): a PLRNN explorer grew by 27 MiB over 10,000 random
-    changes, of which a fresh rasterizer gave back 5.8 MiB at the 2,000th. So the C++
+    its blocks only when destroyed): fresh rasterizers gave back 5.8 MiB of a PLRNN
+    explorer's memory at its 2,000th random change, so it grew with use. So the C++
     renderer is replaced before a full draw, as matplotlib's own ``start_filter`` does; the
     Python renderer, and with it matplotlib's text-metrics cache, stays."""
     renderer = getattr(canvas, "renderer", None)
