@@ -269,3 +269,22 @@ def test_manifold_score_is_the_fraction_below_the_threshold():
         manifold_score([])
     with pytest.raises(ValueError, match="delta"):
         manifold_score([1.2])
+
+
+def test_a_saddle_outside_the_bound_is_a_value_error_that_says_so():
+    """Branches stop at |z_i| > bound; a saddle beyond it has nothing to trace, and says so
+    (not "could not place seed points"); the widget's status line gives one clause for both."""
+    from saddle_widgets import PLRNNExplorer
+    from saddle_widgets.solvers.plrnn import find_cycles, invariant_manifold, preset
+    model = preset("multistability")
+    saddle = next(c for c in find_cycles(model, 1) if c.kind == "saddle")
+    bound = 0.9 * float(np.max(np.abs(saddle.points)))
+    for which in ("stable", "unstable"):
+        with pytest.raises(ValueError, match="outside"):
+            invariant_manifold(model, saddle, which, bound=bound)
+    w = PLRNNExplorer(canvas="agg")
+    w.apply_preset("multistability")
+    w.set_params(view=0.5)
+    assert ("stable and unstable manifolds of the saddle fixed point not traced (the saddle "
+            "lies outside") in w.status_text
+    w.close()

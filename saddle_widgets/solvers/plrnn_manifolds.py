@@ -178,7 +178,8 @@ def invariant_manifold(model, saddle: Cycle, which: str = "unstable", *, represe
     applications of G, length max_length per branch, max_points, |z| > bound, or no preimage.
     Manifolds of dimension >= 2 (or representation='pieces') -> ManifoldPieces: n_seed
     points on the local eigenspace pushed max_iter times, a PCA plane per visited region.
-    The stable manifold needs F^-1 (ValueError if F is not invertible).
+    The stable manifold needs F^-1 (ValueError if F is not invertible); a saddle with a
+    point outside |z_i| <= bound is a ValueError too (no branch could start).
     """
     which = _check(model, saddle, which)
     representation = choice("representation", representation, ("auto", "polyline", "pieces"))
@@ -190,6 +191,9 @@ def invariant_manifold(model, saddle: Cycle, which: str = "unstable", *, represe
     n_seed = integer_in_range("n_seed", n_seed, 2, 1_000_000)
     if which == "stable":
         _need_inverse(model, "the stable manifold")
+    if np.any(np.abs(saddle.points) > bound):
+        raise ValueError(f"the saddle lies outside |z_i| <= {bound:.3g}, where branches stop: "
+                         f"nothing to trace")
     d = saddle.n_stable if which == "stable" else saddle.n_unstable
     if representation == "polyline" and d != 1:
         raise ValueError(f"the {which} manifold is {d}-dimensional; polylines need a 1-D manifold "

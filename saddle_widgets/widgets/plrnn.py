@@ -571,8 +571,12 @@ class PLRNNExplorer(Explorer):
                 parts.append(f"{where} bounded, no attractor found")
         if manifolds.skipped:
             parts.append("manifolds of saddle cycles are drawn when the drag stops")
+        failed = {}                  # one clause per saddle and reason
         for saddle, which, message in manifolds.failures:
-            parts.append(f"{which} manifold of the {saddle.description} not traced ({message})")
+            failed.setdefault((id(saddle), message), (saddle, []))[1].append(which)
+        for (_, message), (saddle, which) in failed.items():
+            what = "stable and unstable manifolds" if len(which) == 2 else f"{which[0]} manifold"
+            parts.append(f"{what} of the {saddle.description} not traced ({message})")
         det = model.determinants()
         if manifolds.invertible:
             parts.append(f"F invertible (det J_D {'> 0' if det[0] > 0 else '< 0'} in every "
