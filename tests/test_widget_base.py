@@ -851,3 +851,12 @@ def test_a_learners_move_to_a_value_a_preset_once_sent_exactly_applies():
     w.reset()                           # and back to 0.1
     _from_page(w.controls["lr"], 0.01)  # the learner presses Home
     assert w.state["lr"] == 0.01
+
+
+def test_a_widget_built_with_a_presets_values_shows_that_preset():
+    """``Cls(**Cls.PRESETS[name])`` is that preset: the menu shows it (and a changed value
+    does not)."""
+    w = Quadratic(**Quadratic.PRESETS["ill-conditioned"])
+    assert w.preset.value == "ill-conditioned"
+    assert Quadratic(kappa=10.0, lr=0.2).preset.value == "(custom)"
+    assert Quadratic().preset.value == "(custom)"

@@ -362,7 +362,10 @@ class Explorer(widgets.VBox):
             self.controls[name] = control
         self.status = widgets.HTML(layout=widgets.Layout(min_height="1.6em"))
         self.status.add_class("saddle-status")
-        self.preset = widgets.Dropdown(options=[CUSTOM, *self.PRESETS], value=CUSTOM,
+        # built with exactly a preset's values (``Cls(**Cls.PRESETS[name])``): the menu shows it
+        built = next((n for n, v in self.PRESETS.items() if state and state == v and self._values
+                      == self._validated({**self.DEFAULTS, **v}, set(self.PARAMS))), CUSTOM)
+        self.preset = widgets.Dropdown(options=[CUSTOM, *self.PRESETS], value=built,
                                        description="preset",
                                        style={"description_width": "initial"},
                                        # shrinks to the row: a long preset name must not

@@ -17,6 +17,7 @@ hand-made bistable PLRNN whose saddle's 2-D stable manifold separates two basins
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections import Counter
 from functools import lru_cache
 
 import numpy as np
@@ -351,7 +352,9 @@ class PLRNN3DExplorer(Explorer):
     # ------------------------------------------------------------------ text
     @status("setup", "lyapunov", "trajectory", "basin", "steps", coarse=True)
     def describe(self, sysd, lyapunov, trajectory, basin, steps, *, coarse):
-        kinds = ", ".join(c.description for c in sysd.cycles) or "no fixed point found"
+        count = Counter(c.description for c in sysd.cycles)
+        kinds = ", ".join(f"{n} × {d}" if n > 1 else d for d, n in count.items()) \
+            or "no fixed point found"
         parts = [f"fixed points: {kinds}"]
         two = [m for m in sysd.meshes if m.dim == 2]
         if two:
