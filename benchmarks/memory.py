@@ -10,7 +10,10 @@ gives every full draw a fresh one (``draw_in_full``), so a drop here is rasteriz
 grown by the blits since. And the MiB held by the step caches and current results, after
 the 1,000th and the last
 change: each cache is bounded in entries, but an entry's size depends on the state it was
-computed for (a 196-cycle search, a long manifold), so RSS moves with what they hold.
+computed for (a 196-cycle search, a long manifold), so RSS moves with what they hold. So the
+last column compares like with like: RSS at the 1,000th change's state with the caches
+emptied and that state recomputed, at the 1,000th change and again after the last: growth
+there is memory kept with use, not the size of what the current state shows.
 
     python benchmarks/memory.py                       # 10,000 changes per widget
     python benchmarks/memory.py --changes 2000 --widget PLRNNExplorer
@@ -68,6 +71,17 @@ def held_mib(widget) -> float:
     return total / 2 ** 20
 
 
+def rss_at(widget, state) -> float:
+    """RSS with ``widget`` at ``state`` and its step caches holding that state's results
+    alone (emptied, then recomputed): what the widget keeps beyond the state it shows."""
+    for cache in widget._caches.values():
+        cache.data.clear()
+    widget._keys.clear()
+    widget.set_params(**state)
+    widget._run_update(coarse=False)
+    return rss_mib()
+
+
 def run(cls, n_changes, seed=0):
     from saddle_widgets.widgets._base import draw_in_full
     rng = random.Random(seed)
@@ -91,15 +105,20 @@ def run(cls, n_changes, seed=0):
         if i == min(1000, n_changes):
             gc.collect()
             at_1000, held_1000 = rss_mib(), held_mib(w)
+            state_1000 = dict(w.state)
+            same_1000 = rss_at(w, state_1000)
     gc.collect()
     seconds = time.perf_counter() - start
     rss_end, held_end = rss_mib(), held_mib(w)
+    largest = max(len(c.data) for c in w._caches.values())
+    same_end = rss_at(w, state_1000)
     for fig in w.figures:              # a full draw on a fresh rasterizer
         draw_in_full(fig.canvas)
     return {"widget": cls.__name__, "changes": n_changes, "rss_1000": at_1000,
             "rss_end": rss_end, "rss_full_draw": rss_mib(),
             "held_1000": held_1000, "held_end": held_end,
-            "largest_cache": max(len(c.data) for c in w._caches.values()),
+            "same_state_growth": same_end - same_1000,
+            "largest_cache": largest,
             "slowest_s": slowest, "slowest_state": slowest_state, "seconds": seconds}
 
 
@@ -112,8 +131,9 @@ def main(argv=None):
     classes = [c for c in widget_classes() if not args.widget or c.__name__ in args.widget]
     print("| widget | changes | RSS after 1,000th MiB | RSS after last MiB | growth MiB | "
           "largest step cache | slowest update s | run s | RSS after a full draw MiB | "
-          "held by caches and results MiB (1,000th → last) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "held by caches and results MiB (1,000th → last) | growth at the 1,000th state, "
+          "caches emptied MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     results = []
     for cls in classes:
         r = run(cls, args.changes)
@@ -121,7 +141,8 @@ def main(argv=None):
         print(f"| {r['widget']} | {r['changes']} | {r['rss_1000']:.1f} | {r['rss_end']:.1f} | "
               f"{r['rss_end'] - r['rss_1000']:+.1f} | {r['largest_cache']} | "
               f"{r['slowest_s']:.2f} | {r['seconds']:.0f} | {r['rss_full_draw']:.1f} | "
-              f"{r['held_1000']:.1f} → {r['held_end']:.1f} |", flush=True)
+              f"{r['held_1000']:.1f} → {r['held_end']:.1f} | {r['same_state_growth']:+.1f} |",
+              flush=True)
     for r in results:
         print(f"slowest update of {r['widget']}: {r['slowest_s']:.2f} s at {r['slowest_state']}")
     return 0
