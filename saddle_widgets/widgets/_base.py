@@ -663,6 +663,9 @@ class Explorer(widgets.VBox):
                     fig.set_layout_engine("none")
             else:
                 renderer = canvas.get_renderer()
+                # the backgrounds cover the whole figure: a blit, too, starts on a fresh
+                # rasterizer (the moving layer's long paths would otherwise stay in its cells)
+                _fresh_rasterizer(renderer)
                 if backdrop_changed or self._backdrop_bg[fig] is None:
                     canvas.restore_region(self._background[fig])
                     _paint(backdrop, renderer)
@@ -1184,13 +1187,17 @@ def draw_in_full(canvas) -> None:
     explorer's memory at its 2,000th random change, so it grew with use. So the C++
     renderer is replaced before a full draw, as matplotlib's own ``start_filter`` does; the
     Python renderer, and with it matplotlib's text-metrics cache, stays."""
-    renderer = getattr(canvas, "renderer", None)
+    _fresh_rasterizer(getattr(canvas, "renderer", None))
+    canvas.draw()
+
+
+def _fresh_rasterizer(renderer) -> None:
+    """Replace the C++ Agg renderer inside ``renderer`` (a RendererAgg) by a new, blank one."""
     inner = getattr(renderer, "_renderer", None)
     if (inner is not None and not getattr(renderer, "_filter_renderers", True)
             and hasattr(renderer, "_update_methods")):
         renderer._renderer = type(inner)(int(renderer.width), int(renderer.height), renderer.dpi)
         renderer._update_methods()
-    canvas.draw()
 
 
 def _buffer_is_current(canvas) -> bool:
