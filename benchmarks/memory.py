@@ -4,14 +4,12 @@ For each exported widget: build it, apply N random legal changes (a random contr
 value in its range, half of them as drags), and report the resident set size (RSS, from
 /proc/self/statm) after the 1,000th and after the last change, the largest step cache and
 the slowest update (and its state). RSS is read after ``gc.collect()`` and glibc's
-``malloc_trim(0)``. Then the RSS once more after a full draw of every canvas: Agg keeps the
-cells of the longest path a rasterizer has drawn for the rasterizer's life, and the base
-gives every full draw a fresh one (``draw_in_full``), so a drop here is rasterizer memory
-grown by the blits since. And the MiB held by the step caches and current results, after
-the 1,000th and the last
-change: each cache is bounded in entries, but an entry's size depends on the state it was
-computed for (a 196-cycle search, a long manifold), so RSS moves with what they hold. So the
-last column compares like with like: RSS at the 1,000th change's state with the caches
+``malloc_trim(0)``. Then the RSS once more after the same-state step below and a full draw
+of every canvas (the base gives every draw a fresh Agg rasterizer, ``draw_in_full``, so a
+drop here against the RSS after the last change is mostly the emptied caches). And the MiB
+held by the step caches and current results, after the 1,000th and the last change: each
+cache is bounded in entries, but an entry's size depends on the state it was computed for
+(a 196-cycle search, a long manifold), so RSS moves with what they hold. So the last column compares like with like: RSS at the 1,000th change's state with the caches
 emptied and that state recomputed, at the 1,000th change and again after the last: growth
 there is memory kept with use, not the size of what the current state shows.
 

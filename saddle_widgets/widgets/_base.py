@@ -1185,8 +1185,9 @@ def draw_in_full(canvas) -> None:
     longest path a renderer has drawn for the renderer's life (``rasterizer_cells_aa`` frees
     its blocks only when destroyed): fresh rasterizers gave back 5.8 MiB of a PLRNN
     explorer's memory at its 2,000th random change, so it grew with use. So the C++
-    renderer is replaced before a full draw, as matplotlib's own ``start_filter`` does; the
-    Python renderer, and with it matplotlib's text-metrics cache, stays."""
+    renderer is replaced before a full draw (and before a blit, in ``redraw``), as
+    matplotlib's own ``start_filter`` does; the Python renderer, and with it matplotlib's
+    text-metrics cache, stays."""
     _fresh_rasterizer(getattr(canvas, "renderer", None))
     canvas.draw()
 

@@ -16,8 +16,8 @@ hand-made bistable PLRNN whose saddle's 2-D stable manifold separates two basins
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
