@@ -50,6 +50,7 @@ from typing import Callable, ClassVar
 import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from ..plots.style import OKABE_ITO  # noqa: F401  (re-exported for the widgets)
 from ._params import (CONTROL_WIDTH, LABEL_WIDTH, Bool, Choice, ControlValueError,  # noqa: F401
@@ -343,6 +344,7 @@ class Explorer(widgets.VBox):
         self._clean_bg: dict[Figure, object] = {}   # their background without legends
         self._legend_pixels: dict[Figure, dict] = {}  # legends on the bare figure face
         self._background_size: dict[Figure, tuple] = {}
+        self._room: dict[Figure, tuple] = {}        # decorations the layout made room for
         # steps: current results, the key each was computed for, caches; draws: keys
         self._results: dict = {}
         self._keys: dict[str, tuple] = {}
@@ -657,10 +659,14 @@ class Explorer(widgets.VBox):
             if (fig not in self._dynamic or self._background[fig] in (None, "legends")
                     or self._background_size.get(fig) != tuple(fig.bbox.size)):
                 # a new static layer, or the front end resized the figure / changed its dpi
+                size = self._background_size.get(fig)
+                if size is not None and size != tuple(fig.bbox.size) and fig in self._room:
+                    self._lay_out(fig)   # a kept layout is one for the old size
                 draw_in_full(canvas)     # fires on_draw, which paints the dynamic layers
-                if fig.get_layout_engine() is not None:
-                    # constrained layout costs ~15 ms a draw; after the first, freeze it
+                if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+                    # laid out by its first draw; _keep_layout_room measures it next
                     fig.set_layout_engine("none")
+                    self._room[fig] = (None, None)
             else:
                 renderer = canvas.get_renderer()
                 # the backgrounds cover the whole figure: a blit, too, starts on a fresh
@@ -677,6 +683,44 @@ class Explorer(widgets.VBox):
             for a in backdrop + dynamic:
                 a.stale = False
             fig.stale = False
+
+    def _lay_out(self, fig: Figure) -> None:
+        """Run constrained layout on ``fig`` and keep it: it costs ~15 ms a draw. A pass
+        measures the decorations where the last one left the axes (tick labels change with
+        an axes' size), so passes repeat, at most 4, until the decorations stop moving. The
+        room they are left is recorded for ``_keep_layout_room``."""
+        fig.set_layout_engine("constrained")
+        renderer = fig.canvas.get_renderer()
+        boxes = None
+        for _ in range(4):
+            fig.get_layout_engine().execute(fig)
+            before, boxes = boxes, _decorations(fig, renderer)
+            if before is not None and not any(
+                    _outgrown(boxes[k], before[k], 0.5, 0.5) for k in boxes):
+                break
+        fig.set_layout_engine("none")
+        self._room[fig] = (_decoration_texts(fig), boxes)
+
+    def _keep_layout_room(self) -> None:
+        """After a full-quality update: lay a figure out again (and draw it) where the
+        decorations of one of its axes (tick labels, axis labels, titles) reach outside the
+        figure or outgrew the room the layout left them by more than 1 px, or leave more
+        than 12 px of it unused, so a tick label that grows from "5" to "50" is neither
+        clipped nor pushes a label off the figure. Reads the label texts (microseconds);
+        measures only when they changed."""
+        for fig, (texts, room) in list(self._room.items()):
+            now = _decoration_texts(fig)
+            if now == texts:
+                continue
+            boxes = _decorations(fig, fig.canvas.get_renderer())
+            if room is not None and boxes.keys() == room.keys() and not any(
+                    _outgrown(boxes[k], room[k], 1.0, 12.0) or _outside(boxes[k], fig)
+                    for k in boxes):
+                self._room[fig] = (now, room)
+                continue
+            self._lay_out(fig)
+            self.invalidate(fig)
+            self.redraw()
 
     # ------------------------------------------------------------------ state
     @property
@@ -1025,6 +1069,8 @@ class Explorer(widgets.VBox):
         with one_blas_thread():
             self._guard(lambda: self._compute(coarse))
             self.redraw()
+            if not coarse:
+                self._keep_layout_room()
         self.last_update_seconds = time.perf_counter() - start
 
     def _guard(self, action) -> None:
@@ -1097,7 +1143,7 @@ class Explorer(widgets.VBox):
             if w is not self:
                 w.close()
         for name in ("_results", "_callbacks", "_keys", "_figs", "_dynamic", "_backdrop",
-                     "_background", "_backdrop_bg", "_background_size", "_legends",
+                     "_background", "_backdrop_bg", "_background_size", "_legends", "_room",
                      "_clean_bg", "_legend_pixels", "plays"):
             getattr(self, name, {}).clear()
         for cache in getattr(self, "_caches", {}).values():
@@ -1207,6 +1253,55 @@ def _buffer_is_current(canvas) -> bool:
         return False
     width, height = (int(v) for v in canvas.figure.bbox.size)
     return np.asarray(canvas.buffer_rgba()).shape[:2] == (height, width)
+
+
+def _decoration_texts(fig: Figure) -> tuple:
+    """The texts around each axes of ``fig``: tick labels, axis labels, titles."""
+    out = []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis, getattr(ax, "zaxis", None)):
+            if axis is None:
+                continue
+            out.append(tuple((t.label1.get_text(), t.label2.get_text())
+                             for t in axis.majorTicks))
+            out.append(axis.label.get_text())
+        out.extend(t.get_text() for t in (ax.title, ax._left_title, ax._right_title))
+    return tuple(out)
+
+
+def _decorations(fig: Figure, renderer) -> dict:
+    """Per 2-D axes of ``fig`` (by position), the extent of each of its axes' tick labels
+    and label, and of its titles, in pixels (what constrained layout makes room for)."""
+    boxes = {}
+    for i, ax in enumerate(fig.axes):
+        if ax.name != "rectilinear" or not ax.get_visible():
+            continue            # 3-D and polar axes lay out their own labels
+        parts = [axis.get_tightbbox(renderer, for_layout_only=True)
+                 for axis in (ax.xaxis, ax.yaxis) if axis.get_visible()]
+        parts += [t.get_window_extent(renderer) for t in (ax.title, ax._left_title,
+                                                          ax._right_title)
+                  if t.get_visible() and t.get_text()]
+        boxes[i] = [b for b in parts if b is not None]
+    return boxes
+
+
+def _outgrown(boxes, room, grow: float, slack: float) -> bool:
+    """Whether the union of ``boxes`` reaches more than ``grow`` px past that of ``room``
+    on a side, or stops more than ``slack`` px short of it."""
+    from matplotlib.transforms import Bbox
+    if not boxes or not room:
+        return bool(boxes) != bool(room)
+    (a0, b0), (a1, b1) = Bbox.union(boxes).get_points()
+    (c0, d0), (c1, d1) = Bbox.union(room).get_points()
+    past = max(c0 - a0, d0 - b0, a1 - c1, b1 - d1)
+    short = max(a0 - c0, b0 - d0, c1 - a1, d1 - b1)
+    return past > grow or short > slack
+
+
+def _outside(boxes, fig: Figure) -> bool:
+    """Whether one of ``boxes`` reaches more than 1 px outside ``fig``."""
+    (x0, y0), (x1, y1) = fig.bbox.get_points()
+    return any(b.x0 < x0 - 1 or b.y0 < y0 - 1 or b.x1 > x1 + 1 or b.y1 > y1 + 1 for b in boxes)
 
 
 def _others(fig: Figure, legend, legends, renderer):

@@ -152,7 +152,7 @@ class _Number(Param):
         if self._cast is int:       # an int off its step grid is not legal
             return lo + self.step * rng.randint(0, (hi - lo) // self.step)
         value = rng.uniform(lo, hi)
-        return self.snap(value) if on_grid else value
+        return self.snap(value, state) if on_grid else value
 
 
 @dataclass(frozen=True)
@@ -166,10 +166,13 @@ class Float(_Number):
     kind: ClassVar[str] = "float"
 
     def snap(self, value: float, state=None) -> float:
-        """``value`` on the slider's grid lo + k·step, as the front end shows it."""
-        lo = self.lo if state is None else self.bounds(state)[0]
+        """``value`` on the slider's grid lo + k·step, as the front end shows it, and
+        within [lo, hi] as the slider clamps it (lo + k·step can round past hi: 0.2 + 4·0.1
+        is 0.6000000000000001)."""
+        lo, hi = (self.lo, self.hi) if state is None else self.bounds(state)
         lo = 0.0 if isinstance(lo, str) else lo
-        return lo + round((value - lo) / self.step) * self.step
+        snapped = lo + round((value - lo) / self.step) * self.step
+        return snapped if isinstance(hi, str) else min(max(snapped, lo), hi)
 
     def is_echo(self, old, new):
         if isinstance(new, bool) or not isinstance(new, Real):

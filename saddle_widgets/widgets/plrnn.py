@@ -187,14 +187,25 @@ class PLRNNExplorer(Explorer):
         plots.phase_legend(ax, self._line_handles())
         # lay the figure out now, with the widest legend, and keep that layout: once the
         # base paints the legends itself (layer "legend") the layout would not see them
-        fig.get_layout_engine().execute(fig)
-        fig.set_layout_engine("none")
+        self._lay_out(fig)
         # the basin map, the borders and the attractor change rarely (backdrop); the rest
         # is blitted
         self.animate(fig, [self.stable_line, self.unstable_line, self.homoclinic_mark,
                            *self.markers.values(), self.orbit_line, self.start_mark],
                      backdrop=[self.basin_image, *self.det_patches, *self.det_texts,
                                self.border_lines, self.attractor_line])
+
+    def _lay_out(self, fig):
+        """The phase plane is laid out with the widest legend in place (then the one shown)."""
+        if fig is not self.ax_phase.figure or self.ax_phase.get_legend() is None:
+            return super()._lay_out(fig)
+        shown = self.ax_phase.get_legend()
+        plots.phase_legend(self.ax_phase, self._line_handles())
+        try:
+            super()._lay_out(fig)
+        finally:
+            self.ax_phase.get_legend().remove()
+            self.ax_phase.legend_ = shown
 
     def _line_handles(self):
         return [self.stable_line, self.unstable_line, self.homoclinic_mark,
