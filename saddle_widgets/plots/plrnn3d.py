@@ -53,7 +53,9 @@ def space_axes(fig, extent, *, elev=20.0, azim=-60.0):
     for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
         axis.label.set_size(8)
         axis.labelpad = -2
-        axis.set_major_locator(MaxNLocator(4))     # fewer tick labels: text is most of a draw
+        # fewer tick labels (text is most of a draw); z1's last and z2's first tick meet at
+        # one corner of the box ("3.0−3.0"): those two axes show inner ticks only
+        axis.set_major_locator(MaxNLocator(4, prune=None if axis is ax.zaxis else "both"))
     return ax
 
 

@@ -345,6 +345,8 @@ class Explorer(widgets.VBox):
         self._legend_pixels: dict[Figure, dict] = {}  # legends on the bare figure face
         self._background_size: dict[Figure, tuple] = {}
         self._room: dict[Figure, tuple] = {}        # decorations the layout made room for
+        self._unchecked: set = set()    # drawn in full while dragging: room not checked
+        self._full_quality = True       # redraw checks the layout's room (not while dragging)
         # steps: current results, the key each was computed for, caches; draws: keys
         self._results: dict = {}
         self._keys: dict[str, tuple] = {}
@@ -639,8 +641,13 @@ class Explorer(widgets.VBox):
     def redraw(self) -> None:
         """One redraw of each figure that changed: a full draw where the static layer
         changed, else a blit of the moving artists over the cached backdrop (repainted
-        first if one of its artists changed)."""
+        first if one of its artists changed). Before a full draw at full quality, a figure
+        whose labels changed is laid out again if they no longer fit (``_keep_room``)."""
         for fig in self.figures:
+            if self._full_quality and fig in self._unchecked:
+                self._unchecked.discard(fig)       # drawn in full while dragging
+                if self._keep_room(fig):
+                    self.invalidate(fig)
             backdrop = self._backdrop.get(fig, [])
             dynamic = self._dynamic.get(fig, [])
             # changes of animated artists do not mark the figure stale: ask them
@@ -656,17 +663,20 @@ class Explorer(widgets.VBox):
                 _paint(self._legends[fig], renderer)
                 self._background[fig] = canvas.copy_from_bbox(fig.bbox)
                 self._backdrop_bg[fig] = None            # the backdrop is repainted on it
+            size = self._background_size.get(fig)
             if (fig not in self._dynamic or self._background[fig] in (None, "legends")
-                    or self._background_size.get(fig) != tuple(fig.bbox.size)):
+                    or size != tuple(fig.bbox.size)):
                 # a new static layer, or the front end resized the figure / changed its dpi
-                size = self._background_size.get(fig)
-                if size is not None and size != tuple(fig.bbox.size) and fig in self._room:
-                    self._lay_out(fig)   # a kept layout is one for the old size
-                draw_in_full(canvas)     # fires on_draw, which paints the dynamic layers
                 if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
-                    # laid out by its first draw; _keep_layout_room measures it next
-                    fig.set_layout_engine("none")
-                    self._room[fig] = (None, None)
+                    self._lay_out(fig)     # the first draw: lay out once and keep it
+                elif size is not None and size != tuple(fig.bbox.size) and fig in self._room:
+                    self._lay_out(fig)     # a kept layout is one for the old size
+                elif fig in self._room:
+                    if self._full_quality:
+                        self._keep_room(fig)
+                    else:
+                        self._unchecked.add(fig)
+                draw_in_full(canvas)     # fires on_draw, which paints the dynamic layers
             else:
                 renderer = canvas.get_renderer()
                 # the backgrounds cover the whole figure: a blit, too, starts on a fresh
@@ -688,7 +698,11 @@ class Explorer(widgets.VBox):
         """Run constrained layout on ``fig`` and keep it: it costs ~15 ms a draw. A pass
         measures the decorations where the last one left the axes (tick labels change with
         an axes' size), so passes repeat, at most 4, until the decorations stop moving. The
-        room they are left is recorded for ``_keep_layout_room``."""
+        room they are left is recorded for ``_keep_room``."""
+        if not fig.axes:            # a key (legends only): constrained layout has no grid
+            fig.set_layout_engine("none")
+            self._room[fig] = (_decoration_texts(fig), {})
+            return
         fig.set_layout_engine("constrained")
         renderer = fig.canvas.get_renderer()
         boxes = None
@@ -701,26 +715,24 @@ class Explorer(widgets.VBox):
         fig.set_layout_engine("none")
         self._room[fig] = (_decoration_texts(fig), boxes)
 
-    def _keep_layout_room(self) -> None:
-        """After a full-quality update: lay a figure out again (and draw it) where the
-        decorations of one of its axes (tick labels, axis labels, titles) reach outside the
-        figure or outgrew the room the layout left them by more than 1 px, or leave more
-        than 12 px of it unused, so a tick label that grows from "5" to "50" is neither
-        clipped nor pushes a label off the figure. Reads the label texts (microseconds);
-        measures only when they changed."""
-        for fig, (texts, room) in list(self._room.items()):
-            now = _decoration_texts(fig)
-            if now == texts:
-                continue
-            boxes = _decorations(fig, fig.canvas.get_renderer())
-            if room is not None and boxes.keys() == room.keys() and not any(
-                    _outgrown(boxes[k], room[k], 1.0, 12.0) or _outside(boxes[k], fig)
-                    for k in boxes):
-                self._room[fig] = (now, room)
-                continue
-            self._lay_out(fig)
-            self.invalidate(fig)
-            self.redraw()
+    def _keep_room(self, fig: Figure) -> bool:
+        """Lay ``fig`` out again (True) where the decorations of one of its axes (tick
+        labels, axis labels, titles) reach outside the figure, outgrew the room the layout
+        left them by more than 1 px or leave more than 12 px of it unused: a tick label that
+        grows from "5" to "50" is neither clipped nor pushes a label off the figure. Reads
+        the label texts (microseconds); measures only when they changed."""
+        texts, room = self._room[fig]
+        now = _decoration_texts(fig)
+        if now == texts:
+            return False
+        boxes = _decorations(fig, fig.canvas.get_renderer())
+        if boxes.keys() == room.keys() and not any(
+                _outgrown(boxes[k], room[k], 1.0, 12.0) or _outside(boxes[k], fig)
+                for k in boxes):
+            self._room[fig] = (now, room)
+            return False
+        self._lay_out(fig)
+        return True
 
     # ------------------------------------------------------------------ state
     @property
@@ -1068,9 +1080,11 @@ class Explorer(widgets.VBox):
         start = time.perf_counter()
         with one_blas_thread():
             self._guard(lambda: self._compute(coarse))
-            self.redraw()
-            if not coarse:
-                self._keep_layout_room()
+            self._full_quality = not coarse
+            try:
+                self.redraw()
+            finally:
+                self._full_quality = True
         self.last_update_seconds = time.perf_counter() - start
 
     def _guard(self, action) -> None:
@@ -1144,7 +1158,7 @@ class Explorer(widgets.VBox):
                 w.close()
         for name in ("_results", "_callbacks", "_keys", "_figs", "_dynamic", "_backdrop",
                      "_background", "_backdrop_bg", "_background_size", "_legends", "_room",
-                     "_clean_bg", "_legend_pixels", "plays"):
+                     "_unchecked", "_clean_bg", "_legend_pixels", "plays"):
             getattr(self, name, {}).clear()
         for cache in getattr(self, "_caches", {}).values():
             cache.data.clear()
@@ -1262,8 +1276,8 @@ def _decoration_texts(fig: Figure) -> tuple:
         for axis in (ax.xaxis, ax.yaxis, getattr(ax, "zaxis", None)):
             if axis is None:
                 continue
-            out.append(tuple((t.label1.get_text(), t.label2.get_text())
-                             for t in axis.majorTicks))
+            # get_majorticklabels places and formats the ticks for the current view
+            out.append(tuple(t.get_text() for t in axis.get_majorticklabels()))
             out.append(axis.label.get_text())
         out.extend(t.get_text() for t in (ax.title, ax._left_title, ax._right_title))
     return tuple(out)

@@ -21,8 +21,8 @@ IMAGE_GRID, IMAGE_GRID_COARSE = 61, 31
 QUIVER_GRID = 15
 HORIZON_BLOCK = 50                 # runs are trained to train_steps rounded up to this
 INFERENCE_OPTIONS = (0, 1, 2, 3, 5, 10, 20, 50, 100, "equilibrium")
-PAIR_LABELS = {"last two": "w_{L−1}, w_L (last two)", "first two": "w_1, w_2 (first two)",
-               "first and last": "w_1, w_L (first and last)"}
+PAIR_LABELS = {"last two": "last two weights (L−1, L)", "first two": "first two weights (1, 2)",
+               "first and last": "first and last weights (1, L)"}   # a menu shows no TeX
 SLICE_KEYS = {"depth", "pair", "init_scale", "seed"}
 
 
