@@ -711,6 +711,8 @@ class Explorer(widgets.VBox):
         for _ in range(4):
             fig.get_layout_engine().execute(fig)
             before, boxes = boxes, _decorations(fig, renderer)
+            if not _overlaps(boxes) and not any(_outside(o, fig) for o, _ in boxes.values()):
+                break           # nothing clipped, nothing collides: usually the first pass
             if before is not None and all(
                     np.allclose(boxes[k][0].extents, before[k][0].extents, atol=0.5)
                     for k in boxes):
@@ -1318,6 +1320,12 @@ def _decorations(fig: Figure, renderer) -> dict:
     return boxes
 
 
+def _outside(box: Bbox, fig: Figure) -> bool:
+    """Whether ``box`` reaches more than 1 px outside ``fig`` (what the canvas clips)."""
+    (x0, y0), (x1, y1) = fig.bbox.get_points()
+    return box.x0 < x0 - 1 or box.y0 < y0 - 1 or box.x1 > x1 + 1 or box.y1 > y1 + 1
+
+
 def _overlaps(boxes: dict) -> set:
     """Pairs of axes (by position) whose outer boxes overlap by more than 1 px both ways."""
     keys = sorted(boxes)
@@ -1340,9 +1348,8 @@ def _needs_layout(boxes: dict, room: tuple, fig: Figure, slack: float = ROOM_SLA
     laid, overlapping = room
     if boxes.keys() != laid.keys():
         return True
-    (x0, y0), (x1, y1) = fig.bbox.get_points()
     for k, (outer, inner) in boxes.items():
-        if outer.x0 < x0 - 1 or outer.y0 < y0 - 1 or outer.x1 > x1 + 1 or outer.y1 > y1 + 1:
+        if _outside(outer, fig):
             return True
         if np.max(_margins(*laid[k]) - _margins(outer, inner)) > slack:
             return True
