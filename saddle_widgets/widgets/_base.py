@@ -697,10 +697,11 @@ class Explorer(widgets.VBox):
             fig.stale = False
 
     def _lay_out(self, fig: Figure) -> None:
-        """Run constrained layout on ``fig`` and keep it: it costs ~15 ms a draw. A pass
+        """Run constrained layout on ``fig`` and keep it (it costs 15-40 ms a draw). A pass
         measures the decorations where the last one left the axes (tick labels change with
-        an axes' size), so passes repeat, at most 4, until the decorations stop moving. The
-        room they are left is recorded for ``_keep_room``."""
+        an axes' size), so passes repeat, at most 4, until nothing is clipped or collides
+        (usually after one) or the decorations stop moving. The room they are left is
+        recorded for ``_keep_room``."""
         if not fig.axes:            # a key (legends only): constrained layout has no grid
             fig.set_layout_engine("none")
             self._room[fig] = (_decoration_texts(fig), ({}, set()))
@@ -740,8 +741,8 @@ class Explorer(widgets.VBox):
         """Lay ``fig`` out again (True) where its decorations (tick labels, axis labels,
         titles) would be clipped by the figure's edge, collide with another axes', or leave
         more than ``ROOM_SLACK`` px unused (``_needs_layout``): a tick label that grows from
-        "5" to "50" is not cut off. Reads the label texts (under 1 ms); measures (3-8 ms)
-        only when they changed, and a new layout (2-3 constrained passes) only when needed."""
+        "5" to "50" is not cut off. Reads the label texts (under 1 ms), measures them
+        (3-10 ms a figure) only when they changed, and lays out only when needed."""
         texts, room = self._room[fig]
         now = _decoration_texts(fig)
         if now == texts:
