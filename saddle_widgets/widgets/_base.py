@@ -722,11 +722,9 @@ class Explorer(widgets.VBox):
         # constrained layout can leave a fixed-aspect axes' labels a few px outside the
         # figure (it reserves margins before the aspect moves the axes): pull such an
         # axes in by what sticks out, and 2 px more
-        (x0, y0), (x1, y1) = fig.bbox.get_points()
         for _ in range(3):
-            out = {k: np.array([x0 - o.x0, y0 - o.y0, o.x1 - x1, o.y1 - y1])
-                   for k, (o, _) in boxes.items()}
-            out = {k: np.where(d > 1.0, d + 2.0, 0.0) for k, d in out.items() if d.max() > 1.0}
+            out = {k: _overflow(o, fig) for k, (o, _) in boxes.items() if _outside(o, fig)}
+            out = {k: np.where(d > 1.0, d + 2.0, 0.0) for k, d in out.items()}
             if not out:
                 break
             for k, (left, bottom, right, top) in out.items():
@@ -1288,13 +1286,18 @@ def _buffer_is_current(canvas) -> bool:
     return np.asarray(canvas.buffer_rgba()).shape[:2] == (height, width)
 
 
+def _laid_out_axes(fig: Figure):
+    """(position, axes) of the visible 2-D axes of ``fig``: those whose labels the base
+    keeps room for (3-D and polar axes lay out their own labels)."""
+    return [(i, ax) for i, ax in enumerate(fig.axes)
+            if ax.name == "rectilinear" and ax.get_visible()]
+
+
 def _decoration_texts(fig: Figure) -> tuple:
-    """The texts around each axes of ``fig``: tick labels, axis labels, titles."""
+    """The texts around each 2-D axes of ``fig``: tick labels, axis labels, titles."""
     out = []
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis, getattr(ax, "zaxis", None)):
-            if axis is None:
-                continue
+    for _, ax in _laid_out_axes(fig):
+        for axis in (ax.xaxis, ax.yaxis):
             # get_majorticklabels places and formats the ticks for the current view
             out.append(tuple(t.get_text() for t in axis.get_majorticklabels()))
             out.append(axis.label.get_text())
@@ -1307,9 +1310,7 @@ def _decorations(fig: Figure, renderer) -> dict:
     its tick labels, axis labels and titles reach with the axes, and the axes' own box
     (with its aspect applied, as a draw places it)."""
     boxes = {}
-    for i, ax in enumerate(fig.axes):
-        if ax.name != "rectilinear" or not ax.get_visible():
-            continue            # 3-D and polar axes lay out their own labels
+    for i, ax in _laid_out_axes(fig):
         ax.apply_aspect()
         inner = ax.bbox.frozen()
         parts = [axis.get_tightbbox(renderer, for_layout_only=True)
@@ -1321,10 +1322,15 @@ def _decorations(fig: Figure, renderer) -> dict:
     return boxes
 
 
+def _overflow(box: Bbox, fig: Figure) -> np.ndarray:
+    """How far ``box`` reaches past ``fig``'s left, bottom, right and top edges, in px."""
+    (x0, y0), (x1, y1) = fig.bbox.get_points()
+    return np.array([x0 - box.x0, y0 - box.y0, box.x1 - x1, box.y1 - y1])
+
+
 def _outside(box: Bbox, fig: Figure) -> bool:
     """Whether ``box`` reaches more than 1 px outside ``fig`` (what the canvas clips)."""
-    (x0, y0), (x1, y1) = fig.bbox.get_points()
-    return box.x0 < x0 - 1 or box.y0 < y0 - 1 or box.x1 > x1 + 1 or box.y1 > y1 + 1
+    return bool(_overflow(box, fig).max() > 1.0)
 
 
 def _overlaps(boxes: dict) -> set:
