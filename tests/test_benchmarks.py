@@ -125,3 +125,12 @@ def test_the_interact_baseline_computes_what_the_widget_shows(cls):
     finally:
         base.close()
         widget.close()
+
+
+def test_the_import_report_times_a_fresh_interpreter_and_a_fresh_kernel():
+    """The import line of latency.py measures both ways (a kernel has IPython loaded before
+    its first cell, a fresh interpreter does not); one import each, each a real time."""
+    line = latency.import_report(repeats=1)
+    assert "in a fresh interpreter" in line and "in a fresh kernel's first cell" in line, line
+    cold, kernel = latency.import_seconds(), latency.import_seconds_in_kernel()
+    assert 0 < cold < 60 and 0 < kernel < 60
