@@ -609,3 +609,25 @@ def test_a_view_change_redraws_only_the_phase_plane_in_full_and_keeps_its_legend
         w.redraw()
         assert np.array_equal(kept, np.asarray(fig.canvas.buffer_rgba())), preset
     w.close()
+
+
+def test_a_wide_views_legend_is_kept_and_a_small_view_keeps_it_inside_the_figure():
+    """At view ±10 a view change restores the phase legend's kept pixels: the
+    overlap test reads the axes part by part (before, the union box that the "10.0" tick
+    label at the bottom right widens overlapped the legend, which was then laid out again
+    at every view change, ~10 ms). From the default view to 0.5 the layout changes and the
+    legend beside the equal-aspect axes stays inside the figure (it lost its last 7 px)."""
+    w = PLRNNExplorer(view=10.0)
+    legend = w.ax_phase.get_legend()
+    painted, draw = [], legend.draw
+    legend.draw = lambda renderer: (painted.append(1), draw(renderer))
+    w.controls["view"].value = 9.5
+    assert w.ax_phase.get_xlim() == (-9.5, 9.5) and not painted
+    w.close()
+    w = PLRNNExplorer()
+    w.controls["view"].value = 0.5
+    fig = w._figs["phase"]
+    texts = w.ax_phase.get_legend().get_texts()
+    right = max(t.get_window_extent(fig.canvas.get_renderer()).x1 for t in texts)
+    assert right <= fig.bbox.x1 + 1, right
+    w.close()

@@ -610,7 +610,8 @@ class Explorer(widgets.VBox):
                 continue
             box = legend.get_window_extent(renderer).padded(2)
             if fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1) and \
-                    not any(box.overlaps(b) for b in _others(fig, legend, legends, renderer)):
+                    not any(b is not None and box.overlaps(b)
+                            for b in _others(fig, legend, legends, renderer)):
                 kept[id(legend)] = (legend, key, fig.canvas.copy_from_bbox(box))
 
     @staticmethod
@@ -719,17 +720,20 @@ class Explorer(widgets.VBox):
                     for k in boxes):
                 break
         fig.set_layout_engine("none")
-        # constrained layout can leave a fixed-aspect axes' labels a few px outside the
-        # figure (it reserves margins before the aspect moves the axes): pull such an
-        # axes in by what sticks out, and 2 px more
+        # constrained layout can leave a fixed-aspect axes' labels, or the legend beside
+        # it, a few px outside the figure (it reserves margins before the aspect moves the
+        # axes): pull such an axes in by what sticks out, and 2 px more, from the box the
+        # aspect left it (pulling in the box constrained layout gave it would only
+        # re-centre a fixed-aspect axes in it, pushing the other side out)
         for _ in range(3):
-            out = {k: _overflow(o, fig) for k, (o, _) in boxes.items() if _outside(o, fig)}
+            out = {k: _overflow(o, fig) for k, o in _with_legends(fig, boxes, renderer).items()
+                   if _outside(o, fig)}
             out = {k: np.where(d > 1.0, d + 2.0, 0.0) for k, d in out.items()}
             if not out:
                 break
             for k, (left, bottom, right, top) in out.items():
                 ax, (w, h) = fig.axes[k], fig.bbox.size
-                p = ax.get_position(original=True)
+                p = ax.get_position(original=False)       # as _decorations applied it
                 ax.set_position([p.x0 + left / w, p.y0 + bottom / h,
                                  p.width - (left + right) / w, p.height - (bottom + top) / h])
             boxes = _decorations(fig, renderer)
@@ -1322,6 +1326,27 @@ def _decorations(fig: Figure, renderer) -> dict:
     return boxes
 
 
+def _with_legends(fig: Figure, boxes: dict, renderer) -> dict:
+    """The outer boxes of ``boxes`` (from ``_decorations``) widened by each axes' own
+    legend. Only the pull-in of a clipped axes reads them: ``_keep_room`` compares the
+    decorations alone, so a shorter legend shown later asks for no new layout."""
+    out = {}
+    for k, (outer, _) in boxes.items():
+        legend = fig.axes[k].get_legend()
+        out[k] = (outer if legend is None or not legend.get_visible() else
+                  Bbox.union([outer, _painted_extent(legend, renderer)]))
+    return out
+
+
+def _painted_extent(legend, renderer) -> Bbox:
+    """The pixels ``legend`` paints: its box, less the border pad where it has no frame."""
+    box = legend.get_window_extent(renderer)
+    if legend.get_frame_on():
+        return box
+    pad = legend.borderpad * legend.prop.get_size_in_points() * renderer.points_to_pixels(1.0)
+    return box.padded(-pad)
+
+
 def _overflow(box: Bbox, fig: Figure) -> np.ndarray:
     """How far ``box`` reaches past ``fig``'s left, bottom, right and top edges, in px."""
     (x0, y0), (x1, y1) = fig.bbox.get_points()
@@ -1364,20 +1389,27 @@ def _needs_layout(boxes: dict, room: tuple, fig: Figure, slack: float = ROOM_SLA
 
 
 def _others(fig: Figure, legend, legends, renderer):
-    """Window extents of everything ``fig`` draws besides ``legend``: each axes with its
-    ticks, labels, titles and unclipped children (not its legends), the other legends, and
-    the figure's own artists."""
+    """Window extents of everything ``fig`` draws besides ``legend``, part by part: each
+    axes' plot area, each of its axes (ticks and labels), titles and unclipped children
+    (not its legends), the other legends, and the figure's own artists. Parts, not each
+    axes' union: a legend beside the plot's top right corner does not overlap the union's
+    corner that the bottom right tick label spans."""
     for a in fig.get_children():
         if a is fig.patch or a is legend or not a.get_visible():
             continue
         if hasattr(a, "get_default_bbox_extra_artists"):       # an Axes
-            extra = [c for c in a.get_default_bbox_extra_artists()
-                     if not any(c is l for l in legends)]
-            box = a.get_tightbbox(renderer, bbox_extra_artists=extra)
+            yield a.get_window_extent(renderer)
+            if a.axison:
+                yield from (axis.get_tightbbox(renderer) for axis in a._axis_map.values()
+                            if axis.get_visible())
+            yield from (t.get_window_extent(renderer)
+                        for t in (a.title, a._left_title, a._right_title)
+                        if t.get_visible() and t.get_text())
+            for c in a.get_default_bbox_extra_artists():
+                if not any(c is l for l in legends):
+                    yield c.get_tightbbox(renderer)
         else:
-            box = a.get_window_extent(renderer)
-        if box is not None:
-            yield box
+            yield a.get_window_extent(renderer)
     for other in legends:
         if other is not legend and other.get_visible() and other.figure is fig:
             yield other.get_window_extent(renderer)
