@@ -342,7 +342,7 @@ class Explorer(widgets.VBox):
         self._backdrop: dict[Figure, list] = {}
         self._background: dict[Figure, object] = {}
         self._backdrop_bg: dict[Figure, object] = {}
-        self._legends: dict[Figure, list] = {}      # figures with a "legend" layer
+        self._legends: dict[Figure, list] = {}      # legends the base paints
         self._clean_bg: dict[Figure, object] = {}   # their background without legends
         self._legend_pixels: dict[Figure, dict] = {}  # legends on the bare figure face
         self._background_size: dict[Figure, tuple] = {}
@@ -549,9 +549,12 @@ class Explorer(widgets.VBox):
         after ``invalidate(fig)``; the ``backdrop`` (dynamic artists that change rarely,
         such as a landscape image or a vector field), painted over the background once
         and cached until one of them changes; and ``artists`` (markers, trajectories),
-        painted at every redraw. Each layer is painted in z order. Where the widget
-        declares ``layer="legend"`` draws for ``fig``, its legends are painted onto the
-        background from a cached copy without them, so a new legend costs no full draw.
+        painted at every redraw. Each layer is painted in z order. The legends of ``fig``
+        (where it has any, or the widget declares ``layer="legend"`` draws for it) are
+        painted by the base onto the background, after the axes (``_paint_legends``): a
+        legend on the bare figure face keeps its pixels through full draws for new axes
+        limits, and a new legend from a "legend" draw is painted over a cached copy of the
+        background without legends, at no full draw.
         """
         by_z = lambda arts: sorted(arts, key=lambda a: a.get_zorder())   # noqa: E731
         self._backdrop[fig] = by_z(backdrop)
@@ -561,7 +564,8 @@ class Explorer(widgets.VBox):
         self._background[fig] = None
         self._backdrop_bg[fig] = None
 
-        if any(d.layer == "legend" and self._figs.get(d.figure) is fig for d in self._draws):
+        if self._animated_legends(fig, animate=False) or any(
+                d.layer == "legend" and self._figs.get(d.figure) is fig for d in self._draws):
             self._legends[fig] = self._animated_legends(fig)
 
         def on_draw(event):
@@ -615,11 +619,11 @@ class Explorer(widgets.VBox):
                 kept[id(legend)] = (legend, key, fig.canvas.copy_from_bbox(box))
 
     @staticmethod
-    def _animated_legends(fig: Figure) -> list:
+    def _animated_legends(fig: Figure, animate: bool = True) -> list:
         """The legends of ``fig`` (of its axes and its own), made animated: painted by us."""
         legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
         legends += list(fig.legends)
-        for legend in legends:
+        for legend in legends if animate else ():
             legend.set_animated(True)
         return sorted(legends, key=lambda a: a.get_zorder())
 
@@ -679,6 +683,8 @@ class Explorer(widgets.VBox):
                         self._keep_room(fig)
                     else:
                         self._unchecked.add(fig)
+                if fig in self._legends:       # a static draw may have made a new legend
+                    self._legends[fig] = self._animated_legends(fig)
                 draw_in_full(canvas)     # fires on_draw, which paints the dynamic layers
             else:
                 renderer = canvas.get_renderer()
@@ -1390,26 +1396,27 @@ def _needs_layout(boxes: dict, room: tuple, fig: Figure, slack: float = ROOM_SLA
 
 def _others(fig: Figure, legend, legends, renderer):
     """Window extents of everything ``fig`` draws besides ``legend``, part by part: each
-    axes' plot area, each of its axes (ticks and labels), titles and unclipped children
-    (not its legends), the other legends, and the figure's own artists. Parts, not each
-    axes' union: a legend beside the plot's top right corner does not overlap the union's
-    corner that the bottom right tick label spans."""
+    axes' plot area (first: a legend inside its axes stops the search there), the figure's
+    own artists, each axes' axis (ticks and labels), titles and unclipped children (not its
+    legends), and the other legends. Parts, not each axes' union: a legend beside the
+    plot's top right corner does not overlap the union's corner that the bottom right tick
+    label spans."""
+    axes = [a for a in fig.axes if a.get_visible()]
+    yield from (a.get_window_extent(renderer) for a in axes)
     for a in fig.get_children():
-        if a is fig.patch or a is legend or not a.get_visible():
-            continue
-        if hasattr(a, "get_default_bbox_extra_artists"):       # an Axes
+        if (a is not fig.patch and a.get_visible() and a not in axes
+                and not any(a is l for l in legends)):
             yield a.get_window_extent(renderer)
-            if a.axison:
-                yield from (axis.get_tightbbox(renderer) for axis in a._axis_map.values()
-                            if axis.get_visible())
-            yield from (t.get_window_extent(renderer)
-                        for t in (a.title, a._left_title, a._right_title)
-                        if t.get_visible() and t.get_text())
-            for c in a.get_default_bbox_extra_artists():
-                if not any(c is l for l in legends):
-                    yield c.get_tightbbox(renderer)
-        else:
-            yield a.get_window_extent(renderer)
+    for a in axes:
+        if a.axison:
+            yield from (axis.get_tightbbox(renderer) for axis in a._axis_map.values()
+                        if axis.get_visible())
+        yield from (t.get_window_extent(renderer) for t in (a.title, a._left_title,
+                                                             a._right_title)
+                    if t.get_visible() and t.get_text())
+        for c in a.get_default_bbox_extra_artists():
+            if not any(c is l for l in legends):
+                yield c.get_tightbbox(renderer)
     for other in legends:
         if other is not legend and other.get_visible() and other.figure is fig:
             yield other.get_window_extent(renderer)
