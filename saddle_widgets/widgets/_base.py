@@ -564,9 +564,10 @@ class Explorer(widgets.VBox):
         self._background[fig] = None
         self._backdrop_bg[fig] = None
 
-        if self._animated_legends(fig, animate=False) or any(
-                d.layer == "legend" and self._figs.get(d.figure) is fig for d in self._draws):
-            self._legends[fig] = self._animated_legends(fig)
+        legends = self._animated_legends(fig)
+        if legends or any(d.layer == "legend" and self._figs.get(d.figure) is fig
+                          for d in self._draws):
+            self._legends[fig] = legends
 
         def on_draw(event):
             # after every full draw (ours, the front end's): keep the clean background
@@ -619,11 +620,11 @@ class Explorer(widgets.VBox):
                 kept[id(legend)] = (legend, key, fig.canvas.copy_from_bbox(box))
 
     @staticmethod
-    def _animated_legends(fig: Figure, animate: bool = True) -> list:
+    def _animated_legends(fig: Figure) -> list:
         """The legends of ``fig`` (of its axes and its own), made animated: painted by us."""
         legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
         legends += list(fig.legends)
-        for legend in legends if animate else ():
+        for legend in legends:
             legend.set_animated(True)
         return sorted(legends, key=lambda a: a.get_zorder())
 
