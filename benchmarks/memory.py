@@ -15,6 +15,10 @@ there is memory kept with use, not the size of what the current state shows.
 
     python benchmarks/memory.py                       # 10,000 changes per widget
     python benchmarks/memory.py --changes 2000 --widget PLRNNExplorer
+    python benchmarks/memory.py --changes 30000 --widget PLRNNExplorer --every 2000
+
+``--every K`` also prints the RSS after every K-th change (after ``gc.collect()`` and
+``malloc_trim``), to see whether growth past the 1,000th change levels off.
 """
 from __future__ import annotations
 
@@ -80,7 +84,7 @@ def rss_at(widget, state) -> float:
     return rss_mib()
 
 
-def run(cls, n_changes, seed=0):
+def run(cls, n_changes, seed=0, every=0):
     from saddle_widgets.widgets._base import draw_in_full
     rng = random.Random(seed)
     w = cls(canvas="agg")
@@ -100,6 +104,9 @@ def run(cls, n_changes, seed=0):
         dt = time.perf_counter() - t0
         if dt > slowest:
             slowest, slowest_state = dt, dict(w.state)
+        if every and i % every == 0:
+            print(f"  {cls.__name__} after change {i:,}: RSS {rss_mib():.1f} MiB, "
+                  f"held {held_mib(w):.1f} MiB", flush=True)
         if i == min(1000, n_changes):
             gc.collect()
             at_1000, held_1000 = rss_mib(), held_mib(w)
@@ -124,6 +131,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=10_000)
     parser.add_argument("--widget", action="append")
+    parser.add_argument("--every", type=int, default=0,
+                        help="also print the RSS after every EVERY-th change")
     args = parser.parse_args(argv)
     from saddle_widgets.widgets._docs import widget_classes
     classes = [c for c in widget_classes() if not args.widget or c.__name__ in args.widget]
@@ -134,7 +143,7 @@ def main(argv=None):
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     results = []
     for cls in classes:
-        r = run(cls, args.changes)
+        r = run(cls, args.changes, every=args.every)
         results.append(r)
         print(f"| {r['widget']} | {r['changes']} | {r['rss_1000']:.1f} | {r['rss_end']:.1f} | "
               f"{r['rss_end'] - r['rss_1000']:+.1f} | {r['largest_cache']} | "

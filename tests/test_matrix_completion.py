@@ -310,8 +310,9 @@ def test_explorer_curves_are_the_solver_runs_and_the_cursor_moves_only_marks(exp
     x, y = w.loss_artists["bp"].get_data()
     np.testing.assert_allclose(np.asarray(x) * extent, np.arange(len(runs["bp"].losses)))
     np.testing.assert_allclose(y, runs["bp"].losses)
-    xs, ys = w.spectrum_artists["pc"][0].get_data()
-    np.testing.assert_allclose(ys, runs["pc"].singular_values[:, 0])
+    xs, ys = w.spectrum_artists["pc"][0].get_data()        # in units of the axis' top
+    np.testing.assert_allclose(np.asarray(ys) * w.results["spectrum_top"],
+                               runs["pc"].singular_values[:, 0])
     w.play.value = 50                                  # a quarter of the longer run
     assert w.results["runs"] is runs
     t = w.results["snapshot"]["t"]
@@ -382,3 +383,28 @@ def test_loss_rises_only_when_the_learning_rate_is_at_the_edge_of_stability():
     w0 = mc.start_weights(task)
     assert mc.loss_rises(mc.train(w0, task, lr=0.5))
     assert not mc.loss_rises(mc.train(w0, task, lr=0.2, max_iters=6000))
+
+
+def test_explorer_a_new_spectrum_top_relabels_the_value_axis_without_a_full_draw():
+    """The spectrum is drawn in units of its top (spectrum_limit): a seed whose runs need a
+    new top relabels the tick texts (top·k/4) and redraws no figure in full, and the lines
+    times the top are still the runs' singular values."""
+    from saddle_widgets import MatrixCompletionExplorer
+    from saddle_widgets.plots import matrix_completion as mcplot
+    from test_widgets_predictive_coding import _full_draws
+    w = MatrixCompletionExplorer(canvas="agg")
+    tops = {w.results["spectrum_top"]}
+    draws = _full_draws(w)
+    for seed in range(1, 8):
+        w.set_params(seed=seed)
+        top = w.results["spectrum_top"]
+        tops.add(top)
+        assert [t.get_text() for t in w.spectrum_artists["value_labels"]] == \
+            [f"{y * top:g}" for y in mcplot.SPECTRUM_TICKS]
+        ys = w.spectrum_artists["bp"][0].get_ydata()
+        np.testing.assert_allclose(np.asarray(ys) * top,
+                                   w.results["runs"]["bp"].singular_values[:, 0])
+        assert w.ax_spectrum.get_ylim() == (0.0, 1.0)
+    assert len(tops) > 1, tops                   # the test saw the top change
+    assert draws == {"loss": 0, "spectrum": 0}, draws
+    w.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import NullLocator
 
-from .matrix_flow import time_axis
+from .matrix_flow import time_axis, value_axis
 from .predictive_coding import BP_COLOUR, PC_COLOUR, loss_curves
 
 _SMALL = dict(labelsize=7, length=2, pad=1)
@@ -25,6 +25,8 @@ N_SINGULAR = 4
 
 #: tick marks of the iteration axis at k/ITERATION_TICKS of its extent
 ITERATION_TICKS = 5
+#: the spectrum axis runs over [0, 1] in units of its top (``spectrum_limit``), ticks here
+SPECTRUM_TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 def iteration_extent(n: int, block: int = ITERATION_BLOCK) -> int:
@@ -89,8 +91,10 @@ def set_losses(panel: dict, runs: dict, tol: float, extent: int) -> None:
 
 def spectrum_panel(ax, n: int = N_SINGULAR) -> dict:
     """The top ``n`` singular values of W_{L:1} against iteration: BP solid, PC dashed; the
-    target's singular values dotted; a cursor with marks. Returns {'bp': [lines], 'pc':
-    [lines], 'target': [lines], 'cursor', 'mark_bp', 'mark_pc'}."""
+    target's singular values dotted; a cursor with marks. The values are drawn in units of
+    the axis' top (a new top relabels the ticks, ``set_spectrum_axis``, instead of redrawing
+    the figure). Returns {'bp': [lines], 'pc': [lines], 'target': [lines], 'cursor',
+    'mark_bp', 'mark_pc', 'iteration_labels', 'value_labels'}."""
     bp = [ax.plot([], [], color=BP_COLOUR, lw=1.4, label="BP" if i == 0 else None)[0]
           for i in range(n)]
     pc = [ax.plot([], [], color=PC_COLOUR, lw=1.4, ls=(0, (4, 1.5)),
@@ -104,32 +108,42 @@ def spectrum_panel(ax, n: int = N_SINGULAR) -> dict:
     ax.set_ylabel(r"singular values of $W_{L:1}$", **_LABEL)
     labels = time_axis(ax, ITERATION_TICKS)
     ax.tick_params(**_SMALL)
+    ax.set_ylim(0.0, 1.0)
+    values = value_axis(ax, SPECTRUM_TICKS, "00.0", fontsize=_SMALL["labelsize"])
     # the top quarter of the axis (see ``spectrum_limit``) holds the legend
     ax.legend(loc="upper right", fontsize=6.5, framealpha=0.9, ncol=3, borderaxespad=0.3)
     return dict(bp=bp, pc=pc, target=target, cursor=cursor, mark_bp=mark_bp,
-                mark_pc=mark_pc, iteration_labels=labels)
+                mark_pc=mark_pc, iteration_labels=labels, value_labels=values)
 
 
-def set_spectra(panel: dict, runs: dict, extent: int) -> None:
-    """The top singular values of each run's W_{L:1} at its recorded iterations."""
+def set_spectrum_axis(panel: dict, top: float) -> None:
+    """Label the value ticks of ``spectrum_panel`` for the top ``top`` (tick y ↦ y·top)."""
+    for y, text in zip(SPECTRUM_TICKS, panel["value_labels"]):
+        text.set_text(f"{y * top:g}")
+
+
+def set_spectra(panel: dict, runs: dict, extent: int, top: float) -> None:
+    """The top singular values of each run's W_{L:1} at its recorded iterations (against
+    t / extent, in units of the axis' top)."""
     for m in ("bp", "pc"):
         run = runs[m]
         for i, line in enumerate(panel[m]):
-            line.set_data(run.sv_steps / extent, run.singular_values[:, i])
+            line.set_data(run.sv_steps / extent, run.singular_values[:, i] / top)
 
 
-def set_target_spectrum(panel: dict, target) -> None:
+def set_target_spectrum(panel: dict, target, top: float) -> None:
+    """The target's singular values (dotted levels, in units of the axis' top)."""
     s = np.linalg.svd(np.asarray(target, float), compute_uv=False)
     for line, value in zip(panel["target"], s):
-        line.set_ydata([value, value])
+        line.set_ydata([value / top, value / top])
 
 
 def spectrum_limit(runs: dict, target) -> float:
-    """A top for the spectrum axis: 1.3 × the largest singular value seen, in steps of 2
-    (room for the legend above the lines)."""
+    """A top for the spectrum axis: 1.3 × the largest singular value seen, in steps of 4
+    (room for the legend above the lines; the ticks at quarters of it are whole numbers)."""
     top = max(float(np.max(runs[m].singular_values[:, 0])) for m in ("bp", "pc"))
     top = max(top, float(np.linalg.svd(np.asarray(target, float), compute_uv=False)[0]))
-    return 2.0 * np.ceil(1.3 * top / 2.0)
+    return 4.0 * np.ceil(1.3 * top / 4.0)
 
 
 def at_iteration(run, t: int) -> tuple[int, float, np.ndarray]:
@@ -141,13 +155,14 @@ def at_iteration(run, t: int) -> tuple[int, float, np.ndarray]:
 
 
 def set_cursor(panel: dict, runs: dict, t: int, extent: int, *,
-               spectrum: bool = False) -> None:
-    """The cursor of a loss (or ``spectrum``) panel at iteration t, with each run's loss (or
-    top singular values) there."""
+               spectrum_top: float | None = None) -> None:
+    """The cursor of a loss panel (or of a spectrum panel whose top is ``spectrum_top``) at
+    iteration t, with each run's loss (or top singular values) there."""
     panel["cursor"].set_xdata([t / extent] * 2)
     for m in ("bp", "pc"):
         tm, value, sv = at_iteration(runs[m], t)
-        if spectrum:
-            panel[f"mark_{m}"].set_data([tm / extent] * N_SINGULAR, sv[:N_SINGULAR])
+        if spectrum_top is not None:
+            panel[f"mark_{m}"].set_data([tm / extent] * N_SINGULAR,
+                                        sv[:N_SINGULAR] / spectrum_top)
         else:
             panel[f"mark_{m}"].set_data([tm / extent], [max(value, 1e-300)])

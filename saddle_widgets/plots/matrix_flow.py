@@ -75,6 +75,18 @@ def time_axis(ax, n: int = TIME_TICKS) -> list:
                     fontsize=_SMALL["labelsize"], clip_on=False) for k in range(n + 1)]
 
 
+def value_axis(ax, ticks, widest: str, fontsize: float = _SMALL["labelsize"]) -> list:
+    """A y axis that a new unit U changes without a full redraw: the data are drawn in
+    units of U, with static tick marks at ``ticks`` and their labels y·U as texts (to be
+    blitted), as wide as ``widest`` in the layout. Returns the label texts."""
+    _placeholders(ax, "y", ticks, widest)
+    offset = ScaledTranslation(-(_SMALL["length"] + _SMALL["pad"] + 0.5) / 72, 0,
+                               ax.figure.dpi_scale_trans)
+    transform = ax.get_yaxis_transform() + offset
+    return [ax.text(0.0, y, "", transform=transform, ha="right", va="center",
+                    fontsize=fontsize, clip_on=False) for y in ticks]
+
+
 def set_time_axis(labels, horizon: float) -> None:
     """Label the ticks k/n of a ``time_axis`` with the times k·T/n (T = ``horizon``)."""
     n = len(labels) - 1
@@ -103,13 +115,7 @@ def conserved_panel(ax) -> dict:
     ax.set_title("Prop. 2: C = W1W1ᵀ − W2ᵀW2 is conserved", fontsize=8.5)
     ax.tick_params(**_SMALL)
     ax.set_ylim(*ENTRY_LIMITS)
-    _placeholders(ax, "y", ENTRY_TICKS, "−0.00")
-    offset = ScaledTranslation(-(_SMALL["length"] + _SMALL["pad"] + 0.5) / 72, 0,
-                               ax.figure.dpi_scale_trans)
-    transform = ax.get_yaxis_transform() + offset
-    a["value_labels"] = [ax.text(0.0, y, "", transform=transform, ha="right", va="center",
-                                 fontsize=_SMALL["labelsize"], clip_on=False)
-                         for y in ENTRY_TICKS]
+    a["value_labels"] = value_axis(ax, ENTRY_TICKS, "−0.00")
     a["time_labels"] = time_axis(ax)
     ax.legend(handles=[a[k] for k in ("c11", "c12", "c22", "n1", "n2")], loc="upper center",
               bbox_to_anchor=(0.5, -0.24), ncol=5, fontsize=8, frameon=False,

@@ -102,7 +102,8 @@ class MatrixCompletionExplorer(Explorer):
         self.ax_spectrum = fig.add_subplot()
         self.spectrum_artists = a = plot.spectrum_panel(self.ax_spectrum)
         self.animate(fig, [a["cursor"], a["mark_bp"], a["mark_pc"]],
-                     backdrop=[*a["bp"], *a["pc"], *a["target"], *a["iteration_labels"]])
+                     backdrop=[*a["bp"], *a["pc"], *a["target"], *a["iteration_labels"],
+                               *a["value_labels"]])
 
     def _control_panel(self):
         c = self.controls
@@ -150,7 +151,7 @@ class MatrixCompletionExplorer(Explorer):
 
     @step("runs", "task", by_value=True)
     def spectrum_top(self, runs, task):
-        """The top of the spectrum axis (a multiple of 2)"""
+        """The top of the spectrum axis (a multiple of 4)"""
         return plot.spectrum_limit(runs, task.target)
 
     @step("runs", "cursor")
@@ -169,16 +170,17 @@ class MatrixCompletionExplorer(Explorer):
     def draw_fits(self, fits):
         plot.set_fit_levels(self.loss_artists, fits)
 
-    @draw("spectrum", "runs", "extent", layer="backdrop")
-    def draw_spectra(self, runs, extent):
-        plot.set_spectra(self.spectrum_artists, runs, extent)
+    @draw("spectrum", "runs", "extent", "spectrum_top", layer="backdrop")
+    def draw_spectra(self, runs, extent, top):
+        plot.set_spectra(self.spectrum_artists, runs, extent, top)
 
-    @draw("spectrum", "task", layer="backdrop")
-    def draw_target(self, task):
-        plot.set_target_spectrum(self.spectrum_artists, task.target)
+    @draw("spectrum", "task", "spectrum_top", layer="backdrop")
+    def draw_target(self, task, top):
+        plot.set_target_spectrum(self.spectrum_artists, task.target, top)
 
-    # the iteration axes run over [0, 1] in units of the extent: a new extent relabels the
-    # ticks (a backdrop) instead of redrawing both figures in full
+    # the iteration axes run over [0, 1] in units of the extent, the spectrum axis in units
+    # of its top: a new extent or top relabels the ticks (a backdrop) instead of redrawing
+    # the figures in full
     @draw("loss", "extent", layer="backdrop")
     def draw_loss_axis(self, extent):
         plot.set_iteration_axis(self.loss_artists["iteration_labels"], extent)
@@ -187,9 +189,9 @@ class MatrixCompletionExplorer(Explorer):
     def draw_spectrum_axis(self, extent):
         plot.set_iteration_axis(self.spectrum_artists["iteration_labels"], extent)
 
-    @draw("spectrum", "spectrum_top", layer="static")
+    @draw("spectrum", "spectrum_top", layer="backdrop")
     def draw_spectrum_top(self, top):
-        self.ax_spectrum.set_ylim(0, top)
+        plot.set_spectrum_axis(self.spectrum_artists, top)
 
     @draw("loss", "runs", "snapshot", "extent")
     def draw_loss_cursor(self, runs, snapshot, extent):
@@ -198,9 +200,9 @@ class MatrixCompletionExplorer(Explorer):
             f"t = {snapshot['t']}: L_BP = {snapshot['bp'][1]:.3g}, "
             f"L_PC = {snapshot['pc'][1]:.3g}")
 
-    @draw("spectrum", "runs", "snapshot", "extent")
-    def draw_spectrum_cursor(self, runs, snapshot, extent):
-        plot.set_cursor(self.spectrum_artists, runs, snapshot["t"], extent, spectrum=True)
+    @draw("spectrum", "runs", "snapshot", "extent", "spectrum_top")
+    def draw_spectrum_cursor(self, runs, snapshot, extent, top):
+        plot.set_cursor(self.spectrum_artists, runs, snapshot["t"], extent, spectrum_top=top)
 
     # ------------------------------------------------------------------ status
     @status("runs", "fits", coarse=True)
