@@ -476,6 +476,32 @@ def test_race_curves_are_the_solver_runs(race):
     assert "PC escapes at step" in w.status_text
 
 
+def test_race_horizon_relabels_its_axes_without_a_full_draw(race):
+    """The step axes and the escape axis run over [0, 1] in units of train_steps: a new
+    horizon (released or dragged) relabels their ticks k·T/5 and redraws no figure in full;
+    x·T of a curve is its step index and y·T of an escape point its steps to escape."""
+    w = race
+    w.reset()
+    draws = _full_draws(w)
+    for T, drag in ((130, False), (20, True), (400, False), (200, True)):
+        if drag:
+            with w.dragging():
+                w.controls["train_steps"].value = T
+            w.refine()
+        else:
+            w.controls["train_steps"].value = T
+        for labels in (w.step_labels, w.escape_labels):
+            assert [t.get_text() for t in labels] == [f"{k * T // 5}" for k in range(6)]
+        x, y = w.loss["bp"].get_data()
+        np.testing.assert_allclose(np.asarray(x) * T, np.arange(len(y)))
+        assert len(y) == w.results["runs"]["bp"].losses.size
+        for i, m in enumerate(("bp", "pc")):
+            hs, ts = w.escape_points[m].get_data()
+            assert [round(t * T) for t in ts] == [w.results["escape"][H][i] for H in hs]
+        assert w.ax_loss.get_xlim() == (0.0, 1.0) and w.ax_escape.get_ylim() == (0.0, 1.08)
+    assert draws == {"curves": 0, "escape": 0}, draws
+
+
 def test_race_depth_change_uses_the_cache(race):
     """Changing the depth reuses the cached sweep (no new training for the sweep)."""
     w = race

@@ -62,7 +62,7 @@ def _placeholders(ax, axis, ticks, widest):
 TIME_TICKS = 4
 
 
-def time_axis(ax, n: int = TIME_TICKS) -> list:
+def time_axis(ax, n: int = TIME_TICKS, fontsize: float = _SMALL["labelsize"]) -> list:
     """A time axis that a new horizon T changes without a full redraw: the data are drawn
     against t / T on [0, 1] with static tick marks at k/n, and the tick labels k·T/n are
     texts (to be blitted; set them with ``set_time_axis``). Returns the label texts."""
@@ -72,7 +72,7 @@ def time_axis(ax, n: int = TIME_TICKS) -> list:
                                ax.figure.dpi_scale_trans)
     transform = ax.get_xaxis_transform() + offset
     return [ax.text(k / n, 0.0, "", transform=transform, ha="center", va="top",
-                    fontsize=_SMALL["labelsize"], clip_on=False) for k in range(n + 1)]
+                    fontsize=fontsize, clip_on=False) for k in range(n + 1)]
 
 
 def value_axis(ax, ticks, widest: str, fontsize: float = _SMALL["labelsize"]) -> list:

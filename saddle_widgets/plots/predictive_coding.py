@@ -173,15 +173,19 @@ def loss_curves(ax, *, ylim=(1e-6, 5.0), yticks=(1e-6, 1e-4, 1e-2, 1), legend=Tr
     return dict(bp=bp, pc=pc, threshold=threshold)
 
 
-def set_loss_curves(curves: dict, runs: dict, series: str = "losses") -> None:
-    """Curves of ``TrainingResult.<series>`` (losses or grad_norms) against the step."""
+def set_loss_curves(curves: dict, runs: dict, series: str = "losses",
+                    horizon: int | None = None) -> None:
+    """Curves of ``TrainingResult.<series>`` (losses or grad_norms) against the step t, or
+    against t / ``horizon`` (on a ``matrix_flow.time_axis``)."""
     for method in ("bp", "pc"):
         y = getattr(runs[method], series)
-        curves[method].set_data(np.arange(len(y)), np.maximum(y, 1e-300))
+        t = np.arange(len(y))
+        curves[method].set_data(t if horizon is None else t / horizon, np.maximum(y, 1e-300))
 
 
-def set_threshold(curves: dict, threshold: float, n_steps: int) -> None:
-    curves["threshold"].set_data([0, n_steps], [threshold, threshold])
+def set_threshold(curves: dict, threshold: float, x_end: float) -> None:
+    """The dotted 'escaped below' level from step 0 to ``x_end``."""
+    curves["threshold"].set_data([0, x_end], [threshold, threshold])
 
 
 def escape_panel(ax, depths) -> dict:
@@ -201,14 +205,15 @@ def escape_panel(ax, depths) -> dict:
     return dict(bp=bp, pc=pc, bp_never=bp_never, pc_never=pc_never, mark=mark)
 
 
-def set_escape_points(panel: dict, escape: dict, n_steps: int) -> None:
+def set_escape_points(panel: dict, escape: dict, n_steps: int, unit: float = 1.0) -> None:
     """``escape``: {H: (steps for BP or None, steps for PC or None)}; None is drawn as an
-    open triangle at the horizon ``n_steps``."""
+    open triangle at the horizon ``n_steps``; steps in units of ``unit`` (on a
+    ``matrix_flow.value_axis``)."""
     for i, method in enumerate(("bp", "pc")):
         hs = [H for H in escape if escape[H][i] is not None]
-        panel[method].set_data(hs, [escape[H][i] for H in hs])
+        panel[method].set_data(hs, [escape[H][i] / unit for H in hs])
         never = [H for H in escape if escape[H][i] is None]
-        panel[f"{method}_never"].set_data(never, [n_steps] * len(never))
+        panel[f"{method}_never"].set_data(never, [n_steps / unit] * len(never))
 
 
 # ----------------------------------------------------------------------------- Hessians

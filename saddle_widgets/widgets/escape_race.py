@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..plots import predictive_coding as pcplot
+from ..plots.matrix_flow import set_time_axis, time_axis, value_axis
 from ..solvers import predictive_coding as pc
 from ._base import Explorer, draw, status, step
 from ._params import Choice, Fig, Float, Int
@@ -19,6 +20,7 @@ HORIZON_BLOCK = 50          # runs are trained to train_steps rounded up to this
 MAX_CLASSIFIED_WEIGHTS = 400
 MAX_STEPS = 400             # the horizon's top: a fresh-batch stream holds this many steps
 SEEDS = tuple(range(5))     # the seeds readout: the paper's 5 seeds
+STEP_TICKS = 5              # step axes: ticks at k/5 of train_steps (a multiple of 10)
 FIXED, FRESH = "one fixed batch", "fresh each step"
 EXACT, EULER = "exact", "k Euler steps"
 
@@ -121,14 +123,19 @@ class EscapeRaceExplorer(Explorer):
                                        yticks=(1e-12, 1e-8, 1e-4, 1), legend=False)
         self.ax_grad.set_ylabel("‖update‖", fontsize=7.5, labelpad=1)
         self.ax_grad.set_xlabel("training step", fontsize=7.5, labelpad=1)
-        self.ax_loss.set_xlim(0, self.DEFAULTS["train_steps"])
-        self.animate(fig, [*self.loss.values(), self.grad["bp"], self.grad["pc"]])
+        # the step axes run over [0, 1] in units of train_steps, the escape axis too: a new
+        # horizon relabels their ticks (blitted) instead of redrawing both figures in full
+        self.step_labels = time_axis(self.ax_grad, STEP_TICKS, fontsize=7)
+        self.animate(fig, [*self.loss.values(), self.grad["bp"], self.grad["pc"],
+                           *self.step_labels])
 
     def build_escape(self, fig):
         self.ax_escape = fig.add_subplot()
         self.escape_points = pcplot.escape_panel(self.ax_escape, RACE_DEPTHS)
-        self.ax_escape.set_ylim(0, self.DEFAULTS["train_steps"] * 1.08)
-        self.animate(fig, list(self.escape_points.values()))
+        self.ax_escape.set_ylim(0, 1.08)
+        self.escape_labels = value_axis(self.ax_escape, np.linspace(0, 1, STEP_TICKS + 1),
+                                        "000", fontsize=7)
+        self.animate(fig, [*self.escape_points.values(), *self.escape_labels])
 
     # ------------------------------------------------------------------ steps
     @step("dim")
@@ -256,26 +263,24 @@ class EscapeRaceExplorer(Explorer):
     # ------------------------------------------------------------------ draws
     @draw("curves", "runs", "threshold", "train_steps")
     def draw_curves(self, runs, threshold, train_steps):
-        pcplot.set_loss_curves(self.loss, runs)
-        pcplot.set_loss_curves(self.grad, runs, "grad_norms")
-        pcplot.set_threshold(self.loss, threshold, train_steps)
+        pcplot.set_loss_curves(self.loss, runs, horizon=train_steps)
+        pcplot.set_loss_curves(self.grad, runs, "grad_norms", horizon=train_steps)
+        pcplot.set_threshold(self.loss, threshold, 1.0)
 
     @draw("escape", "escape", "hidden", "train_steps")
     def draw_escape(self, escape, hidden, train_steps):
-        pcplot.set_escape_points(self.escape_points, escape, train_steps)
-        self.escape_points["mark"].set_data([hidden], [train_steps * 0.5])
+        pcplot.set_escape_points(self.escape_points, escape, train_steps, unit=train_steps)
+        self.escape_points["mark"].set_data([hidden], [0.5])
 
-    @draw("curves", "train_steps", layer="static", coarse=True)
-    def draw_step_axis(self, train_steps, *, coarse):
-        """The step axis spans the horizon; fixed while a slider is dragged."""
-        if not coarse:
-            self.ax_loss.set_xlim(0, train_steps)
+    @draw("curves", "train_steps")
+    def draw_step_axis(self, train_steps):
+        """The step axis spans the horizon: ticks k·train_steps/5."""
+        set_time_axis(self.step_labels, train_steps)
 
-    @draw("escape", "train_steps", layer="static", coarse=True)
-    def draw_escape_axis(self, train_steps, *, coarse):
-        """Steps to escape range over the horizon; fixed while a slider is dragged."""
-        if not coarse:
-            self.ax_escape.set_ylim(0, train_steps * 1.08)
+    @draw("escape", "train_steps")
+    def draw_escape_axis(self, train_steps):
+        """Steps to escape range over the horizon: ticks k·train_steps/5."""
+        set_time_axis(self.escape_labels, train_steps)
 
     # ------------------------------------------------------------------ status
     @status("runs", "escape", "threshold", "origin", "hidden", "seed_escapes", "train_steps")
