@@ -126,8 +126,8 @@ class EscapeRaceExplorer(Explorer):
         # the step axes run over [0, 1] in units of train_steps, the escape axis too: a new
         # horizon relabels their ticks (blitted) instead of redrawing both figures in full
         self.step_labels = time_axis(self.ax_grad, STEP_TICKS, fontsize=7)
-        self.animate(fig, [*self.loss.values(), self.grad["bp"], self.grad["pc"],
-                           *self.step_labels])
+        self.animate(fig, [*self.loss.values(), self.grad["bp"], self.grad["pc"]],
+                     backdrop=self.step_labels)
 
     def build_escape(self, fig):
         self.ax_escape = fig.add_subplot()
@@ -135,7 +135,7 @@ class EscapeRaceExplorer(Explorer):
         self.ax_escape.set_ylim(0, 1.08)
         self.escape_labels = value_axis(self.ax_escape, np.linspace(0, 1, STEP_TICKS + 1),
                                         "000", fontsize=7)
-        self.animate(fig, [*self.escape_points.values(), *self.escape_labels])
+        self.animate(fig, list(self.escape_points.values()), backdrop=self.escape_labels)
 
     # ------------------------------------------------------------------ steps
     @step("dim")
