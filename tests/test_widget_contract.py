@@ -343,6 +343,47 @@ def test_after_random_changes_the_picture_equals_a_fresh_build(cls, seed):
     fresh.close()
 
 
+def test_after_random_changes_each_canvas_equals_a_full_draw_without_kept_pixels(cls):
+    """Kept legend pixels and blits show what a full draw of the same state shows, pixel
+    for pixel: after random changes (drags and presets included), each canvas equals a
+    full draw of every figure with no legend pixels kept. Also checks that a legend with
+    nothing overlapping it is kept: an artist with nothing to draw (its extent the null box,
+    which Bbox.overlaps takes for the whole plane) no longer counts as overlapping it."""
+    rng = random.Random(3)
+    w = cls(canvas="agg")
+    names = list(cls.PARAMS)
+    for i in range(8):
+        name = rng.choice(names)
+        value = random_value(cls.PARAMS[name], w.state, rng)
+        if rng.random() < 0.5:
+            with w.dragging():
+                w.controls[name].value = value
+        else:
+            w._guard(lambda: w.set_params(**{name: value}))
+        if i == 3 and cls.PRESETS:
+            w.apply_preset(rng.choice(list(cls.PRESETS)))
+    w.refine()
+    shown = [np.asarray(f.canvas.buffer_rgba()).copy() for f in w.figures]
+    w._legend_pixels.clear()
+    w.invalidate(*w.figures)
+    w.redraw()
+    for name, fig, before in zip(w.FIGURES, w.figures, shown):
+        assert np.array_equal(before, np.asarray(fig.canvas.buffer_rgba())), name
+    w.close()
+
+
+def test_a_legend_on_the_bare_figure_face_keeps_its_pixels():
+    """The loss panel's legend above the axes overlaps nothing drawn (before, the null
+    extent of an empty line counted as overlapping it): its pixels are kept."""
+    from saddle_widgets import GradientFlowExplorer, SaddleSpectrumExplorer
+    for cls, names in ((GradientFlowExplorer, ("loss",)),
+                       (SaddleSpectrumExplorer, ("spectrum", "depth"))):
+        w = cls(canvas="agg")
+        for name in names:
+            assert len(w._legend_pixels[w.figure(name)]) == 1, (cls.__name__, name)
+        w.close()
+
+
 def _container_size(obj, depth=0):
     if depth > 2:
         return 0

@@ -613,9 +613,9 @@ class Explorer(widgets.VBox):
             legend.draw(renderer)
             if legend._loc == 0:                     # "best": it moves with the data
                 continue
-            box = legend.get_window_extent(renderer).padded(2)
+            box = _painted_extent(legend, renderer).padded(2)
             if fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1) and \
-                    not any(b is not None and box.overlaps(b)
+                    not any(_drawn(b) and box.overlaps(b)
                             for b in _others(fig, legend, legends, renderer)):
                 kept[id(legend)] = (legend, key, fig.canvas.copy_from_bbox(box))
 
@@ -1421,6 +1421,14 @@ def _others(fig: Figure, legend, legends, renderer):
     for other in legends:
         if other is not legend and other.get_visible() and other.figure is fig:
             yield other.get_window_extent(renderer)
+
+
+def _drawn(box) -> bool:
+    """Whether ``box`` (an artist's extent) covers pixels: not None, and not the null box
+    (inf, inf, -inf, -inf) of an artist with nothing to draw, which ``Bbox.overlaps`` takes
+    for the whole plane."""
+    return box is not None and bool(np.all(np.isfinite(box.extents))) \
+        and box.x1 >= box.x0 and box.y1 >= box.y0
 
 
 def _paint(artists, renderer):
