@@ -372,6 +372,28 @@ def test_after_random_changes_each_canvas_equals_a_full_draw_without_kept_pixels
     w.close()
 
 
+def test_the_layout_check_reuses_only_boxes_that_a_new_measurement_gives(cls):
+    """``_keep_room`` measures only the axes whose texts, limits or place changed: after
+    random changes, the boxes it would use (memoised) equal a fresh measurement."""
+    from saddle_widgets.widgets._base import _decoration_texts, _decorations
+    rng = random.Random(5)
+    w = cls(canvas="agg")
+    names = list(cls.PARAMS)
+    for _ in range(6):
+        name = rng.choice(names)
+        w._guard(lambda: w.set_params(**{name: random_value(cls.PARAMS[name], w.state, rng)}))
+    for fig in w.figures:
+        renderer = fig.canvas.get_renderer()
+        memo = w._measured.get(fig, {})
+        used = _decorations(fig, renderer, dict(memo), _decoration_texts(fig))
+        fresh = _decorations(fig, renderer)
+        assert used.keys() == fresh.keys()
+        for k in fresh:
+            for a, b in zip(used[k], fresh[k]):
+                np.testing.assert_allclose(a.extents, b.extents, atol=1e-9)
+    w.close()
+
+
 def test_a_legend_on_the_bare_figure_face_keeps_its_pixels():
     """The loss panel's legend above the axes overlaps nothing drawn (before, the null
     extent of an empty line counted as overlapping it): its pixels are kept."""

@@ -347,6 +347,7 @@ class Explorer(widgets.VBox):
         self._legend_pixels: dict[Figure, dict] = {}  # legends on the bare figure face
         self._background_size: dict[Figure, tuple] = {}
         self._room: dict[Figure, tuple] = {}        # decorations the layout made room for
+        self._measured: dict[Figure, dict] = {}     # their last boxes, per axes (_decorations)
         self._unchecked: set = set()    # drawn in full while dragging: room not checked
         self._full_quality = True       # redraw checks the layout's room (not while dragging)
         # steps: current results, the key each was computed for, caches; draws: keys
@@ -751,12 +752,15 @@ class Explorer(widgets.VBox):
         titles) would be clipped by the figure's edge, collide with another axes', or leave
         more than ``ROOM_SLACK`` px unused (``_needs_layout``): a tick label that grows from
         "5" to "50" is not cut off. Reads the label texts (under 1 ms), measures them
-        (3-10 ms a figure) only when they changed, and lays out only when needed."""
+        (3-10 ms a figure) only when they changed, and there only the axes whose texts,
+        limits or place changed; lays out only when needed."""
         texts, room = self._room[fig]
         now = _decoration_texts(fig)
         if now == texts:
             return False
-        if not _needs_layout(_decorations(fig, fig.canvas.get_renderer()), room, fig):
+        boxes = _decorations(fig, fig.canvas.get_renderer(), self._measured.setdefault(fig, {}),
+                             now)
+        if not _needs_layout(boxes, room, fig):
             self._room[fig] = (now, room)
             return False
         self._lay_out(fig)
@@ -1186,7 +1190,7 @@ class Explorer(widgets.VBox):
                 w.close()
         for name in ("_results", "_callbacks", "_keys", "_figs", "_dynamic", "_backdrop",
                      "_background", "_backdrop_bg", "_background_size", "_legends", "_room",
-                     "_unchecked", "_clean_bg", "_legend_pixels", "plays"):
+                     "_measured", "_unchecked", "_clean_bg", "_legend_pixels", "plays"):
             getattr(self, name, {}).clear()
         for cache in getattr(self, "_caches", {}).values():
             cache.data.clear()
@@ -1305,24 +1309,39 @@ def _laid_out_axes(fig: Figure):
 
 
 def _decoration_texts(fig: Figure) -> tuple:
-    """The texts around each 2-D axes of ``fig``: tick labels, axis labels, titles."""
+    """The texts around each 2-D axes of ``fig`` (a tuple per axes): tick labels, axis
+    labels, titles."""
     out = []
     for _, ax in _laid_out_axes(fig):
+        texts = []
         for axis in (ax.xaxis, ax.yaxis):
             # get_majorticklabels places and formats the ticks for the current view
-            out.append(tuple(t.get_text() for t in axis.get_majorticklabels()))
-            out.append(axis.label.get_text())
-        out.extend(t.get_text() for t in (ax.title, ax._left_title, ax._right_title))
+            texts.append(tuple(t.get_text() for t in axis.get_majorticklabels()))
+            texts.append(axis.label.get_text())
+        texts.extend(t.get_text() for t in (ax.title, ax._left_title, ax._right_title))
+        out.append(tuple(texts))
     return tuple(out)
 
 
-def _decorations(fig: Figure, renderer) -> dict:
+def _decorations(fig: Figure, renderer, memo: dict | None = None, texts=None) -> dict:
     """Per visible 2-D axes of ``fig`` (by position): (outer, inner) in pixels, the box that
     its tick labels, axis labels and titles reach with the axes, and the axes' own box
-    (with its aspect applied, as a draw places it)."""
+    (with its aspect applied, as a draw places it). With ``memo`` (and ``texts``, from
+    ``_decoration_texts``): an axes whose texts, limits, place and figure size are those
+    of its last measurement is not measured again."""
     boxes = {}
-    for i, ax in _laid_out_axes(fig):
+    for n, (i, ax) in enumerate(_laid_out_axes(fig)):
         ax.apply_aspect()
+        key = None
+        if memo is not None and texts is not None:
+            key = (texts[n], tuple(ax.bbox.bounds), ax.get_xlim(), ax.get_ylim(),
+                   tuple(fig.bbox.bounds), ax.xaxis.get_visible(), ax.yaxis.get_visible(),
+                   tuple(t.get_visible() for t in (ax.xaxis.label, ax.yaxis.label, ax.title,
+                                                   ax._left_title, ax._right_title)))
+            hit = memo.get(i)
+            if hit is not None and hit[0] == key:
+                boxes[i] = hit[1]
+                continue
         inner = ax.bbox.frozen()
         parts = [axis.get_tightbbox(renderer, for_layout_only=True)
                  for axis in (ax.xaxis, ax.yaxis) if axis.get_visible()]
@@ -1330,6 +1349,8 @@ def _decorations(fig: Figure, renderer) -> dict:
                                                           ax._right_title)
                   if t.get_visible() and t.get_text()]
         boxes[i] = (Bbox.union([inner, *(b for b in parts if b is not None)]), inner)
+        if key is not None:
+            memo[i] = (key, boxes[i])
     return boxes
 
 
