@@ -106,6 +106,28 @@ def test_bifurcation_diagram_matches_single_orbits():
     assert pv.shape == xv.shape == (int(np.sum(~bd.diverged)) * 10,)
 
 
+@pytest.mark.parametrize("parameter", ["A[0,1]", "W[1,0]", "h2", "h[0]"])
+def test_bifurcation_sweep_of_an_entry_equals_the_sweep_of_models_built_per_value(parameter):
+    """Sweeping a PLRNN entry by name (its parameters stacked, no model built per value)
+    gives, bit for bit, the diagram of a model_factory that builds each model (the
+    validated models of ``with_params``)."""
+    from saddle_widgets.solvers.plrnn_dynamics import _vary
+    m = PLRNN([[0.4, -0.6], [0.5, 0.2]], [[0.3, 0.8], [-0.7, 0.1]], [0.2, -0.1])
+    vals = np.linspace(-1.0, 1.0, 31)
+    z0s = [[0.1, 0.2], [-0.5, 0.3], [2.0, -1.0]]
+    by_name = bifurcation_diagram(m, vals, parameter=parameter, z0s=z0s, n_transient=60,
+                                  n_keep=12)
+    built = bifurcation_diagram(lambda v: _vary(m, parameter, v), vals, parameter=parameter,
+                                z0s=z0s, n_transient=60, n_keep=12)
+    np.testing.assert_array_equal(by_name.states, built.states)
+    np.testing.assert_array_equal(by_name.diverged, built.diverged)
+    assert by_name.parameter == parameter
+    with pytest.raises(ValueError, match="index out of range"):
+        bifurcation_diagram(m, vals, parameter="A[2,0]")
+    with pytest.raises(ValueError, match="unknown parameter"):
+        bifurcation_diagram(m, vals, parameter="tau_r")
+
+
 def test_bifurcation_diagram_in_chaos_samples_the_attractor_of_a_single_orbit():
     """In the chaos preset (λ1 ≈ 0.49, so rounding differences grow e-fold every two steps)
     the long-run points of the sweep lie on the attractor a single long orbit traces: each is
