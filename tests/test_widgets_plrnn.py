@@ -161,8 +161,11 @@ def test_click_starts_a_trajectory_and_fills_the_time_series(widget):
     traj = pl.preset("chaos").trajectory([0.2, -0.3], widget.state["steps"])
     np.testing.assert_allclose(line(widget.orbit_line).T, traj)
     np.testing.assert_allclose(widget.results["trajectory"], traj)
-    np.testing.assert_allclose(line(widget.ts_z1), [np.arange(len(traj)), traj[:, 0]])
-    np.testing.assert_allclose(line(widget.ts_z2), [np.arange(len(traj)), traj[:, 1]])
+    limit = widget.results["axis_limit"]           # drawn in units of the axis' ±limit
+    np.testing.assert_allclose(line(widget.ts_z1) * [[1], [limit]],
+                               [np.arange(len(traj)), traj[:, 0]])
+    np.testing.assert_allclose(line(widget.ts_z2) * [[1], [limit]],
+                               [np.arange(len(traj)), traj[:, 1]])
     lam = pl.lyapunov_exponents(pl.preset("chaos"), np.array([0.2, -0.3]), 2000,
                                 n_transient=300)
     assert f"λ1 = {lam[0]:.2f}" in widget.status_text
@@ -182,7 +185,7 @@ def test_bifurcation_panel_marks_the_current_value_and_recomputes_only_when_need
     x, y = line(widget.bif_points)
     px, py = bif.points(0)
     np.testing.assert_allclose(x, px)
-    np.testing.assert_allclose(y, py)
+    np.testing.assert_allclose(y * widget.results["axis_limit"], py)
     widget.controls["h1"].value = -0.5                    # the swept parameter: no recompute
     assert widget.results["bifurcation"] is bif
     assert line(widget.bif_line)[0].tolist() == [-0.5, -0.5]
@@ -190,7 +193,7 @@ def test_bifurcation_panel_marks_the_current_value_and_recomputes_only_when_need
     assert widget.results["bifurcation"] is not bif
     widget.controls["bif_param"].value = "a12"
     assert widget.results["bifurcation"].parameter == "A[0,1]"
-    np.testing.assert_allclose(line(widget.bif_points),
+    np.testing.assert_allclose(line(widget.bif_points) * [[1], [widget.results["axis_limit"]]],
                                widget.results["bifurcation"].points(0))
     assert widget.ax_bif.get_xlim() == (-2.5, 2.5)
 
@@ -368,7 +371,8 @@ def test_while_dragging_the_bifurcation_diagram_waits_and_its_value_line_moves(w
         assert line(widget.bif_line)[0].tolist() == [-0.6, -0.6]
     after = widget.results["bifurcation"]
     assert after is not None and after is not bif
-    np.testing.assert_allclose(line(widget.bif_points), after.points(0))
+    np.testing.assert_allclose(line(widget.bif_points) * [[1], [widget.results["axis_limit"]]],
+                               after.points(0))
 
 
 def test_a_long_period_attractor_comes_back_after_a_drag(widget):
@@ -589,7 +593,8 @@ def test_a_view_change_redraws_only_the_phase_plane_in_full_and_keeps_its_legend
     legend.draw = lambda renderer: (painted.append(1), draw(renderer))
     w.controls["view"].value = 2.8
     assert full == [fig] and not painted
-    assert w.ax_time.get_ylim() == (-3.0, 3.0) and w.ax_phase.get_xlim() == (-2.8, 2.8)
+    assert [t.get_text() for t in w.ts_labels] == ["−3", "−1.5", "0", "1.5", "3"]
+    assert w.ax_phase.get_xlim() == (-2.8, 2.8)
     kept = np.asarray(fig.canvas.buffer_rgba()).copy()
     w._legend_pixels.clear()
     w.invalidate(fig)
@@ -608,6 +613,38 @@ def test_a_view_change_redraws_only_the_phase_plane_in_full_and_keeps_its_legend
         w.invalidate(fig)
         w.redraw()
         assert np.array_equal(kept, np.asarray(fig.canvas.buffer_rgba())), preset
+    w.close()
+
+
+def test_a_new_axis_limit_relabels_the_time_series_and_bifurcation_axes_without_a_full_draw():
+    """The time series and the bifurcation diagram are drawn in units of ±axis_limit
+    (nice_limit(view)) on [−1, 1]: a view change to a new limit draws only the phase plane
+    in full, relabels their value axes (±limit, ±limit/2, 0) and the data times the limit
+    are the trajectory and the diagram; while the view is dragged the diagram waits, and
+    its points and labels stay those of one limit."""
+    w = PLRNNExplorer(view=2.5)
+    full = []
+    for f in w.figures:
+        f.canvas.mpl_connect("draw_event", lambda event, f=f: full.append(f))
+    for view, limit in ((7.0, 8.0), (0.55, 0.6), (30.0, 30.0)):
+        full.clear()
+        w.controls["view"].value = view
+        assert w.results["axis_limit"] == limit
+        assert full == [w._figs["phase"]], (view, full)
+        texts = [f"{y * limit:g}".replace("-", "−") for y in (-1, -0.5, 0, 0.5, 1)]
+        assert [t.get_text() for t in w.ts_labels] == texts
+        assert [t.get_text() for t in w.bif_labels] == texts
+        traj = w.results["trajectory"]
+        np.testing.assert_allclose(w.ts_z1.get_ydata() * limit, traj[:, 0])
+        np.testing.assert_allclose(line(w.bif_points)[1] * limit,
+                                   w.results["bifurcation"].points(0)[1])
+        assert w.ax_time.get_ylim() == w.ax_bif.get_ylim() == (-1.0, 1.0)
+    shown = [t.get_text() for t in w.bif_labels]
+    with w.dragging():
+        w.controls["view"].value = 3.0
+        assert w.results["bifurcation"] is None
+        assert [t.get_text() for t in w.bif_labels] == shown
+    assert w.bif_labels[-1].get_text() == "3"
     w.close()
 
 

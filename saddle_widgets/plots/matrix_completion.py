@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import NullLocator
 
-from .matrix_flow import time_axis, value_axis
+from .unit_axes import set_value_axis, time_axis, value_axis
 from .predictive_coding import BP_COLOUR, PC_COLOUR, loss_curves
 
 _SMALL = dict(labelsize=7, length=2, pad=1)
@@ -35,7 +35,7 @@ def iteration_extent(n: int, block: int = ITERATION_BLOCK) -> int:
 
 
 def set_iteration_axis(labels, extent: int) -> None:
-    """Label the ticks k/n of an iteration axis (``matrix_flow.time_axis``: the data are
+    """Label the ticks k/n of an iteration axis (``unit_axes.time_axis``: the data are
     drawn against t / extent, so a new extent relabels instead of redrawing the figure)."""
     n = len(labels) - 1
     for k, text in enumerate(labels):
@@ -60,9 +60,9 @@ def loss_panel(ax, *, n_fits: int = 3) -> dict:
     (mark_bp,) = ax.plot([], [], "o", color=BP_COLOUR, mec="black", ms=5, zorder=4)
     (mark_pc,) = ax.plot([], [], "s", color=PC_COLOUR, mec="black", ms=5, zorder=4)
     ax.set_ylabel("masked loss L (log)", **_LABEL)
-    labels = time_axis(ax, ITERATION_TICKS)
     ax.yaxis.set_minor_locator(NullLocator())
     ax.tick_params(**_SMALL)
+    labels = time_axis(ax, ITERATION_TICKS)
     # the decade above the data (L(0) < 6 for these targets) holds the legend and the text
     ax.legend(loc="upper right", fontsize=6.5, framealpha=0.9, ncol=2, borderaxespad=0.3,
               handles=[curves["bp"], curves["pc"], fits[0], curves["threshold"]])
@@ -106,8 +106,8 @@ def spectrum_panel(ax, n: int = N_SINGULAR) -> dict:
     (mark_pc,) = ax.plot([], [], "s", color=PC_COLOUR, mec="black", ms=4, zorder=4)
     ax.set_xlabel("training iteration", **_LABEL)
     ax.set_ylabel(r"singular values of $W_{L:1}$", **_LABEL)
-    labels = time_axis(ax, ITERATION_TICKS)
     ax.tick_params(**_SMALL)
+    labels = time_axis(ax, ITERATION_TICKS)
     ax.set_ylim(0.0, 1.0)
     values = value_axis(ax, SPECTRUM_TICKS, "00.0", fontsize=_SMALL["labelsize"])
     # the top quarter of the axis (see ``spectrum_limit``) holds the legend
@@ -118,8 +118,7 @@ def spectrum_panel(ax, n: int = N_SINGULAR) -> dict:
 
 def set_spectrum_axis(panel: dict, top: float) -> None:
     """Label the value ticks of ``spectrum_panel`` for the top ``top`` (tick y ↦ y·top)."""
-    for y, text in zip(SPECTRUM_TICKS, panel["value_labels"]):
-        text.set_text(f"{y * top:g}")
+    set_value_axis(panel["value_labels"], SPECTRUM_TICKS, top)
 
 
 def set_spectra(panel: dict, runs: dict, extent: int, top: float) -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import NullLocator
-from matplotlib.transforms import ScaledTranslation
 
 from .style import OKABE_ITO
+from .unit_axes import TIME_TICKS, set_value_axis, time_axis, value_axis
 
 #: heat maps of 2 x 2 matrices: diverging map, red positive, blue negative
 HEAT_CMAP = "RdBu_r"
@@ -51,49 +51,6 @@ def entry_unit(lo: float, hi: float) -> float:
     return next((u for u in ENTRY_UNITS if u >= need * 1.02), need * 1.1)
 
 
-def _placeholders(ax, axis, ticks, widest):
-    """Static tick marks with invisible labels as wide as ``widest``: they keep the room
-    the blitted labels need in the layout."""
-    getattr(ax, f"set_{axis}ticks")(list(ticks), [widest] * len(ticks))
-    ax.tick_params(axis=axis, labelcolor="none")
-
-
-#: the time axes run over [0, 1] in units of the horizon T, ticks at k/TIME_TICKS
-TIME_TICKS = 4
-
-
-def time_axis(ax, n: int = TIME_TICKS, fontsize: float = _SMALL["labelsize"]) -> list:
-    """A time axis that a new horizon T changes without a full redraw: the data are drawn
-    against t / T on [0, 1] with static tick marks at k/n, and the tick labels k·T/n are
-    texts (to be blitted; set them with ``set_time_axis``). Returns the label texts."""
-    ax.set_xlim(0.0, 1.0)
-    _placeholders(ax, "x", np.linspace(0.0, 1.0, n + 1), "00.0")
-    offset = ScaledTranslation(0, -(_SMALL["length"] + _SMALL["pad"] + 0.5) / 72,
-                               ax.figure.dpi_scale_trans)
-    transform = ax.get_xaxis_transform() + offset
-    return [ax.text(k / n, 0.0, "", transform=transform, ha="center", va="top",
-                    fontsize=fontsize, clip_on=False) for k in range(n + 1)]
-
-
-def value_axis(ax, ticks, widest: str, fontsize: float = _SMALL["labelsize"]) -> list:
-    """A y axis that a new unit U changes without a full redraw: the data are drawn in
-    units of U, with static tick marks at ``ticks`` and their labels y·U as texts (to be
-    blitted), as wide as ``widest`` in the layout. Returns the label texts."""
-    _placeholders(ax, "y", ticks, widest)
-    offset = ScaledTranslation(-(_SMALL["length"] + _SMALL["pad"] + 0.5) / 72, 0,
-                               ax.figure.dpi_scale_trans)
-    transform = ax.get_yaxis_transform() + offset
-    return [ax.text(0.0, y, "", transform=transform, ha="right", va="center",
-                    fontsize=fontsize, clip_on=False) for y in ticks]
-
-
-def set_time_axis(labels, horizon: float) -> None:
-    """Label the ticks k/n of a ``time_axis`` with the times k·T/n (T = ``horizon``)."""
-    n = len(labels) - 1
-    for k, text in enumerate(labels):
-        text.set_text(f"{k * horizon / n:.3g}")
-
-
 # ----------------------------------------------------------------------------- C over time
 def conserved_panel(ax) -> dict:
     """The entries of C = W1W1ᵀ − W2ᵀW2 over time (C₁₁, C₁₂ = C₂₁, C₂₂: flat lines) and the
@@ -125,8 +82,7 @@ def conserved_panel(ax) -> dict:
 
 def set_entry_axis(panel: dict, unit: float) -> None:
     """Label the value ticks of ``conserved_panel`` for the unit U (tick y ↦ y·U)."""
-    for y, text in zip(ENTRY_TICKS, panel["value_labels"]):
-        text.set_text(f"{y * unit:g}".replace("-", "−"))
+    set_value_axis(panel["value_labels"], ENTRY_TICKS, unit)
 
 
 def set_conserved(panel: dict, run, unit: float) -> None:

@@ -15,6 +15,7 @@ from matplotlib.patches import Patch
 
 from ..solvers.plrnn_dynamics import DIVERGENT, index_of_cycle
 from .style import OKABE_ITO
+from .unit_axes import set_value_axis, value_axis
 
 __all__ = ["ATTRACTOR_COLOUR_NAMES", "BASIN_COLOURS", "BASIN_CMAP", "basin_colour_index",
            "attractor_colour", "basin_image", "set_basin", "basin_legend_handles",
@@ -243,19 +244,40 @@ def nice_limit(view: float) -> float:
     return float(next(round(scale * m, 12) for m in _NICE if scale * m >= view * (1 - 1e-12)))
 
 
+#: the time series and the bifurcation diagram run over [−1, 1] in units of their ±limit
+#: (``nice_limit``), ticks here (labels blitted: ``set_limit_axis``)
+LIMIT_TICKS = (-1.0, -0.5, 0.0, 0.5, 1.0)
+
+
+def limit_axis(ax) -> list:
+    """The y axis of a time series or a bifurcation diagram, in units of its ±limit on
+    [−1, 1]: a new limit relabels it instead of redrawing the figure in full. Returns the
+    label texts."""
+    ax.tick_params(labelsize=7)
+    ax.set_ylim(-1.0, 1.0)
+    return value_axis(ax, LIMIT_TICKS, "−0.00", fontsize=7)
+
+
+def set_limit_axis(labels, limit: float) -> None:
+    """Label the ticks of a ``limit_axis`` for ±``limit``."""
+    set_value_axis(labels, LIMIT_TICKS, limit)
+
+
 def time_series(ax) -> tuple:
-    """(z1 line, z2 line) of an orbit against the step t, empty, with a legend."""
+    """(z1 line, z2 line) of an orbit against the step t, empty, with a legend, and the
+    labels of its ``limit_axis``."""
     (z1,) = ax.plot([], [], color=OKABE_ITO["orange"], lw=1.2, marker=".", ms=3, label="z1")
     (z2,) = ax.plot([], [], color=OKABE_ITO["sky"], lw=1.2, marker=".", ms=3, label="z2")
     ax.set(xlabel="step t", ylabel="state")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=6.5, frameon=False)
-    return z1, z2
+    return z1, z2, limit_axis(ax)
 
 
-def set_time_series(lines, orbit) -> None:
+def set_time_series(lines, orbit, limit: float = 1.0) -> None:
+    """z1 and z2 of ``orbit`` against the step t, in units of the axis' ``limit``."""
     t = np.arange(len(orbit))
     for line, column in zip(lines, orbit.T):
-        line.set_data(t, column)
+        line.set_data(t, column / limit)
 
 
 def bifurcation_points(ax, diagram=None, *, coordinate: int = 0):
@@ -267,8 +289,10 @@ def bifurcation_points(ax, diagram=None, *, coordinate: int = 0):
     return points
 
 
-def set_bifurcation(points, diagram, *, coordinate: int = 0) -> None:
-    points.set_data(*diagram.points(coordinate))
+def set_bifurcation(points, diagram, *, coordinate: int = 0, limit: float = 1.0) -> None:
+    """The diagram's long-run states (in units of the axis' ``limit``) against the value."""
+    values, states = diagram.points(coordinate)
+    points.set_data(values, states / limit)
 
 
 #: bin edges of the δ histogram in log10 δ: δ < 1e-16 (rounding level) falls in the first bin

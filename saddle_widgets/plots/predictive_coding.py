@@ -176,7 +176,7 @@ def loss_curves(ax, *, ylim=(1e-6, 5.0), yticks=(1e-6, 1e-4, 1e-2, 1), legend=Tr
 def set_loss_curves(curves: dict, runs: dict, series: str = "losses",
                     horizon: int | None = None) -> None:
     """Curves of ``TrainingResult.<series>`` (losses or grad_norms) against the step t, or
-    against t / ``horizon`` (on a ``matrix_flow.time_axis``)."""
+    against t / ``horizon`` (on a ``unit_axes.time_axis``)."""
     for method in ("bp", "pc"):
         y = getattr(runs[method], series)
         t = np.arange(len(y))
@@ -208,7 +208,7 @@ def escape_panel(ax, depths) -> dict:
 def set_escape_points(panel: dict, escape: dict, n_steps: int, unit: float = 1.0) -> None:
     """``escape``: {H: (steps for BP or None, steps for PC or None)}; None is drawn as an
     open triangle at the horizon ``n_steps``; steps in units of ``unit`` (on a
-    ``matrix_flow.value_axis``)."""
+    ``unit_axes.value_axis``)."""
     for i, method in enumerate(("bp", "pc")):
         hs = [H for H in escape if escape[H][i] is not None]
         panel[method].set_data(hs, [escape[H][i] / unit for H in hs])

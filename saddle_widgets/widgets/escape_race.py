@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..plots import predictive_coding as pcplot
-from ..plots.matrix_flow import set_time_axis, time_axis, value_axis
+from ..plots.unit_axes import set_time_axis, time_axis, value_axis
 from ..solvers import predictive_coding as pc
 from ._base import Explorer, draw, status, step
 from ._params import Choice, Fig, Float, Int

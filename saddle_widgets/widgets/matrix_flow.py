@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..plots import matrix_flow as plot
+from ..plots.unit_axes import set_time_axis
 from ..solvers import matrix_flow as mf
 from ._base import Explorer, draw, status, step
 from ._params import Bool, Choice, Fig, Float, Int
@@ -287,11 +288,11 @@ class MatrixFlowExplorer(Explorer):
     # ticks (a backdrop) instead of redrawing three figures in full
     @draw("conserved", "horizon", layer="backdrop")
     def draw_time_labels_entries(self, horizon):
-        plot.set_time_axis(self.entries["time_labels"], horizon)
+        set_time_axis(self.entries["time_labels"], horizon)
 
     @draw("curves", "horizon", layer="backdrop")
     def draw_time_labels_curves(self, horizon):
-        plot.set_time_axis(self.grad_panel["time_labels"], horizon)
+        set_time_axis(self.grad_panel["time_labels"], horizon)
 
     # ------------------------------------------------------------------ status
     @status("run", "end", "snapshot", "critical")

@@ -213,19 +213,18 @@ class PLRNNExplorer(Explorer):
 
     def build_time(self, fig):
         ax = self.ax_time = fig.add_subplot()
-        self.ts_z1, self.ts_z2 = plots.time_series(ax)
-        ax.tick_params(labelsize=7)
+        self.ts_z1, self.ts_z2, self.ts_labels = plots.time_series(ax)
         ax.set_title("trajectory", fontsize=8)
-        self.animate(fig, [self.ts_z1, self.ts_z2])
+        self.animate(fig, [self.ts_z1, self.ts_z2], backdrop=self.ts_labels)
 
     def build_bifurcation(self, fig):
         ax = self.ax_bif = fig.add_subplot()
         self.bif_points = plots.bifurcation_points(ax)
         (self.bif_line,) = ax.plot([], [], color=OKABE_ITO["vermillion"], lw=1.2)
         ax.set(ylabel="long-run z1")
-        ax.tick_params(labelsize=7)
+        self.bif_labels = plots.limit_axis(ax)
         # the diagram changes only when recomputed (backdrop); the current-value line moves
-        self.animate(fig, [self.bif_line], backdrop=[self.bif_points])
+        self.animate(fig, [self.bif_line], backdrop=[self.bif_points, *self.bif_labels])
 
     def build_quality(self, fig):
         ax = self.ax_quality = fig.add_subplot()
@@ -503,36 +502,38 @@ class PLRNNExplorer(Explorer):
     def draw_trajectory(self, trajectory):
         plots.set_trajectory((self.orbit_line, self.start_mark), trajectory)
 
-    @draw("time", "trajectory")
-    def draw_time_series(self, trajectory):
-        plots.set_time_series((self.ts_z1, self.ts_z2), trajectory)
+    # the time series and the bifurcation diagram are drawn in units of ±axis_limit: a new
+    # limit relabels their value axes (a backdrop) instead of redrawing them in full
+    @draw("time", "trajectory", "axis_limit")
+    def draw_time_series(self, trajectory, limit):
+        plots.set_time_series((self.ts_z1, self.ts_z2), trajectory, limit)
 
     @draw("time", "steps", layer="static")
     def draw_time_steps(self, steps):
         self.ax_time.set_xlim(0, steps)
 
-    @draw("time", "axis_limit", layer="static", coarse=True)
-    def draw_time_axes(self, limit, *, coarse):
-        if not coarse:
-            self.ax_time.set_ylim(-limit, limit)
+    @draw("time", "axis_limit", layer="backdrop")
+    def draw_time_axes(self, limit):
+        plots.set_limit_axis(self.ts_labels, limit)
 
-    @draw("bifurcation", "bif_param", "axis_limit", layer="static", coarse=True)
-    def draw_bifurcation_axes(self, bif_param, limit, *, coarse):
-        if not coarse:
-            p = self.PARAMS[bif_param]
-            self.ax_bif.set(xlim=(p.lo, p.hi), ylim=(-limit, limit), xlabel=bif_param)
-            self.ax_bif.set_title(f"bifurcation diagram: long-run z1 against {bif_param}",
-                                  fontsize=8)
+    @draw("bifurcation", "bif_param", layer="static")
+    def draw_bifurcation_axes(self, bif_param):
+        p = self.PARAMS[bif_param]
+        self.ax_bif.set(xlim=(p.lo, p.hi), xlabel=bif_param)
+        self.ax_bif.set_title(f"bifurcation diagram: long-run z1 against {bif_param}",
+                              fontsize=8)
 
-    @draw("bifurcation", "bifurcation", layer="backdrop")
-    def draw_bifurcation(self, diagram):
-        if diagram is not None:          # None: recomputed when the drag stops
-            plots.set_bifurcation(self.bif_points, diagram)
+    @draw("bifurcation", "bifurcation", "axis_limit", layer="backdrop")
+    def draw_bifurcation(self, diagram, limit):
+        # None: recomputed when the drag stops; the points and their labels stay together
+        if diagram is not None:
+            plots.set_bifurcation(self.bif_points, diagram, limit=limit)
+            plots.set_limit_axis(self.bif_labels, limit)
 
-    @draw("bifurcation", "bif_param", "axis_limit", *MATRIX_KEYS)
-    def draw_bifurcation_value(self, bif_param, limit, *entries):
+    @draw("bifurcation", "bif_param", *MATRIX_KEYS)
+    def draw_bifurcation_value(self, bif_param, *entries):
         value = entries[MATRIX_KEYS.index(bif_param)]
-        self.bif_line.set_data([value, value], [-limit, limit])
+        self.bif_line.set_data([value, value], [-1.0, 1.0])
 
     # ------------------------------------------------------------------ text
     def objects_text(self) -> str:
