@@ -341,6 +341,33 @@ def test_orbit_until_divergence_stops_before_the_bound_and_equals_trajectory_whe
         bounded.orbit_until_divergence([0.0, 0.0], 5, bound=0.0)
 
 
+@pytest.mark.parametrize("growth", [1.01, 1.0 + 2.0 ** -6, 1.1, 3.0])
+def test_orbit_cut_and_divergence_step_are_those_of_a_check_after_every_step(growth):
+    """The orbit loops check the bound once per block of CHECK_BLOCK steps: for z' = g z
+    the cut (orbit_until_divergence) and the step named by lyapunov_exponents' error are
+    where a check after every step puts them, wherever in a block (or on its border)
+    the orbit leaves: |z_t| = g^t, first above the bound at t = floor(log(bound) / log g) + 1."""
+    from saddle_widgets.solvers.plrnn_model import CHECK_BLOCK
+    m = PLRNN(growth * np.eye(3), np.zeros((3, 3)), np.zeros(3))
+    z0 = np.array([1.0, -0.25, 0.5])
+    for bound in (50.0, 1e6):
+        first_out = next(t for t in range(1, 100_000) if growth ** t > bound)
+        for n in (first_out - 1, first_out, first_out + CHECK_BLOCK + 3):
+            orbit = m.orbit_until_divergence(z0, n, bound=bound)
+            expected = [z0]
+            for _ in range(n):
+                z = m.step(expected[-1])
+                if not np.all(np.abs(z) <= bound):
+                    break
+                expected.append(z)
+            np.testing.assert_array_equal(orbit, np.array(expected))
+    first_out = next(t for t in range(1, 100_000) if growth ** t > 1e6)
+    with pytest.raises(ValueError, match=f"after {first_out} steps"):
+        lyapunov_exponents(m, z0, first_out + 5, n_transient=0)
+    assert lyapunov_exponents(m, z0, first_out - 1, n_transient=0)[0] == \
+        pytest.approx(np.log(growth))
+
+
 def test_entries_round_trip_and_name_the_bifurcation_parameter():
     """from_entries(entries(m)) is m; varying entry k in bifurcation_diagram is the model
     with that entry changed (A[i-1, j-1] for a_ij, W[i-1, j-1] for w_ij, h[i-1] for h_i)."""

@@ -21,6 +21,15 @@ __all__ = ["PLRNN", "ShallowPLRNN", "ALRNN", "invertibility_penalty", "PRESETS",
 #: |z| beyond which an orbit counts as divergent (a label, never an overflow).
 DIVERGENCE_BOUND = 1e6
 _MAX_UNITS_ALL_REGIONS = 16
+#: an orbit loop checks the bound once per this many steps (states past it are dropped)
+CHECK_BLOCK = 64
+
+
+def _first_out_of_range(states, bound: float):
+    """Index of the first row of ``states`` with max_i |z_i| > bound or not finite, or None."""
+    with np.errstate(invalid="ignore"):
+        ok = np.all(np.abs(states) <= bound, axis=1)
+    return None if ok.all() else int(np.argmin(ok))
 
 
 def _frozen(arr: np.ndarray) -> np.ndarray:
@@ -139,12 +148,17 @@ class _PiecewiseAffineMap:
         out = np.empty((n_steps + 1, self.dim))
         out[0] = z
         params = self._params()
+        # the bound is checked once per block of CHECK_BLOCK steps (a check per step costs
+        # a third of the loop): the orbit is cut at the first state out of range in it
         with np.errstate(over="ignore", invalid="ignore"):
-            for t in range(n_steps):
-                z = self._step_with(params, z)
-                if not np.all(np.abs(z) <= bound):
-                    return out[: t + 1].copy()
-                out[t + 1] = z
+            for start in range(1, n_steps + 1, CHECK_BLOCK):
+                stop = min(start + CHECK_BLOCK, n_steps + 1)
+                for t in range(start, stop):
+                    z = self._step_with(params, z)
+                    out[t] = z
+                bad = _first_out_of_range(out[start:stop], bound)
+                if bad is not None:
+                    return out[: start + bad].copy()
         return out
 
     def jacobian(self, z) -> np.ndarray:
