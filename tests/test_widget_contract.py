@@ -316,14 +316,11 @@ def assert_same_picture(a, b):
                 assert u == v
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_after_random_changes_the_picture_equals_a_fresh_build(cls, seed):
-    """Whatever sequence of changes (drags included) led to a state, the picture is that of
-    a fresh widget built from the state: no result left over from an earlier state."""
-    rng = random.Random(seed)
-    w = cls()
-    names = list(cls.PARAMS)
-    for i in range(12):
+def _random_changes(w, rng, n):
+    """``n`` random legal changes to widget ``w`` (half of them as drags), a random preset
+    after the first half."""
+    cls, names = type(w), list(type(w).PARAMS)
+    for i in range(n):
         name = rng.choice(names)
         value = random_value(cls.PARAMS[name], w.state, rng)
         if rng.random() < 0.5:
@@ -331,8 +328,16 @@ def test_after_random_changes_the_picture_equals_a_fresh_build(cls, seed):
                 w.controls[name].value = value
         else:
             w._guard(lambda: w.set_params(**{name: value}))
-        if i == 5 and cls.PRESETS:
+        if i == n // 2 - 1 and cls.PRESETS:
             w.apply_preset(rng.choice(list(cls.PRESETS)))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_after_random_changes_the_picture_equals_a_fresh_build(cls, seed):
+    """Whatever sequence of changes (drags included) led to a state, the picture is that of
+    a fresh widget built from the state: no result left over from an earlier state."""
+    w = cls()
+    _random_changes(w, random.Random(seed), 12)
     fresh = cls(**w.state)
     assert fresh.error == w.error
     if w.error is None:
@@ -349,19 +354,8 @@ def test_after_random_changes_each_canvas_equals_a_full_draw_without_kept_pixels
     full draw of every figure with no legend pixels kept. Also checks that a legend with
     nothing overlapping it is kept: an artist with nothing to draw (its extent the null box,
     which Bbox.overlaps takes for the whole plane) no longer counts as overlapping it."""
-    rng = random.Random(3)
     w = cls(canvas="agg")
-    names = list(cls.PARAMS)
-    for i in range(8):
-        name = rng.choice(names)
-        value = random_value(cls.PARAMS[name], w.state, rng)
-        if rng.random() < 0.5:
-            with w.dragging():
-                w.controls[name].value = value
-        else:
-            w._guard(lambda: w.set_params(**{name: value}))
-        if i == 3 and cls.PRESETS:
-            w.apply_preset(rng.choice(list(cls.PRESETS)))
+    _random_changes(w, random.Random(3), 8)
     w.refine()
     shown = [np.asarray(f.canvas.buffer_rgba()).copy() for f in w.figures]
     w._legend_pixels.clear()

@@ -9,8 +9,7 @@ import numpy as np
 
 from ._validation import finite_array, integer_in_range, positive_scalar
 from .plrnn_cycles import Cycle, _cycle_list, _make_cycle, _solve_sequences, cycle_from_points, find_cycles
-from .plrnn_model import (CHECK_BLOCK, DIVERGENCE_BOUND, PLRNN, ShallowPLRNN, _first_out_of_range,
-                          _PiecewiseAffineMap)
+from .plrnn_model import DIVERGENCE_BOUND, PLRNN, ShallowPLRNN, _orbit_within, _PiecewiseAffineMap
 
 __all__ = ["BasinMap", "basin_map", "lyapunov_exponents", "long_orbit", "BifurcationDiagram", "bifurcation_diagram",
            "DIVERGENT", "BOUNDED_OTHER"]
@@ -719,19 +718,9 @@ def _orbit(model, z, n):
     a few times faster than a numpy call per step."""
     if isinstance(model, PLRNN) and model.dim == 2:
         return _orbit_plrnn_2d(model, z, n)
-    params = model._params()
-    out = np.empty((n + 1, model.dim))
-    out[0] = z
-    # the bound is checked once per block of CHECK_BLOCK steps (see orbit_until_divergence)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for start in range(1, n + 1, CHECK_BLOCK):
-            stop = min(start + CHECK_BLOCK, n + 1)
-            for t in range(start, stop):
-                z = model._step_with(params, z)
-                out[t] = z
-            bad = _first_out_of_range(out[start:stop], DIVERGENCE_BOUND)
-            if bad is not None:
-                _diverges(start + bad - 1)
+    out, bad = _orbit_within(model, z, n, DIVERGENCE_BOUND)
+    if bad is not None:
+        _diverges(bad - 1)
     return out[:n]
 
 

@@ -32,6 +32,26 @@ def _first_out_of_range(states, bound: float):
     return None if ok.all() else int(np.argmin(ok))
 
 
+def _orbit_within(model, z, n_steps: int, bound: float):
+    """(states, k): z_0 = z, z_{t+1} = F(z_t) for t < n_steps, stopped at the first state
+    out of |z| <= bound (or not finite), k its index (None if every state is in range);
+    ``states`` holds z_0..z_{k-1} (or all n_steps + 1). The bound is checked once per
+    block of CHECK_BLOCK steps (a check per step costs a third of the loop)."""
+    out = np.empty((n_steps + 1, model.dim))
+    out[0] = z
+    params, step = model._params(), model._step_with
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(1, n_steps + 1, CHECK_BLOCK):
+            stop = min(start + CHECK_BLOCK, n_steps + 1)
+            for t in range(start, stop):
+                z = step(params, z)
+                out[t] = z
+            bad = _first_out_of_range(out[start:stop], bound)
+            if bad is not None:
+                return out[: start + bad].copy(), start + bad
+    return out, None
+
+
 def _frozen(arr: np.ndarray) -> np.ndarray:
     arr = np.array(arr, dtype=float)
     arr.setflags(write=False)
@@ -145,21 +165,7 @@ class _PiecewiseAffineMap:
         bound = finite_scalar("bound", bound)
         if bound <= 0:
             raise ValueError(f"bound must be positive, got {bound!r}")
-        out = np.empty((n_steps + 1, self.dim))
-        out[0] = z
-        params = self._params()
-        # the bound is checked once per block of CHECK_BLOCK steps (a check per step costs
-        # a third of the loop): the orbit is cut at the first state out of range in it
-        with np.errstate(over="ignore", invalid="ignore"):
-            for start in range(1, n_steps + 1, CHECK_BLOCK):
-                stop = min(start + CHECK_BLOCK, n_steps + 1)
-                for t in range(start, stop):
-                    z = self._step_with(params, z)
-                    out[t] = z
-                bad = _first_out_of_range(out[start:stop], bound)
-                if bad is not None:
-                    return out[: start + bad].copy()
-        return out
+        return _orbit_within(self, z, n_steps, bound)[0]
 
     def jacobian(self, z) -> np.ndarray:
         """Jacobian J_D(z) of the subregion containing z, shape (M, M) or (N, M, M)."""
