@@ -25,6 +25,9 @@ N_SINGULAR = 4
 
 #: tick marks of the iteration axis at k/ITERATION_TICKS of its extent
 ITERATION_TICKS = 5
+#: the cursors stop below the top quarter of each panel, which holds the legend (the
+#: cursor is blitted over it, so it would cut through the legend's text)
+CURSOR_TOP = 0.78
 #: the spectrum axis runs over [0, 1] in units of its top (``spectrum_limit``), ticks here
 SPECTRUM_TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
@@ -56,7 +59,7 @@ def loss_panel(ax, *, n_fits: int = 3) -> dict:
     fit_labels = [ax.text(1.0, np.nan, f" k={k}", color=FIT_COLOUR, fontsize=7, va="center",
                           ha="left", transform=ax.get_yaxis_transform(), clip_on=False)
                   for k in range(n_fits)]
-    cursor = ax.axvline(0, color="0.2", lw=0.8, zorder=3)
+    cursor = ax.axvline(0, ymax=CURSOR_TOP, color="0.2", lw=0.8, zorder=3)
     (mark_bp,) = ax.plot([], [], "o", color=BP_COLOUR, mec="black", ms=5, zorder=4)
     (mark_pc,) = ax.plot([], [], "s", color=PC_COLOUR, mec="black", ms=5, zorder=4)
     ax.set_ylabel("masked loss L (log)", **_LABEL)
@@ -100,8 +103,8 @@ def spectrum_panel(ax, n: int = N_SINGULAR) -> dict:
     pc = [ax.plot([], [], color=PC_COLOUR, lw=1.4, ls=(0, (4, 1.5)),
                   label="PC" if i == 0 else None)[0] for i in range(n)]
     target = [ax.axhline(np.nan, color=FIT_COLOUR, lw=0.8, ls=":", zorder=1,
-                         label="target's σ_k" if i == 0 else None) for i in range(n)]
-    cursor = ax.axvline(0, color="0.2", lw=0.8, zorder=3)
+                         label=r"target's $\sigma_k$" if i == 0 else None) for i in range(n)]
+    cursor = ax.axvline(0, ymax=CURSOR_TOP, color="0.2", lw=0.8, zorder=3)
     (mark_bp,) = ax.plot([], [], "o", color=BP_COLOUR, mec="black", ms=4, zorder=4)
     (mark_pc,) = ax.plot([], [], "s", color=PC_COLOUR, mec="black", ms=4, zorder=4)
     ax.set_xlabel("training iteration", **_LABEL)

@@ -250,10 +250,13 @@ class SaddleSpectrumExplorer(Explorer):
 
     @step("depth_sweep", by_value=True)
     def depth_range(self, sweep):
-        """The λ_min axis range (None while the sweep follows on release)."""
+        """The λ_min axis range (None while the sweep follows on release): down to
+        −negative_range, up to 6 % of that above 0 (at least 0.5), so the ring of a λ_min = 0
+        is not cut by the top of the axes."""
         if sweep is None:
             return None
-        return (-pcplot.negative_range([sweep["energy"], sweep["mse"]]), 0.5)
+        depth = pcplot.negative_range([sweep["energy"], sweep["mse"]])
+        return (-depth, max(0.5, 0.06 * depth))
 
     # ------------------------------------------------------------------ draws
     @draw("heat", "theory", "numeric", "weights", "heat_block")
