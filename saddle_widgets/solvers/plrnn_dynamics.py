@@ -810,6 +810,16 @@ def _vary(model, name: str, value: float):
     return model.with_params(**{attr: arr})
 
 
+def _model_params(models) -> tuple:
+    """(parameters of each model, their class, their dimension); a ValueError unless the
+    models share one class and one dimension."""
+    kinds = {type(m) for m in models}
+    dims = {m.dim for m in models}
+    if len(kinds) != 1 or len(dims) != 1:
+        raise ValueError("the model_factory must return models of one class and one dimension")
+    return [m._params() for m in models], kinds.pop(), dims.pop()
+
+
 def _swept_params(model, name: str, values) -> list:
     """[(A_v, W_v, h_v)]: the parameters of ``_vary(model, name, v)`` for each (finite) v,
     without building and validating a model per value (201 of them cost ~10 ms)."""
@@ -839,23 +849,17 @@ def bifurcation_diagram(model, values, *, parameter: str | None = None, z0s=None
             m = model(float(v))
             _check_model(m)
             models.append(m)
+        plist, cls, M = _model_params(models)
         pname = parameter or "parameter"
     else:
         _check_model(model)
         if parameter is None:
             raise ValueError("pass parameter='h1' (for example) with a model, or a model_factory(value)")
-        models = (None if isinstance(model, PLRNN) and not _is_border_collision(model, parameter)
-                  else [_vary(model, parameter, float(v)) for v in vals])
+        if isinstance(model, PLRNN) and not _is_border_collision(model, parameter):
+            plist, cls, M = _swept_params(model, parameter, vals), PLRNN, model.dim
+        else:
+            plist, cls, M = _model_params([_vary(model, parameter, float(v)) for v in vals])
         pname = parameter
-    if models is None:                       # a PLRNN entry swept: no model per value
-        plist, cls, M = _swept_params(model, parameter, vals), PLRNN, model.dim
-    else:
-        kinds = {type(m) for m in models}
-        dims = {m.dim for m in models}
-        if len(kinds) != 1 or len(dims) != 1:
-            raise ValueError("the model_factory must return models of one class and one dimension")
-        M, cls = dims.pop(), kinds.pop()
-        plist = [m._params() for m in models]
     if z0s is None:
         z0s = np.full((1, M), 0.01)
     z0 = finite_array("z0s", z0s, ndim=(1, 2))

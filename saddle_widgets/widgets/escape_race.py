@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..plots import predictive_coding as pcplot
-from ..plots.unit_axes import set_time_axis, time_axis, value_axis
+from ..plots.unit_axes import set_time_axis, set_value_axis, time_axis, value_axis
 from ..solvers import predictive_coding as pc
 from ._base import Explorer, draw, status, step
 from ._params import Choice, Fig, Float, Int
@@ -21,6 +21,7 @@ MAX_CLASSIFIED_WEIGHTS = 400
 MAX_STEPS = 400             # the horizon's top: a fresh-batch stream holds this many steps
 SEEDS = tuple(range(5))     # the seeds readout: the paper's 5 seeds
 STEP_TICKS = 5              # step axes: ticks at k/5 of train_steps (a multiple of 10)
+ESCAPE_TICKS = tuple(np.linspace(0.0, 1.0, STEP_TICKS + 1))   # the escape axis' (units of it)
 FIXED, FRESH = "one fixed batch", "fresh each step"
 EXACT, EULER = "exact", "k Euler steps"
 
@@ -133,8 +134,7 @@ class EscapeRaceExplorer(Explorer):
         self.ax_escape = fig.add_subplot()
         self.escape_points = pcplot.escape_panel(self.ax_escape, RACE_DEPTHS)
         self.ax_escape.set_ylim(0, 1.08)
-        self.escape_labels = value_axis(self.ax_escape, np.linspace(0, 1, STEP_TICKS + 1),
-                                        "000", fontsize=7)
+        self.escape_labels = value_axis(self.ax_escape, ESCAPE_TICKS, "000", fontsize=7)
         self.animate(fig, list(self.escape_points.values()), backdrop=self.escape_labels)
 
     # ------------------------------------------------------------------ steps
@@ -280,7 +280,7 @@ class EscapeRaceExplorer(Explorer):
     @draw("escape", "train_steps")
     def draw_escape_axis(self, train_steps):
         """Steps to escape range over the horizon: ticks k·train_steps/5."""
-        set_time_axis(self.escape_labels, train_steps)
+        set_value_axis(self.escape_labels, ESCAPE_TICKS, train_steps)
 
     # ------------------------------------------------------------------ status
     @status("runs", "escape", "threshold", "origin", "hidden", "seed_escapes", "train_steps")
